@@ -1,0 +1,8 @@
+"""teamgraph: a shop's distribution program (分销) on a graph.
+
+Layers, imports flowing one way (DESIGN.md "Layout"):
+api / dashboards / etl / cli -> shop -> rules and graph; fraud reads graph.
+``rules`` imports nothing of the project; nothing imports ``api`` or ``dashboards``.
+"""
+
+__version__ = "0.1.0"

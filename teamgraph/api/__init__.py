@@ -1,0 +1,10 @@
+"""The HTTP API (FastAPI), as API.md specifies it.
+
+``create_app(settings)`` builds the app; the graph engine opens in the lifespan (one per
+process) and reaches routes through ``deps``. One router per resource in ``routers/``; errors
+map to HTTP in ``errors`` only. Imports ``teamgraph.shop`` and below; nothing imports ``api``.
+"""
+
+from teamgraph.api.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,51 @@
+"""The app factory. Settings come in; the engine opens in the lifespan and closes on shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from teamgraph import __version__, logs
+from teamgraph.api import errors
+from teamgraph.api.routers import health
+from teamgraph.api.routers import settings as settings_router
+from teamgraph.config import Settings
+from teamgraph.graph import Engine, connect
+
+DESCRIPTION = """\
+teamgraph's commission API: events in (visits, customers, orders, refunds), attribution, team
+views and commission out. Every rule cited in errors (`R-x.y`) is in RULES.md.
+
+Authenticate with `Authorization: Bearer <key>` (`teamgraph key create`).
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the API. ``engine`` given: the caller owns it; else the lifespan connects one."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = engine is None
+        app.state.engine = connect(settings) if own else engine
+        logs.get(__name__).info("api.ready", engine=app.state.engine.kind)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.engine.close()
+
+    app = FastAPIOffline(
+        title="teamgraph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(settings_router.router)
+    return app

@@ -1,0 +1,44 @@
+"""The one mapping from errors to HTTP: ``{"error": {code, rule, message, field?}}`` (API.md)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from teamgraph import logs
+from teamgraph.errors import TeamgraphError
+
+log = logs.get(__name__)
+
+
+def _body(code: str, message: str, rule: str | None = None, field: str | None = None) -> dict:
+    err: dict = {"code": code, "rule": rule, "message": message}
+    if field is not None:
+        err["field"] = field
+    return {"error": err}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TeamgraphError)
+    async def _teamgraph(_: Request, exc: TeamgraphError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        return JSONResponse(
+            _body("request.invalid", f"{field or 'request'}: {first.get('msg')}", field=field),
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "http.not_found", 405: "http.method_not_allowed"}.get(
+            exc.status_code, f"http.{exc.status_code}"
+        )
+        return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code)

@@ -1,0 +1,49 @@
+"""Process settings, read from the environment once by the CLI or ``create_app`` and passed down.
+
+Nothing here is read at import time. Program settings (attribution mode, rates, levels) are
+per shop and live in the graph: see ``teamgraph.rules.settings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the graph lives and how the processes log."""
+
+    model_config = SettingsConfigDict(env_prefix="TEAMGRAPH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".teamgraph"),
+        validation_alias=AliasChoices("TEAMGRAPH_DATA", "TEAMGRAPH_DATA_DIR"),
+        description="Data directory of the embedded engine (AOF, logs, engine record).",
+    )
+    falkordb_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FALKORDB_URL"),
+        description="redis://host:port of an already running FalkorDB; skips the embedded one.",
+    )
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
+    neo4j_password: SecretStr = Field(
+        default=SecretStr("neo4j"), validation_alias=AliasChoices("NEO4J_PASSWORD")
+    )
+    engine_port: int = Field(
+        default=0, description="Port of the embedded engine; 0 picks a free one."
+    )
+    engine_start_timeout: float = Field(default=30.0, gt=0)
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    @property
+    def engine_kind(self) -> Literal["neo4j", "falkordb", "falkordb-embedded"]:
+        if self.neo4j_uri:
+            return "neo4j"
+        if self.falkordb_url:
+            return "falkordb"
+        return "falkordb-embedded"

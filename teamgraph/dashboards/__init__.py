@@ -1,0 +1,51 @@
+"""The analytics UI (Dash): its own process, talking to ``Shop`` directly.
+
+``create_app(engine)`` builds the app around the process's graph engine (opened by the CLI,
+``teamgraph ui``); the UI never goes through the HTTP API. Layout:
+
+- ``shell``: navbar, language switch, the ``session`` store holding the key, the log-in guard;
+- ``pages/``: one module per view, each ``dash.register_page(__name__, ...)`` with the global
+  ``dash.callback``, so pages never import the app; they reach the engine and the caller's
+  shop through ``context.shop_for(key)``;
+- ``figures``: figures as plain functions over plain values (tests call them directly);
+- ``i18n``: every visible label in zh-CN and English; ``components``: shared layout pieces;
+- ``assets/``: Bootstrap's CSS and ours, served locally (no CDN anywhere).
+
+Imports ``teamgraph.shop`` and below; nothing imports ``dashboards``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Input
+
+from teamgraph.dashboards import context, shell
+from teamgraph.graph import Engine
+
+_HERE = Path(__file__).resolve().parent
+
+
+def create_app(engine: Engine) -> dash.Dash:
+    """The Dash app over ``engine``; the caller runs it and closes the engine afterwards."""
+    context.install(engine)
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(_HERE / "pages"),
+        assets_folder=str(_HERE / "assets"),
+        external_stylesheets=[],
+        external_scripts=[],
+        serve_locally=True,
+        title="teamgraph",
+        update_title="",  # keep the title while callbacks run
+        # every page layout gets the language, and is rebuilt when it changes
+        routing_callback_inputs={"lang": Input(shell.LANG, "value")},
+    )
+    app.layout = shell.layout()
+    shell.register_callbacks(app)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,81 @@
+"""A small deterministic demo shop: customers, distributors in an invitation forest a few levels
+deep, and bindings. Used by ``teamgraph up`` / ``make demo``; the full generator with orders,
+signals and planted rings is issue #5's.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from teamgraph.shop import Shop
+
+DAY_MS = 86_400_000
+START_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+
+
+@dataclass
+class DemoShop:
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    distributors: list[dict[str, Any]] = field(default_factory=list)
+    invitations: list[dict[str, Any]] = field(default_factory=list)
+    bindings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> DemoShop:
+    """Deterministic for a seed. Distributors are the first customers; each after the first few
+    roots was invited by an earlier one (a forest), and every customer who is not a root is
+    bound to a distributor that joined before it."""
+    if not 1 <= distributors <= customers:
+        raise ValueError("need 1 <= distributors <= customers")
+    rng = random.Random(seed)
+    out = DemoShop()
+    roots = max(1, distributors // 10)
+    for i in range(customers):
+        cid = f"c{i:06d}"
+        name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.randint(1, 2)))
+        out.customers.append({"id": cid, "name": name, "joined_at": START_MS + i * DAY_MS // 10})
+    for i in range(distributors):
+        did = out.customers[i]["id"]
+        became = out.customers[i]["joined_at"] + DAY_MS
+        out.distributors.append({"id": did, "level": 1, "status": "active", "became_at": became})
+        if i >= roots:
+            # prefer recent distributors as inviters: deeper, skewed trees
+            inviter = out.customers[rng.randint(max(0, i - 8), i - 1)]["id"]
+            out.invitations.append({"id": did, "inviter_id": inviter, "at": became})
+            out.bindings.append(
+                {
+                    "customer_id": did,
+                    "distributor_id": inviter,
+                    "since": out.customers[i]["joined_at"],
+                    "source": "demo",
+                    "expires_at": None,
+                }
+            )
+    hubs = [d["id"] for d in out.distributors]
+    weights = [1.0 / (k + 1) for k in range(len(hubs))]
+    for c in out.customers[distributors:]:
+        d = rng.choices(hubs, weights)[0]
+        out.bindings.append(
+            {
+                "customer_id": c["id"],
+                "distributor_id": d,
+                "since": c["joined_at"],
+                "source": "demo",
+                "expires_at": None,
+            }
+        )
+    return out
+
+
+def load(shop: Shop, demo: DemoShop) -> dict[str, int]:
+    return {
+        "customers": shop.load_customers(demo.customers),
+        "distributors": shop.load_distributors(demo.distributors),
+        "invitations": shop.load_invitations(demo.invitations),
+        "bindings": shop.load_bindings(demo.bindings),
+    }

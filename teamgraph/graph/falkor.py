@@ -1,0 +1,175 @@
+"""FalkorDB engine over the Redis protocol (client: ``falkordb``).
+
+One shop is one graph key ``tg:<shop>``. Schema: the ``CREATE INDEX`` statements of
+``queries/schema_falkordb.cypher`` plus a unique constraint (``GRAPH.CONSTRAINT``, a Redis
+command, not Cypher) on the id property of each label that has one; both are built
+asynchronously by FalkorDB, so :meth:`FalkorStore.setup_schema` waits until they are
+``OPERATIONAL``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import redis
+from falkordb import FalkorDB
+
+from teamgraph.errors import Conflict, EngineError, TeamgraphError
+from teamgraph.graph import queries
+from teamgraph.graph.embedded import ServerHandle
+from teamgraph.graph.store import Row, check_shop_id, dedupe
+
+KEY_PREFIX = "tg:"
+_INDEX = re.compile(r"FOR\s*\(\w+:(\w+)\)\s*ON\s*\(\w+\.(\w+)\)", re.IGNORECASE)
+
+
+def _plain(value: Any) -> Any:
+    """Engine values to plain Python (OrderedDict -> dict, recursively)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _rows(result: Any) -> list[Row]:
+    names = [h[1] for h in result.header]
+    return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
+
+
+def _raise(exc: redis.exceptions.ResponseError, name: str) -> None:
+    text = str(exc)
+    if "unique constraint violation" in text:
+        raise Conflict("graph.duplicate", f"{name}: {text}") from None
+    raise TeamgraphError("graph.query_failed", f"{name}: {text}") from None
+
+
+class FalkorStore:
+    engine = "falkordb"
+
+    def __init__(self, db: FalkorDB, shop: str) -> None:
+        self.shop = check_shop_id(shop)
+        self._db = db
+        self._graph = db.select_graph(KEY_PREFIX + shop)
+
+    def read(self, name: str, **params: Any) -> list[Row]:
+        try:
+            return _rows(self._graph.ro_query(queries.get(name), params))
+        except redis.exceptions.ResponseError as exc:
+            if "empty key" in str(exc) or "Invalid graph operation on empty key" in str(exc):
+                return []
+            _raise(exc, name)
+            raise  # unreachable
+
+    def write(self, name: str, **params: Any) -> list[Row]:
+        try:
+            return _rows(self._graph.query(queries.get(name), params))
+        except redis.exceptions.ResponseError as exc:
+            _raise(exc, name)
+            raise  # unreachable
+
+    def write_batch(
+        self, name: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ("id",)
+    ) -> list[Row]:
+        batch = dedupe(rows, key)
+        if not batch:
+            return []
+        return self.write(name, rows=batch)
+
+    def setup_schema(self, timeout: float = 60.0) -> None:
+        conn = self._db.connection
+        labels: list[str] = []
+        for statement in queries.schema("falkordb"):
+            match = _INDEX.search(statement)
+            try:
+                self._graph.query(statement)
+            except redis.exceptions.ResponseError as exc:
+                if "already indexed" not in str(exc):
+                    raise EngineError("engine.schema_failed", f"{statement}: {exc}") from None
+            if match and match.group(2) == "id":
+                labels.append(match.group(1))
+        for label in labels:
+            try:
+                conn.execute_command(
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    KEY_PREFIX + self.shop,
+                    "UNIQUE",
+                    "NODE",
+                    label,
+                    "PROPERTIES",
+                    "1",
+                    "id",
+                )
+            except redis.exceptions.ResponseError as exc:
+                if "already exists" not in str(exc):
+                    raise EngineError("engine.schema_failed", f"{label}.id: {exc}") from None
+        self._wait_operational(timeout)
+
+    def _wait_operational(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            states = [r[-1] for r in self._graph.ro_query("CALL db.constraints()").result_set]
+            states += [r[7] for r in self._graph.ro_query("CALL db.indexes()").result_set]
+            if all(s == "OPERATIONAL" for s in states):
+                return
+            if any(s == "FAILED" for s in states):
+                raise EngineError("engine.schema_failed", f"a constraint failed: {states}")
+            if time.monotonic() > deadline:
+                raise EngineError("engine.schema_timeout", f"schema not ready: {states}")
+            time.sleep(0.05)
+
+    def explain(self, text: str) -> str:
+        params = dict.fromkeys(re.findall(r"\$(\w+)", text))  # GRAPH.EXPLAIN wants them bound
+        try:
+            return str(self._graph.explain(text, params))
+        except redis.exceptions.ResponseError as exc:
+            raise TeamgraphError("graph.explain_failed", str(exc)) from None
+
+    def drop(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError as exc:
+            if "empty key" not in str(exc) and "Invalid graph" not in str(exc):
+                raise
+
+
+class FalkorEngine:
+    """A connection to one FalkorDB server, embedded (``server`` given) or external."""
+
+    def __init__(self, host: str, port: int, *, server: ServerHandle | None = None) -> None:
+        self.kind = "falkordb-embedded" if server is not None else "falkordb"
+        self.server = server
+        self.host, self.port = host, port
+        try:
+            self._db = FalkorDB(host=host, port=port)
+        except redis.exceptions.ConnectionError as exc:
+            raise EngineError("engine.unreachable", f"FalkorDB at {host}:{port}: {exc}") from None
+
+    @classmethod
+    def from_url(cls, url: str) -> FalkorEngine:
+        parsed = urlparse(url)
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+
+    def open(self, shop: str) -> FalkorStore:
+        return FalkorStore(self._db, shop)
+
+    def shops(self) -> list[str]:
+        keys = self._db.connection.execute_command("GRAPH.LIST")
+        names = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
+        return sorted(n[len(KEY_PREFIX) :] for n in names if n.startswith(KEY_PREFIX))
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._db.connection.ping())
+        except redis.exceptions.RedisError:
+            return False
+
+    def close(self) -> None:
+        self._db.connection.close()
+        if self.server is not None:
+            self.server.release()

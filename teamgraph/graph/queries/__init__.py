@@ -1,0 +1,67 @@
+"""Every Cypher statement teamgraph runs, one named statement per file or per ``// name:`` section.
+
+A file ``foo.cypher`` without sections holds the statement ``foo``. A file with lines
+``// name: bar`` holds one statement per section, named ``bar``. Files named ``schema_*.cypher``
+hold per-engine DDL (indexes, constraints) and ``admin_*.cypher`` per-engine administration
+(Neo4j databases); they are the only per-engine text (DESIGN.md) and stay out of
+:func:`catalogue`, whose statements must run unchanged on both engines.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+QUERY_DIR = Path(__file__).resolve().parent
+ENGINE_SPECIFIC = ("schema_", "admin_")
+_SECTION = re.compile(r"^//\s*name:\s*([\w.]+)\s*$", re.MULTILINE)
+
+
+def parse(text: str, default_name: str) -> dict[str, str]:
+    """Split one file's text into ``{name: statement}``."""
+    marks = list(_SECTION.finditer(text))
+    if not marks:
+        return {default_name: text.strip()}
+    out: dict[str, str] = {}
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        name = mark.group(1)
+        if name in out:
+            raise ValueError(f"query {name!r} is defined twice in {default_name}.cypher")
+        out[name] = text[mark.end() : end].strip()
+    return out
+
+
+@cache
+def catalogue() -> dict[str, str]:
+    """All named statements of the package, loaded once."""
+    out: dict[str, str] = {}
+    for path in sorted(QUERY_DIR.glob("*.cypher")):
+        if path.name.startswith(ENGINE_SPECIFIC):
+            continue
+        for name, text in parse(path.read_text(encoding="utf-8"), path.stem).items():
+            if name in out:
+                raise ValueError(f"query {name!r} is defined twice ({path.name})")
+            out[name] = text
+    return out
+
+
+def get(name: str) -> str:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise KeyError(f"no Cypher statement named {name!r} in {QUERY_DIR}") from None
+
+
+def schema(engine: str) -> list[str]:
+    """The DDL statements of one engine (``falkordb`` or ``neo4j``), in file order."""
+    path = QUERY_DIR / f"schema_{engine}.cypher"
+    return list(parse(path.read_text(encoding="utf-8"), path.stem).values())
+
+
+@cache
+def admin(engine: str) -> dict[str, str]:
+    """The named administration statements of one engine."""
+    path = QUERY_DIR / f"admin_{engine}.cypher"
+    return parse(path.read_text(encoding="utf-8"), path.stem)

@@ -1,0 +1,9 @@
+// API keys: only the SHA-256 of the secret is stored (API.md "Conventions").
+
+// name: key.create
+CREATE (k:ApiKey {id: $id, role: $role, distributor_id: $distributor_id, created_at: $now})
+RETURN k.id AS id, k.role AS role, k.distributor_id AS distributor_id
+
+// name: key.get
+MATCH (k:ApiKey {id: $id})
+RETURN k.role AS role, k.distributor_id AS distributor_id

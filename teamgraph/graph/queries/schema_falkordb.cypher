@@ -1,0 +1,25 @@
+// FalkorDB schema: one index per id; setup_schema adds a GRAPH.CONSTRAINT UNIQUE on each.
+
+// name: index_shop_id
+CREATE INDEX FOR (s:Shop) ON (s.id)
+
+// name: index_apikey_id
+CREATE INDEX FOR (a:ApiKey) ON (a.id)
+
+// name: index_customer_id
+CREATE INDEX FOR (c:Customer) ON (c.id)
+
+// name: index_distributor_id
+CREATE INDEX FOR (d:Distributor) ON (d.id)
+
+// name: index_order_id
+CREATE INDEX FOR (o:Order) ON (o.id)
+
+// name: index_product_id
+CREATE INDEX FOR (p:Product) ON (p.id)
+
+// name: index_entry_id
+CREATE INDEX FOR (e:Entry) ON (e.id)
+
+// name: index_change_id
+CREATE INDEX FOR (c:Change) ON (c.id)

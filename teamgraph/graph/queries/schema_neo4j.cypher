@@ -1,0 +1,25 @@
+// Neo4j 5 schema: one uniqueness constraint per id (it also gives MERGE its guarantee).
+
+// name: unique_shop_id
+CREATE CONSTRAINT shop_id IF NOT EXISTS FOR (s:Shop) REQUIRE s.id IS UNIQUE
+
+// name: unique_apikey_id
+CREATE CONSTRAINT apikey_id IF NOT EXISTS FOR (a:ApiKey) REQUIRE a.id IS UNIQUE
+
+// name: unique_customer_id
+CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (c:Customer) REQUIRE c.id IS UNIQUE
+
+// name: unique_distributor_id
+CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE
+
+// name: unique_order_id
+CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE
+
+// name: unique_product_id
+CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE
+
+// name: unique_entry_id
+CREATE CONSTRAINT entry_id IF NOT EXISTS FOR (e:Entry) REQUIRE e.id IS UNIQUE
+
+// name: unique_change_id
+CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE

@@ -1,0 +1,132 @@
+"""The interface one shop's graph is used through, and the choice of engine.
+
+An :class:`Engine` is the process's connection to a graph server (one per process, opened by
+the CLI or the API lifespan and injected). ``engine.open(shop)`` gives the :class:`GraphStore`
+of one shop: a FalkorDB graph key or a Neo4j database, so no query can reach another shop.
+
+Statements are named (``teamgraph/graph/queries``); values go in as parameters only. Results
+come back as lists of plain dicts. Every write is one statement, and one statement is atomic on
+both engines (DESIGN.md): :meth:`GraphStore.write_batch` sends one deduplicated UNWIND batch as
+one statement, so a bad row fails the whole batch and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from teamgraph.config import Settings
+from teamgraph.errors import ValidationError
+
+Row = dict[str, Any]
+
+SHOP_ID = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+def check_shop_id(shop: str) -> str:
+    """Shop ids name a FalkorDB key and a Neo4j database, so they are kept to what both allow."""
+    if not SHOP_ID.match(shop):
+        raise ValidationError(
+            "shop.invalid_id",
+            "a shop id is 2–40 characters: lowercase letters, digits and '-', "
+            f"starting with a letter (got {shop!r})",
+            field="shop",
+        )
+    return shop
+
+
+def dedupe(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> list[Row]:
+    """Keep the last row per key, in first-seen order.
+
+    FalkorDB keeps the first of repeated keys in one UNWIND and Neo4j the last, and a repeated
+    relationship pair crashes FalkorDB's MERGE ... ON MATCH SET (DESIGN.md), so every batch
+    is deduplicated here before it is sent.
+    """
+    out: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        try:
+            k = tuple(row[f] for f in key)
+        except KeyError as exc:
+            raise ValidationError(
+                "batch.missing_key",
+                f"a batch row has no key field {exc.args[0]!r}",
+                field=str(exc.args[0]),
+            ) from None
+        out.pop(k, None)
+        out[k] = dict(row)
+    return list(out.values())
+
+
+class GraphStore(Protocol):
+    """One shop's graph."""
+
+    engine: str
+    shop: str
+
+    def read(self, name: str, **params: Any) -> list[Row]:
+        """Run the named read-only statement."""
+        ...
+
+    def write(self, name: str, **params: Any) -> list[Row]:
+        """Run the named write statement (atomic)."""
+        ...
+
+    def write_batch(
+        self, name: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ("id",)
+    ) -> list[Row]:
+        """Deduplicate ``rows`` on ``key`` and send them as ``$rows`` in one statement."""
+        ...
+
+    def setup_schema(self) -> None:
+        """Create the indexes and constraints (idempotent); return once they are usable."""
+        ...
+
+    def explain(self, text: str) -> str:
+        """The engine's plan for ``text``; raises when the engine cannot compile it."""
+        ...
+
+    def drop(self) -> None:
+        """Delete the whole graph of this shop."""
+        ...
+
+
+class Engine(Protocol):
+    """A process's connection to one graph server."""
+
+    kind: str
+
+    def open(self, shop: str) -> GraphStore: ...
+
+    def shops(self) -> list[str]:
+        """Ids of the shops that have a graph on this server."""
+        ...
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def connect(settings: Settings, *, owner: bool = True) -> Engine:
+    """The engine the settings name: Neo4j, a running FalkorDB, or the embedded one.
+
+    For the embedded engine, the first process on a data directory starts the server and the
+    others connect to it (``teamgraph.graph.embedded``). ``owner=False`` never starts one.
+    """
+    if settings.neo4j_uri:
+        from teamgraph.graph.neo4j import Neo4jEngine
+
+        return Neo4jEngine(
+            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
+        )
+    from teamgraph.graph.falkor import FalkorEngine
+
+    if settings.falkordb_url:
+        return FalkorEngine.from_url(settings.falkordb_url)
+    from teamgraph.graph.embedded import EmbeddedServer
+
+    server = EmbeddedServer(
+        settings.data_dir, port=settings.engine_port, timeout=settings.engine_start_timeout
+    )
+    handle = server.attach() if not owner else server.ensure()
+    return FalkorEngine(handle.host, handle.port, server=handle)

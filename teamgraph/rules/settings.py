@@ -1,0 +1,333 @@
+"""The program settings of one shop (API.md "Settings") and the rules that govern changing them.
+
+Validation cites the rule it enforces: R-3.3 (rate cap, refused not clipped), R-4.1 (1–5
+levels), R-3.7 (tiers 1–3, a warning at 3), R-3.2 (points and balance are fixed rewards),
+R-3.1 (switching the reward kind resets level rewards), R-1.9 (mode changes take effect at
+05:00 the next day, at most once every 3 days).
+
+Choices where RULES.md is silent (written down here, as RULES.md asks):
+- S-1 The 3-day spacing of R-1.9 is counted from the time of the previous accepted *request*
+  (not its effective time); a second change is refused with ``retry_after`` = that time + 3 days.
+- S-2 Asking to go back while a change is pending is itself a change, so S-1 refuses it: a
+  pending change always takes effect (it is due within ~29 hours, well inside 3 days).
+- S-3 Only ``attribution_mode`` waits for 05:00; every other field takes effect at once (the
+  recompute rules of R-1.10/R-1.11 run when the change takes effect).
+- S-4 Levels are numbered 1..n without gaps; rewards are rates (``*_bp``) when
+  ``reward_basis`` is ``rate`` and amounts (``*_fen``) when ``fixed``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from teamgraph.errors import Conflict, ValidationError
+from teamgraph.rules.timeutil import MS_PER_DAY, next_local_time
+
+MAX_RATE_BP = 5000  # R-3.3
+MODE_CHANGE_HOUR = 5  # R-1.9
+MODE_CHANGE_SPACING_MS = 3 * MS_PER_DAY  # R-1.9
+
+Fen = Annotated[int, Field(ge=0, strict=True)]
+Rate = Annotated[int, Field(ge=0, strict=True)]
+
+
+class Conditions(BaseModel):
+    """Upgrade conditions of a level (R-4.2); meeting any chosen one is enough."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bound_customers: int | None = Field(default=None, ge=0)
+    invited_distributors: int | None = Field(default=None, ge=0)
+    paid_orders: int | None = Field(default=None, ge=0)
+    received_fen: Fen | None = None
+    transaction_fen: Fen | None = None
+    completed_orders: int | None = Field(default=None, ge=0)
+
+    def chosen(self) -> dict[str, int]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class Level(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=40)
+    conditions: Conditions = Field(default_factory=Conditions)
+    reward_bp: Rate | None = None
+    reward_fen: Fen | None = None
+    inviter_reward_bp: Rate | None = None
+    inviter_reward_fen: Fen | None = None
+    first_order_reward_bp: Rate | None = None
+
+
+Method = Literal["bank", "alipay", "wechat"]
+
+
+def _bank_only() -> list[Method]:
+    return ["bank"]
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    methods: list[Method] = Field(default_factory=_bank_only)
+    min_fen: Fen = 100
+    max_fen: Fen = 5_000_000
+    max_count: int = Field(default=3, ge=1)
+    per: Literal["day", "week", "month"] = "month"
+
+
+class PendingMode(BaseModel):
+    attribution_mode: Literal["chain", "sharer"]
+    effective_at: int
+    requested_at: int
+
+
+class ProgramSettings(BaseModel):
+    """One shop's program. Defaults are a conservative two-tier cash program."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    attribution_mode: Literal["chain", "sharer"] = "chain"
+    binding_days: int | None = Field(default=None, ge=1, le=3650)
+    auto_unbind: Literal["never", "on_expiry"] = "never"
+    sharer_window_hours: int = Field(default=24, ge=1, le=24 * 30)
+    new_customers_only: bool = False
+    tiers: int = 2
+    reward_kind: Literal["cash", "points", "balance"] = "cash"
+    reward_basis: Literal["rate", "fixed"] = "rate"
+    cost_protection: bool = False
+    settle_days: int = Field(default=7, ge=0, le=365)
+    timezone: str = "Asia/Shanghai"
+    levels: list[Level] = Field(
+        default_factory=lambda: [Level(level=1, name="L1", reward_bp=1000, inviter_reward_bp=300)]
+    )
+    withdrawal: Withdrawal = Field(default_factory=Withdrawal)
+    # Bookkeeping of R-1.9, kept with the settings (read-only through the API).
+    pending: PendingMode | None = None
+    last_mode_change_at: int | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        check(self)
+        return self
+
+    def effective(self, now: int) -> ProgramSettings:
+        """The settings in force at ``now``: a pending mode whose time has come applies (R-1.9),
+        whether or not any job has run."""
+        if self.pending is None or now < self.pending.effective_at:
+            return self
+        return self.model_copy(
+            update={"attribution_mode": self.pending.attribution_mode, "pending": None}
+        )
+
+    def public(self, now: int) -> dict[str, Any]:
+        eff = self.effective(now)
+        out = eff.model_dump(exclude={"pending", "last_mode_change_at"})
+        out["pending"] = (
+            None
+            if eff.pending is None
+            else {
+                "attribution_mode": eff.pending.attribution_mode,
+                "effective_at": eff.pending.effective_at,
+            }
+        )
+        return out
+
+
+def _invalid(code: str, rule: str | None, message: str, field: str) -> ValidationError:
+    return ValidationError(code, message, rule=rule, field=field)
+
+
+def check(s: ProgramSettings) -> None:
+    """Cross-field rules; raises :class:`ValidationError` naming the rule."""
+    if not 1 <= s.tiers <= 3:
+        raise _invalid(
+            "settings.tiers", "R-3.7", f"tiers must be 1, 2 or 3 (got {s.tiers})", "tiers"
+        )
+    if not 1 <= len(s.levels) <= 5:
+        raise _invalid(
+            "settings.levels",
+            "R-4.1",
+            f"a program has 1 to 5 levels (got {len(s.levels)})",
+            "levels",
+        )
+    numbers = [lv.level for lv in s.levels]
+    if numbers != list(range(1, len(s.levels) + 1)):
+        raise _invalid(
+            "settings.levels",
+            "R-4.1",
+            f"levels must be numbered 1..{len(s.levels)} in order (got {numbers})",
+            "levels",
+        )
+    if s.reward_kind in ("points", "balance") and s.reward_basis != "fixed":
+        raise _invalid(
+            "settings.reward_basis",
+            "R-3.2",
+            f"{s.reward_kind} rewards are always fixed amounts",
+            "reward_basis",
+        )
+    for i, lv in enumerate(s.levels):
+        if len(s.levels) > 1 and i > 0 and not lv.conditions.chosen():
+            raise _invalid(
+                "settings.conditions",
+                "R-4.2",
+                f"level {lv.level} needs at least one upgrade condition",
+                f"levels[{i}].conditions",
+            )
+        for name in ("reward_bp", "inviter_reward_bp", "first_order_reward_bp"):
+            rate = getattr(lv, name)
+            if rate is not None and rate > MAX_RATE_BP:
+                raise _invalid(
+                    "settings.rate_cap",
+                    "R-3.3",
+                    f"a reward rate is at most {MAX_RATE_BP} bp (50%); "
+                    f"levels[{i}].{name} is {rate} bp and is refused, not clipped",
+                    f"levels[{i}].{name}",
+                )
+        if s.reward_basis == "rate" and (
+            lv.reward_fen is not None or lv.inviter_reward_fen is not None
+        ):
+            raise _invalid(
+                "settings.reward_basis",
+                "R-3.2",
+                "reward_basis is rate: give reward_bp / inviter_reward_bp",
+                f"levels[{i}]",
+            )
+        if s.reward_basis == "fixed" and (
+            lv.reward_bp is not None or lv.inviter_reward_bp is not None
+        ):
+            raise _invalid(
+                "settings.reward_basis",
+                "R-3.2",
+                "reward_basis is fixed: give reward_fen / inviter_reward_fen",
+                f"levels[{i}]",
+            )
+    if s.withdrawal.min_fen > s.withdrawal.max_fen:
+        raise _invalid(
+            "settings.withdrawal",
+            "R-5.1",
+            "withdrawal.min_fen is above withdrawal.max_fen",
+            "withdrawal.min_fen",
+        )
+
+
+def warnings(s: ProgramSettings) -> list[dict[str, str]]:
+    out = []
+    if s.tiers == 3:
+        out.append(
+            {
+                "code": "settings.three_tiers",
+                "rule": "R-3.7",
+                "message": "Three tiers of pay is what China's rules against pyramid selling and "
+                "WeChat's ban on multi-level distribution target; two tiers is the safe choice.",
+            }
+        )
+    return out
+
+
+def _reset_rewards(levels: list[Level], basis: str) -> list[Level]:
+    """R-3.1: switching the reward kind resets every level default to 0."""
+    zero: dict[str, Any] = (
+        {
+            "reward_bp": 0,
+            "inviter_reward_bp": 0,
+            "first_order_reward_bp": None,
+            "reward_fen": None,
+            "inviter_reward_fen": None,
+        }
+        if basis == "rate"
+        else {
+            "reward_fen": 0,
+            "inviter_reward_fen": 0,
+            "first_order_reward_bp": None,
+            "reward_bp": None,
+            "inviter_reward_bp": None,
+        }
+    )
+    return [lv.model_copy(update=zero) for lv in levels]
+
+
+def change(current: ProgramSettings, patch: dict[str, Any], now: int) -> ProgramSettings:
+    """Apply a ``PUT /v1/settings`` body to the settings stored, as of ``now``.
+
+    Raises :class:`ValidationError` (a rule is broken) or :class:`Conflict`
+    ``settings.too_soon`` (R-1.9), and never changes anything on error.
+    """
+    base = current.effective(now)
+    unknown = set(patch) - (set(ProgramSettings.model_fields) - {"pending", "last_mode_change_at"})
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationError(
+            "settings.unknown_field", f"unknown settings field {name!r}", field=name
+        )
+    data = base.model_dump()
+    data.update({k: v for k, v in patch.items() if k != "attribution_mode"})
+    if (
+        "reward_kind" in patch
+        and patch["reward_kind"] != base.reward_kind
+        and "levels" not in patch
+    ):
+        basis = data.get("reward_basis", base.reward_basis)
+        if data["reward_kind"] in ("points", "balance") and "reward_basis" not in patch:
+            basis = data["reward_basis"] = "fixed"
+        data["levels"] = [lv.model_dump() for lv in _reset_rewards(base.levels, basis)]
+    requested = base.pending.attribution_mode if base.pending else base.attribution_mode
+    mode = patch.get("attribution_mode", requested)
+    if mode not in ("chain", "sharer"):
+        raise ValidationError(
+            "settings.attribution_mode",
+            "attribution_mode is chain or sharer",
+            rule="R-1.1",
+            field="attribution_mode",
+        )
+    wants_change = mode != requested
+    if wants_change:
+        last = base.last_mode_change_at
+        if last is not None and now < last + MODE_CHANGE_SPACING_MS:
+            raise Conflict(
+                "settings.too_soon",
+                "the attribution mode can change at most once every 3 days",
+                rule="R-1.9",
+                field="attribution_mode",
+                extra={"retry_after": last + MODE_CHANGE_SPACING_MS},
+            )
+        tz = data.get("timezone", base.timezone)
+        data["pending"] = (
+            None
+            if mode == base.attribution_mode
+            else {
+                "attribution_mode": mode,
+                "effective_at": next_local_time(now, tz, MODE_CHANGE_HOUR),
+                "requested_at": now,
+            }
+        )
+        data["last_mode_change_at"] = now
+    return parse(data)
+
+
+def parse(data: dict[str, Any]) -> ProgramSettings:
+    """Build settings from a dict, turning pydantic's errors into our error with the field."""
+    from pydantic import ValidationError as PydanticError
+
+    try:
+        return ProgramSettings.model_validate(data)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, ValidationError):
+            raise cause from None
+        field = ".".join(str(p) for p in err["loc"])
+        raise ValidationError("settings.invalid", f"{field}: {err['msg']}", field=field) from None

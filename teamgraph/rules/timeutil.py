@@ -1,0 +1,32 @@
+"""Time as integer epoch ms (UTC); the shop's time zone only where a rule speaks of days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+MS_PER_HOUR = 3_600_000
+MS_PER_DAY = 24 * MS_PER_HOUR
+
+
+def to_ms(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("a naive datetime has no time zone; give an offset")
+    return int(value.timestamp() * 1000)
+
+
+def from_ms(ms: int, tz: str = "UTC") -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=ZoneInfo(tz) if tz != "UTC" else UTC)
+
+
+def iso(ms: int | None, tz: str = "UTC") -> str | None:
+    """ISO-8601 with offset, as API.md's responses carry times."""
+    return None if ms is None else from_ms(ms, tz).isoformat(timespec="milliseconds")
+
+
+def next_local_time(ms: int, tz: str, hour: int) -> int:
+    """The epoch ms of ``hour``:00 on the calendar day after ``ms`` in time zone ``tz``."""
+    local = from_ms(ms, tz)
+    day = (local + timedelta(days=1)).date()
+    at = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz))
+    return to_ms(at)

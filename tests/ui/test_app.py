@@ -1,0 +1,73 @@
+"""The app as built by ``create_app``, served by Flask's test client: no browser, no graph."""
+
+from __future__ import annotations
+
+import re
+
+import dash
+import pytest
+
+from teamgraph.dashboards import context, create_app
+from teamgraph.errors import AuthError
+
+
+class NoEngine:
+    """Enough of an Engine to build the app; the tests here never reach the graph."""
+
+    kind = "none"
+
+    def open(self, shop: str) -> object:
+        raise AssertionError("the graph was reached")
+
+    def shops(self) -> list[str]:
+        return []
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def app() -> dash.Dash:
+    return create_app(NoEngine())  # type: ignore[arg-type]
+
+
+def test_pages_register_themselves(app: dash.Dash) -> None:
+    paths = {p["path"] for p in dash.page_registry.values()}
+    assert {"/", "/login"} <= paths
+    nav = [p for p in dash.page_registry.values() if p.get("nav_key")]
+    assert [p["path"] for p in nav] == ["/"]
+
+
+def test_index_uses_local_assets_only(app: dash.Dash) -> None:
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    assert "/assets/bootstrap.min.css" in html
+    assert "/assets/teamgraph.css" in html
+    assert not re.findall(r"""(?:src|href)=["']https?://""", html)
+    with app.server.test_client().get("/assets/bootstrap.min.css") as response:
+        css = response.get_data(as_text=True)
+    assert css.startswith('@charset "UTF-8";/*!\n * Bootstrap  v5.3.')  # license header kept
+
+
+def test_scripts_are_served_locally(app: dash.Dash) -> None:
+    client = app.server.test_client()
+    html = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r"""<script src=["']([^"']+)["']""", html)
+    assert scripts and all(s.startswith("/") for s in scripts)
+    for src in scripts:
+        with client.get(src) as response:
+            assert response.status_code == 200, src
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [(None, "auth.missing_key"), ("  ", "auth.missing_key"), ("nodot", "auth.invalid_key")],
+)
+def test_shop_for_refuses_keys_before_reaching_the_graph(
+    app: dash.Dash, key: str | None, code: str
+) -> None:
+    with pytest.raises(AuthError) as err:
+        context.shop_for(key)
+    assert err.value.code == code
