@@ -41,41 +41,49 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
         out.customers.append({"id": cid, "name": name, "joined_at": START_MS + i * DAY_MS // 10})
     for i in range(distributors):
         did = out.customers[i]["id"]
-        became = out.customers[i]["joined_at"] + DAY_MS
+        became = out.customers[i]["joined_at"] + DAY_MS + DAY_MS // 5
         out.distributors.append({"id": did, "level": 1, "status": "active", "became_at": became})
         if i >= roots:
             # prefer recent distributors as inviters: deeper, skewed trees
-            inviter = out.customers[rng.randint(max(0, i - 8), i - 1)]["id"]
+            k = rng.randint(max(0, i - 8), i - 1)
+            inviter = out.customers[k]["id"]
             out.invitations.append({"id": did, "inviter_id": inviter, "at": became})
             out.bindings.append(
                 {
                     "customer_id": did,
                     "distributor_id": inviter,
-                    "since": out.customers[i]["joined_at"],
+                    # bound once the inviter was a distributor, before becoming one itself
+                    "since": max(out.customers[i]["joined_at"], out.distributors[k]["became_at"]),
                     "source": "demo",
                     "expires_at": None,
+                    "ended_at": None,
+                    "end_reason": None,
                 }
             )
-    hubs = [d["id"] for d in out.distributors]
+    hubs = out.distributors
     weights = [1.0 / (k + 1) for k in range(len(hubs))]
     for c in out.customers[distributors:]:
         d = rng.choices(hubs, weights)[0]
         out.bindings.append(
             {
                 "customer_id": c["id"],
-                "distributor_id": d,
-                "since": c["joined_at"],
+                "distributor_id": d["id"],
+                "since": max(c["joined_at"], d["became_at"]),
                 "source": "demo",
                 "expires_at": None,
+                "ended_at": None,
+                "end_reason": None,
             }
         )
     return out
 
 
 def load(shop: Shop, demo: DemoShop) -> dict[str, int]:
-    return {
+    counts = {
         "customers": shop.load_customers(demo.customers),
         "distributors": shop.load_distributors(demo.distributors),
         "invitations": shop.load_invitations(demo.invitations),
         "bindings": shop.load_bindings(demo.bindings),
     }
+    shop.recount(apply=True)
+    return counts

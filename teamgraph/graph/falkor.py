@@ -56,7 +56,7 @@ class FalkorStore:
         self._db = db
         self._graph = db.select_graph(KEY_PREFIX + shop)
 
-    def read(self, name: str, **params: Any) -> list[Row]:
+    def read(self, name: str, /, **params: Any) -> list[Row]:
         try:
             return _rows(self._graph.ro_query(queries.get(name), params))
         except redis.exceptions.ResponseError as exc:
@@ -65,7 +65,7 @@ class FalkorStore:
             _raise(exc, name)
             raise  # unreachable
 
-    def write(self, name: str, **params: Any) -> list[Row]:
+    def write(self, name: str, /, **params: Any) -> list[Row]:
         try:
             return _rows(self._graph.query(queries.get(name), params))
         except redis.exceptions.ResponseError as exc:
@@ -124,7 +124,9 @@ class FalkorStore:
             time.sleep(0.05)
 
     def explain(self, text: str) -> str:
-        params = dict.fromkeys(re.findall(r"\$(\w+)", text))  # GRAPH.EXPLAIN wants them bound
+        # GRAPH.EXPLAIN wants every parameter bound; LIMIT wants an integer
+        names = re.findall(r"\$(\w+)", text)
+        params = {n: 1 if n == "limit" else None for n in names}
         try:
             return str(self._graph.explain(text, params))
         except redis.exceptions.ResponseError as exc:

@@ -47,10 +47,10 @@ class Neo4jStore:
             _raise(exc, name)
         return [r.data() for r in records]
 
-    def read(self, name: str, **params: Any) -> list[Row]:
+    def read(self, name: str, /, **params: Any) -> list[Row]:
         return self._run(name, queries.get(name), params, RoutingControl.READ)
 
-    def write(self, name: str, **params: Any) -> list[Row]:
+    def write(self, name: str, /, **params: Any) -> list[Row]:
         return self._run(name, queries.get(name), params, RoutingControl.WRITE)
 
     def write_batch(

@@ -64,11 +64,11 @@ class GraphStore(Protocol):
     engine: str
     shop: str
 
-    def read(self, name: str, **params: Any) -> list[Row]:
+    def read(self, name: str, /, **params: Any) -> list[Row]:
         """Run the named read-only statement."""
         ...
 
-    def write(self, name: str, **params: Any) -> list[Row]:
+    def write(self, name: str, /, **params: Any) -> list[Row]:
         """Run the named write statement (atomic)."""
         ...
 

@@ -12,6 +12,11 @@ Choices where RULES.md is silent (written down here, as RULES.md asks):
   pending change always takes effect (it is due within ~29 hours, well inside 3 days).
 - S-3 Only ``attribution_mode`` waits for 05:00; every other field takes effect at once (the
   recompute rules of R-1.10/R-1.11 run when the change takes effect).
+- S-5 ``binding_days`` applies to bindings made after it changes; R-1.11's recompute runs only
+  when ``auto_unbind`` changes. A binding expires only under ``auto_unbind = on_expiry`` with
+  ``binding_days`` set; under ``never`` every binding is permanent.
+- S-6 (R-2.1) An applicant must meet every application condition the shop sets; with
+  ``application.review`` off, a qualifying application is approved at once.
 - S-4 Levels are numbered 1..n without gaps; rewards are rates (``*_bp``) when
   ``reward_basis`` is ``rate`` and amounts (``*_fen``) when ``fixed``.
 """
@@ -80,6 +85,19 @@ class Withdrawal(BaseModel):
     per: Literal["day", "week", "month"] = "month"
 
 
+class Application(BaseModel):
+    """R-2.1: what an applicant must meet (every condition set here), and whether a merchant
+    reviews applications (``review``) or they are approved at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review: bool = False
+    verified_phone: bool = False
+    min_spend_fen: Fen | None = None
+    min_paid_orders: int | None = Field(default=None, ge=0)
+    groups: list[str] = Field(default_factory=list)
+
+
 class PendingMode(BaseModel):
     attribution_mode: Literal["chain", "sharer"]
     effective_at: int
@@ -106,6 +124,9 @@ class ProgramSettings(BaseModel):
         default_factory=lambda: [Level(level=1, name="L1", reward_bp=1000, inviter_reward_bp=300)]
     )
     withdrawal: Withdrawal = Field(default_factory=Withdrawal)
+    application: Application = Field(default_factory=Application)
+    dormant_days: int = Field(default=30, ge=1, le=3650)
+    share_base_url: str = Field(default="https://shop.example.com", min_length=8, max_length=200)
     # Bookkeeping of R-1.9, kept with the settings (read-only through the API).
     pending: PendingMode | None = None
     last_mode_change_at: int | None = None

@@ -30,3 +30,28 @@ def next_local_time(ms: int, tz: str, hour: int) -> int:
     day = (local + timedelta(days=1)).date()
     at = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(tz))
     return to_ms(at)
+
+
+def parse_instant(value: str | int | None, *, now: int, field: str = "at") -> int:
+    """API.md: times are accepted as ISO-8601 with an offset or as epoch ms; omitted is now."""
+    from teamgraph.errors import ValidationError
+
+    if value is None:
+        return now
+    if isinstance(value, bool):
+        raise ValidationError("time.invalid", f"{field}: not a time", field=field)
+    if isinstance(value, int):
+        if not 0 <= value < 32_503_680_000_000:  # before year 3000
+            raise ValidationError("time.invalid", f"{field}: epoch ms out of range", field=field)
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            "time.invalid", f"{field}: {value!r} is not ISO-8601 or epoch ms", field=field
+        ) from None
+    if parsed.tzinfo is None:
+        raise ValidationError(
+            "time.invalid", f"{field}: {value!r} has no UTC offset", field=field
+        ) from None
+    return to_ms(parsed)

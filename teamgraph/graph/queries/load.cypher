@@ -8,9 +8,20 @@ MERGE (c:Customer {id: row.id})
 RETURN toInteger(count(c)) AS n
 
 // name: distributor.upsert_batch
+// Counters are left as they are: a bulk load ends with Shop.recount(apply=True).
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.id})
-SET c:Distributor, c.level = row.level, c.status = row.status, c.became_at = row.became_at
+SET c:Distributor, c.level = row.level, c.status = row.status, c.became_at = row.became_at,
+    c.application = 'approved', c.code = row.code,
+    c.last_active_at = coalesce(c.last_active_at, row.became_at),
+    c.direct_clients = coalesce(c.direct_clients, 0),
+    c.indirect_clients = coalesce(c.indirect_clients, 0),
+    c.invitees = coalesce(c.invitees, 0), c.team_size = coalesce(c.team_size, 0),
+    c.by_depth = coalesce(c.by_depth, []),
+    c.perf_paid_orders = coalesce(c.perf_paid_orders, 0),
+    c.perf_received_fen = coalesce(c.perf_received_fen, 0),
+    c.perf_transaction_fen = coalesce(c.perf_transaction_fen, 0),
+    c.perf_completed_orders = coalesce(c.perf_completed_orders, 0)
 RETURN toInteger(count(c)) AS n
 
 // name: invitation.create_batch
@@ -26,7 +37,9 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 MATCH (d:Distributor {id: row.distributor_id})
 MERGE (c)-[b:BOUND_TO {since: row.since}]->(d)
-  ON CREATE SET b.source = row.source, b.expires_at = row.expires_at
+  ON CREATE SET b.source = row.source, b.expires_at = row.expires_at,
+                b.active = row.ended_at IS NULL, b.ended_at = row.ended_at,
+                b.end_reason = row.end_reason
 RETURN toInteger(count(b)) AS n
 
 // name: customer.get

@@ -23,3 +23,9 @@ CREATE INDEX FOR (e:Entry) ON (e.id)
 
 // name: index_change_id
 CREATE INDEX FOR (c:Change) ON (c.id)
+
+// name: index_distributor_code
+CREATE INDEX FOR (d:Distributor) ON (d.code)
+
+// name: index_bound_to_expires_at
+CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.expires_at)

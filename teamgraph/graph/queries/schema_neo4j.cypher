@@ -23,3 +23,9 @@ CREATE CONSTRAINT entry_id IF NOT EXISTS FOR (e:Entry) REQUIRE e.id IS UNIQUE
 
 // name: unique_change_id
 CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE
+
+// name: index_distributor_code
+CREATE INDEX distributor_code IF NOT EXISTS FOR (d:Distributor) ON (d.code)
+
+// name: index_bound_to_expires_at
+CREATE INDEX bound_to_expires_at IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.expires_at)

@@ -1,6 +1,66 @@
-// Team views (R-2.3).
+// Team views (R-2.3). Counts come from the counters on the nodes; these statements list
+// members, one page at a time (keyset pagination on id).
 
 // name: team.by_depth
 MATCH p = (m:Distributor)-[:INVITED_BY*1..15]->(d:Distributor {id: $id})
 RETURN length(p) AS depth, toInteger(count(DISTINCT m)) AS distributors
 ORDER BY depth
+
+// name: team.direct_clients
+MATCH (c:Customer)-[b:BOUND_TO {active: true}]->(d:Distributor {id: $id})
+WHERE c.id > $after AND (b.expires_at IS NULL OR b.expires_at > $now)
+RETURN c.id AS id, c.name AS name, b.since AS since, b.expires_at AS expires_at,
+       d.id AS via
+ORDER BY id
+LIMIT $limit
+
+// name: team.indirect_clients
+MATCH (c:Customer)-[b:BOUND_TO {active: true}]->(m:Distributor)-[:INVITED_BY]->(d:Distributor {id: $id})
+WHERE c.id > $after AND (b.expires_at IS NULL OR b.expires_at > $now)
+RETURN c.id AS id, c.name AS name, b.since AS since, b.expires_at AS expires_at,
+       m.id AS via
+ORDER BY id
+LIMIT $limit
+
+// name: team.invitees
+MATCH (m:Distributor)-[r:INVITED_BY]->(d:Distributor {id: $id})
+WHERE m.id > $after
+RETURN m.id AS id, m.name AS name, m.level AS level, m.status AS status, r.at AS invited_at,
+       m.direct_clients AS direct_clients, m.team_size AS team_size
+ORDER BY id
+LIMIT $limit
+
+// name: team.tree
+// The team below $id to depth $depth (at most 15), parent first.
+MATCH p = (m:Distributor)-[:INVITED_BY*1..15]->(d:Distributor {id: $id})
+WHERE length(p) <= $depth
+WITH m, length(p) AS depth
+MATCH (m)-[:INVITED_BY]->(parent:Distributor)
+RETURN m.id AS id, parent.id AS parent_id, depth, m.name AS name, m.level AS level,
+       m.status AS status, m.direct_clients AS direct_clients, m.team_size AS team_size
+ORDER BY depth, id
+LIMIT $limit
+
+// name: team.recount
+// The counters recomputed from the relationships, for every distributor: the check (and,
+// with team.apply_counts, the repair) of what the incremental updates keep.
+MATCH (d:Distributor)
+OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(d)
+WITH d, toInteger(count(b)) AS direct_clients
+OPTIONAL MATCH (:Customer)-[b2:BOUND_TO {active: true}]->(:Distributor)-[:INVITED_BY]->(d)
+WITH d, direct_clients, toInteger(count(b2)) AS indirect_clients
+OPTIONAL MATCH (m:Distributor)-[:INVITED_BY]->(d)
+WITH d, direct_clients, indirect_clients, toInteger(count(m)) AS invitees
+OPTIONAL MATCH p = (:Distributor)-[:INVITED_BY*1..]->(d)
+WITH d, direct_clients, indirect_clients, invitees, length(p) AS depth,
+     toInteger(count(p)) AS members
+ORDER BY depth
+RETURN d.id AS id, direct_clients, indirect_clients, invitees,
+       collect(CASE WHEN depth IS NULL THEN null ELSE [depth, members] END) AS depths
+
+// name: team.apply_counts
+UNWIND $rows AS row
+MATCH (d:Distributor {id: row.id})
+SET d.direct_clients = row.direct_clients, d.indirect_clients = row.indirect_clients,
+    d.invitees = row.invitees, d.team_size = row.team_size, d.by_depth = row.by_depth
+RETURN toInteger(count(d)) AS n

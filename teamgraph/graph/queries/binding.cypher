@@ -1,0 +1,153 @@
+// Binding and attribution (RULES.md section 1). A binding is a BOUND_TO relationship with
+// active = true until it ends (ended_at, end_reason); bindings are never deleted (R-1.12).
+// Every statement that starts or ends a binding moves the counters of the distributor
+// (direct_clients) and of its inviter (indirect_clients) in the same statement.
+// The latest sharer (R-1.3) is kept on the customer (sharer_id, sharer_until) and every
+// customer-distributor visit pair as SHARED_BY {first_at, at, visits, channel}.
+
+// name: visit.context
+OPTIONAL MATCH (d:Customer {id: $distributor_id})
+WITH d
+OPTIONAL MATCH (c:Customer {id: $customer_id})
+WITH d, c
+OPTIONAL MATCH (c)-[b:BOUND_TO {active: true}]->(bd:Distributor)
+RETURN d.id AS d_id, d.status AS d_status, c.id AS c_id, c.via AS via,
+       bd.id AS bound_to, b.since AS since, b.expires_at AS expires_at,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
+
+// name: visit.bind
+MATCH (d:Distributor {id: $distributor_id})
+MERGE (c:Customer {id: $customer_id})
+  ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
+WITH c, d
+OPTIONAL MATCH (c)-[current:BOUND_TO {active: true}]->(:Distributor)
+WITH c, d, current
+WHERE current IS NULL
+CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, source: $source,
+                        channel: $channel, actor: $actor, reason: $reason}]->(d)
+SET d.direct_clients = coalesce(d.direct_clients, 0) + 1, d.last_active_at = $now,
+    c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel
+MERGE (c)-[s:SHARED_BY]->(d)
+  ON CREATE SET s.first_at = $now, s.visits = 0
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+WITH c, d, b
+OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
+FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
+  SET x.indirect_clients = coalesce(x.indirect_clients, 0) + 1)
+RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
+
+// name: visit.renew
+MATCH (c:Customer {id: $customer_id})-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
+SET b.expires_at = $expires_at, b.renewed_at = $now, d.last_active_at = $now,
+    c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel
+MERGE (c)-[s:SHARED_BY]->(d)
+  ON CREATE SET s.first_at = $now, s.visits = 0
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+RETURN b.since AS since, b.expires_at AS expires_at
+
+// name: visit.share
+MATCH (d:Distributor {id: $distributor_id})
+MERGE (c:Customer {id: $customer_id})
+  ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
+SET c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel,
+    d.last_active_at = $now
+MERGE (c)-[s:SHARED_BY]->(d)
+  ON CREATE SET s.first_at = $now, s.visits = 0
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+RETURN c.id AS customer_id
+
+// name: binding.expire_due
+MATCH (c:Customer)-[b:BOUND_TO]->(d:Distributor)
+WHERE b.expires_at <= $now AND b.active = true
+SET b.active = false, b.ended_at = b.expires_at, b.end_reason = 'expired',
+    d.direct_clients = d.direct_clients - 1
+WITH d
+OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
+FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
+  SET x.indirect_clients = x.indirect_clients - 1)
+RETURN toInteger(count(d)) AS n
+
+// name: binding.set
+MATCH (c:Customer {id: $customer_id})
+MATCH (nd:Distributor {id: $distributor_id})
+OPTIONAL MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
+WITH c, nd, old, od
+WHERE od IS NULL OR od.id <> nd.id
+FOREACH (x IN CASE WHEN old IS NULL THEN [] ELSE [old] END |
+  SET x.active = false, x.ended_at = $now, x.end_reason = $end_reason, x.ended_by = $actor)
+FOREACH (x IN CASE WHEN od IS NULL THEN [] ELSE [od] END |
+  SET x.direct_clients = x.direct_clients - 1)
+CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, source: $source,
+                        actor: $actor, reason: $reason}]->(nd)
+SET nd.direct_clients = coalesce(nd.direct_clients, 0) + 1
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
+                 customer_id: c.id, before: od.id, after: nd.id, reason: $reason})
+WITH nd, od, b
+OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
+FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
+  SET x.indirect_clients = x.indirect_clients - 1)
+WITH nd, od, b
+OPTIONAL MATCH (nd)-[:INVITED_BY]->(ni:Distributor)
+FOREACH (x IN CASE WHEN ni IS NULL THEN [] ELSE [ni] END |
+  SET x.indirect_clients = coalesce(x.indirect_clients, 0) + 1)
+RETURN b.since AS since, b.expires_at AS expires_at, od.id AS before
+
+// name: binding.end
+MATCH (c:Customer {id: $customer_id})-[old:BOUND_TO {active: true}]->(od:Distributor)
+SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
+    old.ended_by = $actor, od.direct_clients = od.direct_clients - 1
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
+                 customer_id: c.id, before: od.id, reason: $reason})
+WITH od
+OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
+FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
+  SET x.indirect_clients = x.indirect_clients - 1)
+RETURN od.id AS before
+
+// name: binding.end_all
+// R-1.10: chain -> sharer ends every active binding when the switch takes effect; the
+// settings move in the same statement (compare-and-set on their version).
+MATCH (s:Shop {id: $id})
+WHERE s.settings_version = $version
+SET s.settings = $settings, s.settings_version = $version + 1
+WITH s
+OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
+FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
+  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch')
+WITH s, toInteger(count(b)) AS ended
+OPTIONAL MATCH (d:Distributor)
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
+  SET x.direct_clients = 0, x.indirect_clients = 0)
+RETURN s.settings_version AS settings_version, ended
+
+// name: binding.reexpire_all
+// R-1.11: auto-unbind never -> on_expiry gives every active binding expires_at = now +
+// binding_days ($expires_at); on_expiry -> never makes every one permanent ($expires_at null).
+MATCH (s:Shop {id: $id})
+WHERE s.settings_version = $version
+SET s.settings = $settings, s.settings_version = $version + 1
+WITH s
+OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
+FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END | SET x.expires_at = $expires_at)
+RETURN s.settings_version AS settings_version, toInteger(count(b)) AS changed
+
+// name: customer.create
+MERGE (c:Customer {id: $id})
+  ON CREATE SET c.name = $name, c.phone_hash = $phone_hash, c.phone_verified = $phone_verified,
+                c.joined_at = $joined_at
+RETURN c.id AS id, c.name AS name, c.phone_hash AS phone_hash,
+       c.phone_verified AS phone_verified, c.joined_at AS joined_at
+
+// name: customer.view
+MATCH (c:Customer {id: $id})
+OPTIONAL MATCH (c)-[b:BOUND_TO]->(d:Distributor)
+WITH c, b, d
+ORDER BY b.since
+RETURN c.id AS id, c.name AS name, c.joined_at AS joined_at, c.via AS via,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until,
+       c.sharer_channel AS sharer_channel, c.status AS distributor_status,
+       collect(CASE WHEN b IS NULL THEN null ELSE {
+         distributor_id: d.id, since: b.since, expires_at: b.expires_at, active: b.active,
+         ended_at: b.ended_at, end_reason: b.end_reason, ended_by: b.ended_by,
+         source: b.source, channel: b.channel, actor: b.actor, reason: b.reason
+       } END) AS bindings

@@ -1,0 +1,107 @@
+// Distributors (RULES.md section 2) and their counters. A customer applies (application:
+// pending), is approved (label :Distributor, status active, inviter fixed for good) or
+// rejected. Counters read by team views and levels live on the node:
+// direct_clients, indirect_clients, invitees, team_size, by_depth (index = depth - 1), and the
+// order-fed perf_paid_orders, perf_received_fen, perf_transaction_fen, perf_completed_orders.
+
+// name: distributor.context
+MATCH (c:Customer {id: $id})
+OPTIONAL MATCH (c)-[b:BOUND_TO {active: true}]->(bd:Distributor)
+RETURN c.id AS id, c.application AS application, c.status AS status,
+       c.phone_verified AS phone_verified, c.own_spent_fen AS spent_fen,
+       c.own_paid_orders AS paid_orders, c.groups AS groups,
+       bd.id AS bound_to, b.since AS since, b.expires_at AS expires_at,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
+
+// name: distributor.apply
+MATCH (c:Customer {id: $id})
+WHERE NOT c:Distributor AND (c.application IS NULL OR c.application = 'rejected')
+SET c.application = 'pending', c.applied_at = $now
+RETURN c.id AS id
+
+// name: distributor.reject
+MATCH (c:Customer {id: $id})
+WHERE c.application = 'pending'
+SET c.application = 'rejected', c.rejected_at = $now
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.reject',
+                 customer_id: c.id, reason: $reason})
+RETURN c.id AS id
+
+// name: distributor.approve
+// R-2.2: the inviter is fixed here, once; an inviter that would close a cycle is not linked.
+// Every distributor above the new one gains one team member at its depth.
+MATCH (c:Customer {id: $id})
+WHERE c.application = 'pending' AND NOT c:Distributor
+SET c:Distributor, c.application = 'approved', c.status = 'active', c.became_at = $now,
+    c.last_active_at = $now, c.level = 1, c.code = $code,
+    c.direct_clients = coalesce(c.direct_clients, 0), c.indirect_clients = 0, c.invitees = 0,
+    c.team_size = 0, c.by_depth = [], c.perf_paid_orders = 0, c.perf_received_fen = 0,
+    c.perf_transaction_fen = 0, c.perf_completed_orders = 0
+WITH c
+OPTIONAL MATCH (i:Distributor {id: $inviter_id})
+WHERE NOT (i)-[:INVITED_BY*0..]->(c)
+FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
+  CREATE (c)-[:INVITED_BY {at: $now}]->(x)
+  SET x.invitees = x.invitees + 1)
+WITH c, i
+OPTIONAL MATCH p = (i)-[:INVITED_BY*0..]->(a:Distributor)
+FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
+  SET x.team_size = x.team_size + 1,
+      x.by_depth = [j IN range(0, CASE WHEN size(x.by_depth) > length(p)
+                                       THEN size(x.by_depth) - 1 ELSE length(p) END) |
+                    coalesce(x.by_depth[j], 0) + CASE WHEN j = length(p) THEN 1 ELSE 0 END])
+RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS ancestors
+
+// name: distributor.set_status
+MATCH (d:Distributor {id: $id})
+WHERE d.status <> $status
+SET d.status = $status, d.status_at = $now
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
+                 customer_id: d.id, reason: $reason})
+RETURN d.status AS status
+
+// name: distributor.set_level
+MATCH (d:Distributor {id: $id})
+SET d.level = $level, d.level_set_at = $now
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.level',
+                 customer_id: d.id, after: $level, reason: $reason})
+RETURN d.level AS level
+
+// name: distributor.raise_level
+// R-4.3: automatic upgrades only ever raise the level.
+MATCH (d:Distributor {id: $id})
+WHERE d.level < $level
+SET d.level = $level, d.level_raised_at = $now
+RETURN d.level AS level
+
+// name: distributor.add_performance
+// The update point the commission engine feeds (R-4.2 order-based conditions).
+MATCH (d:Distributor {id: $id})
+SET d.perf_paid_orders = d.perf_paid_orders + $paid_orders,
+    d.perf_received_fen = d.perf_received_fen + $received_fen,
+    d.perf_transaction_fen = d.perf_transaction_fen + $transaction_fen,
+    d.perf_completed_orders = d.perf_completed_orders + $completed_orders
+RETURN d.id AS id
+
+// name: distributor.by_code
+MATCH (d:Distributor {code: $code})
+RETURN d.id AS id
+
+// name: distributor.profiles
+// The profile and counters of each id in $ids.
+UNWIND $ids AS wanted
+MATCH (d:Distributor {id: wanted})
+OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
+RETURN d.id AS id, d.name AS name, d.status AS status, d.level AS level, d.code AS code,
+       d.became_at AS became_at, d.last_active_at AS last_active_at, i.id AS inviter_id,
+       d.direct_clients AS direct_clients, d.indirect_clients AS indirect_clients,
+       d.invitees AS invitees, d.team_size AS team_size, d.by_depth AS by_depth,
+       d.perf_paid_orders AS paid_orders, d.perf_received_fen AS received_fen,
+       d.perf_transaction_fen AS transaction_fen,
+       d.perf_completed_orders AS completed_orders
+
+// name: distributor.in_team
+// Is $other in $id's team (below it in the invitation forest)? R-2.2's cycle check.
+MATCH (o:Distributor {id: $other})-[:INVITED_BY*1..]->(d:Distributor {id: $id})
+RETURN o.id AS id
+LIMIT 1
