@@ -702,10 +702,10 @@ class Shop:
             "qr_svg": rules_share.qr_svg(link),
         }
 
-    def recount(self, *, apply: bool = False) -> list[dict[str, Any]]:
+    def recount(self, *, apply: bool = False, now: int | None = None) -> list[dict[str, Any]]:
         """The counters recomputed from the relationships. Returns the distributors whose
         stored counters differ; with ``apply`` writes the recomputed ones (after bulk loads)."""
-        self.catch_up()
+        self.catch_up(now)
         truth = {r["id"]: r for r in self.store.read("team.recount")}
         stored = {r["id"]: r for r in self.store.read("distributor.profiles", ids=list(truth))}
         fields = ("direct_clients", "indirect_clients", "invitees", "team_size", "by_depth")
