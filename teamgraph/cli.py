@@ -63,6 +63,27 @@ def shop_create(
         engine.close()
 
 
+@shop_app.command("recount")
+def shop_recount(
+    shop: str,
+    apply: Annotated[bool, typer.Option(help="write the recomputed counters")] = False,
+) -> None:
+    """Check the team counters against the relationships (and repair them with --apply)."""
+    engine = connect(_settings())
+    try:
+        wrong = Shop.open(engine, shop).recount(apply=apply)
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    for row in wrong:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    verb = "repaired" if apply else "differ"
+    typer.echo(f"{len(wrong)} distributors' counters {verb}", err=True)
+    if wrong and not apply:
+        raise typer.Exit(2)
+
+
 @key_app.command("create")
 def key_create(
     shop: Annotated[str, typer.Option(help="the shop the key belongs to")],

@@ -302,14 +302,14 @@ class Shop:
                 "visit.bind", source="visit", actor=None, reason=outcome.reason, **params
             )
             if rows:
-                self._check_levels([distributor_id], at)
+                self._check_levels([distributor_id], at, settings)
             else:  # bound meanwhile by another request: record the sharer only
                 self.store.write("visit.share", **params)
         elif outcome.action == "renew":
             self.store.write("visit.renew", **params)
         else:
             self.store.write("visit.share", **params)
-        view = self.customer(customer_id, now=at)
+        view = self._customer_view(customer_id, settings, at)
         return {
             "customer_id": customer_id,
             "bound_to": view["binding"]["distributor_id"] if view["binding"] else None,
@@ -325,7 +325,11 @@ class Shop:
         """A customer with its current binding, sharer, attribution and full binding history
         (R-1.12: bindings are ended, never deleted)."""
         now = _now(now)
-        settings = self.catch_up(now)
+        return self._customer_view(customer_id, self.catch_up(now), now)
+
+    def _customer_view(
+        self, customer_id: str, settings: ProgramSettings, now: int
+    ) -> dict[str, Any]:
         rows = self.store.read("customer.view", id=customer_id)
         if not rows:
             raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
@@ -406,8 +410,8 @@ class Shop:
             change_id=_change_id(),
         )
         if rows:
-            self._check_levels([distributor_id], now)
-        return self.customer(customer_id, now=now)
+            self._check_levels([distributor_id], now, settings)
+        return self._customer_view(customer_id, settings, now)
 
     def unbind(
         self,
@@ -419,7 +423,7 @@ class Shop:
     ) -> dict[str, Any]:
         """R-1.12: the merchant ends a customer's binding (idempotent: unbound stays unbound)."""
         now = _now(now)
-        self.catch_up(now)
+        settings = self.catch_up(now)
         if not self.store.read("customer.get", id=customer_id):
             raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
         self.store.write(
@@ -432,7 +436,7 @@ class Shop:
             action="binding.unbind",
             change_id=_change_id(),
         )
-        return self.customer(customer_id, now=now)
+        return self._customer_view(customer_id, settings, now)
 
     # -- distributors (RULES.md section 2) ------------------------------------------------------
     def apply(self, customer_id: str, *, now: int | None = None) -> dict[str, Any]:
@@ -487,8 +491,8 @@ class Shop:
             inviter_id=inviter,
         )
         if rows and rows[0]["inviter_id"] is not None:
-            self._check_levels([rows[0]["inviter_id"]], now)
-        return self.distributor(customer_id, now=now)
+            self._check_levels([rows[0]["inviter_id"]], now, settings)
+        return self._profile(customer_id, settings, now)
 
     def reject(
         self,
@@ -606,7 +610,9 @@ class Shop:
     def distributor(self, distributor_id: str, *, now: int | None = None) -> dict[str, Any]:
         """Profile, level, status (dormant computed when read), inviter and counters."""
         now = _now(now)
-        settings = self.catch_up(now)
+        return self._profile(distributor_id, self.catch_up(now), now)
+
+    def _profile(self, distributor_id: str, settings: ProgramSettings, now: int) -> dict[str, Any]:
         rows = self.store.read("distributor.profiles", ids=[distributor_id])
         if not rows:
             raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
@@ -679,9 +685,9 @@ class Shop:
         """R-4.4: progress toward the next level, per condition; also applies an upgrade that
         is due (R-4.3), so what is shown is always the level earned."""
         now = _now(now)
-        settings = self.settings(now=now)
-        self._check_levels([distributor_id], now)
-        d = self.distributor(distributor_id, now=now)
+        settings = self.catch_up(now)
+        self._check_levels([distributor_id], now, settings)
+        d = self._profile(distributor_id, settings, now)
         out = rules_levels.progress(settings.levels, _level_values(d), d["level"]).to_dict()
         out["shown"] = rules_levels.shown(settings.levels)
         return out
@@ -747,9 +753,11 @@ class Shop:
                 return code
         raise Conflict("share.code_exhausted", "no free share code")  # pragma: no cover
 
-    def _check_levels(self, ids: list[str], now: int) -> None:
+    def _check_levels(
+        self, ids: list[str], now: int, settings: ProgramSettings | None = None
+    ) -> None:
         """R-4.3: raise each distributor to the level its counters earn, at once."""
-        levels = self.settings(now=now).levels
+        levels = (settings or self.settings(now=now)).levels
         if len(levels) < 2:
             return
         for row in self.store.read("distributor.profiles", ids=ids):

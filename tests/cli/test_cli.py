@@ -102,3 +102,10 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         time.sleep(0.1)
     assert not Path(f"/proc/{engine_pid}").exists(), "redis-server outlived `teamgraph up`"
     assert not (tmp_path / "engine.json").exists()
+
+
+def test_shop_recount_reports_and_repairs(tmp_path: Path) -> None:
+    assert run(tmp_path, "shop", "create", "acme").returncode == 0
+    ok = run(tmp_path, "shop", "recount", "acme")
+    assert ok.returncode == 0, ok.stderr
+    assert "0 distributors' counters differ" in ok.stderr
