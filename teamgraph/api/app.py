@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from teamgraph import __version__, logs
 from teamgraph.api import errors
-from teamgraph.api.routers import health
+from teamgraph.api.routers import customers, distributors, health, visits
 from teamgraph.api.routers import settings as settings_router
 from teamgraph.config import Settings
 from teamgraph.graph import Engine, connect
@@ -48,4 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(health.router)
     app.include_router(settings_router.router)
+    app.include_router(customers.router)
+    app.include_router(visits.router)
+    app.include_router(distributors.router)
     return app

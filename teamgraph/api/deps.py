@@ -56,3 +56,15 @@ def require(*roles: Role) -> Callable[[tuple[Shop, Principal]], tuple[Shop, Prin
 
 MerchantDep = Annotated[tuple[Shop, Principal], Depends(require("merchant"))]
 ReaderDep = Annotated[tuple[Shop, Principal], Depends(require("merchant", "analyst"))]
+
+
+def _distributor_reader(distributor_id: str, caller: CallerDep) -> tuple[Shop, Principal]:
+    """Team views: merchant and analyst read any distributor, a distributor key only its own."""
+    role, own = caller[1].role, caller[1].distributor_id
+    if role == "distributor" and own != distributor_id:
+        raise Forbidden("auth.forbidden", "a distributor key reads only its own distributor")
+    return caller
+
+
+DistributorReaderDep = Annotated[tuple[Shop, Principal], Depends(_distributor_reader)]
+"""For routes under ``/v1/distributors/{distributor_id}``: the id in the path is checked."""

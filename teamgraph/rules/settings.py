@@ -98,6 +98,15 @@ class Application(BaseModel):
     groups: list[str] = Field(default_factory=list)
 
 
+class LadderStep(BaseModel):
+    """R-3.13: a monthly bonus once settled sales in a calendar month reach ``threshold_fen``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold_fen: Fen
+    bonus_fen: Fen
+
+
 class PendingMode(BaseModel):
     attribution_mode: Literal["chain", "sharer"]
     effective_at: int
@@ -126,6 +135,8 @@ class ProgramSettings(BaseModel):
     withdrawal: Withdrawal = Field(default_factory=Withdrawal)
     application: Application = Field(default_factory=Application)
     dormant_days: int = Field(default=30, ge=1, le=3650)
+    ladder: list[LadderStep] = Field(default_factory=list)
+    tax_bp: Rate = Field(default=0, le=10_000)
     share_base_url: str = Field(default="https://shop.example.com", min_length=8, max_length=200)
     # Bookkeeping of R-1.9, kept with the settings (read-only through the API).
     pending: PendingMode | None = None
@@ -236,6 +247,11 @@ def check(s: ProgramSettings) -> None:
                 "reward_basis is fixed: give reward_fen / inviter_reward_fen",
                 f"levels[{i}]",
             )
+    thresholds = [step.threshold_fen for step in s.ladder]
+    if thresholds != sorted(set(thresholds)):
+        raise _invalid(
+            "settings.ladder", "R-3.13", "ladder thresholds must rise strictly", "ladder"
+        )
     if s.withdrawal.min_fen > s.withdrawal.max_fen:
         raise _invalid(
             "settings.withdrawal",

@@ -7,9 +7,10 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from teamgraph.etl import demo
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, new_shop_id
 
 
 @dataclass
@@ -83,8 +84,6 @@ def api(embedded_engine: Engine, data_dir: Path) -> Iterator[Api]:
 @pytest.fixture
 def fresh_shop(embedded_engine: Engine, api: Api) -> Iterator[tuple[Shop, httpx.Client]]:
     """A shop of its own (settings tests change state), with a merchant client."""
-    from tests.conftest import new_shop_id
-
     shop = Shop.create(embedded_engine, new_shop_id("s"))
     client = httpx.Client(
         base_url=api.url, headers={"Authorization": f"Bearer {shop.create_key('merchant')}"}
@@ -92,3 +91,50 @@ def fresh_shop(embedded_engine: Engine, api: Api) -> Iterator[tuple[Shop, httpx.
     yield shop, client
     client.close()
     shop.store.drop()
+
+
+@dataclass
+class ShopApi:
+    """A shop of its own, served by the session's API; one client per role (and distributor),
+    its key made on first use."""
+
+    url: str
+    shop: Shop
+    _clients: dict[tuple[str, str | None], httpx.Client] = field(default_factory=dict)
+
+    def client(self, role: str = "merchant", distributor_id: str | None = None) -> httpx.Client:
+        if (role, distributor_id) not in self._clients:
+            key = self.shop.create_key(role, distributor_id)
+            self._clients[role, distributor_id] = httpx.Client(
+                base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+            )
+        return self._clients[role, distributor_id]
+
+    @property
+    def merchant(self) -> httpx.Client:
+        return self.client("merchant")
+
+    @property
+    def analyst(self) -> httpx.Client:
+        return self.client("analyst")
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self.shop.store.drop()
+
+
+@pytest.fixture
+def make_shop(embedded_engine: Engine, api: Api) -> Iterator[Callable[..., ShopApi]]:
+    """A factory of fresh shops (``make_shop({"attribution_mode": "sharer"})`` sets the initial
+    settings, as ``teamgraph shop create --settings`` does); all dropped afterwards."""
+    made: list[ShopApi] = []
+
+    def make(settings: Mapping[str, Any] | None = None) -> ShopApi:
+        shop = ShopApi(api.url, Shop.create(embedded_engine, new_shop_id("r"), settings))
+        made.append(shop)
+        return shop
+
+    yield make
+    for shop in made:
+        shop.close()

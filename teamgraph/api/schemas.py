@@ -1,0 +1,73 @@
+"""Schema pieces the resource routers share: strict request bodies, ids, times and pages.
+
+Requests are strict (no ``"1"`` for 1, no ``true`` for 1) and refuse unknown fields, so a bad
+body is a 422 ``request.invalid`` naming the field, never a 500. Times arrive as ISO-8601 with
+an offset or epoch ms and are parsed by :func:`instant` (``time.invalid``); responses carry
+them as ISO-8601 strings (:mod:`teamgraph.api.render`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from teamgraph.errors import ValidationError
+from teamgraph.rules.timeutil import parse_instant
+
+Id = Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["c000123"])]
+Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
+Instant = Annotated[
+    StrictInt | StrictStr,
+    Field(
+        description="ISO-8601 with an offset, or epoch ms; omitted is now",
+        examples=["2025-06-01T10:00:00+08:00", 1748743200000],
+    ),
+]
+Time = Annotated[str, Field(description="ISO-8601 with the shop's offset")]
+
+MAX_LIMIT = 500
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
+]
+CursorQuery = Annotated[
+    str | None, Query(max_length=128, description="`next_cursor` of the previous page")
+]
+
+
+class RequestBody(BaseModel):
+    """The base of every request body: strict, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ReasonBody(RequestBody):
+    reason: Reason | None = None
+
+
+FUTURE_TOLERANCE_MS = 5 * 60_000
+"""How far ahead of the server's clock an event's time may be (clock skew)."""
+
+
+def instant(value: int | str | None, *, now: int, field: str = "at") -> int:
+    """API.md: an event's time as ISO-8601 or epoch ms, omitted is ``now``; 422
+    ``time.invalid`` when malformed, ``time.future`` when ahead of ``now`` by more than
+    :data:`FUTURE_TOLERANCE_MS`: the shop acts on an event's time as "now" (expiring every
+    binding due by then), so an event from the future would end bindings still in force."""
+    at = parse_instant(value, now=now, field=field)
+    if at > now + FUTURE_TOLERANCE_MS:
+        raise ValidationError(
+            "time.future", f"{field}: an event cannot happen in the future", field=field
+        )
+    return at
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """API.md "Lists": one page and the cursor of the next (``null`` on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
