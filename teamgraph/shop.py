@@ -204,32 +204,35 @@ class Shop:
     ) -> tuple[dict[str, Any], bool]:
         """Register a customer (idempotent on its id). Joining through a distributor's link is
         a visit at the joining time (R-1.5, R-1.13). Returns the customer and whether it was
-        created; the same id with other details is 409 ``event.conflict``."""
+        created; the same id with other details is 409 ``event.conflict`` (API.md)."""
         now = _now(now)
         joined = joined_at if joined_at is not None else now
         phone_hash = hashlib.sha256(phone.encode()).hexdigest() if phone else None
         existing = self.store.read("customer.get", id=customer_id)
-        wanted = {"name": name, "phone_hash": phone_hash}
         if existing:
-            stored = self.store.read("customer.view", id=customer_id)[0]
-            row = self.store.write(
-                "customer.create",
-                id=customer_id,
-                name=name,
-                phone_hash=phone_hash,
-                phone_verified=phone_verified,
-                joined_at=joined,
-            )[0]
-            if any(v is not None and row[k] != v for k, v in wanted.items()):
+            stored = existing[0]
+            given = {
+                "name": name,
+                "phone_hash": phone_hash,
+                "joined_at": joined_at,
+                "via": via_distributor_id,
+            }
+            differs = [k for k, v in given.items() if v is not None and stored[k] != v]
+            if bool(stored["phone_verified"]) != phone_verified:
+                differs.append("phone_verified")
+            if differs:
                 raise Conflict(
                     "event.conflict",
-                    f"customer {customer_id} exists with other details",
+                    f"customer {customer_id} exists with another {', '.join(differs)}",
                     field="id",
                 )
-            return self.customer(customer_id, now=now) | {"joined_at": stored["joined_at"]}, False
-        if via_distributor_id is not None:
-            self.visit(
-                customer_id, via_distributor_id, at=joined, name=name, now=now, new_customer=True
+            return self.customer(customer_id, now=now), False
+        if via_distributor_id is not None:  # refuse a bad distributor before writing anything
+            ctx = self.store.read(
+                "visit.context", customer_id=customer_id, distributor_id=via_distributor_id
+            )[0]
+            rules_binding.check_target(
+                customer_id, via_distributor_id, ctx["d_status"], found=ctx["d_id"] is not None
             )
         self.store.write(
             "customer.create",
@@ -238,7 +241,10 @@ class Shop:
             phone_hash=phone_hash,
             phone_verified=phone_verified,
             joined_at=joined,
+            via=via_distributor_id,
         )
+        if via_distributor_id is not None:
+            self.visit(customer_id, via_distributor_id, at=joined, now=now, new_customer=True)
         return self.customer(customer_id, now=now), True
 
     def resolve_distributor(self, distributor_id: str | None, code: str | None) -> str:
@@ -287,6 +293,7 @@ class Shop:
             joined_via=ctx["via"],
             new_customer=ctx["c_id"] is None if new_customer is None else new_customer,
             now=at,
+            last_change=ctx["last_change"],
         )
         params = {
             "customer_id": customer_id,
@@ -658,22 +665,44 @@ class Shop:
         )
 
     def invitees(
-        self, distributor_id: str, *, limit: int = 50, cursor: str | None = None
+        self,
+        distributor_id: str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        now: int | None = None,
     ) -> dict[str, Any]:
-        self.distributor(distributor_id)
-        return _page(
-            self.store.read(
-                "team.invitees", id=distributor_id, after=cursor or "", limit=limit + 1
-            ),
-            limit,
+        now = _now(now)
+        settings = self.catch_up(now)
+        self._profile(distributor_id, settings, now)
+        rows = self.store.read(
+            "team.invitees", id=distributor_id, after=cursor or "", limit=limit + 1
         )
+        return _page(self._with_status(rows, settings, now), limit)
+
+    @staticmethod
+    def _with_status(
+        rows: list[dict[str, Any]], settings: ProgramSettings, now: int
+    ) -> list[dict[str, Any]]:
+        """R-2.1: the status as read (dormant computed) for listed distributors."""
+        for row in rows:
+            row["status"] = rules_binding.status_at(
+                row["status"], row.pop("last_active_at", None), settings, now
+            )
+        return rows
 
     def tree(self, distributor_id: str, *, depth: int = 3, limit: int = 2000) -> dict[str, Any]:
         """The team below a distributor to ``depth`` (1–15) levels, at most ``limit`` nodes."""
         if not 1 <= depth <= MAX_TREE_DEPTH:
             raise ValidationError("tree.depth", f"depth is 1..{MAX_TREE_DEPTH}", field="depth")
-        root = self.distributor(distributor_id)
-        nodes = self.store.read("team.tree", id=distributor_id, depth=depth, limit=limit + 1)
+        now = now_ms()
+        settings = self.catch_up(now)
+        root = self._profile(distributor_id, settings, now)
+        nodes = self._with_status(
+            self.store.read("team.tree", id=distributor_id, depth=depth, limit=limit + 1),
+            settings,
+            now,
+        )
         return {
             "root": root,
             "depth": depth,
@@ -682,11 +711,10 @@ class Shop:
         }
 
     def progress(self, distributor_id: str, *, now: int | None = None) -> dict[str, Any]:
-        """R-4.4: progress toward the next level, per condition; also applies an upgrade that
-        is due (R-4.3), so what is shown is always the level earned."""
+        """R-4.4: progress toward the next level, per condition. A read changes nothing: levels
+        move when counters do (R-4.3) or by hand (L-5)."""
         now = _now(now)
         settings = self.catch_up(now)
-        self._check_levels([distributor_id], now, settings)
         d = self._profile(distributor_id, settings, now)
         out = rules_levels.progress(settings.levels, _level_values(d), d["level"]).to_dict()
         out["shown"] = rules_levels.shown(settings.levels)

@@ -12,6 +12,9 @@ Choices where RULES.md is silent (written down as RULES.md asks):
   mode client counts therefore stay at zero and orders are credited to the sharer.
 - B-3 A visit through a distributor that is not active (pending, rejected, frozen) is refused
   (``binding.not_distributor`` / ``binding.frozen``); a dormant one is active again by it.
+- B-5 A visit is decided on the current state. One that arrives late, timed before the
+  customer's last binding change, neither binds nor renews (history is never rewritten), and
+  records its sharer only if no later visit did.
 - B-4 A visit through the same distributor renews a time-limited binding to a full period
   from the visit (R-1.2); a permanent binding stays as it is.
 """
@@ -106,11 +109,14 @@ def visit(
     joined_via: str | None,
     new_customer: bool,
     now: int,
+    last_change: int | None = None,
 ) -> VisitOutcome:
     """R-1.2, R-1.3, R-1.4, R-1.13: what a share visit through ``distributor_id`` does."""
     until = sharer_until(settings, now)
     if settings.attribution_mode == "sharer":
         return VisitOutcome("none", None, until, "R-1.3 sharer mode records the sharer only")
+    if last_change is not None and now < last_change:
+        return VisitOutcome("none", None, until, "B-5 late visit: history is not rewritten")
     current = binding if binding is not None and binding.active(now) else None
     if current is not None:
         if current.distributor_id != distributor_id:

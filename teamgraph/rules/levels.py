@@ -22,6 +22,8 @@ Choices where RULES.md is silent (written down here, as RULES.md asks):
   threshold of 0 is always met (100%). A value that is missing counts as 0.
 
 Pure: plain ints and frozen dataclasses in and out; no I/O, no clock, no floats.
+- L-5 A level set by hand (R-4.3) holds until the distributor's counters next change; then
+  the automatic upgrade applies again. Reading progress never changes a level.
 """
 
 from __future__ import annotations

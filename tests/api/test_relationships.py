@@ -241,12 +241,6 @@ def test_r1_2_a_binding_ends_at_its_expiry_when_read(make_shop: MakeShop) -> Non
     assert clients(m, "D2") == ["X"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shop.visit decides on the binding active now, not at the event's time: a late "
-    "visit (at t) after the binding active at t expired binds another distributor back at t, "
-    "overlapping the old binding in the history",
-)
 def test_r1_2_a_late_visit_does_not_override_the_binding_active_at_its_time(
     make_shop: MakeShop,
 ) -> None:
@@ -601,11 +595,6 @@ def test_r4_3_levels_rise_automatically_and_by_hand_with_r4_4_progress(
     assert get(m, "/v1/distributors/D")["level"] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shop.set_level lowers the level, but Shop.progress (a read) re-runs _check_levels "
-    "and raises it again, so the level depends on whether /progress was read",
-)
 def test_r4_3_a_level_lowered_by_hand_does_not_change_on_a_read(make_shop: MakeShop) -> None:
     m = make_shop({"levels": THREE_LEVELS}).merchant
     distributor(m, "D")
@@ -876,11 +865,6 @@ def test_the_customer_event_is_idempotent_on_its_id(make_shop: MakeShop) -> None
     assert get(m, "/v1/customers/X")["name"] == "小王"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shop.create_customer with via_distributor_id creates the node in the visit, so "
-    "customer.create's ON CREATE never stores phone/phone_verified: the repeated event is 409",
-)
 def test_a_customer_joining_through_a_distributor_keeps_its_phone(make_shop: MakeShop) -> None:
     m = make_shop().merchant
     distributor(m, "D")
@@ -889,11 +873,6 @@ def test_a_customer_joining_through_a_distributor_keeps_its_phone(make_shop: Mak
     assert ok(m.post("/v1/customers", json=event))["binding"]["distributor_id"] == "D"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shop.create_customer compares only name and phone: another joined_at, "
-    "phone_verified or via_distributor_id for an existing id answers 200 and is dropped",
-)
 @pytest.mark.parametrize(
     ("first", "again"),
     [

@@ -54,7 +54,7 @@ def _run(shop: Shop, op: tuple[Any, Any, Any], now: int) -> int:
         elif kind == "auto_unbind":
             shop.update_settings({"auto_unbind": a}, now=now)
     except TeamgraphError:
-        pass  # refused operations (self, unknown, too soon, ...) must leave nothing behind  # refused operations (self, unknown, too soon, ...) must leave nothing behind
+        pass  # refused operations (self, unknown, too soon, ...) must leave nothing behind
     return now + 1
 
 
@@ -84,7 +84,9 @@ def test_counters_equal_a_full_recount(embedded_engine: Engine, ops: list[tuple]
         shop.catch_up(later)
         assert shop.recount(now=later) == []
         for pid in PEOPLE:
-            view = shop.customer(pid, now=later) if shop.store.read("customer.get", id=pid) else None
+            view = (
+                shop.customer(pid, now=later) if shop.store.read("customer.get", id=pid) else None
+            )
             if view is not None:
                 assert sum(1 for b in view["history"] if b["active"]) <= 1
     finally:

@@ -84,7 +84,9 @@ def create_customer(body: CustomerCreate, caller: MerchantDep, response: Respons
         name=body.name,
         phone=body.phone,
         phone_verified=body.phone_verified,
-        joined_at=instant(body.joined_at, now=now, field="joined_at"),
+        joined_at=None
+        if body.joined_at is None
+        else instant(body.joined_at, now=now, field="joined_at"),
         via_distributor_id=body.via_distributor_id,
         now=now,
     )

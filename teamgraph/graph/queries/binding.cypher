@@ -10,10 +10,14 @@ OPTIONAL MATCH (d:Customer {id: $distributor_id})
 WITH d
 OPTIONAL MATCH (c:Customer {id: $customer_id})
 WITH d, c
+OPTIONAL MATCH (c)-[h:BOUND_TO]->(:Distributor)
+WITH d, c, max(h.since) AS last_since, max(h.ended_at) AS last_ended
 OPTIONAL MATCH (c)-[b:BOUND_TO {active: true}]->(bd:Distributor)
 RETURN d.id AS d_id, d.status AS d_status, c.id AS c_id, c.via AS via,
        bd.id AS bound_to, b.since AS since, b.expires_at AS expires_at,
-       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until,
+       CASE WHEN last_ended IS NULL OR last_since > last_ended THEN last_since
+            ELSE last_ended END AS last_change
 
 // name: visit.bind
 MATCH (d:Distributor {id: $distributor_id})
@@ -25,8 +29,10 @@ WITH c, d, current
 WHERE current IS NULL
 CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, source: $source,
                         channel: $channel, actor: $actor, reason: $reason}]->(d)
-SET d.direct_clients = coalesce(d.direct_clients, 0) + 1, d.last_active_at = $now,
-    c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel
+SET d.direct_clients = coalesce(d.direct_clients, 0) + 1, d.last_active_at = $now
+FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
+  SET x.sharer_id = d.id, x.sharer_until = $sharer_until, x.sharer_channel = $channel,
+      x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
 SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
@@ -38,8 +44,10 @@ RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
 
 // name: visit.renew
 MATCH (c:Customer {id: $customer_id})-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
-SET b.expires_at = $expires_at, b.renewed_at = $now, d.last_active_at = $now,
-    c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel
+SET b.expires_at = $expires_at, b.renewed_at = $now, d.last_active_at = $now
+FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
+  SET x.sharer_id = d.id, x.sharer_until = $sharer_until, x.sharer_channel = $channel,
+      x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
 SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
@@ -49,8 +57,11 @@ RETURN b.since AS since, b.expires_at AS expires_at
 MATCH (d:Distributor {id: $distributor_id})
 MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
-SET c.sharer_id = d.id, c.sharer_until = $sharer_until, c.sharer_channel = $channel,
-    d.last_active_at = $now
+SET d.last_active_at = CASE WHEN coalesce(d.last_active_at, 0) < $now THEN $now
+                           ELSE d.last_active_at END
+FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
+  SET x.sharer_id = d.id, x.sharer_until = $sharer_until, x.sharer_channel = $channel,
+      x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
 SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
@@ -134,7 +145,7 @@ RETURN s.settings_version AS settings_version, toInteger(count(b)) AS changed
 // name: customer.create
 MERGE (c:Customer {id: $id})
   ON CREATE SET c.name = $name, c.phone_hash = $phone_hash, c.phone_verified = $phone_verified,
-                c.joined_at = $joined_at
+                c.joined_at = $joined_at, c.via = $via
 RETURN c.id AS id, c.name AS name, c.phone_hash AS phone_hash,
        c.phone_verified AS phone_verified, c.joined_at AS joined_at
 

@@ -44,4 +44,5 @@ RETURN toInteger(count(b)) AS n
 
 // name: customer.get
 MATCH (c:Customer {id: $id})
-RETURN c.id AS id, c.name AS name, c.joined_at AS joined_at
+RETURN c.id AS id, c.name AS name, c.joined_at AS joined_at, c.phone_hash AS phone_hash,
+       c.phone_verified AS phone_verified, c.via AS via

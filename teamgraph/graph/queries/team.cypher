@@ -26,7 +26,8 @@ LIMIT $limit
 MATCH (m:Distributor)-[r:INVITED_BY]->(d:Distributor {id: $id})
 WHERE m.id > $after
 RETURN m.id AS id, m.name AS name, m.level AS level, m.status AS status, r.at AS invited_at,
-       m.direct_clients AS direct_clients, m.team_size AS team_size
+       m.last_active_at AS last_active_at, m.direct_clients AS direct_clients,
+       m.team_size AS team_size
 ORDER BY id
 LIMIT $limit
 
@@ -37,7 +38,8 @@ WHERE length(p) <= $depth
 WITH m, length(p) AS depth
 MATCH (m)-[:INVITED_BY]->(parent:Distributor)
 RETURN m.id AS id, parent.id AS parent_id, depth, m.name AS name, m.level AS level,
-       m.status AS status, m.direct_clients AS direct_clients, m.team_size AS team_size
+       m.status AS status, m.last_active_at AS last_active_at,
+       m.direct_clients AS direct_clients, m.team_size AS team_size
 ORDER BY depth, id
 LIMIT $limit
 
