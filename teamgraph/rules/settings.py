@@ -247,6 +247,18 @@ def check(s: ProgramSettings) -> None:
                 "reward_basis is fixed: give reward_fen / inviter_reward_fen",
                 f"levels[{i}]",
             )
+    if s.reward_basis == "rate":  # R-3.3 / C-6: every tier of one order together
+        top = max(max(lv.reward_bp or 0, lv.first_order_reward_bp or 0) for lv in s.levels)
+        inviter = max(lv.inviter_reward_bp or 0 for lv in s.levels)
+        worst = top + (s.tiers - 1) * inviter
+        if worst > MAX_RATE_BP:
+            raise _invalid(
+                "settings.rate_cap",
+                "R-3.3",
+                f"an order could pay {worst} bp in all (tier 1 {top} bp + {s.tiers - 1} × "
+                f"{inviter} bp inviter rate): at most {MAX_RATE_BP} bp (50%), refused, not clipped",
+                "levels",
+            )
     thresholds = [step.threshold_fen for step in s.ladder]
     if thresholds != sorted(set(thresholds)):
         raise _invalid(

@@ -89,7 +89,7 @@ def test_r3_2_points_are_always_fixed() -> None:
 
 @given(rate=st.integers(min_value=0, max_value=20_000))
 def test_r3_3_rates_above_5000_bp_are_refused(rate: int) -> None:
-    body = {"levels": [{"level": 1, "name": "L1", "reward_bp": 100, "inviter_reward_bp": rate}]}
+    body = {"levels": [{"level": 1, "name": "L1", "reward_bp": 0, "inviter_reward_bp": rate}]}
     if rate <= S.MAX_RATE_BP:
         assert S.parse(body).levels[0].inviter_reward_bp == rate
     else:
@@ -154,3 +154,11 @@ def test_time_helpers() -> None:
     assert iso(None) is None
     with pytest.raises(ValueError):
         to_ms(datetime(2026, 1, 1))
+
+
+def test_r3_3_all_tiers_of_an_order_together_stay_within_50_percent() -> None:
+    level = {"level": 1, "name": "L1", "reward_bp": 3000, "inviter_reward_bp": 1000}
+    assert S.parse({"levels": [level], "tiers": 3}).tiers == 3  # 3000 + 2 × 1000
+    with pytest.raises(ValidationError) as info:
+        S.parse({"levels": [level | {"first_order_reward_bp": 3500}], "tiers": 3})
+    assert (info.value.code, info.value.rule) == ("settings.rate_cap", "R-3.3")

@@ -29,3 +29,12 @@ CREATE INDEX FOR (d:Distributor) ON (d.code)
 
 // name: index_bound_to_expires_at
 CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.expires_at)
+
+// name: index_refund_id
+CREATE INDEX FOR (r:Refund) ON (r.id)
+
+// name: index_entry_settle_at
+CREATE INDEX FOR (e:Entry) ON (e.settle_at)
+
+// name: index_entry_kind
+CREATE INDEX FOR (e:Entry) ON (e.kind)

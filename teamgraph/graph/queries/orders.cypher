@@ -1,0 +1,192 @@
+// Products, orders, refunds and the ledger (RULES.md section 3). Recording a paid order is one
+// read (order.context) and one write (order.create). Ledger entries are (:Entry)-[:TO]->
+// (:Distributor) and -[:FOR]->(:Order); amounts never change once written: a refund adds
+// clawback entries, settlement moves an entry's status (pending -> settled or held).
+
+// name: product.upsert
+MERGE (p:Product {id: $id})
+SET p.name = $name, p.price_fen = $price_fen, p.cost_fen = $cost_fen,
+    p.reward_bp = $reward_bp, p.reward_fen = $reward_fen, p.updated_at = $now
+RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_fen,
+       p.reward_bp AS reward_bp, p.reward_fen AS reward_fen
+
+// name: product.get
+MATCH (p:Product {id: $id})
+RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_fen,
+       p.reward_bp AS reward_bp, p.reward_fen AS reward_fen
+
+// name: order.context
+// Who the order pays, as of its paid time: the binding then in force, else the sharer
+// (R-1.2-R-1.4), each with two inviters above it (R-3.7); the buyer's paid orders so far
+// (first-order rate, R-3.5); the products' own rewards; and an order already under this id.
+MATCH (c:Customer {id: $customer_id})
+OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd:Distributor)
+WHERE b.since <= $paid_at AND coalesce(b.ended_at, $paid_at + 1) > $paid_at
+  AND coalesce(b.expires_at, $paid_at + 1) > $paid_at
+WITH c, bd
+OPTIONAL MATCH (bd)-[:INVITED_BY]->(b2:Distributor)
+WITH c, bd, b2
+OPTIONAL MATCH (b2)-[:INVITED_BY]->(b3:Distributor)
+WITH c, bd, b2, b3
+OPTIONAL MATCH (sd:Distributor {id: c.sharer_id})
+WITH c, bd, b2, b3, sd
+OPTIONAL MATCH (sd)-[:INVITED_BY]->(s2:Distributor)
+WITH c, bd, b2, b3, sd, s2
+OPTIONAL MATCH (s2)-[:INVITED_BY]->(s3:Distributor)
+WITH c, bd, b2, b3, sd, s2, s3
+OPTIONAL MATCH (p:Product)
+WHERE p.id IN $product_ids
+WITH c, bd, b2, b3, sd, s2, s3,
+     collect({id: p.id, reward_bp: p.reward_bp, reward_fen: p.reward_fen,
+              cost_fen: p.cost_fen}) AS products
+OPTIONAL MATCH (o:Order {id: $order_id})
+RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders,
+       c.sharer_until AS sharer_until,
+       [x IN [bd, b2, b3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS bound_chain,
+       [x IN [sd, s2, s3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS sharer_chain,
+       products, o.digest AS existing_digest
+
+// name: order.create
+// One statement: the order, its lines, its reward entries, the buyer's own totals and the
+// attributed distributor's performance counters (R-4.2). A repeated id violates the unique
+// constraint and the whole statement is rolled back (the caller answers idempotently).
+MATCH (c:Customer {id: $customer_id})
+CREATE (c)-[:PLACED]->(o:Order {id: $id, customer_id: $customer_id, paid_at: $paid_at,
+                                 paid_fen: $paid_fen, split_fen: $split_fen,
+                                 refunded_fen: 0, status: 'paid', digest: $digest,
+                                 attributed_to: $attributed_to, first_order: $first_order})
+SET c.own_paid_orders = coalesce(c.own_paid_orders, 0) + 1,
+    c.own_spent_fen = coalesce(c.own_spent_fen, 0) + $paid_fen
+WITH o
+UNWIND $lines AS line
+CREATE (o)-[:HAS]->(:Line {order_id: $id, idx: line.idx, product_id: line.product_id,
+                          qty: line.qty, paid_fen: line.paid_fen, split_fen: line.split_fen,
+                          cost_fen: line.cost_fen, refunded_fen: 0})
+WITH o, count(line) AS lines
+UNWIND (CASE WHEN size($entries) = 0 THEN [null] ELSE $entries END) AS e
+OPTIONAL MATCH (d:Distributor {id: e.distributor_id})
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
+  CREATE (x)<-[:TO]-(:Entry {id: e.id, kind: 'reward', distributor_id: x.id,
+                             amount: e.amount, unit: e.unit,
+                             status: 'pending', at: $paid_at, order_id: $id, tier: e.tier,
+                             line: e.line, product_id: e.product_id, basis: e.basis,
+                             rate_bp: e.rate_bp, per_unit: e.per_unit, returned: 0})-[:FOR]->(o))
+WITH o, count(e) AS entries
+OPTIONAL MATCH (t1:Distributor {id: $attributed_to})
+FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
+  SET x.perf_paid_orders = x.perf_paid_orders + 1,
+      x.perf_transaction_fen = x.perf_transaction_fen + $paid_fen,
+      x.perf_received_fen = x.perf_received_fen + $paid_fen)
+RETURN o.id AS id
+
+// name: order.view
+MATCH (o:Order {id: $id})
+OPTIONAL MATCH (e:Entry)-[:FOR]->(o)
+WITH o, e
+ORDER BY e.at, e.tier, e.line
+RETURN o.id AS id, o.customer_id AS customer_id, o.paid_at AS paid_at, o.paid_fen AS paid_fen,
+       o.split_fen AS split_fen, o.refunded_fen AS refunded_fen, o.status AS status,
+       o.attributed_to AS attributed_to, o.completed_at AS completed_at,
+       o.settle_at AS settle_at, o.digest AS digest,
+       collect(CASE WHEN e IS NULL THEN null ELSE {
+         id: e.id, kind: e.kind, distributor_id: e.distributor_id, amount: e.amount,
+         unit: e.unit, status: e.status, tier: e.tier, line: e.line, at: e.at,
+         settle_at: e.settle_at, basis: e.basis, rate_bp: e.rate_bp, returned: e.returned
+       } END) AS entries
+
+// name: order.complete
+// R-3.10: completion starts the after-sale window; rewards settle at $settle_at.
+MATCH (o:Order {id: $id})
+WHERE o.status IN ['paid', 'refunded'] AND o.completed_at IS NULL
+SET o.completed_at = $at, o.settle_at = $settle_at
+WITH o
+OPTIONAL MATCH (e:Entry)-[:FOR]->(o)
+FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | SET x.settle_at = $settle_at)
+WITH o, count(e) AS entries
+OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
+FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
+  SET x.perf_completed_orders = x.perf_completed_orders + 1)
+RETURN o.id AS id, o.settle_at AS settle_at
+
+// name: refund.context
+MATCH (o:Order {id: $order_id})
+OPTIONAL MATCH (r:Refund {id: $refund_id})
+WITH o, r
+OPTIONAL MATCH (o)-[:HAS]->(l:Line)
+WITH o, r, collect({idx: l.idx, product_id: l.product_id, paid_fen: l.paid_fen,
+                    refunded_fen: l.refunded_fen}) AS lines
+OPTIONAL MATCH (e:Entry {kind: 'reward'})-[:FOR]->(o)
+OPTIONAL MATCH (e)-[:TO]->(d:Distributor)
+RETURN o.id AS id, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
+       o.attributed_to AS attributed_to, r.digest AS existing_digest, lines,
+       collect(CASE WHEN e IS NULL THEN null ELSE {
+         id: e.id, distributor_id: d.id, tier: e.tier, line: e.line, amount: e.amount,
+         basis: e.basis, rate_bp: e.rate_bp, returned: e.returned, status: e.status,
+         settle_at: e.settle_at, unit: e.unit, frozen: d.status = 'frozen'
+       } END) AS entries
+
+// name: refund.create
+// R-3.11 in one statement: the refund, the lines' refunded totals, one clawback entry per
+// reward touched (its status follows the reward's: pending ones net before settling, settled
+// ones come off the settled balance), and the attributed distributor's received amount.
+MATCH (o:Order {id: $order_id})
+CREATE (rf:Refund {id: $id, order_id: $order_id, amount_fen: $amount_fen, at: $at,
+                   digest: $digest})-[:OF]->(o)
+SET o.refunded_fen = o.refunded_fen + $amount_fen,
+    o.status = CASE WHEN o.refunded_fen + $amount_fen >= o.paid_fen THEN 'refunded'
+                    ELSE o.status END
+WITH o, rf
+UNWIND $lines AS part
+MATCH (o)-[:HAS]->(l:Line {idx: part.idx})
+SET l.refunded_fen = l.refunded_fen + part.amount
+WITH o, rf, count(part) AS parts
+UNWIND (CASE WHEN size($clawbacks) = 0 THEN [null] ELSE $clawbacks END) AS cb
+OPTIONAL MATCH (reward:Entry {id: cb.entry_id})-[:TO]->(d:Distributor)
+FOREACH (x IN CASE WHEN reward IS NULL THEN [] ELSE [reward] END |
+  SET x.returned = x.returned + cb.amount
+  CREATE (d)<-[:TO]-(:Entry {id: cb.id, kind: 'clawback', distributor_id: d.id,
+                             amount: -cb.amount, unit: x.unit,
+                             status: cb.status, at: $at, settle_at: x.settle_at,
+                             order_id: $order_id, refund_id: $id, tier: x.tier,
+                             line: x.line, reverses: x.id})-[:FOR]->(o))
+WITH o, rf, count(cb) AS clawbacks
+OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
+FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
+  SET x.perf_received_fen = x.perf_received_fen - $amount_fen)
+RETURN rf.id AS id
+
+// name: ledger.settle_due
+// R-3.10 / R-6.4: pending entries past their after-sale window settle, or are held while their
+// distributor is frozen. Idempotent; run before every ledger read.
+MATCH (e:Entry)-[:TO]->(d:Distributor)
+WHERE e.settle_at <= $now AND e.status = 'pending'
+SET e.status = CASE WHEN d.status = 'frozen' THEN 'held' ELSE 'settled' END
+RETURN toInteger(count(e)) AS n
+
+// name: ledger.release_held
+// Unfreezing releases held entries: settled (their window has passed, or they would not be held).
+MATCH (e:Entry {status: 'held'})-[:TO]->(d:Distributor {id: $id})
+SET e.status = 'settled', e.released_at = $now
+RETURN toInteger(count(e)) AS n
+
+// name: ledger.totals
+// Sums per kind and status: balances are sums of entries (R-3.12).
+MATCH (e:Entry)-[:TO]->(d:Distributor {id: $id})
+RETURN e.kind AS kind, e.status AS status, toInteger(sum(e.amount)) AS amount,
+       toInteger(count(e)) AS entries
+
+// name: ledger.entries
+MATCH (e:Entry)-[:TO]->(d:Distributor {id: $id})
+WHERE e.at < $before OR (e.at = $before AND e.id < $before_id)
+RETURN e.id AS id, e.kind AS kind, e.amount AS amount, e.unit AS unit, e.status AS status,
+       e.at AS at, e.settle_at AS settle_at, e.order_id AS order_id, e.tier AS tier,
+       e.line AS line, e.product_id AS product_id, e.basis AS basis, e.rate_bp AS rate_bp,
+       e.reverses AS reverses, e.refund_id AS refund_id, e.method AS method
+ORDER BY at DESC, id DESC
+LIMIT $limit
+
+// name: ledger.all_totals
+// Every distributor's sums per kind and status, for the ledger invariants and exports.
+MATCH (e:Entry)-[:TO]->(d:Distributor)
+RETURN d.id AS distributor_id, e.kind AS kind, e.status AS status,
+       toInteger(sum(e.amount)) AS amount

@@ -1,0 +1,54 @@
+// Withdrawals (RULES.md section 5). A request is a ledger entry of kind 'withdrawal' (the net
+// payout, negative) with, when tax is withheld (R-5.4), a companion entry of kind 'tax'; both
+// move through requested -> approved -> paid, or -> rejected (which returns the money).
+
+// name: withdrawal.count_since
+MATCH (w:Entry {kind: 'withdrawal'})-[:TO]->(d:Distributor {id: $id})
+WHERE w.at >= $since AND w.status <> 'rejected'
+RETURN toInteger(count(w)) AS n
+
+// name: withdrawal.create
+MATCH (d:Distributor {id: $distributor_id})
+CREATE (d)<-[:TO]-(w:Entry {id: $id, kind: 'withdrawal', distributor_id: $distributor_id,
+                           amount: -$net_fen, unit: 'fen', status: 'requested', at: $now,
+                           gross_fen: $amount_fen, tax_fen: $tax_fen, method: $method,
+                           account: $account, holder: $holder, digest: $digest})
+FOREACH (x IN CASE WHEN $tax_fen > 0 THEN [d] ELSE [] END |
+  CREATE (x)<-[:TO]-(:Entry {id: $id + ':tax', kind: 'tax', distributor_id: $distributor_id,
+                             amount: -$tax_fen, unit: 'fen', status: 'requested', at: $now,
+                             withdrawal_id: $id}))
+RETURN w.id AS id
+
+// name: withdrawal.get
+MATCH (w:Entry {id: $id, kind: 'withdrawal'})-[:TO]->(d:Distributor)
+RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount AS net_fen,
+       w.gross_fen AS amount_fen, w.tax_fen AS tax_fen, w.method AS method,
+       w.account AS account, w.holder AS holder, w.status AS status, w.at AS requested_at,
+       w.approved_at AS approved_at, w.paid_at AS paid_at, w.rejected_at AS rejected_at,
+       w.digest AS digest, w.reason AS reason
+
+// name: withdrawal.transition
+// R-5.2: one status change of a set of withdrawals (and their tax entries), each only from
+// the states $from allow; what is already in $to is left alone (idempotent).
+UNWIND $ids AS wid
+MATCH (w:Entry {id: wid, kind: 'withdrawal'})
+WHERE w.status IN $from
+SET w.status = $to, w.reason = coalesce($reason, w.reason),
+    w.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE w.approved_at END,
+    w.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE w.paid_at END,
+    w.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE w.rejected_at END
+WITH w
+OPTIONAL MATCH (t:Entry {id: w.id + ':tax'})
+FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | SET x.status = $to)
+RETURN w.id AS id
+
+// name: withdrawal.list
+MATCH (w:Entry {kind: 'withdrawal'})-[:TO]->(d:Distributor)
+WHERE ($status IS NULL OR w.status = $status) AND ($distributor_id IS NULL OR d.id = $distributor_id)
+  AND w.id > $after
+RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount AS net_fen,
+       w.gross_fen AS amount_fen, w.tax_fen AS tax_fen, w.method AS method,
+       w.account AS account, w.holder AS holder, w.status AS status, w.at AS requested_at,
+       w.approved_at AS approved_at, w.paid_at AS paid_at, w.rejected_at AS rejected_at
+ORDER BY id
+LIMIT $limit
