@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from teamgraph.clock import now_ms
+from teamgraph.commerce import Commerce
 from teamgraph.errors import AuthError, Conflict, NotFound, ValidationError
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id
@@ -50,7 +51,7 @@ def split_key(key: str) -> tuple[str, str]:
     return shop, secret
 
 
-class Shop:
+class Shop(Commerce):
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self.id = store.shop
@@ -126,6 +127,9 @@ class Shop:
             raise AuthError("auth.invalid_key", "unknown key")
         return Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])
 
+    def _now(self, now: int | None) -> int:
+        return _now(now)
+
     # -- settings ----------------------------------------------------------------------------
     def _stored_settings(self) -> tuple[ProgramSettings, int]:
         rows = self.store.read("shop.get", id=self.id)
@@ -163,6 +167,7 @@ class Shop:
             stored = self._stored_settings()[0]
         if stored.auto_unbind == "on_expiry":
             self.store.write("binding.expire_due", now=now)
+        self.store.write("ledger.settle_due", now=now)  # pending -> settled / held
         return stored.effective(now)
 
     def update_settings(

@@ -163,16 +163,10 @@ WHERE e.settle_at <= $now AND e.status = 'pending'
 SET e.status = CASE WHEN d.status = 'frozen' THEN 'held' ELSE 'settled' END
 RETURN toInteger(count(e)) AS n
 
-// name: ledger.release_held
-// Unfreezing releases held entries: settled (their window has passed, or they would not be held).
-MATCH (e:Entry {status: 'held'})-[:TO]->(d:Distributor {id: $id})
-SET e.status = 'settled', e.released_at = $now
-RETURN toInteger(count(e)) AS n
-
 // name: ledger.totals
 // Sums per kind and status: balances are sums of entries (R-3.12).
 MATCH (e:Entry)-[:TO]->(d:Distributor {id: $id})
-RETURN e.kind AS kind, e.status AS status, toInteger(sum(e.amount)) AS amount,
+RETURN e.kind AS kind, e.status AS status, e.unit AS unit, toInteger(sum(e.amount)) AS amount,
        toInteger(count(e)) AS entries
 
 // name: ledger.entries
@@ -188,5 +182,5 @@ LIMIT $limit
 // name: ledger.all_totals
 // Every distributor's sums per kind and status, for the ledger invariants and exports.
 MATCH (e:Entry)-[:TO]->(d:Distributor)
-RETURN d.id AS distributor_id, e.kind AS kind, e.status AS status,
+RETURN d.id AS distributor_id, e.kind AS kind, e.status AS status, e.unit AS unit,
        toInteger(sum(e.amount)) AS amount
