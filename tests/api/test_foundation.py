@@ -95,7 +95,10 @@ def test_r3_3_a_rate_above_50_percent_is_refused_not_clipped(
         "levels[0].reward_bp",
     )
     assert shop.settings().levels[0].reward_bp == 1000  # nothing stored
-    levels[0]["reward_bp"] = 5000
+    levels[0]["reward_bp"] = 5000  # with the inviter's 100 bp an order could pay 51%: refused
+    r = client.put("/v1/settings", json={"levels": levels})
+    assert r.status_code == 422 and error_of(r)["rule"] == "R-3.3"
+    levels[0]["inviter_reward_bp"] = 0
     ok = client.put("/v1/settings", json={"levels": levels})
     assert ok.status_code == 200
     assert ok.json()["levels"][0]["reward_bp"] == 5000
