@@ -84,6 +84,24 @@ def shop_recount(
         raise typer.Exit(2)
 
 
+@shop_app.command("ladder")
+def shop_ladder(
+    shop: str,
+    month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
+) -> None:
+    """Award the monthly ladder bonus (R-3.13) for MONTH; safe to run again."""
+    engine = connect(_settings())
+    try:
+        rows = Shop.open(engine, shop).award_ladder(month)
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    typer.echo(f"{len(rows)} bonuses awarded for {month}", err=True)
+
+
 @key_app.command("create")
 def key_create(
     shop: Annotated[str, typer.Option(help="the shop the key belongs to")],

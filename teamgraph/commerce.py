@@ -393,6 +393,33 @@ class Commerce:
             "next_cursor": f"{last['at']}|{last['id']}" if last and len(rows) > limit else None,
         }
 
+    def award_ladder(self, month: str, *, now: int | None = None) -> list[dict[str, Any]]:
+        """R-3.13: the monthly ladder bonus for calendar ``month`` ("YYYY-MM", shop time zone),
+        on settled sales; top-ups if a higher step is reached later (C-10). Idempotent: run it
+        as often as you like (the CLI's ``teamgraph shop ladder``)."""
+        now = self._now(now)
+        settings = self.catch_up(now)
+        if not settings.ladder:
+            return []
+        start, end = _month_bounds(month, settings.timezone)
+        sales = self.store.read("ladder.month_sales", start=start, end=end, now=now)
+        paid = {r["distributor_id"]: r["paid"] for r in self.store.read("ladder.paid", month=month)}
+        rows = []
+        for r in sales:
+            already = paid.get(r["distributor_id"], 0)
+            bonus = rules_commission.ladder_bonus(settings.ladder, r["sales"], already)
+            if bonus > 0:
+                rows.append(
+                    {
+                        "id": f"ladder:{month}:{r['distributor_id']}:{already + bonus}",
+                        "distributor_id": r["distributor_id"],
+                        "amount": bonus,
+                        "sales": r["sales"],
+                    }
+                )
+        self.store.write_batch("ladder.award_batch", rows, key=("id",), now=now, month=month)
+        return rows
+
     # -- withdrawals (RULES.md section 5) -------------------------------------------------------
     def request_withdrawal(
         self,
@@ -554,6 +581,21 @@ def _balances(rows: list[dict[str, Any]], now: int) -> dict[str, Any]:
     out["withdrawable"] = rules_ledger.withdrawable(b)
     out["points"] = sum(r["amount"] for r in rows if r["unit"] == "point")
     return out
+
+
+def _month_bounds(month: str, tz: str) -> tuple[int, int]:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from teamgraph.rules.timeutil import to_ms
+
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        start = datetime(year, mon, 1, tzinfo=ZoneInfo(tz))
+    except ValueError:
+        raise ValidationError("ladder.month", f"{month!r} is not YYYY-MM", field="month") from None
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=ZoneInfo(tz))
+    return to_ms(start), to_ms(end)
 
 
 def _ledger_cursor(cursor: str | None) -> tuple[int, str]:

@@ -73,12 +73,16 @@ class FalkorStore:
             raise  # unreachable
 
     def write_batch(
-        self, name: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ("id",)
+        self,
+        name: str,
+        rows: Iterable[Mapping[str, Any]],
+        key: Sequence[str] = ("id",),
+        **params: Any,
     ) -> list[Row]:
         batch = dedupe(rows, key)
         if not batch:
             return []
-        return self.write(name, rows=batch)
+        return self.write(name, rows=batch, **params)
 
     def setup_schema(self, timeout: float = 60.0) -> None:
         conn = self._db.connection

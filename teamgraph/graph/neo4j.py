@@ -54,12 +54,16 @@ class Neo4jStore:
         return self._run(name, queries.get(name), params, RoutingControl.WRITE)
 
     def write_batch(
-        self, name: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ("id",)
+        self,
+        name: str,
+        rows: Iterable[Mapping[str, Any]],
+        key: Sequence[str] = ("id",),
+        **params: Any,
     ) -> list[Row]:
         batch = dedupe(rows, key)
         if not batch:
             return []
-        return self.write(name, rows=batch)
+        return self.write(name, rows=batch, **params)
 
     def setup_schema(self, timeout: float = 120.0) -> None:
         with self._driver.session(database="system") as system:

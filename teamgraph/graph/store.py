@@ -73,9 +73,14 @@ class GraphStore(Protocol):
         ...
 
     def write_batch(
-        self, name: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] = ("id",)
+        self,
+        name: str,
+        rows: Iterable[Mapping[str, Any]],
+        key: Sequence[str] = ("id",),
+        **params: Any,
     ) -> list[Row]:
-        """Deduplicate ``rows`` on ``key`` and send them as ``$rows`` in one statement."""
+        """Deduplicate ``rows`` on ``key`` and send them as ``$rows`` (with ``params``) in one
+        statement."""
         ...
 
     def setup_schema(self) -> None:

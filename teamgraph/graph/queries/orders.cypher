@@ -184,3 +184,26 @@ LIMIT $limit
 MATCH (e:Entry)-[:TO]->(d:Distributor)
 RETURN d.id AS distributor_id, e.kind AS kind, e.status AS status, e.unit AS unit,
        toInteger(sum(e.amount)) AS amount
+
+// name: ladder.month_sales
+// R-3.13: each distributor's settled sales in a month: orders attributed to it whose
+// after-sale window ended in [$start, $end) and before $now, net of refunds.
+MATCH (o:Order)
+WHERE o.settle_at >= $start AND o.settle_at < $end AND o.settle_at <= $now
+  AND o.attributed_to IS NOT NULL
+RETURN o.attributed_to AS distributor_id, toInteger(sum(o.paid_fen - o.refunded_fen)) AS sales
+
+// name: ladder.paid
+MATCH (e:Entry {kind: 'bonus'})
+WHERE e.month = $month
+RETURN e.distributor_id AS distributor_id, toInteger(sum(e.amount)) AS paid
+
+// name: ladder.award_batch
+UNWIND $rows AS row
+MATCH (d:Distributor {id: row.distributor_id})
+MERGE (e:Entry {id: row.id})
+  ON CREATE SET e.kind = 'bonus', e.distributor_id = row.distributor_id, e.amount = row.amount,
+                e.unit = 'fen', e.status = 'settled', e.at = $now, e.month = $month,
+                e.sales_fen = row.sales
+MERGE (e)-[:TO]->(d)
+RETURN toInteger(count(e)) AS n
