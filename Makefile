@@ -44,8 +44,8 @@ demo: install-python
 	$(UV) run teamgraph up
 
 lint: install-python
-	$(UV) run ruff check teamgraph tests
-	$(UV) run ruff format --check teamgraph tests
+	$(UV) run ruff check teamgraph tests benchmarks
+	$(UV) run ruff format --check teamgraph tests benchmarks
 	$(UV) run mypy teamgraph
 
 # pytest exits 5 when it collected no test: that fails the build, as it should.

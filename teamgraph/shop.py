@@ -23,6 +23,7 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules import share as rules_share
+from teamgraph.rules import team as rules_team
 from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
 
@@ -145,10 +146,15 @@ class Shop(Commerce):
 
     def catch_up(self, now: int | None = None) -> ProgramSettings:
         """Make time-based effects real before a read or a write that depends on them:
-        a pending mode change that is due takes effect (R-1.9, R-1.10) and bindings past
-        their expiry end (R-1.2). Idempotent, and cheap when nothing is due."""
+        a pending mode change that is due takes effect (R-1.9, R-1.10), bindings past their
+        expiry end (R-1.2) and ledger entries past their after-sale window settle or are held
+        (R-3.10). Idempotent; one read when nothing is due, so no job has to have run."""
         now = _now(now)
-        stored, version = self._stored_settings()
+        rows = self.store.read("shop.due", id=self.id, now=now)
+        if not rows:
+            raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
+        row = rows[0]
+        stored = ProgramSettings.model_validate_json(row["settings"])
         pending = stored.pending
         if pending is not None and now >= pending.effective_at:
             new = stored.effective(now)
@@ -160,14 +166,15 @@ class Shop(Commerce):
             self.store.write(
                 statement,
                 id=self.id,
-                version=version,
+                version=int(row["settings_version"]),
                 settings=new.model_dump_json(),
                 at=pending.effective_at,
             )  # a lost compare-and-set means another process applied it: same outcome
             stored = self._stored_settings()[0]
-        if stored.auto_unbind == "on_expiry":
+        if row["bindings"]:
             self.store.write("binding.expire_due", now=now)
-        self.store.write("ledger.settle_due", now=now)  # R-3.10: pending -> settled / held
+        if row["entries"]:
+            self.store.write("ledger.settle_due", now=now)
         return stored.effective(now)
 
     def update_settings(
@@ -742,29 +749,23 @@ class Shop(Commerce):
         }
 
     def recount(self, *, apply: bool = False, now: int | None = None) -> list[dict[str, Any]]:
-        """The counters recomputed from the relationships. Returns the distributors whose
-        stored counters differ; with ``apply`` writes the recomputed ones (after bulk loads)."""
+        """The team counters recomputed from the relationships (R-2.3): the check of what the
+        incremental updates keep, and with ``apply`` their repair (after bulk loads). Returns
+        the distributors whose stored counters differ."""
         self.catch_up(now)
-        truth = {r["id"]: r for r in self.store.read("team.recount")}
-        stored = {r["id"]: r for r in self.store.read("distributor.profiles", ids=list(truth))}
+        stored = {r["id"]: r for r in self.store.read("team.counters")}
+        direct = {r["id"]: r["n"] for r in self.store.read("team.active_bindings")}
+        truth = rules_team.recount(
+            list(stored),
+            [(r["id"], r["inviter_id"]) for r in self.store.read("team.edges")],
+            direct,
+        )
         fields = ("direct_clients", "indirect_clients", "invitees", "team_size", "by_depth")
-        wrong = []
-        for did, row in truth.items():
-            depths = sorted((int(d), int(n)) for d, n in row["depths"])
-            by_depth = [0] * (depths[-1][0] if depths else 0)
-            for depth, n in depths:
-                by_depth[depth - 1] = n
-            want = {
-                "id": did,
-                "direct_clients": row["direct_clients"],
-                "indirect_clients": row["indirect_clients"],
-                "invitees": row["invitees"],
-                "team_size": sum(by_depth),
-                "by_depth": by_depth,
-            }
-            have = stored[did]
-            if any(have[f] != want[f] for f in fields):
-                wrong.append(want | {"stored": {f: have[f] for f in fields}})
+        wrong = [
+            want | {"stored": {f: stored[did][f] for f in fields}}
+            for did, want in truth.items()
+            if any(stored[did][f] != want[f] for f in fields)
+        ]
         if apply and wrong:
             self.store.write_batch(
                 "team.apply_counts", [{k: v for k, v in w.items() if k != "stored"} for w in wrong]
@@ -807,10 +808,24 @@ class Shop(Commerce):
         return _n(self.store.write_batch("customer.upsert_batch", rows))
 
     def load_distributors(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Distributors (with ``name``/``joined_at`` when they are new members too): created
+        with both labels when new, labelled when already customers."""
         with_codes = [
-            {**row, "code": row.get("code") or rules_share.share_code(row["id"])} for row in rows
+            {
+                "name": None,
+                "joined_at": row.get("became_at"),
+                **row,
+                "code": row.get("code") or rules_share.share_code(row["id"]),
+            }
+            for row in rows
         ]
-        return _n(self.store.write_batch("distributor.upsert_batch", with_codes))
+        ids = [row["id"] for row in with_codes]
+        existing = {r["id"] for r in self.store.read("customer.existing", ids=ids)}
+        old = [row for row in with_codes if row["id"] in existing]
+        new = [row for row in with_codes if row["id"] not in existing]
+        return _n(self.store.write_batch("distributor.create_batch", new)) + _n(
+            self.store.write_batch("distributor.upsert_batch", old)
+        )
 
     def load_invitations(self, rows: Iterable[Mapping[str, Any]]) -> int:
         return _n(self.store.write_batch("invitation.create_batch", rows, key=("id",)))

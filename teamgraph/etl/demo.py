@@ -5,6 +5,7 @@ signals and planted rings is issue #5's.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
         raise ValueError("need 1 <= distributors <= customers")
     rng = random.Random(seed)
     out = DemoShop()
-    roots = max(1, distributors // 10)
+    roots = max(1, min(distributors // 10, 3 + distributors // 500))
     for i in range(customers):
         cid = f"c{i:06d}"
         name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.randint(1, 2)))
@@ -44,8 +45,13 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
         became = out.customers[i]["joined_at"] + DAY_MS + DAY_MS // 5
         out.distributors.append({"id": did, "level": 1, "status": "active", "became_at": became})
         if i >= roots:
-            # prefer recent distributors as inviters: deeper, skewed trees
-            k = rng.randint(max(0, i - 8), i - 1)
+            # mostly recent inviters (chains a few levels deep), now and then an early one
+            # (the big teams): a forest whose depth grows slowly with its size
+            k = (
+                rng.randint(max(0, i - 8), i - 1)
+                if rng.random() < 0.3
+                else int(i * rng.random() ** 2)
+            )
             inviter = out.customers[k]["id"]
             out.invitations.append({"id": did, "inviter_id": inviter, "at": became})
             out.bindings.append(
@@ -61,9 +67,9 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
                 }
             )
     hubs = out.distributors
-    weights = [1.0 / (k + 1) for k in range(len(hubs))]
+    cum_weights = list(itertools.accumulate(1.0 / (k + 1) for k in range(len(hubs))))
     for c in out.customers[distributors:]:
-        d = rng.choices(hubs, weights)[0]
+        d = rng.choices(hubs, cum_weights=cum_weights)[0]
         out.bindings.append(
             {
                 "customer_id": c["id"],
@@ -79,9 +85,10 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
 
 
 def load(shop: Shop, demo: DemoShop) -> dict[str, int]:
-    counts = {
+    members = {c["id"]: c for c in demo.customers}
+    counts = {  # distributors first: they are created with both labels (cheaper)
+        "distributors": shop.load_distributors([members[d["id"]] | d for d in demo.distributors]),
         "customers": shop.load_customers(demo.customers),
-        "distributors": shop.load_distributors(demo.distributors),
         "invitations": shop.load_invitations(demo.invitations),
         "bindings": shop.load_bindings(demo.bindings),
     }

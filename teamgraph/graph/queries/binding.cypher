@@ -27,8 +27,9 @@ WITH c, d
 OPTIONAL MATCH (c)-[current:BOUND_TO {active: true}]->(:Distributor)
 WITH c, d, current
 WHERE current IS NULL
-CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, source: $source,
-                        channel: $channel, actor: $actor, reason: $reason}]->(d)
+CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, due: $expires_at,
+                        source: $source, channel: $channel, actor: $actor,
+                        reason: $reason}]->(d)
 SET d.direct_clients = coalesce(d.direct_clients, 0) + 1, d.last_active_at = $now
 FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
   SET x.sharer_id = d.id, x.sharer_until = $sharer_until, x.sharer_channel = $channel,
@@ -44,7 +45,8 @@ RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
 
 // name: visit.renew
 MATCH (c:Customer {id: $customer_id})-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
-SET b.expires_at = $expires_at, b.renewed_at = $now, d.last_active_at = $now
+SET b.expires_at = $expires_at, b.due = $expires_at, b.renewed_at = $now,
+    d.last_active_at = $now
 FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
   SET x.sharer_id = d.id, x.sharer_until = $sharer_until, x.sharer_channel = $channel,
       x.sharer_at = $now)
@@ -68,9 +70,13 @@ SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
 RETURN c.id AS customer_id
 
 // name: binding.expire_due
-MATCH (c:Customer)-[b:BOUND_TO]->(d:Distributor)
-WHERE b.expires_at <= $now AND b.active = true
-SET b.active = false, b.ended_at = b.expires_at, b.end_reason = 'expired',
+// `due` mirrors expires_at while a binding is active and is cleared when it ends, so this
+// indexed scan touches only what is due, however long the history.
+// Endpoints unlabelled on purpose: FalkorDB then scans the edge index alone (measured 0.2 ms
+// against 96 ms with labels on 50,000 bindings).
+MATCH ()-[b:BOUND_TO]->(d)
+WHERE b.due <= $now
+SET b.active = false, b.ended_at = b.expires_at, b.end_reason = 'expired', b.due = null,
     d.direct_clients = d.direct_clients - 1
 WITH d
 OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
@@ -85,11 +91,12 @@ OPTIONAL MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
 WITH c, nd, old, od
 WHERE od IS NULL OR od.id <> nd.id
 FOREACH (x IN CASE WHEN old IS NULL THEN [] ELSE [old] END |
-  SET x.active = false, x.ended_at = $now, x.end_reason = $end_reason, x.ended_by = $actor)
+  SET x.active = false, x.ended_at = $now, x.end_reason = $end_reason, x.ended_by = $actor,
+      x.due = null)
 FOREACH (x IN CASE WHEN od IS NULL THEN [] ELSE [od] END |
   SET x.direct_clients = x.direct_clients - 1)
-CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, source: $source,
-                        actor: $actor, reason: $reason}]->(nd)
+CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, due: $expires_at,
+                        source: $source, actor: $actor, reason: $reason}]->(nd)
 SET nd.direct_clients = coalesce(nd.direct_clients, 0) + 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  customer_id: c.id, before: od.id, after: nd.id, reason: $reason})
@@ -106,7 +113,7 @@ RETURN b.since AS since, b.expires_at AS expires_at, od.id AS before
 // name: binding.end
 MATCH (c:Customer {id: $customer_id})-[old:BOUND_TO {active: true}]->(od:Distributor)
 SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
-    old.ended_by = $actor, od.direct_clients = od.direct_clients - 1
+    old.ended_by = $actor, old.due = null, od.direct_clients = od.direct_clients - 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  customer_id: c.id, before: od.id, reason: $reason})
 WITH od
@@ -124,7 +131,7 @@ SET s.settings = $settings, s.settings_version = $version + 1
 WITH s
 OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
-  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch')
+  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch', x.due = null)
 WITH s, toInteger(count(b)) AS ended
 OPTIONAL MATCH (d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
@@ -139,7 +146,8 @@ WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
 WITH s
 OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
-FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END | SET x.expires_at = $expires_at)
+FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
+  SET x.expires_at = $expires_at, x.due = $expires_at)
 RETURN s.settings_version AS settings_version, toInteger(count(b)) AS changed
 
 // name: customer.create

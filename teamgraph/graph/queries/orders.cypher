@@ -101,7 +101,9 @@ WHERE o.status IN ['paid', 'refunded'] AND o.completed_at IS NULL
 SET o.completed_at = $at, o.settle_at = $settle_at
 WITH o
 OPTIONAL MATCH (e:Entry)-[:FOR]->(o)
-FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | SET x.settle_at = $settle_at)
+FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END |
+  SET x.settle_at = $settle_at,
+      x.due = CASE WHEN x.status = 'pending' THEN $settle_at ELSE null END)
 WITH o, count(e) AS entries
 OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
@@ -147,6 +149,7 @@ FOREACH (x IN CASE WHEN reward IS NULL THEN [] ELSE [reward] END |
   CREATE (d)<-[:TO]-(:Entry {id: cb.id, kind: 'clawback', distributor_id: d.id,
                              amount: -cb.amount, unit: x.unit,
                              status: cb.status, at: $at, settle_at: x.settle_at,
+                             due: CASE WHEN cb.status = 'pending' THEN x.settle_at END,
                              order_id: $order_id, refund_id: $id, tier: x.tier,
                              line: x.line, reverses: x.id})-[:FOR]->(o))
 WITH o, rf, count(cb) AS clawbacks
@@ -158,9 +161,12 @@ RETURN rf.id AS id
 // name: ledger.settle_due
 // R-3.10 / R-6.4: pending entries past their after-sale window settle, or are held while their
 // distributor is frozen. Idempotent; run before every ledger read.
-MATCH (e:Entry)-[:TO]->(d:Distributor)
-WHERE e.settle_at <= $now AND e.status = 'pending'
-SET e.status = CASE WHEN d.status = 'frozen' THEN 'held' ELSE 'settled' END
+// `due` mirrors settle_at while an entry is pending and is cleared when it settles.
+MATCH (e:Entry)
+WHERE e.due <= $now
+WITH e
+MATCH (e)-[:TO]->(d:Distributor)
+SET e.status = CASE WHEN d.status = 'frozen' THEN 'held' ELSE 'settled' END, e.due = null
 RETURN toInteger(count(e)) AS n
 
 // name: ledger.totals

@@ -27,14 +27,14 @@ CREATE INDEX FOR (c:Change) ON (c.id)
 // name: index_distributor_code
 CREATE INDEX FOR (d:Distributor) ON (d.code)
 
-// name: index_bound_to_expires_at
-CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.expires_at)
+// name: index_bound_to_due
+CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.due)
 
 // name: index_refund_id
 CREATE INDEX FOR (r:Refund) ON (r.id)
 
-// name: index_entry_settle_at
-CREATE INDEX FOR (e:Entry) ON (e.settle_at)
+// name: index_entry_due
+CREATE INDEX FOR (e:Entry) ON (e.due)
 
 // name: index_entry_kind
 CREATE INDEX FOR (e:Entry) ON (e.kind)

@@ -27,14 +27,14 @@ CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE
 // name: index_distributor_code
 CREATE INDEX distributor_code IF NOT EXISTS FOR (d:Distributor) ON (d.code)
 
-// name: index_bound_to_expires_at
-CREATE INDEX bound_to_expires_at IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.expires_at)
+// name: index_bound_to_due
+CREATE INDEX bound_to_due IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.due)
 
 // name: unique_refund_id
 CREATE CONSTRAINT refund_id IF NOT EXISTS FOR (r:Refund) REQUIRE r.id IS UNIQUE
 
-// name: index_entry_settle_at
-CREATE INDEX entry_settle_at IF NOT EXISTS FOR (e:Entry) ON (e.settle_at)
+// name: index_entry_due
+CREATE INDEX entry_due IF NOT EXISTS FOR (e:Entry) ON (e.due)
 
 // name: index_entry_kind
 CREATE INDEX entry_kind IF NOT EXISTS FOR (e:Entry) ON (e.kind)

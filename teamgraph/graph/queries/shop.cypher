@@ -25,3 +25,15 @@ OPTIONAL MATCH (d:Distributor)
 WITH customers, toInteger(count(d)) AS distributors
 OPTIONAL MATCH (o:Order)
 RETURN customers, distributors, toInteger(count(o)) AS orders
+
+// name: shop.due
+// What catch_up has to do: the shop's settings, and whether any binding or ledger entry is
+// due (both scans are on indexed `due` properties that only unfinished items carry).
+MATCH (s:Shop {id: $id})
+OPTIONAL MATCH ()-[b:BOUND_TO]->()
+WHERE b.due <= $now
+WITH s, toInteger(count(b)) AS bindings
+OPTIONAL MATCH (e:Entry)
+WHERE e.due <= $now
+RETURN s.settings AS settings, s.settings_version AS settings_version, bindings,
+       toInteger(count(e)) AS entries

@@ -43,22 +43,21 @@ RETURN m.id AS id, parent.id AS parent_id, depth, m.name AS name, m.level AS lev
 ORDER BY depth, id
 LIMIT $limit
 
-// name: team.recount
-// The counters recomputed from the relationships, for every distributor: the check (and,
-// with team.apply_counts, the repair) of what the incremental updates keep.
+// name: team.edges
+// The invitation forest, for the recount (R-2.3).
+MATCH (m:Distributor)-[:INVITED_BY]->(d:Distributor)
+RETURN m.id AS id, d.id AS inviter_id
+
+// name: team.active_bindings
+// Active bindings per distributor, for the recount.
+MATCH ()-[b:BOUND_TO]->(d)
+WHERE b.active = true
+RETURN d.id AS id, toInteger(count(b)) AS n
+
+// name: team.counters
 MATCH (d:Distributor)
-OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(d)
-WITH d, toInteger(count(b)) AS direct_clients
-OPTIONAL MATCH (:Customer)-[b2:BOUND_TO {active: true}]->(:Distributor)-[:INVITED_BY]->(d)
-WITH d, direct_clients, toInteger(count(b2)) AS indirect_clients
-OPTIONAL MATCH (m:Distributor)-[:INVITED_BY]->(d)
-WITH d, direct_clients, indirect_clients, toInteger(count(m)) AS invitees
-OPTIONAL MATCH p = (:Distributor)-[:INVITED_BY*1..]->(d)
-WITH d, direct_clients, indirect_clients, invitees, length(p) AS depth,
-     toInteger(count(p)) AS members
-ORDER BY depth
-RETURN d.id AS id, direct_clients, indirect_clients, invitees,
-       collect(CASE WHEN depth IS NULL THEN null ELSE [depth, members] END) AS depths
+RETURN d.id AS id, d.direct_clients AS direct_clients, d.indirect_clients AS indirect_clients,
+       d.invitees AS invitees, d.team_size AS team_size, d.by_depth AS by_depth
 
 // name: team.apply_counts
 UNWIND $rows AS row

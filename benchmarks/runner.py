@@ -1,0 +1,101 @@
+"""The benchmark registry and the command line of ``python -m benchmarks``.
+
+A benchmark is a module with:
+
+- ``NAME`` (its key here and in ``RESULTS.md``) and ``TITLE``;
+- ``run(args: argparse.Namespace) -> dict``: does the work, returns plain data (JSON-able);
+- ``markdown(result: dict) -> str``: its section of ``RESULTS.md``, also printed to stdout;
+- optionally ``add_arguments(parser)`` for options of its own.
+
+To add one (orders/sec, ETL rows/sec, ...), write the module and list it in :data:`BENCHMARKS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from benchmarks import common
+from teamgraph import logs
+
+BENCHMARKS: dict[str, str] = {
+    "team_views": "benchmarks.team_views",
+}
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(BENCHMARKS[name])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run teamgraph's benchmarks, print the figures and record them in "
+        "benchmarks/RESULTS.md.",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        help="run only this benchmark (repeatable); default: all",
+    )
+    p.add_argument("--customers", type=int, default=100_000, help="shop size (default 100,000)")
+    p.add_argument("--distributors", type=int, default=10_000, help="distributors (default 10,000)")
+    p.add_argument(
+        "--requests", type=int, default=2000, help="measured calls per endpoint (default 2000)"
+    )
+    p.add_argument(
+        "--warmup", type=int, default=None, help="warm-up calls per endpoint (default: R/20)"
+    )
+    p.add_argument("--seed", type=int, default=7, help="seed of the synthetic shop (default 7)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=common.RESULTS,
+        help="results file to update (default benchmarks/RESULTS.md)",
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the raw results here")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    for name in BENCHMARKS:
+        hook = getattr(load(name), "add_arguments", None)
+        if hook is not None:
+            hook(p)
+    return p
+
+
+def run_all(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Run the selected benchmarks; record and print each one as soon as it is done."""
+    results: dict[str, dict[str, Any]] = {}
+    reporter = common.Reporter(quiet=args.quiet)
+    for name in args.only or list(BENCHMARKS):
+        module = load(name)
+        reporter.say(f"benchmark {name}: {module.TITLE}")
+        result: dict[str, Any] = module.run(args)
+        results[name] = result
+        if args.json is not None:  # the raw figures first: they survive a rendering error
+            args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+        body = module.markdown(result)
+        common.update_results(args.out, name, body)
+        print(body, flush=True)
+        reporter.say(f"benchmark {name} recorded in {args.out}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.requests < 1 or args.customers < 1 or args.distributors < 1:
+        print("--customers, --distributors and --requests must be positive", file=sys.stderr)
+        return 2
+    logs.configure("WARNING", "console")  # progress lines, not the engine's info logs
+    started = time.perf_counter()
+    run_all(args)
+    common.Reporter(quiet=args.quiet).say(
+        f"all benchmarks done in {common.duration_text(time.perf_counter() - started)}"
+    )
+    return 0

@@ -1,0 +1,83 @@
+"""The benchmark code path on a tiny shop: it runs, returns its figures and records its section.
+
+Structure only: no timing is asserted here (DESIGN.md "Performance"), and the real
+``benchmarks/RESULTS.md`` is never touched (results go to ``tmp_path``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import common, runner, team_views
+
+SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
+
+
+def test_team_views_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text(
+        "# Benchmark results\n\n<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->\n"
+    )
+    args = runner.parser().parse_args([*SIZE, "--quiet", "--only", "team_views", "--out", str(out)])
+
+    result = runner.run_all(args)["team_views"]
+
+    assert {"params", "machine", "engine", "loaded", "build", "shop", "selection"} <= set(result)
+    assert result["engine"]["kind"] == "falkordb-embedded"
+    assert result["machine"]["nproc"] > 0
+    loaded = result["loaded"]
+    assert loaded["customers"] == 300 and loaded["distributors"] == 30
+    assert all(loaded[k] > 0 for k in ("invitations", "bindings"))
+    phases = [b["phase"] for b in result["build"]]
+    assert set(team_views.BUILD_STEPS.values()) <= set(phases)
+    assert all(b["seconds"] >= 0 for b in result["build"])
+    shop = result["shop"]
+    assert shop["depth"] == shop["depth_counters"] > 0
+    assert shop["largest_team"] > 0
+    assert shop["leaves"] > 0
+    assert set(result["selection"]) == set(team_views.GROUPS)
+    assert all(result["selection"].values())
+
+    for name in team_views.CALLS:
+        stats = result["in_process"][name]
+        assert stats["n"] == 20
+        assert 0 < stats["p50_ms"] <= stats["p99_ms"] <= stats["max_ms"]
+        assert set(stats["by_group"]) == set(team_views.GROUPS)
+    http = result["http"]
+    assert set(http["paths"]) == set(team_views.CALLS)
+    for stats in http["calls"].values():  # the endpoints present when this runs
+        assert stats["n"] == 20
+        assert stats["errors"] == 0, stats["first_error"]
+    assert set(http["calls"]) | set(http["missing"]) == set(team_views.CALLS)
+    assert "team_p50" in result["ratios"]["in_process"]
+    assert result["load_average"]["before"] >= 0
+
+    text = out.read_text()
+    assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
+    assert text.count("<!-- benchmark:team_views -->") == 1
+    assert "### Latency" in text
+    common.update_results(out, "team_views", "again")  # a rerun replaces the section only
+    text = out.read_text()
+    assert text.count("<!-- benchmark:team_views -->") == 1
+    assert "\nagain\n" in text and "### Latency" not in text
+    assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
+
+
+def test_results_section_is_appended_then_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "R.md"
+    common.update_results(out, "a", "first")
+    common.update_results(out, "b", "second")
+    common.update_results(out, "a", "third")
+    text = out.read_text()
+    assert text.startswith("# Benchmark results")
+    assert "first" not in text
+    assert text.index("third") < text.index("second")
+
+
+def test_percentiles_and_tables() -> None:
+    assert common.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert common.percentile([1.0, 2.0], 99) == 1.99
+    stats = common.latency_stats([1_000_000, 3_000_000], wall_s=0.5)
+    assert stats["p50_ms"] == 2.0 and stats["max_ms"] == 3.0 and stats["rps"] == 4.0
+    table = common.md_table(["a", "bb"], [[1, 2.5], ["x", None]])
+    assert table.splitlines()[1].startswith("|---")
