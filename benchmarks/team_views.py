@@ -458,15 +458,10 @@ def notes(result: dict[str, Any]) -> list[str]:
     if s["depth"] > MAX_TREE_DEPTH:
         out.append(
             f"the generated forest is {s['depth']:,} levels deep ({s['deeper_than_tree_view']:,} "
-            f"distributors deeper than the {MAX_TREE_DEPTH} levels tree views show): "
-            "`teamgraph.etl.demo.generate` picks each inviter among the 8 previous distributors, "
-            "so at this size the forest is a few long ladders, not a realistic shallow forest"
+            f"distributors deeper than the {MAX_TREE_DEPTH} levels tree views show)"
         )
     if s["roots"] and s["roots_with_team"] < s["roots"] / 2:
-        out.append(
-            f"only {s['roots_with_team']:,} of the {s['roots']:,} roots have a team: every "
-            "distributor after the first roots is invited by one of the 8 before it"
-        )
+        out.append(f"only {s['roots_with_team']:,} of the {s['roots']:,} roots have a team")
     if s["depth_counters"] > 100:
         out.append(
             f"profiles and team views carry `by_depth` per level: up to {s['depth_counters']:,} "
