@@ -24,6 +24,7 @@ Choices where RULES.md is silent:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -35,7 +36,7 @@ from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.rules.settings import MAX_RATE_BP, ProgramSettings
-from teamgraph.rules.timeutil import MS_PER_DAY
+from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
 
 if TYPE_CHECKING:
     from teamgraph.graph import GraphStore
@@ -132,15 +133,15 @@ class Commerce:
             paid_at=paid,
             order_id=order_id,
             product_ids=sorted({x.product_id for x in parsed}),
+            window=settings.sharer_window_hours * MS_PER_HOUR,
         )
         if not ctx:
             raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
         row = ctx[0]
         if row["existing_digest"] is not None:
-            return self._repeat(order_id, row["existing_digest"], fingerprint)
-        chain = row["bound_chain"] or (
-            row["sharer_chain"] if (row["sharer_until"] or 0) > paid else []
-        )
+            return self._repeat(order_id, row["existing_digest"], fingerprint, now)
+        parsed = _with_product_costs(parsed, row["products"])
+        chain = row["bound_chain"] or row["sharer_chain"]
         earners = rules_commission.earners(
             [(d, lvl or 1) for d, lvl, _ in chain], customer_id, settings.tiers
         )
@@ -194,12 +195,12 @@ class Commerce:
             )
         except Conflict:  # the same id was recorded meanwhile: answer as a repeat
             existing = self.store.read("order.view", id=order_id)[0]
-            return self._repeat(order_id, existing["digest"], fingerprint)
+            return self._repeat(order_id, existing["digest"], fingerprint, now)
         if attributed is not None:
             self._check_levels([attributed], now, settings)
         return self.order(order_id, now=now)
 
-    def _repeat(self, order_id: str, stored: str, fingerprint: str) -> dict[str, Any]:
+    def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
         if stored != fingerprint:
             raise Conflict(
                 "event.conflict",
@@ -207,7 +208,7 @@ class Commerce:
                 rule="R-3.12",
                 field="id",
             )
-        return self.order(order_id)
+        return self.order(order_id, now=now)
 
     def order(self, order_id: str, *, now: int | None = None) -> dict[str, Any]:
         """An order with its rewards and clawbacks, each in its read-time status."""
@@ -566,6 +567,19 @@ def _lines(lines: Sequence[Mapping[str, Any]]) -> list[rules_commission.Line]:
             ) from None
     rules_commission.validate_lines(out)
     return out
+
+
+def _with_product_costs(
+    lines: list[rules_commission.Line], products: list[dict[str, Any]]
+) -> list[rules_commission.Line]:
+    """R-3.8: a line without its own cost takes its product's unit cost × quantity."""
+    cost = {p["id"]: p["cost_fen"] for p in products if p["id"] is not None}
+    return [
+        line
+        if line.cost_fen is not None or cost.get(line.product_id) is None
+        else dataclasses.replace(line, cost_fen=line.qty * cost[line.product_id])
+        for line in lines
+    ]
 
 
 def _balances(rows: list[dict[str, Any]], now: int) -> dict[str, Any]:

@@ -16,8 +16,9 @@ RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_
        p.reward_bp AS reward_bp, p.reward_fen AS reward_fen
 
 // name: order.context
-// Who the order pays, as of its paid time: the binding then in force, else the sharer
-// (R-1.2-R-1.4), each with two inviters above it (R-3.7); the buyer's paid orders so far
+// Who the order pays, as of its paid time: the binding then in force, else the latest sharer
+// visit within the window before it (R-1.2-R-1.4; SHARED_BY keeps each pair's latest visit),
+// each with two inviters above it (R-3.7); the buyer's paid orders so far
 // (first-order rate, R-3.5); the products' own rewards; and an order already under this id.
 MATCH (c:Customer {id: $customer_id})
 OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd:Distributor)
@@ -28,7 +29,11 @@ OPTIONAL MATCH (bd)-[:INVITED_BY]->(b2:Distributor)
 WITH c, bd, b2
 OPTIONAL MATCH (b2)-[:INVITED_BY]->(b3:Distributor)
 WITH c, bd, b2, b3
-OPTIONAL MATCH (sd:Distributor {id: c.sharer_id})
+OPTIONAL MATCH (c)-[sh:SHARED_BY]->(sd:Distributor)
+WHERE sh.at <= $paid_at AND sh.at + $window > $paid_at
+WITH c, bd, b2, b3, sd, sh
+ORDER BY sh.at DESC
+LIMIT 1
 WITH c, bd, b2, b3, sd
 OPTIONAL MATCH (sd)-[:INVITED_BY]->(s2:Distributor)
 WITH c, bd, b2, b3, sd, s2
@@ -41,7 +46,6 @@ WITH c, bd, b2, b3, sd, s2, s3,
               cost_fen: p.cost_fen}) AS products
 OPTIONAL MATCH (o:Order {id: $order_id})
 RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders,
-       c.sharer_until AS sharer_until,
        [x IN [bd, b2, b3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS bound_chain,
        [x IN [sd, s2, s3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS sharer_chain,
        products, o.digest AS existing_digest
