@@ -232,6 +232,13 @@ class Commerce:
         at = at if at is not None else now
         settings = self.catch_up(now)
         current = self.order(order_id, now=now)
+        if at < current["paid_at"]:
+            raise ValidationError(
+                "order.complete_at",
+                "an order cannot complete before it was paid",
+                rule="R-3.10",
+                field="at",
+            )
         if current["completed_at"] is None:
             rows = self.store.write(
                 "order.complete",
@@ -252,12 +259,14 @@ class Commerce:
         product_id: str | None = None,
         at: int | None = None,
         now: int | None = None,
+        _attempt: int = 0,
     ) -> dict[str, Any]:
-        """R-3.11: a refund claws back what it refunds, per line and tier, exactly."""
+        """R-3.11: a refund claws back what it refunds, per line and tier, exactly. Refunds of
+        one order racing each other are serialised by a compare-and-set on its refunded total."""
         now = self._now(now)
         if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
             raise TypeError("amount_fen is integer fen")
-        body = {"amount_fen": amount_fen, "product_id": product_id, "at": at}
+        body = {"order_id": order_id, "amount_fen": amount_fen, "product_id": product_id, "at": at}
         fingerprint = digest(body)
         at = at if at is not None else now
         self.catch_up(now)
@@ -278,9 +287,11 @@ class Commerce:
         targets = [x for x in lines if product_id is None or x["product_id"] == product_id]
         if not targets:
             raise ValidationError(
-                "refund.product", f"order {order_id} has no line of {product_id}",
-                rule="R-3.11", field="product_id",
-            )  # fmt: skip
+                "refund.product",
+                f"order {order_id} has no line of {product_id}",
+                rule="R-3.11",
+                field="product_id",
+            )
         room = [x["paid_fen"] - x["refunded_fen"] for x in targets]
         if amount_fen <= 0 or amount_fen > sum(room):
             raise ValidationError(
@@ -336,19 +347,30 @@ class Commerce:
                     }
                 )
         try:
-            self.store.write(
+            written = self.store.write(
                 "refund.create",
                 id=refund_id,
                 order_id=order_id,
                 amount_fen=amount_fen,
                 at=at,
                 digest=fingerprint,
+                refunded_before=row["refunded_fen"],
                 lines=line_parts,
                 clawbacks=clawbacks,
             )
-        except Conflict:
+        except Conflict:  # the same refund id was written meanwhile: answer as a repeat
+            written = []
+        if not written:  # another refund of this order came first: decide again on fresh state
+            if _attempt >= 10:  # pragma: no cover - ten lost races in a row
+                raise Conflict("refund.busy", f"order {order_id} is being refunded; retry")
             return self.refund(
-                order_id, refund_id, amount_fen, product_id=product_id, at=at, now=now
+                order_id,
+                refund_id,
+                amount_fen,
+                product_id=product_id,
+                at=at,
+                now=now,
+                _attempt=_attempt + 1,
             )
         return self._refund_view(order_id, refund_id, now)
 
@@ -436,23 +458,39 @@ class Commerce:
         """R-5.1/R-5.2: settled balance moves into ``requested``; tax withheld (R-5.4)."""
         now = self._now(now)
         settings = self.catch_up(now)
-        if not self.store.read("distributor.profiles", ids=[distributor_id]):
+        profile = self.store.read("distributor.profiles", ids=[distributor_id])
+        if not profile:
             raise NotFound(
                 "distributor.not_found", f"no distributor {distributor_id}", field="distributor_id"
             )
         wid = withdrawal_id or uuid.uuid4().hex
-        body = {"distributor_id": distributor_id, "amount_fen": amount_fen, "method": method,
-                "account": account, "holder": holder}  # fmt: skip
+        body = {
+            "distributor_id": distributor_id,
+            "amount_fen": amount_fen,
+            "method": method,
+            "account": account,
+            "holder": holder,
+        }
         fingerprint = digest(body)
         existing = self.store.read("withdrawal.get", id=wid)
         if existing:
             if existing[0]["digest"] != fingerprint:
                 raise Conflict(
-                    "event.conflict", f"withdrawal {wid} exists with another body", field="id"
+                    "event.conflict",
+                    f"withdrawal {wid} exists with another body",
+                    rule="R-3.12",
+                    field="id",
                 )
             return self.withdrawal(wid)
         if not account or not account.strip():
             raise ValidationError("withdrawal.account", "an account is needed", field="account")
+        if profile[0]["status"] == "frozen":
+            raise ValidationError(
+                "withdrawal.frozen",
+                f"{distributor_id} is frozen: nothing can be withdrawn until it is unfrozen",
+                rule="R-6.4",
+                field="distributor_id",
+            )
         balance = _balances(self.store.read("ledger.totals", id=distributor_id), now)
         since = rules_withdrawals.period_start(now, settings.withdrawal.per, settings.timezone)
         count = self.store.read("withdrawal.count_since", id=distributor_id, since=since)[0]["n"]
@@ -464,8 +502,10 @@ class Commerce:
             count_in_period=count,
         )
         tax = rules_withdrawals.tax(amount_fen, settings.tax_bp)
-        self.store.write(
+        written = self.store.write(
             "withdrawal.create",
+            since=since,
+            max_count=settings.withdrawal.max_count,
             id=wid,
             distributor_id=distributor_id,
             amount_fen=amount_fen,
@@ -477,6 +517,13 @@ class Commerce:
             digest=fingerprint,
             now=now,
         )
+        if not written:  # a concurrent request took the balance or the period's last slot
+            raise ValidationError(
+                "withdrawal.insufficient",
+                "the settled balance or this period's withdrawals no longer allow it",
+                rule="R-5.2",
+                field="amount_fen",
+            )
         return self.withdrawal(wid)
 
     def withdrawal(self, withdrawal_id: str) -> dict[str, Any]:
@@ -504,8 +551,11 @@ class Commerce:
         to = targets.pop() if len(targets) == 1 else None
         if to is None:  # pragma: no cover - transition() maps one action to one status
             raise Conflict("withdrawal.state", "mixed transitions", rule="R-5.2")
-        allowed = {"approve": ["requested"], "reject": ["requested", "approved"],
-                   "pay": ["approved"]}[action]  # fmt: skip
+        allowed = {
+            "approve": ["requested"],
+            "reject": ["requested", "approved"],
+            "pay": ["approved"],
+        }[action]
         self.store.write(
             "withdrawal.transition",
             ids=list(ids),

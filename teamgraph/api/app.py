@@ -10,7 +10,15 @@ from fastapi_offline import FastAPIOffline
 
 from teamgraph import __version__, logs
 from teamgraph.api import errors
-from teamgraph.api.routers import customers, distributors, health, visits
+from teamgraph.api.routers import (
+    customers,
+    distributors,
+    health,
+    orders,
+    products,
+    visits,
+    withdrawals,
+)
 from teamgraph.api.routers import settings as settings_router
 from teamgraph.config import Settings
 from teamgraph.graph import Engine, connect
@@ -51,4 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(customers.router)
     app.include_router(visits.router)
     app.include_router(distributors.router)
+    app.include_router(products.router)
+    app.include_router(orders.router)
+    app.include_router(withdrawals.router)
     return app

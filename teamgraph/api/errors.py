@@ -20,6 +20,16 @@ def _body(code: str, message: str, rule: str | None = None, field: str | None = 
     return {"error": err}
 
 
+_MONEY_RULE = "R-3.9"
+_NOT_AN_INT = frozenset({"int_type", "int_from_float", "int_parsing"})
+
+
+def _is_money(loc: list[str], kind: object) -> bool:
+    """A money (``*_fen``) or rate (``*_bp``) field that got something else than an integer:
+    R-3.9 is the rule it breaks (no floats touch money)."""
+    return bool(loc) and loc[-1].endswith(("_fen", "_bp")) and kind in _NOT_AN_INT
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TeamgraphError)
     async def _teamgraph(_: Request, exc: TeamgraphError) -> JSONResponse:
@@ -32,7 +42,12 @@ def install(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         return JSONResponse(
-            _body("request.invalid", f"{field or 'request'}: {first.get('msg')}", field=field),
+            _body(
+                "request.invalid",
+                f"{field or 'request'}: {first.get('msg')}",
+                rule=_MONEY_RULE if _is_money(loc, first.get("type")) else None,
+                field=field,
+            ),
             status_code=422,
         )
 

@@ -1,8 +1,10 @@
 """Responses as API.md "Conventions" shows them: times are ISO-8601 with the shop's offset.
 
-``Shop`` returns times as epoch ms ints under keys ending in ``_at`` or ``_until`` and under
-``since``/``until``; :func:`with_times` turns every such value into a string, at any depth,
-in the shop's time zone. The one place the API renders times of responses.
+``Shop`` returns times as epoch ms ints under keys ending in ``_at`` or ``_until`` (``paid_at``,
+``completed_at``, ``settle_at``, ``requested_at``, ``approved_at``, ``rejected_at``, ...) and
+under ``since``, ``until`` and ``at`` (a ledger entry's time); :func:`with_times` turns every
+such value into a string, at any depth, in the shop's time zone. The one place the API renders
+times of responses.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from teamgraph.rules.timeutil import iso
 from teamgraph.shop import Shop
 
-_TIME_KEYS = frozenset({"since", "until"})
+_TIME_KEYS = frozenset({"since", "until", "at"})
 _TIME_SUFFIXES = ("_at", "_until")
 
 

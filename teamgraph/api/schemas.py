@@ -17,6 +17,21 @@ from teamgraph.errors import ValidationError
 from teamgraph.rules.timeutil import parse_instant
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["c000123"])]
+EventId = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[^:\s]+$",
+        description="the event's own id (R-3.12); no `:` or spaces (ledger entry ids are built "
+        "from it with `:`)",
+        examples=["o-20250601-0001"],
+    ),
+]
+MAX_FEN = 10**12
+"""The largest amount one money field takes (10 billion yuan): far above any order, far below
+what the graph engines' 64-bit integers hold when amounts are summed."""
+Fen = Annotated[StrictInt, Field(le=MAX_FEN, description="integer fen (分), R-3.9")]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 Instant = Annotated[
     StrictInt | StrictStr,

@@ -1,8 +1,9 @@
-"""Distributors: applications and their review, status and level edits, and the team views
-(API.md "Events", "Team views", "Merchant edits"; RULES.md R-2.1–R-2.3, R-4.3, R-4.4).
+"""Distributors: applications and their review, status and level edits, the team views and the
+commission ledger (API.md "Events", "Team views", "Merchant edits"; RULES.md R-2.1–R-2.3,
+R-3.10–R-3.12, R-4.3, R-4.4, R-5.2).
 
-Team views are read by the merchant and the analyst for any distributor, and by a distributor
-key for its own id only (``DistributorReaderDep``).
+Team views and the ledger are read by the merchant and the analyst for any distributor, and by
+a distributor key for its own id only (``DistributorReaderDep``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,51 @@ class SharePublic(BaseModel):
     qr_png_url: str
 
 
+class BalancesPublic(BaseModel):
+    """Sums of the ledger's entries in fen (R-3.12): ``settled`` may be negative after a
+    clawback (R-3.11) and ``withdrawable`` is then 0; ``requested`` counts requested and
+    approved withdrawals, ``withdrawn`` paid ones (net of tax); ``points`` apart (M-5)."""
+
+    pending: int
+    held: int
+    settled: int
+    requested: int
+    withdrawn: int
+    withdrawable: int
+    points: int
+
+
+class LedgerEntryPublic(BaseModel):
+    """One entry: a ``reward`` (≥ 0), a ``clawback`` of one (``reverses``, ``refund_id``), a
+    ``withdrawal`` (its net amount, < 0), the ``tax`` withheld on it (R-5.4), a ``bonus`` or an
+    ``adjustment``. Reward statuses are pending/held/settled; a withdrawal's and its tax's
+    requested/approved/paid/rejected."""
+
+    id: str
+    kind: Literal["reward", "clawback", "bonus", "adjustment", "withdrawal", "tax"]
+    amount: int
+    unit: Literal["fen", "point"]
+    status: str
+    at: Time
+    settle_at: Time | None
+    order_id: str | None
+    tier: int | None
+    line: int | None
+    product_id: str | None
+    basis: str | None
+    rate_bp: int | None
+    reverses: str | None
+    refund_id: str | None
+    method: str | None
+
+
+class LedgerPublic(BaseModel):
+    distributor_id: str
+    balances: BalancesPublic
+    items: list[LedgerEntryPublic]
+    next_cursor: str | None
+
+
 ProductQuery = Annotated[str | None, Query(min_length=1, max_length=128)]
 ChannelQuery = Annotated[
     str | None, Query(max_length=64, description="1-32 letters, digits, `_` or `-`")
@@ -274,6 +320,19 @@ def tree(
 def progress(distributor_id: str, caller: DistributorReaderDep) -> Any:
     shop, _ = caller
     return public(shop, shop.progress(distributor_id))
+
+
+@router.get("/{distributor_id}/ledger", response_model=LedgerPublic)
+def ledger(
+    distributor_id: str,
+    caller: DistributorReaderDep,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Any:
+    """R-3.12: the balances (sums of every entry, each in its status now: rewards whose
+    after-sale window is over are settled, R-3.10) and the entries, newest first."""
+    shop, _ = caller
+    return public(shop, shop.ledger(distributor_id, limit=limit, cursor=cursor))
 
 
 # -- share link and QR codes ---------------------------------------------------------------------

@@ -132,10 +132,12 @@ RETURN o.id AS id, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
        } END) AS entries
 
 // name: refund.create
-// R-3.11 in one statement: the refund, the lines' refunded totals, one clawback entry per
+// R-3.11 in one statement, only if the order's refunded total is still the one the clawbacks
+// were computed from (no row back: another refund came first; the caller recomputes): the refund, the lines' refunded totals, one clawback entry per
 // reward touched (its status follows the reward's: pending ones net before settling, settled
 // ones come off the settled balance), and the attributed distributor's received amount.
 MATCH (o:Order {id: $order_id})
+WHERE o.refunded_fen = $refunded_before
 CREATE (rf:Refund {id: $id, order_id: $order_id, amount_fen: $amount_fen, at: $at,
                    digest: $digest})-[:OF]->(o)
 SET o.refunded_fen = o.refunded_fen + $amount_fen,

@@ -8,7 +8,20 @@ WHERE w.at >= $since AND w.status <> 'rejected'
 RETURN toInteger(count(w)) AS n
 
 // name: withdrawal.create
+// The balance and the period's count are checked again inside the statement that writes, so
+// concurrent requests can never overdraw (writes run one at a time): no row back = refused.
 MATCH (d:Distributor {id: $distributor_id})
+OPTIONAL MATCH (e:Entry)-[:TO]->(d)
+WITH d,
+     toInteger(sum(CASE
+       WHEN e.kind IN ['withdrawal', 'tax'] AND e.status <> 'rejected' THEN e.amount
+       WHEN NOT e.kind IN ['withdrawal', 'tax'] AND e.status = 'settled' AND e.unit = 'fen'
+         THEN e.amount
+       ELSE 0 END)) AS settled,
+     toInteger(sum(CASE
+       WHEN e.kind = 'withdrawal' AND e.status <> 'rejected' AND e.at >= $since THEN 1
+       ELSE 0 END)) AS recent
+WHERE settled >= $amount_fen AND recent < $max_count
 CREATE (d)<-[:TO]-(w:Entry {id: $id, kind: 'withdrawal', distributor_id: $distributor_id,
                            amount: -$net_fen, unit: 'fen', status: 'requested', at: $now,
                            gross_fen: $amount_fen, tax_fen: $tax_fen, method: $method,

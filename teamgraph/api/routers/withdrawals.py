@@ -1,0 +1,320 @@
+"""Withdrawals (提现): requests, the merchant's review, the bank batch export and its confirmation
+(API.md "Money out"; RULES.md R-5.1–R-5.4, R-3.11).
+
+Who may do what: the merchant everything; a distributor key requests and reads its own
+withdrawals only; the analyst reads. The full account number is shown to merchant keys only
+(the bank transfer needs it); everyone else sees it masked (W-6).
+
+The export (``?format=csv|xlsx``) is one table built by :func:`_table` for both formats; the
+merchant exports the approved requests, pays them through the bank and confirms the whole batch
+with ``POST /v1/withdrawals/paid {ids}`` (R-5.3), all or nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field, StrictInt, StrictStr
+
+from teamgraph.api import exports
+from teamgraph.api.deps import CallerDep, MerchantDep, require
+from teamgraph.api.render import public
+from teamgraph.api.schemas import (
+    MAX_LIMIT,
+    CursorQuery,
+    EventId,
+    Id,
+    Page,
+    Reason,
+    RequestBody,
+    Time,
+)
+from teamgraph.errors import Forbidden, NotFound, ValidationError
+from teamgraph.shop import Principal, Shop
+
+router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
+
+Status = Literal["requested", "approved", "paid", "rejected"]
+MAX_BATCH = 1000
+MAX_EXPORT = 20_000
+"""File exports carry every matching withdrawal up to this many (narrow by status otherwise)."""
+
+RequesterDep = Annotated[tuple[Shop, Principal], Depends(require("merchant", "distributor"))]
+
+Account = Annotated[
+    StrictStr,
+    Field(
+        min_length=4,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z@._+-][0-9A-Za-z@._+ -]*$",
+        description="bank card number, Alipay account (phone or e-mail) or WeChat id: letters, "
+        "digits, spaces and `@ . _ + -`",
+        examples=["6222021234567890"],
+    ),
+]
+Holder = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^=+\-@\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        description="the account holder's name (户名) as the bank knows it",
+        examples=["张三"],
+    ),
+]
+
+
+# -- schemas -------------------------------------------------------------------------------------
+class WithdrawalCreate(RequestBody):
+    """A request to withdraw ``amount_fen`` (gross: tax, if any, is withheld from it, R-5.4) of
+    the settled balance. ``id`` makes it an idempotent event (R-3.12); without one every call is
+    a new request."""
+
+    distributor_id: Id
+    amount_fen: StrictInt
+    method: Annotated[StrictStr, Field(min_length=1, max_length=16, examples=["bank"])]
+    account: Account
+    holder: Holder | None = None
+    id: EventId | None = None
+
+
+class Batch(RequestBody):
+    ids: Annotated[list[EventId], Field(min_length=1, max_length=MAX_BATCH)]
+    reason: Reason | None = None
+
+
+class ActionBody(RequestBody):
+    reason: Reason | None = None
+
+
+class WithdrawalPublic(BaseModel):
+    """``amount_fen`` is what left the settled balance, ``tax_fen`` the tax withheld (R-5.4),
+    ``net_fen`` what the bank transfers. ``account`` is null except for merchant keys."""
+
+    id: str
+    distributor_id: str
+    distributor_name: str | None
+    amount_fen: int
+    tax_fen: int
+    net_fen: int
+    method: str
+    account: str | None
+    account_masked: str
+    holder: str | None
+    status: Status
+    requested_at: Time
+    approved_at: Time | None
+    paid_at: Time | None
+    rejected_at: Time | None
+    reason: str | None = None
+
+
+class BatchPublic(BaseModel):
+    items: list[WithdrawalPublic]
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _shown(principal: Principal, withdrawal: dict[str, Any]) -> dict[str, Any]:
+    """The full account for merchant keys only."""
+    if principal.role != "merchant":
+        return withdrawal | {"account": None}
+    return withdrawal
+
+
+def _readable(principal: Principal, distributor_id: str) -> None:
+    if principal.role == "distributor" and principal.distributor_id != distributor_id:
+        raise Forbidden("auth.forbidden", "a distributor key reaches only its own withdrawals")
+
+
+COLUMNS: tuple[str, ...] = (
+    "withdrawal_id",
+    "distributor_id",
+    "holder 户名",
+    "account 账号",
+    "account_masked",
+    "amount_fen",
+    "amount_yuan",
+    "tax_fen",
+    "net_fen",
+    "net_yuan",
+    "method",
+    "status",
+    "requested_at",
+)
+"""The export's columns (R-5.3). ``amount_*`` is gross, ``net_*`` what the bank transfers."""
+_VERBATIM = frozenset({"account 账号", "account_masked"})  # the bank reads these exactly
+
+
+def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
+    """The rows of the export, one per withdrawal (already rendered: times are ISO strings and
+    the full account is null for non-merchant keys, left empty)."""
+    return [
+        [
+            w["id"],
+            w["distributor_id"],
+            w["holder"] or "",
+            w["account"] or "",
+            w["account_masked"],
+            w["amount_fen"],
+            exports.yuan(w["amount_fen"]),
+            w["tax_fen"],
+            w["net_fen"],
+            exports.yuan(w["net_fen"]),
+            w["method"],
+            w["status"],
+            w["requested_at"],
+        ]
+        for w in items
+    ]
+
+
+def _move(shop: Shop, ids: list[str], action: str, reason: str | None) -> list[dict[str, Any]]:
+    return [public(shop, w) for w in shop.move_withdrawals(ids, action, reason=reason)]
+
+
+# -- requests and lists --------------------------------------------------------------------------
+@router.post("", status_code=201, response_model=WithdrawalPublic)
+def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: Response) -> Any:
+    """R-5.1/R-5.2: checked in this order (W-4), the first failure answered: amount > 0
+    (`withdrawal.amount`), method enabled (`withdrawal.method`), between min and max
+    (`withdrawal.amount`), count per period (`withdrawal.too_many`), withdrawable balance
+    (`withdrawal.insufficient`; a negative settled balance is netted first, R-3.11). A
+    distributor key requests for itself only (403)."""
+    shop, principal = caller
+    _readable(principal, body.distributor_id)
+    existed = False
+    if body.id is not None:
+        try:
+            shop.withdrawal(body.id)
+            existed = True
+        except NotFound:
+            existed = False
+    view = shop.request_withdrawal(
+        body.distributor_id,
+        body.amount_fen,
+        body.method,
+        body.account,
+        holder=body.holder,
+        withdrawal_id=body.id,
+    )
+    response.status_code = 200 if existed else 201
+    return _shown(principal, public(shop, view))
+
+
+@router.get(
+    "",
+    response_model=Page[WithdrawalPublic],
+    responses={
+        200: {
+            "content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}},
+            "description": "`format=json`: a page; `csv`/`xlsx`: a download of every match",
+        }
+    },
+)
+def list_withdrawals(
+    caller: CallerDep,
+    status: Status | None = None,
+    distributor_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+    cursor: CursorQuery = None,
+) -> Any:
+    """The merchant and the analyst list every withdrawal; a distributor key only its own
+    (`distributor_id` is forced to it; naming another is 403). `csv` (UTF-8 with BOM, for Excel)
+    and `xlsx` are downloads `withdrawals-<status>.<format>` of every match (R-5.3), or of one
+    page when `limit` is given (`X-Next-Cursor` names the next)."""
+    shop, principal = caller
+    if principal.role == "distributor":
+        if distributor_id is not None:
+            _readable(principal, distributor_id)
+        distributor_id = principal.distributor_id
+    if format == "json" or limit is not None:
+        page = shop.withdrawals(
+            status=status, distributor_id=distributor_id, limit=limit or 50, cursor=cursor
+        )
+    else:
+        page = _everything(shop, status, distributor_id, cursor)
+    page["items"] = [_shown(principal, w) for w in page["items"]]
+    rendered = public(shop, page)
+    if format == "json":
+        return rendered
+    extra = {"X-Next-Cursor": page["next_cursor"]} if page["next_cursor"] else None
+    return exports.download(
+        format,
+        f"withdrawals-{status or 'all'}",
+        COLUMNS,
+        _table(rendered["items"]),
+        verbatim=_VERBATIM,
+        headers=extra,
+    )
+
+
+def _everything(
+    shop: Shop, status: str | None, distributor_id: str | None, cursor: str | None
+) -> dict[str, Any]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = shop.withdrawals(
+            status=status, distributor_id=distributor_id, limit=MAX_LIMIT, cursor=cursor
+        )
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return {"items": items, "next_cursor": None}
+        if len(items) >= MAX_EXPORT:
+            raise ValidationError(
+                "export.too_large",
+                f"more than {MAX_EXPORT} withdrawals match: narrow by status or distributor_id, "
+                "or page with limit and cursor",
+                field="status",
+            )
+
+
+@router.get("/{withdrawal_id}", response_model=WithdrawalPublic)
+def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
+    shop, principal = caller
+    view = shop.withdrawal(withdrawal_id)
+    _readable(principal, view["distributor_id"])
+    return _shown(principal, public(shop, view))
+
+
+# -- the merchant's review (R-5.2) and the batch confirmation (R-5.3) ------------------------------
+@router.post("/approve", response_model=BatchPublic)
+def approve_batch(body: Batch, caller: MerchantDep) -> Any:
+    """Approve many requests in one action: all or nothing (409 `withdrawal.state` names the
+    first that cannot be approved; 404 for an unknown id)."""
+    return {"items": _move(caller[0], body.ids, "approve", body.reason)}
+
+
+@router.post("/reject", response_model=BatchPublic)
+def reject_batch(body: Batch, caller: MerchantDep) -> Any:
+    """Reject many requested or approved withdrawals, all or nothing; their money returns to
+    the settled balance."""
+    return {"items": _move(caller[0], body.ids, "reject", body.reason)}
+
+
+@router.post("/paid", response_model=BatchPublic)
+def paid_batch(body: Batch, caller: MerchantDep) -> Any:
+    """R-5.3: confirm a whole exported batch paid in one action, all or nothing: every id must
+    be approved (or already paid) else nothing moves (409 `withdrawal.state`)."""
+    return {"items": _move(caller[0], body.ids, "pay", body.reason)}
+
+
+@router.post("/{withdrawal_id}/approve", response_model=WithdrawalPublic)
+def approve(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
+    """R-5.2: requested → approved (approving an approved one changes nothing)."""
+    return _move(caller[0], [withdrawal_id], "approve", body.reason if body else None)[0]
+
+
+@router.post("/{withdrawal_id}/reject", response_model=WithdrawalPublic)
+def reject(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
+    """R-5.2: requested/approved → rejected; the amount (and its tax) returns to the settled
+    balance. Paid withdrawals are final (409 `withdrawal.state`)."""
+    return _move(caller[0], [withdrawal_id], "reject", body.reason if body else None)[0]
+
+
+@router.post("/{withdrawal_id}/paid", response_model=WithdrawalPublic)
+def paid(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
+    """R-5.2: approved → paid, after the offline transfer. A request must be approved first."""
+    return _move(caller[0], [withdrawal_id], "pay", body.reason if body else None)[0]
