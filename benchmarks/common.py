@@ -1,23 +1,45 @@
 """What every benchmark shares: the machine and engine description, latency statistics,
-progress lines, Markdown tables and the sectioned ``RESULTS.md``."""
+progress lines, Markdown tables and the sectioned ``RESULTS.md``; a fresh embedded engine, the
+synthetic shop built on it (``teamgraph.etl.demo``) and the API as a real process."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib.metadata
 import os
 import platform
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+import httpx
+
+from teamgraph.config import Settings
+from teamgraph.etl import demo
+from teamgraph.graph import Engine, connect
+from teamgraph.graph.embedded import free_port
+from teamgraph.shop import Shop
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SHOP_ID = "bench"
+# the Shop methods demo.load calls, timed one by one (demo.load itself is run unchanged)
+BUILD_STEPS = {
+    "load_customers": "load customers",
+    "load_distributors": "load distributors",
+    "load_invitations": "load invitations",
+    "load_bindings": "load bindings",
+    "recount": "recount(apply=True)",
+}
 
 RESULTS_HEADER = """\
 # Benchmark results
@@ -272,3 +294,216 @@ class Reporter:
         else:
             self.say(f"  … {label} ({total:,} calls)")
             yield lambda: None
+
+
+# -- the engine, the shop and the API -------------------------------------------------------------
+@contextlib.contextmanager
+def embedded_engine(reporter: Reporter) -> Iterator[tuple[Engine, Path]]:
+    """A fresh embedded engine in a temporary data directory, removed afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix="teamgraph-bench-"))
+    engine = None
+    try:
+        # the embedded engine whatever the environment says (init values beat the environment)
+        settings = Settings(
+            TEAMGRAPH_DATA=str(data_dir),  # type: ignore[call-arg]
+            FALKORDB_URL=None,
+            NEO4J_URI=None,
+        )
+        with reporter.phase("start the embedded engine"):
+            engine = connect(settings)
+        yield engine, data_dir
+    finally:
+        if engine is not None:
+            engine.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# the time fields of demo.generate's rows
+DEMO_TIMES = {
+    "customers": ("joined_at",),
+    "distributors": ("became_at",),
+    "invitations": ("at",),
+    "bindings": ("since", "expires_at", "ended_at"),
+}
+
+
+def shift_history(data: demo.DemoShop, ends_at: int) -> int:
+    """Move every time of ``data`` by the same amount so that its latest is ``ends_at``;
+    returns the shift in ms (negative: into the past). ``demo.generate`` has a customer join
+    every 2.4 hours from 2026-01-01, so a large shop's history runs years ahead of the clock."""
+    latest = max(
+        (row[f] for kind, fields in DEMO_TIMES.items() for row in getattr(data, kind)
+         for f in fields if row.get(f) is not None),
+        default=ends_at,
+    )  # fmt: skip
+    shift = ends_at - latest
+    for kind, fields in DEMO_TIMES.items():
+        for row in getattr(data, kind):
+            for f in fields:
+                if row.get(f) is not None:
+                    row[f] += shift
+    return shift
+
+
+def build_shop(
+    shop: Shop,
+    args: argparse.Namespace,
+    reporter: Reporter,
+    *,
+    history_ends_at: int | None = None,
+) -> tuple[demo.DemoShop, list[Phase], dict[str, dict[str, float]], dict[str, int]]:
+    """Generate and load the synthetic shop (``args.customers``, ``args.distributors``,
+    ``args.seed``); each step and each named statement is timed. With ``history_ends_at``
+    its times are shifted to end then (:func:`shift_history`), else kept as generated."""
+    phases: list[Phase] = []
+    with reporter.phase(
+        f"generate {args.customers:,} customers / {args.distributors:,} distributors"
+    ) as ph:
+        data = demo.generate(
+            customers=args.customers, distributors=args.distributors, seed=args.seed
+        )
+        ph.rows = sum(
+            len(x) for x in (data.customers, data.distributors, data.invitations, data.bindings)
+        )
+        if history_ends_at is not None:
+            days = shift_history(data, history_ends_at) / 86_400_000
+            ph.note = f"times moved by {days:+,.0f} days to end before now"
+    phases.append(ph)
+
+    statements: dict[str, dict[str, float]] = {}
+    inside: list[str] = []  # write_batch calls write: count the outer call only
+
+    def timed_statement(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(name: str, /, *a: Any, **kw: Any) -> Any:
+            if inside:
+                return fn(name, *a, **kw)
+            inside.append(name)
+            start = time.perf_counter()
+            try:
+                return fn(name, *a, **kw)
+            finally:
+                inside.pop()
+                s = statements.setdefault(name, {"calls": 0, "seconds": 0.0})
+                s["calls"] += 1
+                s["seconds"] += time.perf_counter() - start
+
+        return wrapper
+
+    def timed_step(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            rows = len(a[0]) if a and isinstance(a[0], Sized) else None
+            with reporter.phase(label, rows) as step:
+                out = fn(*a, **kw)
+                if isinstance(out, list):
+                    step.note = f"counters written for {len(out):,} distributors"
+            phases.append(step)
+            return out
+
+        return wrapper
+
+    store: Any = shop.store
+    patched = [(store, n) for n in ("read", "write", "write_batch")]
+    patched += [(shop, n) for n in BUILD_STEPS]
+    for obj, attr in patched:
+        fn = getattr(obj, attr)
+        setattr(
+            obj, attr, timed_step(BUILD_STEPS[attr], fn) if obj is shop else timed_statement(fn)
+        )
+    try:
+        counts = demo.load(shop, data)
+    finally:
+        for obj, attr in patched:
+            delattr(obj, attr)
+    return data, phases, statements, counts
+
+
+def build_rows(phases: Sequence[Phase]) -> list[dict[str, Any]]:
+    """The build phases as plain data (``result["build"]``)."""
+    return [
+        {"phase": p.label, "rows": p.rows, "seconds": p.seconds, "rows_per_s": p.rows_per_s}
+        | ({"note": p.note} if p.note else {})
+        for p in phases
+    ]
+
+
+def build_markdown(build: Sequence[dict[str, Any]], statements: dict[str, Any]) -> list[str]:
+    """The "Build" subsection: the phases' table and the time of each statement of the load."""
+    return [
+        "### Build",
+        "",
+        md_table(
+            ["phase", "rows", "s", "rows/s", "note"],
+            [
+                [b["phase"], b["rows"], b["seconds"], b["rows_per_s"], b.get("note", "")]
+                for b in build
+            ],
+        ),
+        "",
+        "Statements during the load: "
+        + ", ".join(
+            f"`{name}` {fmt(st['seconds'])} s"
+            for name, st in sorted(statements.items(), key=lambda x: -x[1]["seconds"])
+        )
+        + ".",
+        "",
+    ]
+
+
+class ApiServer:
+    """``python -m teamgraph serve`` on a free port, attached to the engine of ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k not in ("FALKORDB_URL", "NEO4J_URI")}
+        env |= {"TEAMGRAPH_DATA": str(data_dir), "TEAMGRAPH_LOG_LEVEL": "WARNING"}
+        self.log_path = data_dir / "api.log"
+        self._log: TextIO = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "teamgraph", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def log_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+        return ""
+
+    def wait(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"the API exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the API did not answer within {timeout}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+
+@contextlib.contextmanager
+def api_server(data_dir: Path, reporter: Reporter) -> Iterator[ApiServer]:
+    server = ApiServer(data_dir)
+    try:
+        with reporter.phase("start the API (python -m teamgraph serve)"):
+            server.wait()
+        yield server
+    finally:
+        server.stop()

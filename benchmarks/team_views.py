@@ -13,34 +13,25 @@ ratio is reported.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import os
 import random
 import re
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sized
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 from benchmarks import common
-from teamgraph.config import Settings
 from teamgraph.etl import demo
-from teamgraph.graph import connect
-from teamgraph.graph.embedded import free_port
 from teamgraph.shop import MAX_TREE_DEPTH, Shop
 
 NAME = "team_views"
 TITLE = "team, progress and profile of a distributor (HTTP and in-process)"
 
-SHOP_ID = "bench"
+SHOP_ID = common.SHOP_ID
 GROUP_SIZE = 20
 GROUPS = ("largest", "median", "leaf")
 # what is measured: name -> (path pattern in /openapi.json, Shop method)
@@ -49,80 +40,10 @@ CALLS: dict[str, tuple[str, str]] = {
     "progress": (r"^/v1/distributors/\{[^}/]+\}/progress$", "progress"),
     "profile": (r"^/v1/distributors/\{[^}/]+\}$", "distributor"),
 }
-# the Shop methods demo.load calls, timed one by one (demo.load itself is run unchanged)
-BUILD_STEPS = {
-    "load_customers": "load customers",
-    "load_distributors": "load distributors",
-    "load_invitations": "load invitations",
-    "load_bindings": "load bindings",
-    "recount": "recount(apply=True)",
-}
+BUILD_STEPS = common.BUILD_STEPS  # the load's steps, timed one by one
 
 
 # -- the shop -------------------------------------------------------------------------------------
-def build(
-    shop: Shop, args: argparse.Namespace, reporter: common.Reporter
-) -> tuple[demo.DemoShop, list[common.Phase], dict[str, dict[str, float]], dict[str, int]]:
-    """Generate and load the synthetic shop; each step and each named statement is timed."""
-    phases: list[common.Phase] = []
-    with reporter.phase(
-        f"generate {args.customers:,} customers / {args.distributors:,} distributors"
-    ) as ph:
-        data = demo.generate(
-            customers=args.customers, distributors=args.distributors, seed=args.seed
-        )
-        ph.rows = sum(
-            len(x) for x in (data.customers, data.distributors, data.invitations, data.bindings)
-        )
-    phases.append(ph)
-
-    statements: dict[str, dict[str, float]] = {}
-    inside: list[str] = []  # write_batch calls write: count the outer call only
-
-    def timed_statement(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(name: str, /, *a: Any, **kw: Any) -> Any:
-            if inside:
-                return fn(name, *a, **kw)
-            inside.append(name)
-            start = time.perf_counter()
-            try:
-                return fn(name, *a, **kw)
-            finally:
-                inside.pop()
-                s = statements.setdefault(name, {"calls": 0, "seconds": 0.0})
-                s["calls"] += 1
-                s["seconds"] += time.perf_counter() - start
-
-        return wrapper
-
-    def timed_step(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*a: Any, **kw: Any) -> Any:
-            rows = len(a[0]) if a and isinstance(a[0], Sized) else None
-            with reporter.phase(label, rows) as step:
-                out = fn(*a, **kw)
-                if isinstance(out, list):
-                    step.note = f"counters written for {len(out):,} distributors"
-            phases.append(step)
-            return out
-
-        return wrapper
-
-    store: Any = shop.store
-    patched = [(store, n) for n in ("read", "write", "write_batch")]
-    patched += [(shop, n) for n in BUILD_STEPS]
-    for obj, attr in patched:
-        fn = getattr(obj, attr)
-        setattr(
-            obj, attr, timed_step(BUILD_STEPS[attr], fn) if obj is shop else timed_statement(fn)
-        )
-    try:
-        counts = demo.load(shop, data)
-    finally:
-        for obj, attr in patched:
-            delattr(obj, attr)
-    return data, phases, statements, counts
-
-
 def shape(data: demo.DemoShop, profiles: list[dict[str, Any]]) -> dict[str, Any]:
     """The invitation forest as generated and as the counters (after recount) see it."""
     inviter = {r["id"]: r["inviter_id"] for r in data.invitations}
@@ -254,66 +175,6 @@ def in_process(
     return out
 
 
-class ApiServer:
-    """``python -m teamgraph serve`` on a free port, attached to the engine of ``data_dir``."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("FALKORDB_URL", "NEO4J_URI")}
-        env |= {"TEAMGRAPH_DATA": str(data_dir), "TEAMGRAPH_LOG_LEVEL": "WARNING"}
-        self.log_path = data_dir / "api.log"
-        self._log: TextIO = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "teamgraph", "serve", "--port", str(self.port)],
-            cwd=common.ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def log_tail(self, lines: int = 20) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
-        return ""
-
-    def wait(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"the API exited with {self.proc.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the API did not answer within {timeout}s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-
-
-@contextlib.contextmanager
-def api_server(data_dir: Path, reporter: common.Reporter) -> Iterator[ApiServer]:
-    server = ApiServer(data_dir)
-    try:
-        with reporter.phase("start the API (python -m teamgraph serve)"):
-            server.wait()
-        yield server
-    finally:
-        server.stop()
-
-
 def endpoints(url: str) -> dict[str, str | None]:
     """The path template of each measured call in the API's ``/openapi.json`` (None: absent)."""
     paths = httpx.get(f"{url}/openapi.json", timeout=10).raise_for_status().json()["paths"]
@@ -395,26 +256,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "machine": common.machine(),
     }
-    data_dir = Path(tempfile.mkdtemp(prefix="teamgraph-bench-"))
-    engine = None
-    try:
-        # the embedded engine whatever the environment says (init values beat the environment)
-        settings = Settings(
-            TEAMGRAPH_DATA=str(data_dir),  # type: ignore[call-arg]
-            FALKORDB_URL=None,
-            NEO4J_URI=None,
-        )
-        with reporter.phase("start the embedded engine"):
-            engine = connect(settings)
+    with common.embedded_engine(reporter) as (engine, data_dir):
         result["engine"] = common.engine_info(engine)
         shop = Shop.create(engine, SHOP_ID)
-        data, phases, statements, counts = build(shop, args, reporter)
+        data, phases, statements, counts = common.build_shop(shop, args, reporter)
         result["loaded"] = counts
-        result["build"] = [
-            {"phase": p.label, "rows": p.rows, "seconds": p.seconds, "rows_per_s": p.rows_per_s}
-            | ({"note": p.note} if p.note else {})
-            for p in phases
-        ]
+        result["build"] = common.build_rows(phases)
         result["statements"] = statements
         with reporter.phase("read every distributor's profile") as ph:
             profiles = shop.store.read(
@@ -429,7 +276,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         load_before = os.getloadavg()[0]
         result["in_process"] = in_process(shop, ids, group_of, n, warmup, reporter)
         key = shop.create_key("merchant")
-        with api_server(data_dir, reporter) as server:
+        with common.api_server(data_dir, reporter) as server:
             result["http"] = over_http(server.url, key, ids, group_of, n, warmup, reporter)
         # other processes on the machine skew the tail: say how busy it was
         result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
@@ -437,10 +284,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "in_process": ratios(result["in_process"]),
             "http": ratios(result["http"]["calls"]),
         }
-    finally:
-        if engine is not None:
-            engine.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
     result["total_seconds"] = time.perf_counter() - started
     result["notes"] = notes(result)
     return result
@@ -516,23 +359,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['leaves']:,} leaves; direct clients max {s['max_direct_clients']:,}, median "
         f"{common.fmt(s['median_direct_clients'])}",
         "",
-        "### Build",
-        "",
-        common.md_table(
-            ["phase", "rows", "s", "rows/s", "note"],
-            [
-                [b["phase"], b["rows"], b["seconds"], b["rows_per_s"], b.get("note", "")]
-                for b in result["build"]
-            ],
-        ),
-        "",
-        "Statements during the load: "
-        + ", ".join(
-            f"`{name}` {common.fmt(st['seconds'])} s"
-            for name, st in sorted(result["statements"].items(), key=lambda x: -x[1]["seconds"])
-        )
-        + ".",
-        "",
+        *common.build_markdown(result["build"], result["statements"]),
         f"### Latency (ms): {p['requests']:,} sequential calls each, one persistent client, "
         f"after {p['warmup']:,} warm-up calls",
         "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import common, runner, team_views
+from benchmarks import common, orders, runner, team_views
 
 SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
 
@@ -61,6 +61,57 @@ def test_team_views_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) 
     assert text.count("<!-- benchmark:team_views -->") == 1
     assert "\nagain\n" in text and "### Latency" not in text
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
+
+
+ORDERS = ["--orders", "20", "--clients", "2", "--completions", "8", "--refunds", "4"]
+
+
+def test_orders_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text(
+        "# Benchmark results\n\n<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->\n"
+    )
+    argv = [*SIZE, *ORDERS, "--products", "20", "--quiet", "--only", "orders", "--out", str(out)]
+    args = runner.parser().parse_args(argv)
+
+    result = runner.run_all(args)["orders"]
+
+    assert result["engine"]["kind"] == "falkordb-embedded"
+    assert result["loaded"]["customers"] == 300 and result["loaded"]["distributors"] == 30
+    assert set(common.BUILD_STEPS.values()) <= {b["phase"] for b in result["build"]}
+    assert result["products"]["count"] == 20
+    assert result["shop"]["unbound"] >= result["params"]["unbound"] > 0
+
+    local = result["in_process"]
+    assert [local[k]["n"] for k in ("record", "complete", "refund")] == [20, 8, 4]
+    for stats in local.values():
+        assert stats["errors"] == 0, stats["first_error"]
+        assert 0 < stats["p50_ms"] <= stats["p99_ms"] <= stats["max_ms"]
+        assert stats["statements"]["calls"] == stats["n"]
+    recorded = local["record"]["statements"]
+    names = {(b["kind"], b["name"]) for b in recorded["by_name"]}
+    assert {("read", "order.context"), ("write", "order.create")} <= names
+    assert recorded["reads_mean"] >= 1 and recorded["writes_mean"] >= 1
+    assert local["record"]["orders"]["orders"] == 20
+    route = result["route"]
+    assert route["errors"] == 0, route["first_error"]
+    assert route["statements"]["calls"] == route["n"] > 0
+
+    http = result["http"]
+    assert set(http["paths"]) == set(orders.ENDPOINTS)
+    if http["paths"]["record"] is not None:  # POST /v1/orders present when this runs
+        calls = http["calls"]
+        assert calls["record"]["n"] == calls["record_concurrent"]["n"] == 20
+        assert calls["record_concurrent"]["clients"] == 2
+        for stats in calls.values():
+            assert stats["errors"] == 0, stats["first_error"]
+            assert stats["graph"] is None or stats["graph"]["writes"] >= 1
+    assert result["check"]["ok"], result["check"]
+
+    text = out.read_text()
+    assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
+    assert text.count("<!-- benchmark:orders -->") == 1
+    assert "### Statements per call" in text and "order.context" in text
 
 
 def test_results_section_is_appended_then_replaced(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
                              line: e.line, product_id: e.product_id, basis: e.basis,
                              rate_bp: e.rate_bp, per_unit: e.per_unit, returned: 0})-[:FOR]->(o))
 WITH o, count(e) AS entries
-OPTIONAL MATCH (t1:Distributor {id: $attributed_to})
+OPTIONAL MATCH (t1:Distributor {id: coalesce($attributed_to, "")})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
   SET x.perf_paid_orders = x.perf_paid_orders + 1,
       x.perf_transaction_fen = x.perf_transaction_fen + $paid_fen,
