@@ -283,6 +283,13 @@ class Commerce:
                     field="id",
                 )
             return self._refund_view(order_id, refund_id, now)
+        if at < row["paid_at"]:
+            raise ValidationError(
+                "refund.at",
+                "a refund cannot come before the order was paid",
+                rule="R-3.11",
+                field="at",
+            )
         lines = sorted(row["lines"], key=lambda x: x["idx"])
         targets = [x for x in lines if product_id is None or x["product_id"] == product_id]
         if not targets:

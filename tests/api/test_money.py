@@ -615,7 +615,7 @@ def test_r3_12_a_refund_id_is_not_reused_on_another_order(make_shop: MakeShop) -
     visit(m, "X", "D")
     order(m, "O1", "X", [line("p", 10_000)])
     order(m, "O2", "X", [line("p", 10_000)])
-    at = now_ms() - HOUR
+    at = now_ms()  # after both orders were paid
     refund(m, "O1", "R", 1000, at=at)
     r = m.post("/v1/orders/O2/refunds", json={"id": "R", "amount_fen": 1000, "at": at})
     refused(r, 409, "event.conflict", "R-3.12")  # refund ids are shop-wide, like order ids

@@ -41,3 +41,21 @@ def distributors(shop: Shop, *ids: str, via: dict[str, str] | None = None, at: i
         if via and did in via:
             shop.visit(did, via[did], at=t)
         shop.apply(did, now=t)
+
+
+def ledger_entries(shop: Shop, distributor_id: str, *, now: int, limit: int = 50) -> list[dict]:
+    """Every ledger entry of a distributor, newest first, read page by page."""
+    items: list[dict] = []
+    cursor = None
+    while True:
+        page = shop.ledger(distributor_id, limit=limit, cursor=cursor, now=now)
+        items.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def paid_to(order: dict) -> list[tuple[str, int, int]]:
+    """An order's rewards as ``(distributor, tier, amount)``, by line then tier."""
+    ordered = sorted(order["rewards"], key=lambda r: (r["line"], r["tier"]))
+    return [(r["distributor_id"], r["tier"], r["amount"]) for r in ordered]

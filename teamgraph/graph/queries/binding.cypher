@@ -3,7 +3,8 @@
 // Every statement that starts or ends a binding moves the counters of the distributor
 // (direct_clients) and of its inviter (indirect_clients) in the same statement.
 // The latest sharer (R-1.3) is kept on the customer (sharer_id, sharer_until) and every
-// customer-distributor visit pair as SHARED_BY {first_at, at, visits, channel}.
+// customer-distributor visit pair as SHARED_BY {first_at, at, visits, channel, times}, where
+// times holds the pair's last 20 visit times (orders recorded late are attributed from it).
 
 // name: visit.context
 OPTIONAL MATCH (d:Customer {id: $distributor_id})
@@ -36,7 +37,10 @@ FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
       x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
-SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
+    s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
+                   THEN (s.times + [$now])[size(s.times) - 19..]
+                   ELSE coalesce(s.times, []) + [$now] END
 WITH c, d, b
 OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
@@ -52,7 +56,10 @@ FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
       x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
-SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
+    s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
+                   THEN (s.times + [$now])[size(s.times) - 19..]
+                   ELSE coalesce(s.times, []) + [$now] END
 RETURN b.since AS since, b.expires_at AS expires_at
 
 // name: visit.share
@@ -66,7 +73,10 @@ FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
       x.sharer_at = $now)
 MERGE (c)-[s:SHARED_BY]->(d)
   ON CREATE SET s.first_at = $now, s.visits = 0
-SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel
+SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
+    s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
+                   THEN (s.times + [$now])[size(s.times) - 19..]
+                   ELSE coalesce(s.times, []) + [$now] END
 RETURN c.id AS customer_id
 
 // name: binding.expire_due

@@ -17,7 +17,7 @@ RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_
 
 // name: order.context
 // Who the order pays, as of its paid time: the binding then in force, else the latest sharer
-// visit within the window before it (R-1.2-R-1.4; SHARED_BY keeps each pair's latest visit),
+// visit within the window before it (R-1.2-R-1.4; SHARED_BY keeps each pair's visit times),
 // each with two inviters above it (R-3.7); the buyer's paid orders so far
 // (first-order rate, R-3.5); the products' own rewards; and an order already under this id.
 MATCH (c:Customer {id: $customer_id})
@@ -29,12 +29,13 @@ OPTIONAL MATCH (bd)-[:INVITED_BY]->(b2:Distributor)
 WITH c, bd, b2
 OPTIONAL MATCH (b2)-[:INVITED_BY]->(b3:Distributor)
 WITH c, bd, b2, b3
-OPTIONAL MATCH (c)-[sh:SHARED_BY]->(sd:Distributor)
-WHERE sh.at <= $paid_at AND sh.at + $window > $paid_at
-WITH c, bd, b2, b3, sd, sh
-ORDER BY sh.at DESC
+OPTIONAL MATCH (c)-[sh:SHARED_BY]->(sd0:Distributor)
+WITH c, bd, b2, b3, sd0,
+     reduce(m = -1, t IN coalesce(sh.times, []) |
+       CASE WHEN t <= $paid_at AND t + $window > $paid_at AND t > m THEN t ELSE m END) AS hit
+ORDER BY hit DESC
 LIMIT 1
-WITH c, bd, b2, b3, sd
+WITH c, bd, b2, b3, CASE WHEN hit >= 0 THEN sd0 ELSE null END AS sd
 OPTIONAL MATCH (sd)-[:INVITED_BY]->(s2:Distributor)
 WITH c, bd, b2, b3, sd, s2
 OPTIONAL MATCH (s2)-[:INVITED_BY]->(s3:Distributor)
@@ -123,7 +124,7 @@ WITH o, r, collect({idx: l.idx, product_id: l.product_id, paid_fen: l.paid_fen,
                     refunded_fen: l.refunded_fen}) AS lines
 OPTIONAL MATCH (e:Entry {kind: 'reward'})-[:FOR]->(o)
 OPTIONAL MATCH (e)-[:TO]->(d:Distributor)
-RETURN o.id AS id, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
+RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
        o.attributed_to AS attributed_to, r.digest AS existing_digest, lines,
        collect(CASE WHEN e IS NULL THEN null ELSE {
          id: e.id, distributor_id: d.id, tier: e.tier, line: e.line, amount: e.amount,

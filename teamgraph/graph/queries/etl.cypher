@@ -1,0 +1,129 @@
+// Imports (teamgraph.etl): reads that say what is stored, so a load can check references and
+// count unchanged rows, and the bulk writes Shop has no batch statement for. Every write is one
+// UNWIND over a batch deduplicated in Python and is an idempotent MERGE / SET: a batch sent
+// twice leaves the graph as once. Team counters are left alone (the load ends with
+// Shop.recount(apply=True)).
+
+// name: etl.customers_get
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})
+RETURN c.id AS id, c.name AS name, c.phone_hash AS phone_hash,
+       c.phone_verified AS phone_verified, c.joined_at AS joined_at, c.via AS via,
+       c.groups AS groups, labels(c) AS labels, c.status AS status, c.level AS level,
+       c.became_at AS became_at, c.code AS code
+
+// name: etl.distributor_ids
+UNWIND $ids AS wanted
+MATCH (d:Distributor {id: wanted})
+RETURN d.id AS id
+
+// name: etl.customers_upsert
+// A cell not given (null) keeps what is stored.
+UNWIND $rows AS row
+MERGE (c:Customer {id: row.id})
+SET c.name = coalesce(row.name, c.name),
+    c.phone_hash = coalesce(row.phone_hash, c.phone_hash),
+    c.phone_verified = coalesce(row.phone_verified, c.phone_verified, false),
+    c.joined_at = coalesce(row.joined_at, c.joined_at),
+    c.via = coalesce(row.via, c.via),
+    c.groups = coalesce(row.groups, c.groups)
+RETURN toInteger(count(c)) AS n
+
+// name: etl.bindings_get
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})-[b:BOUND_TO]->(d:Distributor)
+RETURN c.id AS customer_id, d.id AS distributor_id, b.since AS since,
+       b.expires_at AS expires_at, b.ended_at AS ended_at, b.end_reason AS end_reason,
+       b.source AS source, b.active AS active
+
+// name: etl.bindings_update
+// An open binding of the history that the file ends or re-dates (same customer, distributor
+// and since); `due` mirrors expires_at while the binding is open.
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})-[b:BOUND_TO]->(d:Distributor {id: row.distributor_id})
+WHERE b.since = row.since
+SET b.expires_at = row.expires_at, b.ended_at = row.ended_at, b.end_reason = row.end_reason,
+    b.source = row.source, b.active = row.ended_at IS NULL,
+    b.due = CASE WHEN row.ended_at IS NULL THEN row.expires_at ELSE null END
+RETURN toInteger(count(b)) AS n
+
+// name: etl.products_get
+UNWIND $ids AS wanted
+MATCH (p:Product {id: wanted})
+RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_fen,
+       p.reward_bp AS reward_bp, p.reward_fen AS reward_fen
+
+// name: etl.orders_get
+UNWIND $ids AS wanted
+MATCH (o:Order {id: wanted})
+RETURN o.id AS id, o.digest AS digest, o.paid_at AS paid_at, o.completed_at AS completed_at
+
+// name: etl.refunds_get
+UNWIND $ids AS wanted
+MATCH (r:Refund {id: wanted})
+RETURN r.id AS id, r.order_id AS order_id, r.digest AS digest
+
+// name: etl.signals_get
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})-[u:USES]->(s)
+RETURN c.id AS customer_id, labels(s) AS labels, s.id AS value, u.first_seen AS first_seen,
+       u.last_seen AS last_seen
+
+// Identity signals (R-6.1): one statement per kind, since a label cannot be a parameter; the
+// importer picks the statement from a whitelist. first_seen only moves earlier and last_seen
+// only later, so loading the same signals again changes nothing.
+
+// name: etl.signals_device
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MERGE (s:Device {id: row.value})
+MERGE (c)-[u:USES]->(s)
+SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
+                        THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
+    u.last_seen = CASE WHEN u.last_seen IS NULL OR row.last_seen > u.last_seen
+                       THEN coalesce(row.last_seen, u.last_seen) ELSE u.last_seen END
+RETURN toInteger(count(u)) AS n
+
+// name: etl.signals_phone
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MERGE (s:Phone {id: row.value})
+MERGE (c)-[u:USES]->(s)
+SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
+                        THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
+    u.last_seen = CASE WHEN u.last_seen IS NULL OR row.last_seen > u.last_seen
+                       THEN coalesce(row.last_seen, u.last_seen) ELSE u.last_seen END
+RETURN toInteger(count(u)) AS n
+
+// name: etl.signals_address
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MERGE (s:Address {id: row.value})
+MERGE (c)-[u:USES]->(s)
+SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
+                        THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
+    u.last_seen = CASE WHEN u.last_seen IS NULL OR row.last_seen > u.last_seen
+                       THEN coalesce(row.last_seen, u.last_seen) ELSE u.last_seen END
+RETURN toInteger(count(u)) AS n
+
+// name: etl.signals_account
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MERGE (s:Account {id: row.value})
+MERGE (c)-[u:USES]->(s)
+SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
+                        THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
+    u.last_seen = CASE WHEN u.last_seen IS NULL OR row.last_seen > u.last_seen
+                       THEN coalesce(row.last_seen, u.last_seen) ELSE u.last_seen END
+RETURN toInteger(count(u)) AS n
+
+// name: etl.signals_ip
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MERGE (s:IP {id: row.value})
+MERGE (c)-[u:USES]->(s)
+SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
+                        THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
+    u.last_seen = CASE WHEN u.last_seen IS NULL OR row.last_seen > u.last_seen
+                       THEN coalesce(row.last_seen, u.last_seen) ELSE u.last_seen END
+RETURN toInteger(count(u)) AS n
