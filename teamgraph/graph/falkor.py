@@ -24,7 +24,9 @@ from teamgraph.graph.embedded import ServerHandle
 from teamgraph.graph.store import Row, check_shop_id, dedupe
 
 KEY_PREFIX = "tg:"
-_INDEX = re.compile(r"FOR\s*\(\w+:(\w+)\)\s*ON\s*\(\w+\.(\w+)\)", re.IGNORECASE)
+_INDEX = re.compile(
+    r"FOR\s*(?:\(\w+:(\w+)\)|\(\)-\[\w+:(\w+)\]-\(\))\s*ON\s*\(\w+\.(\w+)\)", re.IGNORECASE
+)
 
 
 def _plain(value: Any) -> Any:
@@ -85,40 +87,55 @@ class FalkorStore:
         return self.write(name, rows=batch, **params)
 
     def setup_schema(self, timeout: float = 60.0) -> None:
+        """Create what is missing only (the client's list_indices / list_constraints tell),
+        then wait until FalkorDB's asynchronous builds are operational."""
         conn = self._db.connection
+        indexed, constrained = self._existing_schema()
         labels: list[str] = []
         for statement in queries.schema("falkordb"):
             match = _INDEX.search(statement)
-            try:
-                self._graph.query(statement)
-            except redis.exceptions.ResponseError as exc:
-                if "already indexed" not in str(exc):
-                    raise EngineError("engine.schema_failed", f"{statement}: {exc}") from None
-            if match and match.group(2) == "id":
-                labels.append(match.group(1))
+            if match is None:
+                raise EngineError("engine.schema_failed", f"not an index statement: {statement}")
+            label, prop = match.group(1) or match.group(2), match.group(3)
+            if (label, prop) not in indexed:
+                try:
+                    self._graph.query(statement)
+                except redis.exceptions.ResponseError as exc:
+                    if "already indexed" not in str(exc):  # a concurrent setup got there first
+                        raise EngineError("engine.schema_failed", f"{statement}: {exc}") from None
+            if match.group(1) and prop == "id" and label not in constrained:
+                labels.append(label)
         for label in labels:
             try:
                 conn.execute_command(
-                    "GRAPH.CONSTRAINT",
-                    "CREATE",
-                    KEY_PREFIX + self.shop,
-                    "UNIQUE",
-                    "NODE",
-                    label,
-                    "PROPERTIES",
-                    "1",
-                    "id",
-                )
+                    "GRAPH.CONSTRAINT", "CREATE", KEY_PREFIX + self.shop,
+                    "UNIQUE", "NODE", label, "PROPERTIES", "1", "id",
+                )  # fmt: skip
             except redis.exceptions.ResponseError as exc:
                 if "already exists" not in str(exc):
                     raise EngineError("engine.schema_failed", f"{label}.id: {exc}") from None
         self._wait_operational(timeout)
 
+    def _existing_schema(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """(label, property) pairs indexed, and labels with a unique id constraint."""
+        try:
+            indexes = self._graph.list_indices().result_set
+            constraints = self._graph.list_constraints()
+        except redis.exceptions.ResponseError:  # the graph does not exist yet
+            return set(), set()
+        indexed = {(row[0], prop) for row in indexes for prop in row[1]}
+        constrained = {
+            str(c["label"])
+            for c in constraints
+            if c["type"] == "UNIQUE" and c["properties"] == ["id"]
+        }
+        return indexed, constrained
+
     def _wait_operational(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            states = [r[-1] for r in self._graph.ro_query("CALL db.constraints()").result_set]
-            states += [r[7] for r in self._graph.ro_query("CALL db.indexes()").result_set]
+            states = [str(c["status"]) for c in self._graph.list_constraints()]
+            states += [r[7] for r in self._graph.list_indices().result_set]
             if all(s == "OPERATIONAL" for s in states):
                 return
             if any(s == "FAILED" for s in states):

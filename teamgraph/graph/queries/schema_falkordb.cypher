@@ -38,3 +38,18 @@ CREATE INDEX FOR (e:Entry) ON (e.due)
 
 // name: index_entry_kind
 CREATE INDEX FOR (e:Entry) ON (e.kind)
+
+// name: index_device_id
+CREATE INDEX FOR (s:Device) ON (s.id)
+
+// name: index_phone_id
+CREATE INDEX FOR (s:Phone) ON (s.id)
+
+// name: index_address_id
+CREATE INDEX FOR (s:Address) ON (s.id)
+
+// name: index_account_id
+CREATE INDEX FOR (s:Account) ON (s.id)
+
+// name: index_ip_id
+CREATE INDEX FOR (s:IP) ON (s.id)

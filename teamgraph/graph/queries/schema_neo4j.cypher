@@ -38,3 +38,18 @@ CREATE INDEX entry_due IF NOT EXISTS FOR (e:Entry) ON (e.due)
 
 // name: index_entry_kind
 CREATE INDEX entry_kind IF NOT EXISTS FOR (e:Entry) ON (e.kind)
+
+// name: unique_device_id
+CREATE CONSTRAINT device_id IF NOT EXISTS FOR (s:Device) REQUIRE s.id IS UNIQUE
+
+// name: unique_phone_id
+CREATE CONSTRAINT phone_id IF NOT EXISTS FOR (s:Phone) REQUIRE s.id IS UNIQUE
+
+// name: unique_address_id
+CREATE CONSTRAINT address_id IF NOT EXISTS FOR (s:Address) REQUIRE s.id IS UNIQUE
+
+// name: unique_account_id
+CREATE CONSTRAINT account_id IF NOT EXISTS FOR (s:Account) REQUIRE s.id IS UNIQUE
+
+// name: unique_ip_id
+CREATE CONSTRAINT ip_id IF NOT EXISTS FOR (s:IP) REQUIRE s.id IS UNIQUE
