@@ -1,4 +1,4 @@
-"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db."""
+"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ db_app = typer.Typer(help="The embedded graph engine of TEAMGRAPH_DATA.", no_arg
 app.add_typer(shop_app, name="shop")
 app.add_typer(key_app, name="key")
 app.add_typer(db_app, name="db")
+demo_app = typer.Typer(
+    help="Synthetic shops for demos, tests and benchmarks.", no_args_is_help=True
+)
+app.add_typer(demo_app, name="demo")
 
 DEMO_SHOP = "demo"
 
@@ -244,6 +248,181 @@ def db_status() -> None:
         typer.echo(f"not running ({s.data_dir})")
         raise typer.Exit(3)
     typer.echo(f"running: pid {rec['pid']} on {rec['host']}:{rec['port']} ({s.data_dir})")
+
+
+LOAD_KINDS = (
+    "customers", "distributors", "invitations", "bindings", "products", "orders", "refunds",
+    "signals",
+)  # fmt: skip
+
+
+@app.command()
+def load(
+    kind: Annotated[str, typer.Argument(help=f"what FILE holds: {', '.join(LOAD_KINDS)}")],
+    file: Annotated[Path, typer.Argument(help="CSV, Excel (.xlsx), Parquet or JSON Lines")],
+    shop: Annotated[str, typer.Option(help="the shop to load into")] = DEMO_SHOP,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="rename a column: SRC=FIELD (repeatable)"),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV encoding (default: detected; UTF-8, BOM, GBK)")
+    ] = None,
+    money: Annotated[str, typer.Option(help="money cells are integer fen or decimal yuan")] = "fen",
+    tz: Annotated[
+        str | None, typer.Option(help="time zone of times without an offset (else refused)")
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="crmeb: FILE is CRMEB's eb_user (customers) or eb_store_order (orders)"),
+    ] = None,
+    cart: Annotated[
+        Path | None, typer.Option(help="with --preset crmeb orders: eb_store_order_cart_info")
+    ] = None,
+) -> None:
+    """Load FILE into the shop (docs/import-formats.md). Bad rows go to FILE.rejects.csv with
+    the reason; a re-run changes nothing. Exit 2 when rows were rejected."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from teamgraph.etl import crmeb, importer
+
+    if kind not in LOAD_KINDS:
+        typer.secho(f"error: KIND is one of {', '.join(LOAD_KINDS)}", fg="red", err=True)
+        raise typer.Exit(1)
+    if money not in ("fen", "yuan"):
+        typer.secho("error: --money is fen or yuan", fg="red", err=True)
+        raise typer.Exit(1)
+    if preset not in (None, "crmeb") or (preset and kind not in ("customers", "orders")):
+        typer.secho(
+            "error: --preset crmeb loads customers (eb_user) or orders (eb_store_order)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            typer.secho(f"error: unknown time zone {tz!r}", fg="red", err=True)
+            raise typer.Exit(1) from None
+    engine = connect(_settings())
+    try:
+        target = Shop.open(engine, shop)
+        options = importer.Options(
+            money="yuan" if money == "yuan" else "fen",
+            tz=tz,
+            encoding=encoding,
+            mapping=importer.parse_mapping(map_),
+        )
+        if preset == "crmeb" and kind == "customers":
+            result = crmeb.load_users(target, file, options)
+        elif preset == "crmeb":
+            result = crmeb.load_orders(target, file, options, cart=cart)
+        else:
+            result = importer.load_file(target, kind, file, options)
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    for part in result.parts:
+        typer.echo(f"  {part.summary()}")
+    typer.echo(result.summary())
+    if result.rejects is not None:
+        typer.echo(f"rejected rows: {result.rejects}", err=True)
+        raise typer.Exit(2)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    customers: Annotated[int, typer.Option(min=1, help="customers (members)")] = 10_000,
+    distributors: Annotated[int, typer.Option(min=1, help="distributors among them")] = 1_000,
+    orders: Annotated[int, typer.Option(min=0, help="paid orders")] = 20_000,
+    seed: Annotated[int, typer.Option(help="the same seed writes the same files")] = 7,
+    rings: Annotated[
+        int | None,
+        typer.Option(min=0, help="planted fraud rings; by default max(4, customers / 25,000)"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="directory for the files")] = Path("demo-data"),
+    format_: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    check: Annotated[
+        bool, typer.Option("--check", help="validate the tables; exit 1 on a problem")
+    ] = False,
+) -> None:
+    """Write a synthetic shop as import files (docs/import-formats.md) and labels.csv, the
+    ground truth of its planted fraud rings. Deterministic for a seed."""
+    from teamgraph.etl import generator
+
+    if format_ not in generator.FORMATS:
+        typer.secho("error: --format is csv or parquet", fg="red", err=True)
+        raise typer.Exit(1)
+    started = time.perf_counter()
+    try:
+        data = generator.generate(customers, distributors, orders, seed, rings)
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    generated = time.perf_counter()
+    paths = generator.write(data, out, "parquet" if format_ == "parquet" else "csv")
+    written = time.perf_counter()
+    for kind, path in paths.items():
+        rows = f"{data.tables[kind].num_rows} rows" if kind in data.tables else "the program"
+        typer.echo(f"  {path}  {rows}")
+    typer.echo(
+        f"generated in {generated - started:.1f} s, written in {written - generated:.1f} s; "
+        f"load with `teamgraph shop create SHOP --settings {paths['settings']}`, then "
+        f"`teamgraph load KIND FILE --shop SHOP` for KIND in this order: "
+        f"{', '.join(generator.LOAD_ORDER)}",
+        err=True,
+    )
+    if check:
+        problems = generator.validate(data.tables)
+        for problem in problems:
+            typer.secho(problem, fg="red", err=True)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo("consistent: every check of the validator passed", err=True)
+
+
+@app.command("export")
+def export_table(
+    kind: Annotated[str, typer.Argument(help="distributors, team, ledger, withdrawals or orders")],
+    shop: Annotated[str, typer.Option(help="the shop")] = DEMO_SHOP,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="csv (UTF-8 with BOM), xlsx or parquet; by default --out's suffix, else csv",
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="the file [default: KIND[-ID].FORMAT]")] = None,
+    distributor: Annotated[
+        str | None,
+        typer.Option(help="team, ledger: whose (required); orders, withdrawals: only theirs"),
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="withdrawals: requested, approved, paid or rejected")
+    ] = None,
+) -> None:
+    """Export a table as a file, read page by page: money as integer fen plus a *_yuan text
+    column, times in the shop's time zone. Prints the file's path."""
+    from teamgraph.etl import exports
+
+    suffix = out.suffix.lstrip(".").lower() if out is not None else ""
+    fmt = format_ or (suffix if suffix in exports.FORMATS else "csv")
+    if fmt not in exports.FORMATS:
+        typer.secho("error: --format is csv, xlsx or parquet", fg="red", err=True)
+        raise typer.Exit(1)
+    engine = connect(_settings())
+    try:
+        path, rows = exports.export(
+            Shop.open(engine, shop), kind, out, fmt, distributor_id=distributor, status=status
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    typer.echo(str(path))
+    typer.echo(f"{rows} rows", err=True)
 
 
 def main() -> None:

@@ -1,0 +1,182 @@
+"""``teamgraph load``: an import file -> checked rows -> the shop, with a rejects file beside it.
+
+:func:`load_file` reads the file (:mod:`teamgraph.etl.read`), renames columns (``--map``),
+hands the frame to the loader of its kind (:mod:`teamgraph.etl.kinds`), writes the refused rows
+to ``<file>.rejects.csv`` (the original cells, with ``_row`` — the data row, 1 = the first after
+the header — and ``_reason``), and returns a :class:`Result` with loaded / unchanged / rejected
+counts. A clean load removes a rejects file left by an earlier run.
+
+Interrupted loads: every write is an idempotent MERGE (a batch) or an idempotent Shop event, so
+running the same file again finishes the work and changes nothing that was done; the team
+counters are recomputed (``Shop.recount(apply=True)``) at the end of every customers,
+distributors, invitations and bindings load, whether or not it wrote anything.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from teamgraph.clock import now_ms
+from teamgraph.errors import ValidationError
+from teamgraph.etl import read as reader
+from teamgraph.etl.kinds import COUNTED, KINDS, LOADERS, Job, Outcome
+from teamgraph.etl.progress import Bars
+from teamgraph.etl.values import Money
+from teamgraph.shop import Shop
+
+REJECTS_SUFFIX = ".rejects.csv"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read a file: money unit, the time zone of naive times (None refuses them),
+    the CSV encoding (None detects it), column renames ``{source: field}``, rows per write."""
+
+    money: Money = "fen"
+    tz: str | None = None
+    encoding: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    batch_size: int = 2_000
+    now: int | None = None
+
+
+@dataclass
+class Result:
+    kind: str
+    rows: int
+    loaded: int
+    unchanged: int
+    rejected: int
+    skipped: int = 0
+    seconds: float = 0.0
+    rejects: Path | None = None
+    parts: list[Result] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rate = f", {self.rows / self.seconds:,.0f} rows/s" if self.seconds > 0 and self.rows else ""
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
+        return (
+            f"{self.kind}: {self.loaded} loaded, {self.unchanged} unchanged, "
+            f"{self.rejected} rejected{skipped} ({self.rows} rows in {self.seconds:.1f} s{rate})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "loaded": self.loaded,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+            "rejects": str(self.rejects) if self.rejects else None,
+            "parts": [p.to_dict() for p in self.parts],
+        }
+
+
+def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
+    """``["src=field", ...]`` from ``--map`` into ``{src: field}``."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        src, sep, dst = pair.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise ValidationError(
+                "import.map", f"--map {pair!r}: write it as src=field", field="map"
+            )
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def rename(frame: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
+    missing = [src for src in mapping if src not in frame.columns]
+    if missing:
+        raise ValidationError(
+            "import.map",
+            f"--map {missing[0]}=...: the file has no column {missing[0]!r}",
+            field="map",
+        )
+    return frame.rename(columns=dict(mapping))
+
+
+def job_for(shop: Shop, options: Options, bars: Bars | None = None) -> Job:
+    return Job(
+        shop=shop,
+        money=options.money,
+        tz=options.tz,
+        now=options.now if options.now is not None else now_ms(),
+        batch_size=options.batch_size,
+        bars=bars or Bars(),
+    )
+
+
+def load_file(
+    shop: Shop, kind: str, path: Path, options: Options | None = None, *, bars: Bars | None = None
+) -> Result:
+    """Load ``path`` as ``kind`` into ``shop`` (see the module docstring)."""
+    if kind not in LOADERS:
+        raise ValidationError("import.kind", f"kind is one of {', '.join(KINDS)}", field="kind")
+    options = options or Options()
+    started = time.monotonic()
+    table = reader.read(path, encoding=options.encoding)
+    frame = rename(table.frame, options.mapping)
+    job = job_for(shop, options, bars)
+    outcome = run(job, kind, frame, unreadable=table.unreadable)
+    result = Result(
+        kind=kind,
+        rows=len(frame),
+        loaded=len(outcome.loaded),
+        unchanged=len(outcome.unchanged),
+        rejected=len(outcome.rejected),
+    )
+    result.rejects = write_rejects(path, table, outcome.rejected, table.unreadable)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def run(
+    job: Job,
+    kind: str,
+    frame: pd.DataFrame,
+    *,
+    unreadable: Mapping[int, tuple[str, str]] | None = None,
+    recount: bool = True,
+) -> Outcome:
+    """Check and write ``frame`` (index = row position) as ``kind``; recount the team counters
+    after the kinds that move them."""
+    readable = frame.drop(index=list(unreadable or {}))
+    outcome = LOADERS[kind](job, readable)
+    for idx, (_, why) in (unreadable or {}).items():
+        outcome.reject(idx, why)
+    if recount and kind in COUNTED:
+        job.shop.recount(apply=True, now=job.now)
+    return outcome
+
+
+def write_rejects(
+    path: Path,
+    table: reader.Table,
+    rejected: Mapping[int, str],
+    unreadable: Mapping[int, tuple[str, str]] | None = None,
+) -> Path | None:
+    """``<file>.rejects.csv`` (UTF-8 with BOM, so Excel shows Chinese right): the refused rows
+    as the file had them. Removes a stale one when nothing is refused."""
+    target = path.with_name(path.name + REJECTS_SUFFIX)
+    if not rejected:
+        target.unlink(missing_ok=True)
+        return None
+    order = sorted(rejected)
+    original = table.frame.loc[order]
+    out = pd.DataFrame(
+        {"_row": [i + 1 for i in order], "_reason": [rejected[i] for i in order]}, index=order
+    )
+    out = pd.concat([out, original], axis=1)
+    if unreadable:
+        out["_raw"] = [unreadable[i][0] if i in unreadable else "" for i in order]
+    out.to_csv(target, index=False, encoding="utf-8-sig")
+    return target
