@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,19 @@ from teamgraph.config import Settings
 from teamgraph.graph import Engine, GraphStore, connect
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(data: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``teamgraph ARGS`` in its own process on data directory ``data``, as a user runs it."""
+    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
+    return subprocess.run(
+        [sys.executable, "-m", "teamgraph", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def free_port() -> int:

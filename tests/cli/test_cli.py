@@ -14,18 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import ROOT, free_port
-
-
-def run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
-    return subprocess.run(
-        [sys.executable, "-m", "teamgraph", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.conftest import run_cli as run
 
 
 def test_shop_create_is_idempotent_and_key_create_prints_the_key_alone(tmp_path: Path) -> None:

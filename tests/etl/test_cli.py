@@ -4,26 +4,11 @@ costs seconds, so one test walks the whole path)."""
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import run_cli as run
 from tests.etl.conftest import write_csv
 from tests.etl.test_crmeb import users
-
-
-def run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
-    return subprocess.run(
-        [sys.executable, "-m", "teamgraph", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_load_prints_counts_writes_rejects_and_a_rerun_changes_nothing(tmp_path: Path) -> None:

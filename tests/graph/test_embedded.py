@@ -20,6 +20,7 @@ from teamgraph.graph import connect
 from teamgraph.graph.embedded import EmbeddedServer
 from teamgraph.graph.falkor import FalkorEngine
 from tests.conftest import ROOT
+from tests.conftest import run_cli as _cli
 
 
 def _alive(pid: int) -> bool:
@@ -30,18 +31,6 @@ def _alive(pid: int) -> bool:
     # a zombie is dead for our purposes
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split()[2] != "Z"
-
-
-def _cli(data: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
-    return subprocess.run(
-        [sys.executable, "-m", "teamgraph", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_data_survives_kill_9_of_the_engine(tmp_path: Path) -> None:
