@@ -7,30 +7,30 @@ refunds, signals) plus ``labels`` (the ground truth of the planted fraud rings),
 
 Choices the file formats leave open, fixed here (G-…):
 
-- G-1 Times are ISO-8601 with the ``+08:00`` offset, to the second
+- D-1 Times are ISO-8601 with the ``+08:00`` offset, to the second
   (``2025-06-01T09:30:00+08:00``), in both formats; money is integer fen; booleans are
   ``true``/``false``; an empty cell is "not given". CSV is UTF-8 with a BOM (what Excel on
   Chinese Windows needs), comma-separated, LF line ends, every string quoted.
-- G-2 The data covers the year before :data:`END_MS` (2026-01-01T00:00+08:00, the data's
+- D-2 The data covers the year before :data:`END_MS` (2026-01-01T00:00+08:00, the data's
   "now"): nothing happens after it. Rewards are taken to settle ``SETTLE_DAYS`` (7, the
   default ``settle_days``) after an order completes.
-- G-3 Ids: customers ``c0000001`` (distributors keep their customer id), products ``p0001``,
+- D-3 Ids: customers ``c0000001`` (distributors keep their customer id), products ``p0001``,
   orders ``o00000001`` (numbered in paid order), refunds ``r00000001``; ids sort as numbers.
   An order holds a product at most once, so ``(order id, product_id)`` names a line and a
   refund with a ``product_id`` names the line it refunds.
-- G-4 The invitation forest: a few big teams (thousands of members at 100,000 distributors)
+- D-4 The invitation forest: a few big teams (thousands of members at 100,000 distributors)
   and many small ones, at most :data:`MAX_DEPTH` (15) levels below a root. Each invitee was
   bound to its inviter when it became a distributor (R-2.2) and stays bound to it.
-- G-5 Binding history: rows end as ``expired`` (``ended_at = expires_at``), ``merchant_rebind``
+- D-5 Binding history: rows end as ``expired`` (``ended_at = expires_at``), ``merchant_rebind``
   (the next row starts at the same instant, ``source = merchant``) or ``merchant_unbind``;
   other rows are open (at most one per customer). Sources are ``visit`` and ``merchant``.
-- G-6 Refunds: about 5% of orders, one line each, full or partial; most within the after-sale
+- D-6 Refunds: about 5% of orders, one line each, full or partial; most within the after-sale
   window, some after settlement. A refunded single-line order that was fully refunded before
   completing never completes.
-- G-7 Signals: every customer has a device and an IP, most a phone, buyers an address, half
+- D-7 Signals: every customer has a device and an IP, most a phone, buyers an address, half
   a payment account; shared values are rare (families), except public IPs (carrier NAT,
   public Wi-Fi) that many customers share.
-- G-8 Rings (``labels``: ``ring_id, kind, customer_id, role``), ``rings`` of them, kinds taken
+- D-8 Rings (``labels``: ``ring_id, kind, customer_id, role``), ``rings`` of them, kinds taken
   in turn:
   ``self_dealing`` — a distributor (role ``distributor``) and 3–8 ``alt`` accounts sharing its
   device and payment account (some its phone), bound to it and buying;
@@ -42,7 +42,7 @@ Choices the file formats leave open, fixed here (G-…):
   ``refund_after_settle`` — a distributor (``distributor``) whose 3–6 ``buyer``s (one shared
   address) place large orders and refund them in full within two days after the rewards
   settled.
-- G-9 ``settings.json`` beside the files is the program the data assumes (three levels, the
+- D-9 ``settings.json`` beside the files is the program the data assumes (three levels, the
   default settle days): create the shop with it, then load in :data:`LOAD_ORDER`.
 
 Vectorised with numpy and Arrow (no Python loop over rows; the few ring rows excepted):
@@ -71,7 +71,7 @@ SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-END_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00: the data's "now" (G-2)
+END_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00: the data's "now" (D-2)
 SPAN_MS = 365 * DAY
 START_MS = END_MS - SPAN_MS
 OFFSET_MS = 8 * HOUR  # +08:00 (Asia/Shanghai has no daylight saving)
@@ -357,7 +357,7 @@ def ids(prefix: str, numbers: np.ndarray, width: int, valid: np.ndarray | None =
 
 
 def iso8601(ms: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """Epoch ms as ``YYYY-MM-DDTHH:MM:SS+08:00`` (G-1), vectorised (days to civil date after
+    """Epoch ms as ``YYYY-MM-DDTHH:MM:SS+08:00`` (D-1), vectorised (days to civil date after
     H. Hinnant's ``civil_from_days``); where ``valid`` is false the value is null."""
     secs = np.asarray(ms, np.int64) // SECOND + OFFSET_MS // SECOND
     days, sod = np.divmod(secs, 86_400)
@@ -482,7 +482,7 @@ class _Generator:
         self.n, self.m, self.k, self.seed, self.rings = customers, distributors, orders, seed, rings
         self.rng = np.random.default_rng(seed)
         self.timings: dict[str, float] = {}
-        self.cw = max(6, len(str(customers)))  # id widths (G-3)
+        self.cw = max(6, len(str(customers)))  # id widths (D-3)
         self.ow = max(8, len(str(orders + 1000)))
 
     def _time(self, name: str, t0: float) -> float:
@@ -578,7 +578,7 @@ class _Generator:
                 f"and {self.reserved_need + 10} other customers more: lower --rings"
             )
 
-    # -- distributors and the invitation forest (G-4) ----------------------------------------------
+    # -- distributors and the invitation forest (D-4) ----------------------------------------------
     def distributors(self) -> None:
         rng = self.rng
         m = self.m - self.burst_distributors
@@ -643,7 +643,7 @@ class _Generator:
         reach[is_root] *= 4
         self.reach_cum = np.cumsum(reach)
 
-    # -- the planted rings (G-8) -------------------------------------------------------------------
+    # -- the planted rings (D-8) -------------------------------------------------------------------
     def place_rings(self) -> None:
         rng = self.rng
         self.ring_bindings = _Lists("c", "d", "since", "expires", "ended", "reason", "source")
@@ -841,7 +841,7 @@ class _Generator:
         return np.minimum(np.searchsorted(self.reach_cum, x, side="right"), k - 1)
 
     def customer_bindings(self) -> None:
-        """Binding histories of the customers who are not distributors (G-5)."""
+        """Binding histories of the customers who are not distributors (D-5)."""
         rng = self.rng
         mask = ~self.is_dist
         mask[self.reserved] = False
@@ -908,7 +908,7 @@ class _Generator:
         self.level = 1 + ((direct >= 30) | (invitees >= 5)) + ((direct >= 300) | (invitees >= 30))
         self.frozen = self.rng.random(m) < 0.01
 
-    # -- orders and refunds (G-6) ------------------------------------------------------------------
+    # -- orders and refunds (D-6) ------------------------------------------------------------------
     def orders(self) -> None:
         rng = self.rng
         ro = self.ring_orders
@@ -944,7 +944,7 @@ class _Generator:
         line_paid = self.price[prod] * qty * pct[lo] // 100
         split = np.where(rng.random(total) < 0.2, line_paid * 97 // 100, line_paid)
 
-        # refunds: ~5% of orders, one line each (G-6)
+        # refunds: ~5% of orders, one line each (D-6)
         ref = np.flatnonzero(rng.random(honest) < 0.05)
         rline = line_start[ref] + (rng.random(len(ref)) * nlines[ref]).astype(np.int64)
         full = rng.random(len(ref)) < 0.6
@@ -990,7 +990,7 @@ class _Generator:
         f_amount = np.concatenate([amount, l_paid[r_ref_line]])
         f_at = np.concatenate([at, r_ref_at])
 
-        # ids in paid order (G-3)
+        # ids in paid order (D-3)
         number = np.empty(len(o_paid), np.int64)
         number[np.lexsort((np.arange(len(o_paid)), o_paid))] = np.arange(1, len(o_paid) + 1)
         line_order = np.lexsort((l_prod, number[l_order]))
@@ -1015,7 +1015,7 @@ class _Generator:
         }
         self.buyers = np.unique(o_buyer)
 
-    # -- signals (G-7) -----------------------------------------------------------------------------
+    # -- signals (D-7) -----------------------------------------------------------------------------
     def signals(self) -> None:
         rng, n = self.rng, self.n
         seed = int(rng.integers(1 << 40))
@@ -1350,7 +1350,7 @@ SETTINGS: dict[str, Any] = {
         },
     ],
 }
-"""G-9: the program the data assumes (``settings.json``, for ``teamgraph shop create
+"""D-9: the program the data assumes (``settings.json``, for ``teamgraph shop create
 --settings``): three levels whose conditions are the ones the generator assigned levels by
 (open bindings and invitees at the data's end), and the default seven settle days."""
 
@@ -1363,7 +1363,7 @@ create their customers, so ``via_distributor_id`` and bindings find them)."""
 
 
 def write(shop: SyntheticShop, out_dir: Path | str, fmt: Format = "csv") -> dict[str, Path]:
-    """Write every table as ``<out_dir>/<kind>.<fmt>`` (G-1) and ``settings.json`` (G-9);
+    """Write every table as ``<out_dir>/<kind>.<fmt>`` (D-1) and ``settings.json`` (D-9);
     returns the paths by kind."""
     if fmt not in FORMATS:
         raise ValueError(f"format is one of {', '.join(FORMATS)}, got {fmt!r}")
