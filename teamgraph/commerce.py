@@ -198,7 +198,7 @@ class Commerce:
             return self._repeat(order_id, existing["digest"], fingerprint, now)
         if attributed is not None:
             self._check_levels([attributed], now, settings)
-        return self.order(order_id, now=now)
+        return self._order_view(order_id)
 
     def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
         if stored != fingerprint:
@@ -214,6 +214,10 @@ class Commerce:
         """An order with its rewards and clawbacks, each in its read-time status."""
         now = self._now(now)
         self.catch_up(now)
+        return self._order_view(order_id)
+
+    def _order_view(self, order_id: str) -> dict[str, Any]:
+        """The order as stored; callers have caught up already (one read)."""
         rows = self.store.read("order.view", id=order_id)
         if not rows:
             raise NotFound("order.not_found", f"no order {order_id}", field="id")
@@ -231,7 +235,7 @@ class Commerce:
         now = self._now(now)
         at = at if at is not None else now
         settings = self.catch_up(now)
-        current = self.order(order_id, now=now)
+        current = self._order_view(order_id)
         if at < current["paid_at"]:
             raise ValidationError(
                 "order.complete_at",
@@ -248,7 +252,7 @@ class Commerce:
             )
             if rows and current["attributed_to"]:
                 self._check_levels([current["attributed_to"]], now, settings)
-        return self.order(order_id, now=now)
+        return self.order(order_id, now=now)  # its rewards may settle at once
 
     def refund(
         self,
