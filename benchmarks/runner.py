@@ -27,6 +27,7 @@ from teamgraph import logs
 BENCHMARKS: dict[str, str] = {
     "team_views": "benchmarks.team_views",
     "orders": "benchmarks.orders",
+    "etl": "benchmarks.etl",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks import common, orders, runner, team_views
+from benchmarks import common, etl, orders, runner, team_views
 
 SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
 
@@ -112,6 +112,49 @@ def test_orders_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> N
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
     assert text.count("<!-- benchmark:orders -->") == 1
     assert "### Statements per call" in text and "order.context" in text
+
+
+ETL = ["--etl-orders", "20", "--etl-large-customers", "400"]
+
+
+def test_etl_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text(
+        "# Benchmark results\n\n<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->\n"
+    )
+    argv = [*SIZE, *ETL, "--quiet", "--only", "etl", "--out", str(out)]
+    args = runner.parser().parse_args(argv)
+
+    result = runner.run_all(args)["etl"]
+
+    assert result["engine"]["kind"] == "falkordb-embedded"
+    assert result["machine"]["nproc"] > 0
+    assert [k["kind"] for k in result["kinds"]] == list(etl.generator.LOAD_ORDER)
+    for k in result["kinds"]:
+        assert k["rows"] == result["files"]["counts"][k["kind"]] > 0
+        assert k["rejected"] == 0 and k["loaded"] + k["unchanged"] == k["rows"]
+        assert 0 <= k["statements_s"] <= k["seconds"]
+        assert k["statements"] and all(st["seconds"] >= 0 for st in k["statements"])
+    by = {k["kind"]: k for k in result["kinds"]}
+    assert by["customers"]["rows"] == 300 and by["distributors"]["rows"] == 30
+    rerun = result["rerun"]
+    assert rerun["kind"] == etl.RERUN_KIND
+    assert rerun["unchanged"] == rerun["rows"] == by[etl.RERUN_KIND]["rows"]
+    assert rerun["loaded"] == 0
+    o = result["orders"]
+    assert o["orders"] >= 20 and o["lines"] == by["orders"]["rows"]
+    assert o["extrapolated_s"] is not None and o["extrapolated_s"] > 0
+    large = result["large"]
+    assert large["run"] and large["customers"] == 400 and large["distributors"] == 40
+    assert [k["kind"] for k in large["kinds"]] == list(etl.LARGE_KINDS)
+    assert all(k["rejected"] == 0 and k["rows"] > 0 for k in large["kinds"])
+
+    text = out.read_text()
+    assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
+    assert text.count("<!-- benchmark:etl -->") == 1
+    assert "### Orders: historical attribution" in text and "extrapolated" in text
+    assert "customers again" in text and "### 400 customers" in text
+    assert "in statements" in text and "`etl.customers_upsert`" in text
 
 
 def test_results_section_is_appended_then_replaced(tmp_path: Path) -> None:
