@@ -224,7 +224,7 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
     rows = parse(job, frame, CUSTOMER, out)
     rows, repeats = _first_per_key(rows, lambda r: r["id"], out, "id")
     vias = {r["via_distributor_id"] for r in rows.values() if r["via_distributor_id"]}
-    known = set(job.by_id("etl.customers_get", vias)) | {r["id"] for r in rows.values()}
+    known = set(job.by_id("etl.customer_ids", vias)) | {r["id"] for r in rows.values()}
     for idx, r in list(rows.items()):
         via = r["via_distributor_id"]
         if via is not None and via == r["id"]:
@@ -406,7 +406,7 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
     rows, repeats = _first_per_key(
         rows, lambda r: (r["customer_id"], r["since"]), out, "customer_id and since"
     )
-    customers_known = job.by_id("etl.customers_get", (r["customer_id"] for r in rows.values()))
+    customers_known = job.by_id("etl.customer_ids", (r["customer_id"] for r in rows.values()))
     targets = (r["distributor_id"] for r in rows.values())
     distributors_known = job.by_id("etl.distributor_ids", targets)
     for idx, r in rows.items():
@@ -651,7 +651,7 @@ def _reject_order(out: Outcome, order: _Order, reason: str) -> None:
 
 
 def _check_orders(job: Job, built: dict[str, _Order], out: Outcome) -> dict[str, _Order]:
-    customers_known = job.by_id("etl.customers_get", (o.customer_id for o in built.values()))
+    customers_known = job.by_id("etl.customer_ids", (o.customer_id for o in built.values()))
     wanted = (x["product_id"] for o in built.values() for x in o.lines)
     products_known = job.by_id("etl.products_get", wanted)
     good = {}
@@ -751,7 +751,7 @@ SIGNAL = (
 def signals(job: Job, frame: pd.DataFrame) -> Outcome:
     out = Outcome()
     rows = parse(job, frame, SIGNAL, out)
-    known = job.by_id("etl.customers_get", (r["customer_id"] for r in rows.values()))
+    known = job.by_id("etl.customer_ids", (r["customer_id"] for r in rows.values()))
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     members: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for idx, r in rows.items():

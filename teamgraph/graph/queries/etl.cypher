@@ -12,6 +12,12 @@ RETURN c.id AS id, c.name AS name, c.phone_hash AS phone_hash,
        c.groups AS groups, labels(c) AS labels, c.status AS status, c.level AS level,
        c.became_at AS became_at, c.code AS code
 
+// name: etl.customer_ids
+// Which of $ids are customers (an existence check: ids only).
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})
+RETURN c.id AS id
+
 // name: etl.distributor_ids
 UNWIND $ids AS wanted
 MATCH (d:Distributor {id: wanted})
