@@ -690,10 +690,10 @@ class Shop(Commerce):
         rows = self.store.read(
             "team.invitees", id=distributor_id, after=cursor or "", limit=limit + 1
         )
-        return _page(self._with_status(rows, settings, now), limit)
+        return _page(self.status_as_read(rows, settings, now), limit)
 
     @staticmethod
-    def _with_status(
+    def status_as_read(
         rows: list[dict[str, Any]], settings: ProgramSettings, now: int
     ) -> list[dict[str, Any]]:
         """R-2.1: the status as read (dormant computed) for listed distributors."""
@@ -710,7 +710,7 @@ class Shop(Commerce):
         now = now_ms()
         settings = self.catch_up(now)
         root = self._profile(distributor_id, settings, now)
-        nodes = self._with_status(
+        nodes = self.status_as_read(
             self.store.read("team.tree", id=distributor_id, depth=depth, limit=limit + 1),
             settings,
             now,

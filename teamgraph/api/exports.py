@@ -23,21 +23,13 @@ from collections.abc import Collection, Sequence
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from teamgraph.rules.money import yuan as yuan  # the one fen formatter, used by the routers
+
 Cell = str | int | None
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as a yuan string with two decimals: ``yuan(1234) == "12.34"``,
-    ``yuan(-5) == "-0.05"`` (integer arithmetic only, R-3.9)."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"fen must be an int, got {type(fen).__name__}")
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def _csv_cell(value: Cell, verbatim: bool) -> Cell:

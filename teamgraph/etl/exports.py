@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from teamgraph.errors import ValidationError
+from teamgraph.rules.money import yuan
 from teamgraph.rules.timeutil import iso
 from teamgraph.shop import Shop
 
@@ -61,16 +62,6 @@ class Column:
     name: str
     kind: Kind = "str"
     verbatim: bool = False  # CSV: written exactly (never prefixed against formulas)
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as a yuan string with two decimals: ``yuan(1234) == "12.34"``,
-    ``yuan(-5) == "-0.05"`` (integer arithmetic only, R-3.9)."""
-    if isinstance(fen, bool) or not isinstance(fen, int):
-        raise TypeError(f"fen must be an int, got {type(fen).__name__}")
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def _yuan(fen: int | None) -> str | None:
@@ -308,7 +299,7 @@ def distributors(shop: Shop, *, page: int = PAGE, now: int | None = None) -> Exp
             lambda a, n: shop.store.read("export.distributors", after=a, limit=n), page
         ):
             active = r["last_active_at"]
-            (r,) = Shop._with_status([r], clock.settings, clock.now)
+            (r,) = Shop.status_as_read([r], clock.settings, clock.now)
             yield [
                 r["id"],
                 r["name"],
@@ -362,7 +353,7 @@ def team(shop: Shop, distributor_id: str, *, page: int = PAGE, now: int | None =
 
     def rows() -> Iterator[list[Cell]]:
         for r in _keyset(read, page):
-            (r,) = Shop._with_status([r], clock.settings, clock.now)
+            (r,) = Shop.status_as_read([r], clock.settings, clock.now)
             yield [
                 r["id"],
                 r["name"],
