@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from falkordb import FalkorDB
 
 from teamgraph.config import Settings
 from teamgraph.errors import EngineError
@@ -52,6 +53,35 @@ def test_data_survives_kill_9_of_the_engine(tmp_path: Path) -> None:
         store = again.open("durable")
         assert store.read("shop.counts")[0]["customers"] == 500
         assert store.read("customer.get", id="c499")[0]["name"] == "名字"
+    finally:
+        again.close()
+
+
+def test_a_restart_replays_the_log_cleanly_after_schema_drop_and_recreate(tmp_path: Path) -> None:
+    """FalkorDB logs each constraint twice in the AOF; the engine compacts the log when it
+    stops, so the next start loads without "Constraint already exists" and keeps the schema
+    and the data."""
+    engine = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    store = engine.open("replay")
+    store.setup_schema()
+    store.drop()
+    store = engine.open("replay")
+    store.setup_schema()
+    store.write_batch("customer.upsert_batch", [{"id": "c1", "name": "甲", "joined_at": 1}])
+    engine.close()  # the owner compacts the log as it stops the engine
+
+    again = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    try:
+        store = again.open("replay")
+        assert store.read("customer.get", id="c1")[0]["name"] == "甲"
+        log = (tmp_path / "engine.log").read_text()
+        assert "CRITICAL" not in log
+        assert "already exists" not in log
+        assert isinstance(again, FalkorEngine)
+        graph = FalkorDB(host=again.host, port=again.port).select_graph("tg:replay")
+        constraints = graph.list_constraints()  # the schema came back from the snapshot
+        assert {c["label"] for c in constraints} >= {"Customer", "Distributor", "Order"}
+        assert all(c["status"] == "OPERATIONAL" for c in constraints)
     finally:
         again.close()
 
