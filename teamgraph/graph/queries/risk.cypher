@@ -7,41 +7,67 @@
 // from a distributor's own `status`, so a ring's release never undoes a freeze by hand and an
 // unfreeze by hand never releases what a ring holds (F-4).
 
-// name: risk.projection_customers
-// The scan's projection (one read per part): every member, its distributor status and level.
-MATCH (c:Customer)
-RETURN c.id AS id, c.joined_at AS joined_at, c.level AS level, c.became_at AS became_at,
-       c.via AS via, c.status AS status
-
-// name: risk.projection_signals
-// Every identity signal a customer was seen with (R-6.1), by kind.
+// name: risk.shared_signals
+// The whole-shop pass (F-7): identity signal values (R-6.1) seen with 2..$max_shared customers,
+// one row per (value, customer). Values of one customer, and public ones shared by more (an IP
+// of a carrier's NAT), never leave the engine.
+MATCH (:Customer)-[:USES]->(s)
+WITH s, count(*) AS k
+WHERE k >= 2 AND k <= $max_shared
 MATCH (c:Customer)-[u:USES]->(s)
-RETURN c.id AS customer_id, labels(s)[0] AS kind, s.id AS value, u.first_seen AS first_seen
+RETURN labels(s)[0] AS kind, s.id AS value, c.id AS customer_id, u.first_seen AS first_seen,
+       toInteger(k) AS k
 
-// name: risk.projection_bindings
-// Every binding, open or ended (circular attribution reads open ones, bursts read all).
-MATCH (c:Customer)-[b:BOUND_TO]->(d:Distributor)
+// name: risk.distributors
+MATCH (d:Distributor)
+RETURN d.id AS id, d.level AS level, d.status AS status, d.became_at AS became_at,
+       d.perf_received_fen AS perf_received_fen, d.perf_transaction_fen AS perf_transaction_fen
+
+// name: risk.distributor_bindings
+// Open bindings of distributors to distributors: circular attribution is a cycle of these.
+MATCH (c:Distributor)-[b:BOUND_TO]->(d:Distributor)
+WHERE b.ended_at IS NULL
 RETURN c.id AS customer_id, d.id AS distributor_id, b.since AS since, b.ended_at AS ended_at
 
-// name: risk.projection_invitations
-MATCH (a:Distributor)-[i:INVITED_BY]->(b:Distributor)
+// The neighbourhood pass (F-7): what the candidates' members did, by batches of ids.
+
+// name: risk.members_customers
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})
+RETURN c.id AS id, c.name AS name, c.joined_at AS joined_at,
+       'Distributor' IN labels(c) AS is_distributor, c.level AS level
+
+// name: risk.members_bindings
+// Every binding of the members, open or ended (R-1.12: ended ones are history, kept).
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})-[b:BOUND_TO]->(d:Distributor)
+RETURN c.id AS customer_id, d.id AS distributor_id, b.since AS since, b.ended_at AS ended_at
+
+// name: risk.members_invitations
+UNWIND $ids AS cid
+MATCH (a:Distributor {id: cid})-[i:INVITED_BY]->(b:Distributor)
 RETURN a.id AS id, b.id AS inviter_id, i.at AS at
 
-// name: risk.projection_orders
-MATCH (o:Order)
-RETURN o.id AS id, o.customer_id AS customer_id, o.paid_at AS paid_at, o.paid_fen AS paid_fen,
-       o.refunded_fen AS refunded_fen, o.settle_at AS settle_at
+// name: risk.members_orders
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})-[:PLACED]->(o:Order)
+RETURN o.id AS id, c.id AS customer_id, o.paid_at AS paid_at, o.paid_fen AS paid_fen,
+       o.refunded_fen AS refunded_fen, o.settle_at AS settle_at, o.attributed_to AS attributed_to
 
-// name: risk.projection_rewards
-// Commission flows: who earned how much from which order (rewards, net of their clawbacks).
-MATCH (e:Entry)
+// name: risk.members_rewards
+// Commission flows: who earned how much from the members' orders (rewards and clawbacks).
+// The WITH keeps FalkorDB from starting at the Entry kind index (a scan of every entry).
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})-[:PLACED]->(o:Order)<-[:FOR]-(e:Entry)
+WITH o, e
 WHERE e.kind IN ['reward', 'clawback'] AND e.unit = 'fen'
-RETURN e.distributor_id AS distributor_id, e.order_id AS order_id, e.kind AS kind,
-       e.amount AS amount, e.status AS status
+RETURN o.id AS order_id, e.distributor_id AS distributor_id, e.amount AS amount,
+       e.status AS status, e.tier AS tier
 
-// name: risk.projection_refunds
-MATCH (r:Refund)
-RETURN r.order_id AS order_id, r.at AS at, r.amount_fen AS amount_fen
+// name: risk.members_refunds
+UNWIND $ids AS cid
+MATCH (c:Customer {id: cid})-[:PLACED]->(o:Order)<-[:OF]-(r:Refund)
+RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 
 // name: risk.write_rings
 // One scan's rings: new ones are created `open`; an existing open ring (same id) takes the new
