@@ -64,8 +64,9 @@ def scan(
     step: Callable[[str, float], None] | None = None,
     now: int | None = None,
 ) -> ScanResult:
-    """Scan ``shop`` and write its rings. With ``auto_hold_score``, every open ring scoring at
-    least that much is frozen at once by the circuit breaker (F-6), audited as any freeze."""
+    """Scan ``shop`` and write its rings. With ``auto_hold_score`` (else the shop's
+    ``ring_auto_hold_score`` setting), every open ring scoring at least that much is frozen at
+    once by the circuit breaker (F-6), audited as any freeze."""
     started = time.perf_counter()
     now = shop._now(now)
     settings = shop.catch_up(now)
@@ -82,6 +83,8 @@ def scan(
     scan_id = uuid.uuid4().hex[:12]
     shop.save_rings([r.to_dict() for r in rings], scan_id=scan_id, now=now)
     held = []
+    if auto_hold_score is None:
+        auto_hold_score = settings.ring_auto_hold_score
     if auto_hold_score is not None:
         for ring in shop.rings(status="open", limit=500):
             if ring["score"] >= auto_hold_score:

@@ -111,6 +111,17 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
             assert ring["score"] < 65
     for rid in result.auto_held:
         shop.release_ring(rid, actor="analyst")
+    # the shop's own threshold (a setting) when the scan names none; a ring a person released
+    # is not frozen again
+    shop.update_settings({"ring_auto_hold_score": 55})
+    by_setting = scan(shop)
+    assert by_setting.auto_held and not set(by_setting.auto_held) & set(result.auto_held)
+    frozen = {r["id"]: r["score"] for r in shop.rings(status="frozen")}
+    assert set(frozen) == set(by_setting.auto_held) and min(frozen.values()) >= 55
+    assert {r["id"] for r in shop.rings(status="released")} >= set(result.auto_held)
+    for rid in by_setting.auto_held:
+        shop.release_ring(rid, actor="analyst")
+    shop.update_settings({"ring_auto_hold_score": None})
 
 
 def test_cli_fraud_scan_writes_the_report(
