@@ -175,7 +175,8 @@ def up(
     shop: str = DEMO_SHOP,
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
-    from teamgraph.etl import demo
+    from teamgraph.etl import demo, generator
+    from teamgraph.fraud.scan import scan
 
     settings = _settings()
     engine = connect(settings)  # starts the embedded engine and owns it
@@ -183,8 +184,10 @@ def up(
     try:
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
-            counts = demo.load(Shop.create(engine, shop), demo.generate())
+            counts = demo.build(Shop.create(engine, shop, generator.SETTINGS))
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        found = scan(Shop.open(engine, shop))
+        typer.echo(f"  fraud scan: {found.summary()}")
         key = Shop.open(engine, shop).create_key("merchant")
         cmd = [sys.executable, "-m", "teamgraph"]
         env = dict(os.environ, TEAMGRAPH_DATA=str(settings.data_dir))

@@ -13,7 +13,8 @@ Choices where RULES.md is silent (F-1…F-5 are the ring decisions in :mod:`team
   /v1/settings``; ``teamgraph fraud scan --auto-hold N`` for one scan): after a scan, every
   open ring scoring at least N is frozen by the actor ``risk-engine``, audited like any
   freeze. Only open rings: a ring a person released is not frozen again by a later scan
-  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no automatic hold.
+  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no
+  automatic hold.
 - F-7 The projection is read in two passes: the whole shop (shared signal values aggregated in
   the engine, distributors, distributors' open bindings), then only the candidates'
   neighbourhood (their bindings, invitations, orders, rewards, refunds). The cost follows the
