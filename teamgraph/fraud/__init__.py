@@ -41,5 +41,9 @@ Choices where RULES.md is silent (F-1…F-5 are the ring decisions in :mod:`team
   from the generator's tables (:class:`~teamgraph.fraud.projection.TableSource`), rewards
   derived at 10% / 3% of the paid amount, since loading a million orders one by one through
   the ledger takes hours; the graph read is measured at 100,000 customers.
-- F-13 Quality: see :mod:`teamgraph.fraud.quality`.
+- F-13 Quality (:mod:`teamgraph.fraud.quality`): a ring is flagged at score 40; per planted
+  kind, recall is the share of planted members found in the flagged ring overlapping their ring
+  most, precision the share of the members of flagged rings matched to that kind (by largest
+  overlap) that belong to the ring they matched; a flagged ring overlapping no planted ring is a
+  false positive, and the false-positive rate is its members over the shop's customers.
 """
