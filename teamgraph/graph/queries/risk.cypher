@@ -139,9 +139,14 @@ RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
 // name: risk.at_stake
 // What the rings' distributor members have earned, per ring and status: a freeze holds the
 // pending part (R-6.4).
+// The WITHs keep FalkorDB from starting at the Entry kind index (a scan of every entry).
 UNWIND $ids AS rid
-MATCH (r:Ring {id: rid})<-[:MEMBER_OF]-(d:Distributor)
-MATCH (e:Entry)-[:TO]->(d)
+MATCH (r:Ring {id: rid})
+WITH rid, r
+MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
+WITH rid, d
+MATCH (d)<-[:TO]-(e:Entry)
+WITH rid, e
 WHERE e.kind IN ['reward', 'clawback', 'bonus'] AND e.unit = 'fen'
 RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
 
