@@ -27,14 +27,17 @@ Choices where RULES.md is silent (F-1…F-5 are the ring decisions in :mod:`team
 - F-9 A candidate group takes in the distributors at least half of its members (and at least
   two) are or were bound to, then keeps the members tied to another member by a binding, an
   invitation or a reward; it is kept when commission flowed inside it (rewards as issued,
-  before clawbacks: a refund after settlement takes back what already flowed).
+  before clawbacks: a refund after settlement takes back what already flowed), or, without
+  commission yet, when it shows a burst or an attribution cycle: fake accounts raise their
+  inviter's level conditions (R-4.2) before any commission flows.
 - F-10 Groups of more than 150 members are split by Louvain (networkx, fixed seed) on their
   ties (weight: how many) and shared values (weight: F-8's).
 - F-11 The score is the sum of the signals' points, capped at 100: shared values (up to 25),
   self-dealing (20 + 5 per account, up to 45), a cycle (45), a burst of at least 5 joins or
-  bindings on one value within an hour (30 + 1 per 2 more, up to 45), at least 2 refunds within
-  3 days after settlement (25 + 2 per more, up to 40), a distributor's counters within 3% above
-  a level or ladder threshold (15), commission inside (5·log10(1 + yuan), up to 15). Rings
+  bindings on one value within an hour (30 + 1 per account over 5, up to 45), at least 2
+  refunds within 3 days after settlement (25 + 2 per more, up to 40), a distributor's
+  counters within 3% above a level or ladder threshold (15), commission inside
+  (5·log10(1 + yuan), up to 15). Rings
   below 20 are not kept; 40 and above are *flagged* (the quality figures). Values are shown
   masked (phones 138****5678, IPs 117.136.*.*).
 - F-12 The benchmark's 1,000,000-customer figures run the same detector on a projection built

@@ -8,8 +8,9 @@
    are bound to (F-9: the inviter of a burst, the distributor of a refund ring); then only the
    members tied by money or attribution to another member stay (a binding, an invitation, a
    reward from a member's order), so a stranger linked by one family device does not (F-9). A
-   group is kept when commission flows inside it (R-6.2). Groups larger than ``large`` are
-   split by Louvain community detection (networkx) on their weighted member graph (F-10).
+   group is kept when commission flows inside it (R-6.2), or when it shows a burst or a cycle.
+   Groups larger than ``large`` are split by Louvain community detection (networkx) on their
+   weighted member graph (F-10).
 3. **Score.** Each R-6.3 signal of :mod:`teamgraph.fraud.signals` adds its points; the score is
    their sum capped at 100, with the members, the edges that tie them, the shared values
    (masked) and the commission inside as evidence (F-11).
@@ -276,10 +277,9 @@ def louvain_parts(members: set[str], idx: Index, seed: int) -> list[set[str]]:
 def evaluate(
     members: set[str], idx: Index, params: Params, thresholds: Sequence[int], now: int
 ) -> Detected | None:
-    """A group's score and evidence, or ``None`` when no commission flows inside it."""
+    """A group's score and evidence, or ``None`` when no commission flows inside it and it
+    shows no burst or cycle either (F-9)."""
     inside = inside_fen(members, idx)
-    if inside <= 0:
-        return None
     # shared values among the members
     by_value: dict[tuple[str, str], list[tuple[str, Any]]] = defaultdict(list)
     k_of: dict[tuple[str, str], int] = {}
@@ -354,6 +354,8 @@ def evaluate(
         sig.commission_inside(inside),
     ]
     contributions = sorted((c for c in found if c is not None), key=lambda c: (-c.points, c.signal))
+    if inside <= 0 and not {c.signal for c in contributions} & {"invite_burst", "circular"}:
+        return None
     score = min(100, sum(c.points for c in contributions))
     is_d = {c: idx.is_distributor(c) for c in members}
     member_rows = [

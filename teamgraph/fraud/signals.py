@@ -170,7 +170,7 @@ def burst(
     n, _, what = best
     return Contribution(
         "invite_burst",
-        min(cap, base + (n - minimum) // 2),
+        min(cap, base + n - minimum),
         f"{n} accounts joined or were bound within {window // MINUTE} minutes on one {what}",
     )
 

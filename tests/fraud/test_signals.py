@@ -85,7 +85,7 @@ def test_r6_3_a_burst_of_joins_on_one_device() -> None:
     assert sig.densest_window(spread, H) == (1, t0)
     found = sig.burst({"device dev-1…": burst, "ip 1.2.*.*": spread})
     assert found is not None and found.signal == "invite_burst"
-    assert found.points == 30 + (12 - 5) // 2 and "12 accounts" in found.detail
+    assert found.points == 30 + 12 - 5 and "12 accounts" in found.detail
     assert sig.burst({"device": spread}) is None
     assert sig.burst({"device": burst[:4]}) is None  # below the minimum of 5
 
