@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 RING_STATUSES = ("open", "frozen", "released")
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
-MAX_RINGS_LIMIT = 500
+MAX_RINGS_LIMIT = 1000
 
 
 class Risk:

@@ -86,14 +86,17 @@ def scan(
     if auto_hold_score is None:
         auto_hold_score = settings.ring_auto_hold_score
     if auto_hold_score is not None:
-        for ring in shop.rings(status="open", limit=500):
-            if ring["score"] >= auto_hold_score:
+        over = [r.id for r in rings if r.score >= auto_hold_score]
+        status = {r["id"]: r for r in shop.rings(status="open", limit=1000)}
+        for rid in over:
+            ring = status.get(rid) or shop.ring(rid)
+            if ring["status"] == "open":  # F-6: never a ring a person decided on
                 shop.freeze_ring(
-                    ring["id"],
+                    rid,
                     actor=CIRCUIT_BREAKER,
                     reason=f"circuit breaker: score {ring['score']} >= {auto_hold_score}",
                     now=now,
                 )
-                held.append(ring["id"])
+                held.append(rid)
     stats.written = len(rings)
     return ScanResult(scan_id, rings, stats, time.perf_counter() - started, held)

@@ -80,6 +80,7 @@ def test_risk_list_and_ring_evidence(make_shop: MakeShop) -> None:
     assert first["found_at"].endswith("+08:00")  # times as ISO-8601 in the shop's zone
     one = _ok(s.analyst.get("/v1/rings", params={"limit": 1}))
     assert [r["id"] for r in one["items"]] == ["ring-a"] and one["next_cursor"] == "1"
+    assert len(_ok(s.analyst.get("/v1/rings", params={"limit": 500}))["items"]) == 2
     rest = _ok(s.analyst.get("/v1/rings", params={"limit": 1, "cursor": one["next_cursor"]}))
     assert [r["id"] for r in rest["items"]] == ["ring-b"] and rest["next_cursor"] is None
     ring = _ok(s.merchant.get("/v1/rings/ring-a"))
