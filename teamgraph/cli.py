@@ -1,4 +1,4 @@
-"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export."""
+"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export, fraud."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ demo_app = typer.Typer(
     help="Synthetic shops for demos, tests and benchmarks.", no_args_is_help=True
 )
 app.add_typer(demo_app, name="demo")
+fraud_app = typer.Typer(help="Fraud-ring detection (RULES.md section 6).", no_args_is_help=True)
+app.add_typer(fraud_app, name="fraud")
 
 DEMO_SHOP = "demo"
 
@@ -173,7 +175,8 @@ def up(
     shop: str = DEMO_SHOP,
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
-    from teamgraph.etl import demo
+    from teamgraph.etl import demo, generator
+    from teamgraph.fraud.scan import scan
 
     settings = _settings()
     engine = connect(settings)  # starts the embedded engine and owns it
@@ -181,8 +184,10 @@ def up(
     try:
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
-            counts = demo.load(Shop.create(engine, shop), demo.generate())
+            counts = demo.build(Shop.create(engine, shop, generator.SETTINGS))
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        found = scan(Shop.open(engine, shop))
+        typer.echo(f"  fraud scan: {found.summary()}")
         key = Shop.open(engine, shop).create_key("merchant")
         cmd = [sys.executable, "-m", "teamgraph"]
         env = dict(os.environ, TEAMGRAPH_DATA=str(settings.data_dir))
@@ -423,6 +428,66 @@ def export_table(
         engine.close()
     typer.echo(str(path))
     typer.echo(f"{rows} rows", err=True)
+
+
+@fraud_app.command("scan")
+def fraud_scan(
+    shop: Annotated[str, typer.Option(help="the shop to scan")] = DEMO_SHOP,
+    out: Annotated[
+        Path, typer.Option(help="directory for the report (rings.csv, rings.html)")
+    ] = Path("fraud-report"),
+    min_score: Annotated[
+        int, typer.Option(min=0, max=100, help="rings scoring less are not kept")
+    ] = 20,
+    auto_hold: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=100, help="circuit breaker: freeze open rings scoring at least this"
+        ),
+    ] = None,
+) -> None:
+    """Find, score and explain the shop's fraud rings; write them to the graph (GET /v1/rings)
+    and a report (CSV and a self-contained HTML page with each ring's picture)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from teamgraph.fraud import detect, report
+    from teamgraph.fraud.scan import scan
+
+    engine = connect(_settings())
+    try:
+        target = Shop.open(engine, shop)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
+        ) as progress:
+            task = progress.add_task("reading the shop", total=1.0)
+
+            def step(name: str, fraction: float) -> None:
+                progress.update(task, completed=fraction, description=name)
+
+            result = scan(
+                target,
+                params=detect.Params(min_score=min_score),
+                auto_hold_score=auto_hold,
+                step=step,
+            )
+            progress.update(task, description="writing the report")
+            rings = [target.ring(r.id) for r in result.rings]
+        paths = report.write(rings, out, shop=shop, summary=result.summary())
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    for r in rings[:10]:
+        typer.echo(
+            f"  {r['id']}  score {r['score']:3d}  {', '.join(r['kinds']) or '-':30s}  "
+            f"{r['members']} members  {r['top_signals'][0] if r['top_signals'] else ''}"
+        )
+    if result.auto_held:
+        typer.echo(
+            f"circuit breaker froze {len(result.auto_held)} ring(s): {', '.join(result.auto_held)}"
+        )
+    typer.echo(result.summary())
+    typer.echo(f"report: {paths['html']} and {paths['csv']}")
 
 
 def main() -> None:

@@ -1,13 +1,22 @@
-"""A small deterministic demo shop: customers, distributors in an invitation forest a few levels
-deep, and bindings. Used by ``teamgraph up`` / ``make demo``; the full generator with orders,
-signals and planted rings is issue #5's.
+"""Demo shops.
+
+- :func:`build` is the shop of ``teamgraph up`` / ``make demo``: a small synthetic shop from
+  :mod:`teamgraph.etl.generator` (customers, distributors, invitations, bindings, products,
+  orders, refunds, identity signals and a few planted fraud rings of every kind), written as
+  import files and loaded through the importer, as ``teamgraph load`` would. ``up`` then runs
+  a fraud scan, so the risk pages have rings to show.
+- :func:`generate` / :func:`load` are the older, faster relationships-only shop (customers,
+  distributors in an invitation forest a few levels deep, bindings; no orders or signals) that
+  the team-view and order benchmarks and the UI tests build on.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from teamgraph.shop import Shop
@@ -94,3 +103,31 @@ def load(shop: Shop, demo: DemoShop) -> dict[str, int]:
     }
     shop.recount(apply=True)
     return counts
+
+
+BUILD_SIZE = {"customers": 3000, "distributors": 300, "orders": 2500, "rings": 8}
+"""The demo shop of ``teamgraph up``: loads in about 15 s; two planted rings of each kind."""
+
+
+def build(
+    shop: Shop,
+    *,
+    seed: int = 7,
+    workdir: Path | None = None,
+    customers: int = BUILD_SIZE["customers"],
+    distributors: int = BUILD_SIZE["distributors"],
+    orders: int = BUILD_SIZE["orders"],
+    rings: int = BUILD_SIZE["rings"],
+) -> dict[str, int]:
+    """Generate the demo shop's files (in ``workdir``, else a temporary directory) and load
+    them into ``shop`` (created with ``generator.SETTINGS``) in ``generator.LOAD_ORDER``.
+    Returns the rows loaded per kind."""
+    from teamgraph.etl import generator, importer
+
+    data = generator.generate(customers, distributors, orders, seed, rings)
+    with tempfile.TemporaryDirectory(prefix="teamgraph-demo-") as tmp:
+        paths = generator.write(data, workdir or Path(tmp), "parquet")
+        return {
+            kind: importer.load_file(shop, kind, paths[kind]).loaded
+            for kind in generator.LOAD_ORDER
+        }

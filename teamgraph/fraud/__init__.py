@@ -1,5 +1,52 @@
-"""Fraud-ring detection (RULES.md section 6) over a networkx projection of the graph.
+"""Fraud-ring detection (RULES.md section 6): find, score and explain rings in a shop.
 
-Reads the graph through ``teamgraph.graph``; writes only through ``teamgraph.shop``. To come
-with issue #7.
+Reads the graph only (through :class:`~teamgraph.fraud.projection.GraphSource`), computes in
+pandas, scipy and networkx, and hands its rings to ``Shop.save_rings`` (:mod:`teamgraph.risk`),
+which writes them and where freezing and releasing live. Modules: ``projection`` (the shop in
+memory), ``signals`` (the R-6.3 signals, pure functions), ``detect`` (candidate groups, Louvain,
+the score), ``scan`` (the whole scan and the circuit breaker), ``report`` (CSV and HTML),
+``quality`` (precision and recall against planted rings), ``mask`` (signal values as shown).
+
+Choices where RULES.md is silent (F-1…F-5 are the ring decisions in :mod:`teamgraph.risk`):
+
+- F-6 The circuit breaker: the shop's setting ``ring_auto_hold_score`` N (``PUT
+  /v1/settings``; ``teamgraph fraud scan --auto-hold N`` for one scan): after a scan, every
+  open ring scoring at least N is frozen by the actor ``risk-engine``, audited like any
+  freeze. Only open rings: a ring a person released is not frozen again by a later scan
+  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no
+  automatic hold.
+- F-7 The projection is read in two passes: the whole shop (shared signal values aggregated in
+  the engine, distributors, distributors' open bindings), then only the candidates'
+  neighbourhood (their bindings, invitations, orders, rewards, refunds). The cost follows the
+  suspicious part of the shop.
+- F-8 A shared value's weight is its kind's (device, payment account, phone 1; address 0.7;
+  IP 0.5) times ``2 / (1 + log2 k)`` for k customers sharing it. A value ties its customers
+  into a candidate group when the weight is at least 0.25 (a device up to 128 customers, an
+  address up to 24, an IP up to 8) and at most 50 customers share it; a public IP does not.
+  Self-dealing through only an address or an IP (a household) counts half.
+- F-9 A candidate group takes in the distributors at least half of its members (and at least
+  two) are or were bound to, then keeps the members tied to another member by a binding, an
+  invitation or a reward; it is kept when commission flowed inside it (rewards as issued,
+  before clawbacks: a refund after settlement takes back what already flowed), or, without
+  commission yet, when it shows a burst or an attribution cycle: fake accounts raise their
+  inviter's level conditions (R-4.2) before any commission flows.
+- F-10 Groups of more than 150 members are split by Louvain (networkx, fixed seed) on their
+  ties (weight: how many) and shared values (weight: F-8's).
+- F-11 The score is the sum of the signals' points, capped at 100: shared values (up to 25),
+  self-dealing (20 + 5 per account, up to 45), a cycle (45), a burst of at least 5 joins or
+  bindings on one value within an hour (30 + 1 per account over 5, up to 45), at least 2
+  refunds within 3 days after settlement (25 + 2 per more, up to 40), a distributor's
+  counters within 3% above a level or ladder threshold (15), commission inside
+  (5·log10(1 + yuan), up to 15). Rings
+  below 20 are not kept; 40 and above are *flagged* (the quality figures). Values are shown
+  masked (phones 138****5678, IPs 117.136.*.*).
+- F-12 The benchmark's 1,000,000-customer figures run the same detector on a projection built
+  from the generator's tables (:class:`~teamgraph.fraud.projection.TableSource`), rewards
+  derived at 10% / 3% of the paid amount, since loading a million orders one by one through
+  the ledger takes hours; the graph read is measured at 100,000 customers.
+- F-13 Quality (:mod:`teamgraph.fraud.quality`): a ring is flagged at score 40; per planted
+  kind, recall is the share of planted members found in the flagged ring overlapping their ring
+  most, precision the share of the members of flagged rings matched to that kind (by largest
+  overlap) that belong to the ring they matched; a flagged ring overlapping no planted ring is a
+  false positive, and the false-positive rate is its members over the shop's customers.
 """

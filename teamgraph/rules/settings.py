@@ -138,6 +138,8 @@ class ProgramSettings(BaseModel):
     ladder: list[LadderStep] = Field(default_factory=list)
     tax_bp: Rate = Field(default=0, le=10_000)
     share_base_url: str = Field(default="https://shop.example.com", min_length=8, max_length=200)
+    # F-6 (teamgraph.fraud): a scan freezes every open ring scoring at least this; None: never.
+    ring_auto_hold_score: int | None = Field(default=None, ge=1, le=100)
     # Bookkeeping of, kept with the settings (read-only through the API).
     pending: PendingMode | None = None
     last_mode_change_at: int | None = None

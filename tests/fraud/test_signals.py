@@ -1,0 +1,152 @@
+"""The R-6.3 signals, each a pure function, on hand-made groups (no engine)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from teamgraph.fraud import signals as sig
+from teamgraph.fraud.detect import binding_cycles, links, merge, ring_id, signal_components
+from teamgraph.fraud.mask import mask
+
+H, D, M = sig.HOUR, sig.DAY, sig.MINUTE
+
+
+def shared(kind: str, *members: str, k: int | None = None) -> sig.Shared:
+    return sig.Shared(kind, "v", tuple(members), k if k is not None else len(members))
+
+
+# -- F-8 rarity ------------------------------------------------------------------------------------
+def test_f8_a_value_shared_by_few_weighs_more_than_one_shared_by_many() -> None:
+    assert sig.rarity("device", 2) == 1.0
+    assert sig.rarity("device", 2) > sig.rarity("device", 10) > sig.rarity("device", 500)
+    assert sig.rarity("ip", 2) == 0.5 * sig.rarity("device", 2)
+    frame = pd.DataFrame({"kind": ["device", "ip", "ip", "address"], "k": [100, 8, 9, 30]})
+    assert links(frame, 0.25).tolist() == [True, True, False, False]
+
+
+def test_r6_3_shared_signals_points_follow_rarity() -> None:
+    assert sig.shared_signals([]) is None
+    pair = sig.shared_signals([shared("device", "a", "b")])
+    crowd = sig.shared_signals([shared("device", "a", "b", k=40)])
+    assert pair is not None and crowd is not None and pair.points > crowd.points
+    many = sig.shared_signals([shared("device", "a", "b")] * 10)
+    assert many is not None and many.points == 25  # capped
+
+
+# -- self-dealing ------------------------------------------------------------------------------
+def test_r6_3_self_dealing_a_distributor_sharing_a_device_with_its_own_clients() -> None:
+    s = [shared("device", "d", "x", "y"), shared("account", "d", "x")]
+    found = sig.self_dealing(s, {"d": {"x", "y"}})
+    assert found is not None and found.signal == "self_dealing"
+    assert found.points == 20 + 5  # two accounts
+    assert "d" in found.detail and "x, y" in found.detail
+
+
+def test_r6_3_sharing_with_someone_elses_client_is_not_self_dealing() -> None:
+    s = [shared("device", "d", "x")]
+    assert sig.self_dealing(s, {"d": {"z"}}) is None
+    assert sig.self_dealing(s, {"e": {"x"}}) is None
+
+
+def test_f8_self_dealing_through_a_household_value_counts_half() -> None:
+    strong = sig.self_dealing([shared("phone", "d", "x")], {"d": {"x"}})
+    weak = sig.self_dealing([shared("address", "d", "x")], {"d": {"x"}})
+    assert strong is not None and weak is not None and weak.points == strong.points // 2
+
+
+# -- circular attribution -------------------------------------------------------------------------
+def test_r6_3_circular_attribution_of_two_and_of_four() -> None:
+    g = nx.DiGraph([("a", "b"), ("b", "a"), ("p", "q"), ("q", "r"), ("r", "s"), ("s", "p")])
+    assert sig.cycles(g, 6) == [["a", "b"], ["p", "q", "r", "s"]]
+    found = sig.circular(g)
+    assert found is not None and found.points == 45
+    assert "p → q → r → s → p" in found.detail
+
+
+def test_r6_3_circular_attribution_is_bounded_and_chains_are_not_cycles() -> None:
+    ring = nx.DiGraph([(str(i), str((i + 1) % 8)) for i in range(8)])
+    assert sig.cycles(ring, 6) == []
+    assert sig.cycles(ring, 8) == [[str(i) for i in range(8)]]
+    chain = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
+    assert sig.circular(chain) is None
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "distributor_id": ["b", "c", "a"]})
+    assert binding_cycles(frame, 3) == [["a", "b", "c"]]
+    assert binding_cycles(frame, 2) == []
+
+
+# -- bursts ---------------------------------------------------------------------------------------
+def test_r6_3_a_burst_of_joins_on_one_device() -> None:
+    t0 = 1_700_000_000_000
+    burst = [t0 + i * M for i in range(12)]  # 12 in 11 minutes
+    spread = [t0 + i * D for i in range(12)]  # one a day
+    assert sig.densest_window(burst, H) == (12, t0)
+    assert sig.densest_window(spread, H) == (1, t0)
+    found = sig.burst({"device dev-1…": burst, "ip 1.2.*.*": spread})
+    assert found is not None and found.signal == "invite_burst"
+    assert found.points == 30 + 12 - 5 and "12 accounts" in found.detail
+    assert sig.burst({"device": spread}) is None
+    assert sig.burst({"device": burst[:4]}) is None  # below the minimum of 5
+
+
+# -- refunds after settlement ---------------------------------------------------------------------
+def test_r6_3_refunds_soon_after_the_rewards_settled() -> None:
+    settle = 1_700_000_000_000
+    soon = [sig.Refund(f"o{i}", settle + 5 * H, settle) for i in range(3)]
+    before = [sig.Refund("b", settle - H, settle)]  # within the after-sale window: normal
+    late = [sig.Refund("l", settle + 30 * D, settle)]
+    unsettled = [sig.Refund("u", settle, None)]
+    found = sig.refund_after_settle(soon + before + late + unsettled)
+    assert found is not None and found.points == 25 + 2 and "3 order(s)" in found.detail
+    assert sig.refund_after_settle(soon[:1] + before + late) is None
+
+
+# -- amounts just over a threshold ----------------------------------------------------------------
+def test_r6_3_amounts_just_over_a_level_or_ladder_threshold() -> None:
+    thresholds = [100_000, 500_000]
+    totals = {"d1": 100_500, "d2": 99_999, "d3": 250_000, "d4": 514_000, "d5": 516_000}
+    assert sig.just_over(totals, thresholds) == [("d1", 100_500, 100_000), ("d4", 514_000, 500_000)]
+    found = sig.just_over_threshold(totals, thresholds)
+    assert found is not None and found.signal == "threshold" and "d1" in found.detail
+    assert sig.just_over_threshold({"d2": 99_999}, thresholds) is None
+    assert sig.just_over_threshold(totals, []) is None
+
+
+def test_r6_2_commission_inside_grows_with_its_log() -> None:
+    assert sig.commission_inside(0) is None
+    small, big = sig.commission_inside(10_000), sig.commission_inside(10_000_000)
+    assert small is not None and big is not None
+    assert small.points == 10 and big.points == 15
+
+
+# -- components and ids ---------------------------------------------------------------------------
+def test_components_of_the_customer_signal_graph_and_their_merge() -> None:
+    frame = pd.DataFrame(
+        {
+            "kind": ["device", "device", "phone", "phone", "account", "account"],
+            "value": ["d1", "d1", "p1", "p1", "a1", "a1"],
+            "customer_id": ["a", "b", "b", "c", "x", "y"],
+            "first_seen": [0] * 6,
+            "k": [2] * 6,
+        }
+    )
+    assert sorted(signal_components(frame)) == [["a", "b", "c"], ["x", "y"]]
+    assert signal_components(frame.iloc[0:0]) == []
+    assert merge([["a", "b"], ["b", "c"], ["x", "y"]]) == [["a", "b", "c"], ["x", "y"]]
+    assert ring_id(["b", "a"]) == ring_id(["a", "b"]) != ring_id(["a", "c"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "shown"),
+    [
+        ("phone", "13812345678", "138****5678"),
+        ("phone", "007a" + "0" * 58 + "41", "007a00…41"),  # stored as its SHA-256 (E-7)
+        ("ip", "117.136.4.20", "117.136.*.*"),
+        ("device", "dev-0123456789ab", "dev-01…ab"),
+        ("address", "上海市浦东新区世纪大道100号", "上海市浦东新…"),
+        ("account", "wx:1", "w…"),
+    ],
+)
+def test_f11_values_are_shown_masked(kind: str, value: str, shown: str) -> None:
+    assert mask(kind, value) == shown
