@@ -44,6 +44,7 @@ class Options:
     mapping: Mapping[str, str] = field(default_factory=dict)
     batch_size: int = 2_000
     now: int | None = None
+    bulk: bool = True
 
 
 @dataclass
@@ -111,6 +112,7 @@ def job_for(shop: Shop, options: Options, bars: Bars | None = None) -> Job:
         tz=options.tz,
         now=options.now if options.now is not None else now_ms(),
         batch_size=options.batch_size,
+        bulk=options.bulk,
         bars=bars or Bars(),
     )
 

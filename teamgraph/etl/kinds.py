@@ -42,6 +42,7 @@ import pandas as pd
 
 from teamgraph.commerce import digest
 from teamgraph.errors import TeamgraphError
+from teamgraph.etl import history
 from teamgraph.etl import values as v
 from teamgraph.etl.progress import Bars
 from teamgraph.rules import share as rules_share
@@ -66,6 +67,7 @@ class Job:
     now: int = 0
     batch_size: int = 2_000
     bars: Bars = field(default_factory=lambda: Bars(False))
+    bulk: bool = True
 
     def read_many(self, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(ids))
@@ -592,9 +594,10 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
                 lines.append(line)
             built[oid] = _Order(oid, idxs, first["customer_id"], first["paid_at"],
                                 first["completed_at"], lines)  # fmt: skip
-    orders_ = _check_orders(job, built, out)
+    orders_, products_known = _check_orders(job, built, out)
     stored = job.by_id("etl.orders_get", orders_)
     events: list[tuple[int, int, str]] = []
+    completions: dict[str, tuple[int, str | None]] = {}
     for oid, o in orders_.items():
         s = stored.get(oid)
         if s is None:
@@ -606,10 +609,29 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
             continue
         if o.completed_at is not None and s["completed_at"] is None:
             events.append((o.completed_at, 1, oid))
+            completions[oid] = (o.completed_at, s["attributed_to"])
         elif o.completed_at is not None and s["completed_at"] != o.completed_at:
             _reject_order(out, o, f"completed_at: order {oid} was completed at {s['completed_at']}")
         else:
             out.unchanged.update(o.rows)
+    if job.bulk:
+        new = {
+            oid: history.Order(oid, o.customer_id, o.paid_at, o.lines, o.completed_at,
+                               o.body_digest())
+            for oid, o in orders_.items()
+            if oid not in stored
+        }  # fmt: skip
+        with job.bars.bar("orders", len(events)) as bar:
+            refused = history.record_orders(
+                job.shop, new, completions, products_known,
+                batch_size=job.batch_size, on_batch=bar.advance,
+            )  # fmt: skip
+        for oid in {oid for _, _, oid in events}:
+            if oid in refused:
+                _reject_order(out, orders_[oid], refused[oid])
+            else:
+                out.loaded.update(orders_[oid].rows)
+        return out
     events.sort()
     failed: set[str] = set()
     with job.bars.bar("orders", len(events)) as bar:
@@ -650,7 +672,9 @@ def _reject_order(out: Outcome, order: _Order, reason: str) -> None:
         out.reject(i, reason)
 
 
-def _check_orders(job: Job, built: dict[str, _Order], out: Outcome) -> dict[str, _Order]:
+def _check_orders(
+    job: Job, built: dict[str, _Order], out: Outcome
+) -> tuple[dict[str, _Order], dict[str, dict[str, Any]]]:
     customers_known = job.by_id("etl.customer_ids", (o.customer_id for o in built.values()))
     wanted = (x["product_id"] for o in built.values() for x in o.lines)
     products_known = job.by_id("etl.products_get", wanted)
@@ -669,7 +693,7 @@ def _check_orders(job: Job, built: dict[str, _Order], out: Outcome) -> dict[str,
             _reject_order(out, o, "completed_at: in the future")
         else:
             good[oid] = o
-    return good
+    return good, products_known
 
 
 # -- refunds (R-3.11 through Shop.refund) -------------------------------------------------------
@@ -706,6 +730,22 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
             out.reject(idx, "at: before the order was paid")
         else:
             todo.append(idx)
+    if job.bulk:
+        batch = [
+            history.Refund(rows[i]["id"], rows[i]["order_id"], rows[i]["amount_fen"],
+                           rows[i]["at"], rows[i]["product_id"], _refund_digest(rows[i]))
+            for i in todo
+        ]  # fmt: skip
+        with job.bars.bar("refunds", len(batch)) as bar:
+            refused = history.record_refunds(job.shop, batch, batch_size=job.batch_size,
+                                             on_batch=bar.advance)  # fmt: skip
+        for idx in todo:
+            if rows[idx]["id"] in refused:
+                out.reject(idx, refused[rows[idx]["id"]])
+            else:
+                out.loaded.add(idx)
+        _settle_repeats(repeats, out)
+        return out
     todo.sort(key=lambda i: (rows[i]["at"], rows[i]["id"]))
     with job.bars.bar("refunds", len(todo)) as bar:
         for idx in todo:

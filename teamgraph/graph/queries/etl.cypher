@@ -62,7 +62,8 @@ RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_
 // name: etl.orders_get
 UNWIND $ids AS wanted
 MATCH (o:Order {id: wanted})
-RETURN o.id AS id, o.digest AS digest, o.paid_at AS paid_at, o.completed_at AS completed_at
+RETURN o.id AS id, o.digest AS digest, o.paid_at AS paid_at, o.completed_at AS completed_at,
+       o.attributed_to AS attributed_to
 
 // name: etl.refunds_get
 UNWIND $ids AS wanted
