@@ -335,7 +335,7 @@ def markdown(result: dict[str, Any]) -> str:
         + " rows.",
         "- Each kind is loaded in `generator.LOAD_ORDER` with `importer.load_file`, the code "
         "path of `teamgraph load` (read, checks, batched writes, rejects file, and the team "
-        "recount after customers, distributors, invitations and bindings), after "
+        "recount after distributors, invitations and bindings), after "
         f"`Shop.create` with the generator's `settings.json` ({result['create_s']:.2f} s). "
         "Time: wall clock of the whole call; *in statements*: the part of it spent in the "
         "shop store's `read`/`write`/`write_batch` (the engine's work and the round trips), "
