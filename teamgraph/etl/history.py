@@ -16,7 +16,8 @@ Why it gives what live events give:
   clients less the bindings that expire on the way (``binding.expire_due`` lowers them).
 - Each batch starts with ``Shop.catch_up`` at its first event's time, as every live event
   does; a pending settings change that falls due inside the span cuts the batch there, so every
-  event is decided under the settings live events would see.
+  event is decided under the settings live events would see (and once it applied, the state
+  is read from the graph again: a mode change may end every binding, R-1.10).
 - Each batch is one statement (``orders.load_batch``, ``refunds.load_batch``) and one
   statement is atomic: an interrupted load stops at a batch boundary, and the re-run skips the
   stored ids and goes on from that state, as an uninterrupted run went on from it.
@@ -99,10 +100,9 @@ def _read_many(shop: Shop, statement: str, ids: Iterable[str]) -> list[dict[str,
     return out
 
 
-def _cut_at_settings(shop: Shop, times: Sequence[int], start: int, end: int) -> int:
+def _cut_at_settings(stored: ProgramSettings, times: Sequence[int], start: int, end: int) -> int:
     """Where a batch of events ``times[start:end]`` must end so that a pending settings change
     falling due inside it applies between batches (as ``catch_up`` applies it live)."""
-    stored = shop._stored_settings()[0]
     pending = stored.pending
     if pending is None or pending.effective_at <= times[start]:
         return end
@@ -111,8 +111,10 @@ def _cut_at_settings(shop: Shop, times: Sequence[int], start: int, end: int) -> 
 
 
 class _Expiries:
-    """Bindings that end by expiry while the batch's events go by: their distributor's direct
-    clients drop when an event's time reaches the expiry (``binding.expire_due``)."""
+    """Bindings that end by expiry while the events go by: their distributor's direct clients
+    drop in memory when an event's time reaches the expiry, as ``binding.expire_due`` lowers
+    them in the graph at the next ``catch_up``. Read once, after a ``catch_up``, so each
+    expiry is counted once."""
 
     def __init__(self, shop: Shop, until: int) -> None:
         rows = shop.store.read("orders.history_bindings_due", until=until)
@@ -215,7 +217,9 @@ def record_orders(
     if not events:
         return refused
     shop.catch_up(events[0][0])
+    version = shop._stored_settings()[1]
     people = _people(shop)
+    expiries = _Expiries(shop, events[-1][0])
     rewards_of = {
         pid: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
         for pid, p in products.items()
@@ -225,10 +229,14 @@ def record_orders(
     attributed: dict[str, str | None] = {oid: d for oid, (_, d) in completions.items()}
     start = 0
     while start < len(events):
-        end = _cut_at_settings(shop, times, start, min(start + batch_size, len(events)))
+        settings = shop.catch_up(events[start][0])
+        stored, now_version = shop._stored_settings()
+        if now_version != version:  # a settings change applied (a mode change may end
+            version = now_version  # every binding, R-1.10): the graph is the state again
+            people = _people(shop)
+            expiries = _Expiries(shop, events[-1][0])
+        end = _cut_at_settings(stored, times, start, min(start + batch_size, len(events)))
         batch = events[start:end]
-        expiries = _Expiries(shop, batch[-1][0])
-        settings = shop.catch_up(batch[0][0])
         window = settings.sharer_window_hours * MS_PER_HOUR
         paying = {new[oid].customer_id for _, step, oid in batch if step == 0}
         buyers = {r["id"]: r for r in _read_many(shop, "orders.history_customers", paying)}

@@ -23,12 +23,17 @@ Choices written down here (the rules are in RULES.md; the formats in docs/import
   as ended by expiry, as ``catch_up`` would end it.
 - E-5 Invitations are fixed (R-2.2): a distributor's stored inviter is never replaced, and an
   invitation that would close a cycle in the forest is refused.
-- E-6 Orders and refunds go through ``Shop.record_order`` / ``complete_order`` / ``refund``,
+- E-6 Orders and refunds are decided as ``Shop.record_order`` / ``complete_order`` / ``refund``
   in time order (payments and completions interleaved by their times), each as of its own time,
   so attribution, commission, levels and the ledger come out as live events would make them.
-  An order, completion or refund timed after the load started is refused. A stored order or
-  refund with another body is refused (R-3.12).
+  By default in batches (:mod:`teamgraph.etl.history`, which writes down E-8 and E-9), with
+  ``Job.bulk`` off one event at a time through those Shop methods. An order, completion or
+  refund timed after the load started is refused. A stored order or refund with another body
+  is refused (R-3.12).
 - E-7 Phones (customers' and phone signals) are kept as their SHA-256, as the API keeps them.
+- E-10 A customers load moves no team counter, so no recount follows it; new customers (absent
+  by an id check just before) are CREATEd, faster than MERGE on FalkorDB, the unique id
+  constraint refusing a duplicate (that batch fails whole; a re-run skips what exists).
 """
 
 from __future__ import annotations

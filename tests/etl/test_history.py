@@ -143,6 +143,7 @@ def build(
     *,
     bulk: bool,
     batch_size: int = 2_000,
+    change_mode: bool = False,
 ) -> tuple[Shop, dict[str, Any]]:
     shop = make_shop(settings_)
     for kind in FIRST:  # bindings as of T0: the later expiries happen during the orders
@@ -152,6 +153,10 @@ def build(
         shop.visit(c, d, at=at, now=at)
     if frozen is not None:
         shop.set_status(frozen, "frozen", now=T0)
+    if change_mode:  # R-1.9: due at 05:00 the next morning, in the middle of the orders
+        other = {"chain": "sharer", "sharer": "chain"}[settings_["attribution_mode"]]
+        shop.update_settings({"attribution_mode": other}, now=T0 + 150 * HOUR)
+        assert shop.settings(now=T0 + 150 * HOUR).pending is not None
     outcome = {}
     for kind in ("orders", "refunds"):
         result = load_file(shop, kind, files[kind], Options(now=NOW, bulk=bulk,
@@ -195,15 +200,20 @@ def _order_ids(files: dict[str, Path]) -> list[str]:
     return sorted({line.split(",")[0] for line in lines})
 
 
-def check_same(make_shop: ShopFactory, tmp: Path, seed: int, batch_size: int = 2_000) -> None:
+def check_same(
+    make_shop: ShopFactory, tmp: Path, seed: int, batch_size: int = 2_000, change_mode: bool = False
+) -> None:
     rng = random.Random(seed)
     settings_ = program(rng)
     files, visits = history(rng, tmp)
     frozen = rng.choice([None, None, *DISTRIBUTORS])
-    live, live_out = build(make_shop, settings_, files, visits, frozen, bulk=False)
-    bulk, bulk_out = build(
-        make_shop, settings_, files, visits, frozen, bulk=True, batch_size=batch_size
+    live, live_out = build(
+        make_shop, settings_, files, visits, frozen, bulk=False, change_mode=change_mode
     )
+    bulk, bulk_out = build(
+        make_shop, settings_, files, visits, frozen, bulk=True, batch_size=batch_size,
+        change_mode=change_mode,
+    )  # fmt: skip
     assert bulk_out == live_out
     orders = _order_ids(files)
     assert state(bulk, orders) == state(live, orders)
@@ -225,13 +235,27 @@ def test_bulk_history_equals_live_events_in_small_batches(
     check_same(make_shop, tmp_path, 4, batch_size=3)
 
 
+def test_bulk_history_applies_a_mode_change_where_live_events_do(
+    make_shop: ShopFactory, tmp_path: Path
+) -> None:
+    """A pending mode change due in the middle of the history (R-1.9) cuts the batch there:
+    orders before it are decided under the old mode, orders after it under the new one."""
+    check_same(make_shop, tmp_path, 5, change_mode=True)
+
+
 @settings(
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1), small=st.booleans())
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), small=st.booleans(), mode=st.booleans())
 def test_bulk_history_equals_live_events_for_any_history(
-    make_shop: ShopFactory, tmp_path_factory: pytest.TempPathFactory, seed: int, small: bool
+    make_shop: ShopFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+    seed: int,
+    small: bool,
+    mode: bool,
 ) -> None:
-    check_same(make_shop, tmp_path_factory.mktemp("h"), seed, batch_size=4 if small else 2_000)
+    check_same(
+        make_shop, tmp_path_factory.mktemp("h"), seed, 4 if small else 2_000, change_mode=mode
+    )

@@ -231,10 +231,10 @@ RETURN toInteger(count(e)) AS n
 // history and sharer visits, from which each order is attributed as of its paid time (M-1).
 UNWIND $ids AS wanted
 MATCH (c:Customer {id: wanted})
-OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd:Distributor)
+OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd)
 WITH c, collect(CASE WHEN bd IS NULL THEN null
                      ELSE [bd.id, b.since, b.ended_at, b.expires_at] END) AS bindings
-OPTIONAL MATCH (c)-[s:SHARED_BY]->(sd:Distributor)
+OPTIONAL MATCH (c)-[s:SHARED_BY]->(sd)
 RETURN c.id AS id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindings,
        collect(CASE WHEN sd IS NULL THEN null ELSE [sd.id, s.times] END) AS shares
 
@@ -291,7 +291,7 @@ WHERE done.completed_at IS NULL
 FOREACH (x IN CASE WHEN done IS NULL THEN [] ELSE [done] END |
   SET x.completed_at = cp.at, x.settle_at = cp.settle_at)
 WITH created, done, cp
-OPTIONAL MATCH (ce:Entry)-[:FOR]->(done)
+OPTIONAL MATCH (done)<-[:FOR]-(ce)
 FOREACH (x IN CASE WHEN ce IS NULL THEN [] ELSE [ce] END |
   SET x.settle_at = cp.settle_at,
       x.due = CASE WHEN x.status = 'pending' THEN cp.settle_at ELSE null END)
@@ -317,13 +317,16 @@ RETURN created, completed, toInteger(count(dd)) AS distributors
 // name: refunds.history_orders
 // The refunded orders of a batch, as refund.context reads one: lines and reward entries with
 // what each has returned, its status and whether its distributor is frozen (R-3.11, R-6.4).
+// Walked from the order (unlabelled neighbours: a label or the indexed `kind` on them would
+// make FalkorDB start from every reward entry instead).
 UNWIND $ids AS wanted
 MATCH (o:Order {id: wanted})
-OPTIONAL MATCH (o)-[:HAS]->(l:Line)
+OPTIONAL MATCH (o)-[:HAS]->(l)
 WITH o, collect({idx: l.idx, product_id: l.product_id, paid_fen: l.paid_fen,
                  refunded_fen: l.refunded_fen}) AS lines
-OPTIONAL MATCH (e:Entry {kind: 'reward'})-[:FOR]->(o)
-OPTIONAL MATCH (e)-[:TO]->(d:Distributor)
+OPTIONAL MATCH (o)<-[:FOR]-(e)
+WHERE e.kind = 'reward'
+OPTIONAL MATCH (e)-[:TO]->(d)
 RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
        o.status AS status, o.attributed_to AS attributed_to, lines,
        collect(CASE WHEN e IS NULL THEN null ELSE {
