@@ -224,7 +224,7 @@ def record_orders(
         pid: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
         for pid, p in products.items()
     }
-    costs = [{"id": pid, "cost_fen": p["cost_fen"]} for pid, p in products.items()]
+    cost_of = {pid: p["cost_fen"] for pid, p in products.items()}
     times = [e[0] for e in events]
     attributed: dict[str, str | None] = {oid: d for oid, (_, d) in completions.items()}
     start = 0
@@ -241,6 +241,7 @@ def record_orders(
         paying = {new[oid].customer_id for _, step, oid in batch if step == 0}
         buyers = {r["id"]: r for r in _read_many(shop, "orders.history_customers", paying)}
         rows: dict[str, dict[str, Any]] = {}
+        touched: set[str] = set()
         done: list[dict[str, Any]] = []
         spent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for at, step, oid in batch:
@@ -248,7 +249,9 @@ def record_orders(
             if step == 0:
                 o = new[oid]
                 try:
-                    parsed = _with_product_costs(_lines(o.lines), costs)
+                    lines = _lines(o.lines)
+                    costs = [{"id": x.product_id, "cost_fen": cost_of[x.product_id]} for x in lines]
+                    parsed = _with_product_costs(lines, costs)
                 except ValidationError as exc:
                     refused[oid] = _why(exc)
                     continue
@@ -280,6 +283,7 @@ def record_orders(
                     "entries": [_entry(oid, r) for r in rewards],
                 }
                 if head is not None and head in people:
+                    touched.add(head)
                     d = people[head]
                     _bump(d, "paid_orders", 1)
                     _bump(d, "transaction_fen", paid_fen)
@@ -295,17 +299,17 @@ def record_orders(
                     done.append({"id": oid, "at": at, "settle_at": settle_at})
                 head = attributed.get(oid)
                 if head is not None and head in people:
+                    touched.add(head)
                     _bump(people[head], "completed_orders", 1)
                     _raise_level(people[head], settings, at)
         changed = [
             {
                 "id": did,
-                **{k: d.delta.get(k, 0) for k in _COUNTERS},
-                "level": d.level if d.raised_at is not None else None,
-                "level_at": d.raised_at,
+                **{k: people[did].delta.get(k, 0) for k in _COUNTERS},
+                "level": people[did].level if people[did].raised_at is not None else None,
+                "level_at": people[did].raised_at,
             }
-            for did, d in people.items()
-            if d.delta or d.raised_at is not None
+            for did in sorted(touched)
         ]
         shop.load_order_batch(
             orders=list(rows.values()),
@@ -313,8 +317,8 @@ def record_orders(
             customers=[{"id": c, "orders": n, "spent_fen": f} for c, (n, f) in spent.items()],
             distributors=changed,
         )
-        for d in people.values():
-            d.delta, d.raised_at = {}, None
+        for did in touched:
+            people[did].delta, people[did].raised_at = {}, None
         if on_batch is not None:
             on_batch(len(batch))
         start = end

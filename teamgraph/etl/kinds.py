@@ -595,8 +595,9 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
     rows = parse(job, frame, ORDER, out)
     groups: dict[str, list[int]] = defaultdict(list)
     if present is not None:  # a bad line rejects its whole order
-        for idx in frame.index[present.astype(bool)]:
-            groups[v.text(frame.at[idx, "id"])].append(int(idx))
+        given = present.astype(bool)
+        for idx, cell in zip(frame.index[given], frame["id"][given].tolist(), strict=True):
+            groups[v.text(cell)].append(int(idx))
     built: dict[str, _Order] = {}
     for oid, idxs in groups.items():
         bad = [i for i in idxs if i in out.rejected]
