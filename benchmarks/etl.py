@@ -312,6 +312,21 @@ WHERE_THE_TIME_GOES = (
 )
 
 
+def _load_line(loads: Sequence[float], nproc: int) -> str:
+    if not loads:
+        return "- Load average: not known on this system."
+    shared = (
+        ": the machine was shared with other work during this run, so these figures are below "
+        "what it does idle"
+        if max(loads) > nproc
+        else ""
+    )
+    return (
+        f"- Load average (1 min) as each load ended: {min(loads):.1f}–{max(loads):.1f} on "
+        f"{nproc} CPUs{shared}."
+    )
+
+
 def _history_text(o: dict[str, Any], customers: int) -> str:
     return (
         f"{o['orders']:,} orders ({o['lines']:,} lines) of a {customers:,}-customer shop, each "
@@ -335,6 +350,11 @@ def markdown(result: dict[str, Any]) -> str:
     )
     o = result["orders"]
     rerun = result["rerun"] | {"label": f"{RERUN_KIND} again"}
+    loads = [
+        k["load_avg"]
+        for k in [*result["kinds"], *result["large"].get("kinds", [])]
+        if k.get("load_avg") is not None
+    ]
     lines = [
         "## ETL: `teamgraph load KIND FILE`, rows per second into the embedded engine",
         "",
@@ -342,6 +362,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"- Machine: {common.describe_machine(result['machine'])}",
         f"- Engine: {common.describe_engine(result['engine'])}",
+        _load_line(loads, result["machine"]["nproc"]),
         f"- Files: `teamgraph.etl.generator` (seed {p['seed']}), {p['format'].upper()}, "
         f"{files['bytes'] / 1e6:,.1f} MB, generated in {files['generate_s']:.1f} s and written "
         f"in {files['write_s']:.1f} s: "
