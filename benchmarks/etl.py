@@ -308,7 +308,8 @@ WHERE_THE_TIME_GOES = (
     "are the importer's own Python; a bindings load ends with the team recount (about 1 s at "
     "100,000: `team.counters`, `team.active_bindings`, `team.apply_counts`). Sending rows "
     "without their empty cells, CREATE for rows checked absent and no recount after customers "
-    "(E-10) took customers from about 21,000 to about 29,000 rows/s on an idle machine."
+    "(E-10) took customers from about 21,000 to about 29,000 rows/s on a quiet machine (load "
+    "average 1.1–1.5)."
 )
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from teamgraph.errors import Conflict
 from teamgraph.etl import history as history_mod
 from teamgraph.etl.importer import Options, Result, load_file
 from teamgraph.shop import Shop
@@ -283,3 +284,33 @@ def test_overlapping_history_is_read_as_e9_says() -> None:
     sharers = {"bindings": [], "shares": [["d9", [40, 45]], ["d2", [45]], ["d4", [30]]]}
     assert history_mod._attributed_chain(sharers, 50, 10, people)[0] == ("d2", 1)
     assert history_mod._attributed_chain(sharers, 56, 10, people) == []  # window passed
+
+
+def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: Path) -> None:
+    """One statement per batch, refused whole when its ids are stored: a batch repeated by
+    mistake counts nothing twice (the importer skips stored ids before deciding a batch)."""
+    rng = random.Random(6)
+    settings_ = program(rng)
+    files, visits = history(rng, tmp_path)
+    shop, _ = build(make_shop, settings_, files, visits, None, bulk=True)
+    orders = _order_ids(files)
+    state(shop, orders)  # awards the month's ladder bonus once (C-10)
+    before = state(shop, orders)
+    o = shop.order(orders[0], now=NOW)
+    row = {"id": o["id"], "customer_id": o["customer_id"], "paid_at": o["paid_at"],
+           "paid_fen": o["paid_fen"], "split_fen": o["split_fen"], "digest": "x",
+           "attributed_to": o["attributed_to"], "first_order": False, "completed_at": None,
+           "settle_at": None, "lines": [], "entries": []}  # fmt: skip
+    counters = [{"id": "d0", "paid_orders": 1, "transaction_fen": 1, "received_fen": 1,
+                 "completed_orders": 0, "level": None, "level_at": None}]  # fmt: skip
+    with pytest.raises(Conflict):
+        shop.load_order_batch(orders=[row], completions=[], customers=[], distributors=counters)
+    refund = {"id": "r-again", "order_id": o["id"], "amount_fen": 1, "at": NOW, "digest": "x"}
+    shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
+                           distributors=[])  # fmt: skip
+    with pytest.raises(Conflict):
+        shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
+                               distributors=[{"id": "d0", "refunded_fen": 5}])  # fmt: skip
+    after = state(shop, orders)
+    assert after["distributors"] == before["distributors"]
+    assert after["balances"] == before["balances"] and after["orders"] == before["orders"]

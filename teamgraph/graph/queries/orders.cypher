@@ -261,7 +261,8 @@ RETURN d.id AS distributor_id, b.due AS due
 // settle_at, and their pending entries `due`), completions of orders written before
 // ($completions, each only if not completed yet), the buyers' own totals ($customers: deltas)
 // and the attributed distributors' counters and raised levels ($distributors: deltas; a level
-// only ever rises, R-4.3).
+// only ever rises, R-4.3). Sent again, the unique order ids refuse it whole, so nothing is
+// counted twice; the importer skips the stored ids before deciding a batch.
 UNWIND $orders AS row
 MATCH (c:Customer {id: row.customer_id})
 CREATE (c)-[:PLACED]->(o:Order {id: row.id, customer_id: row.customer_id, paid_at: row.paid_at,
@@ -340,7 +341,8 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
 // refunds ($refunds), the orders' and lines' refunded totals and the rewards' returned amounts
 // after the batch ($orders, $lines, $rewards: absolute values), one clawback entry per reward
 // touched per refund ($clawbacks, status decided as refund.create's caller decides it) and the
-// attributed distributors' received amounts ($distributors: deltas, M-2).
+// attributed distributors' received amounts ($distributors: deltas, M-2). Sent again, the
+// unique refund ids refuse it whole.
 UNWIND $refunds AS r
 MATCH (o:Order {id: r.order_id})
 CREATE (rf:Refund {id: r.id, order_id: r.order_id, amount_fen: r.amount_fen, at: r.at,
