@@ -390,6 +390,47 @@ class Commerce:
         mine = [c for c in order["clawbacks"] if c["id"].startswith(f"{refund_id}:")]
         return {"id": refund_id, "order_id": order_id, "clawbacks": mine, "order": order}
 
+    # -- historical events in bulk (teamgraph.etl.history decides, these write) ---------------
+    def load_order_batch(
+        self,
+        *,
+        orders: Sequence[Mapping[str, Any]],
+        completions: Sequence[Mapping[str, Any]],
+        customers: Sequence[Mapping[str, Any]],
+        distributors: Sequence[Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """One batch of historical orders, completions and the counters and levels they move,
+        as decided by :func:`teamgraph.etl.history.record_orders`: one atomic statement."""
+        return self.store.write(
+            "orders.load_batch",
+            orders=list(orders),
+            completions=list(completions),
+            customers=list(customers),
+            distributors=list(distributors),
+        )[0]
+
+    def load_refund_batch(
+        self,
+        *,
+        refunds: Sequence[Mapping[str, Any]],
+        orders: Sequence[Mapping[str, Any]],
+        lines: Sequence[Mapping[str, Any]],
+        rewards: Sequence[Mapping[str, Any]],
+        clawbacks: Sequence[Mapping[str, Any]],
+        distributors: Sequence[Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """One batch of historical refunds as :func:`teamgraph.etl.history.record_refunds`
+        decided them: one atomic statement."""
+        return self.store.write(
+            "refunds.load_batch",
+            refunds=list(refunds),
+            orders=list(orders),
+            lines=list(lines),
+            rewards=list(rewards),
+            clawbacks=list(clawbacks),
+            distributors=list(distributors),
+        )[0]
+
     # -- ledger (R-3.12) ---------------------------------------------------------------------
     def balances(self, distributor_id: str, *, now: int | None = None) -> dict[str, Any]:
         now = self._now(now)

@@ -114,7 +114,7 @@ def test_orders_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> N
     assert "### Statements per call" in text and "order.context" in text
 
 
-ETL = ["--etl-orders", "20", "--etl-large-customers", "400"]
+ETL = ["--etl-orders", "20", "--etl-large-customers", "400", "--etl-large-orders", "300"]
 
 
 def test_etl_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
@@ -143,16 +143,17 @@ def test_etl_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None
     assert rerun["loaded"] == 0
     o = result["orders"]
     assert o["orders"] >= 20 and o["lines"] == by["orders"]["rows"]
-    assert o["extrapolated_s"] is not None and o["extrapolated_s"] > 0
+    assert o["orders_per_s"] is not None and o["orders_per_s"] > 0
     large = result["large"]
     assert large["run"] and large["customers"] == 400 and large["distributors"] == 40
-    assert [k["kind"] for k in large["kinds"]] == list(etl.LARGE_KINDS)
+    assert [k["kind"] for k in large["kinds"]] == list(etl.generator.LOAD_ORDER)
     assert all(k["rejected"] == 0 and k["rows"] > 0 for k in large["kinds"])
+    assert large["history"]["orders"] == 300 and large["history"]["orders_per_s"] > 0
 
     text = out.read_text()
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
     assert text.count("<!-- benchmark:etl -->") == 1
-    assert "### Orders: historical attribution" in text and "extrapolated" in text
+    assert "### Orders: historical attribution" in text and "orders/s**, measured" in text
     assert "customers again" in text and "### 400 customers" in text
     assert "in statements" in text and "`etl.customers_upsert`" in text
 

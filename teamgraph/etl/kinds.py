@@ -23,12 +23,17 @@ Choices written down here (the rules are in RULES.md; the formats in docs/import
   as ended by expiry, as ``catch_up`` would end it.
 - E-5 Invitations are fixed (R-2.2): a distributor's stored inviter is never replaced, and an
   invitation that would close a cycle in the forest is refused.
-- E-6 Orders and refunds go through ``Shop.record_order`` / ``complete_order`` / ``refund``,
+- E-6 Orders and refunds are decided as ``Shop.record_order`` / ``complete_order`` / ``refund``
   in time order (payments and completions interleaved by their times), each as of its own time,
   so attribution, commission, levels and the ledger come out as live events would make them.
-  An order, completion or refund timed after the load started is refused. A stored order or
-  refund with another body is refused (R-3.12).
+  By default in batches (:mod:`teamgraph.etl.history`, which writes down E-8 and E-9), with
+  ``Job.bulk`` off one event at a time through those Shop methods. An order, completion or
+  refund timed after the load started is refused. A stored order or refund with another body
+  is refused (R-3.12).
 - E-7 Phones (customers' and phone signals) are kept as their SHA-256, as the API keeps them.
+- E-10 A customers load moves no team counter, so no recount follows it; new customers (absent
+  by an id check just before) are CREATEd, faster than MERGE on FalkorDB, the unique id
+  constraint refusing a duplicate (that batch fails whole; a re-run skips what exists).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import pandas as pd
 
 from teamgraph.commerce import digest
 from teamgraph.errors import TeamgraphError
+from teamgraph.etl import history
 from teamgraph.etl import values as v
 from teamgraph.etl.progress import Bars
 from teamgraph.rules import share as rules_share
@@ -66,6 +72,7 @@ class Job:
     now: int = 0
     batch_size: int = 2_000
     bars: Bars = field(default_factory=lambda: Bars(False))
+    bulk: bool = True
 
     def read_many(self, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(ids))
@@ -73,6 +80,13 @@ class Job:
         for chunk in _chunks(wanted, READ_CHUNK):
             out.extend(self.shop.store.read(statement, ids=chunk))
         return out
+
+    def known(self, what: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are stored ``customer``s or ``distributor``s, read as the ones
+        that are not (a small answer when the references are good)."""
+        wanted = set(ids)
+        missing = self.read_many(f"etl.{what}_ids_missing", wanted)
+        return wanted - {row["id"] for row in missing}
 
     def by_id(self, statement: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {row["id"]: row for row in self.read_many(statement, ids)}
@@ -164,7 +178,7 @@ def parse(
                     out.reject(i, f"missing {spec.name}")
             continue
         fn = spec.parse(job)
-        present = frame[spec.name].map(v.given).astype(bool)
+        present = _present(frame[spec.name])
         for i, cell, here in zip(index, frame[spec.name].tolist(), present.tolist(), strict=True):
             value = None
             if not here:
@@ -177,6 +191,17 @@ def parse(
                     out.reject(i, f"{spec.name}: {exc}")
             records[i][spec.name] = value
     return {i: r for i, r in records.items() if i not in out.rejected}
+
+
+def _present(column: pd.Series) -> pd.Series:
+    """Which cells are given (:func:`values.given`), without a Python call per cell where the
+    column's type already tells: integers are all given, floats unless NaN."""
+    kind = column.dtype.kind
+    if kind in "iub":
+        return pd.Series(True, index=column.index)
+    if kind == "f":
+        return column.notna()
+    return column.map(v.given).astype(bool)
 
 
 def _first_per_key(
@@ -231,8 +256,10 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
             out.reject(idx, "R-1.8 binding.self: a customer cannot join through itself")
         elif via is not None and via not in known:
             out.reject(idx, f"unknown via_distributor_id {via}")
-    stored = job.by_id("etl.customers_get", (r["id"] for r in rows.values()))
-    writes = []
+    exists = {r["id"] for r in job.read_many("etl.customer_ids", (r["id"] for r in rows.values()))}
+    stored = job.by_id("etl.customers_members", exists)  # the stored ones only
+    writes: list[dict[str, Any]] = []
+    creates: list[dict[str, Any]] = []
     for idx, r in rows.items():
         if idx in out.rejected:
             continue
@@ -249,7 +276,9 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
             out.unchanged.add(idx)
         else:
             out.loaded.add(idx)
-            writes.append(record)
+            given = {k: x for k, x in record.items() if x is not None}  # E-2: not given
+            (writes if r["id"] in exists else creates).append(given)
+    job.write_many("etl.customers_create", creates, ("id",), "customers (new)")
     job.write_many("etl.customers_upsert", writes, ("id",), "customers")
     _settle_repeats(repeats, out)
     return out
@@ -406,9 +435,8 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
     rows, repeats = _first_per_key(
         rows, lambda r: (r["customer_id"], r["since"]), out, "customer_id and since"
     )
-    customers_known = job.by_id("etl.customer_ids", (r["customer_id"] for r in rows.values()))
-    targets = (r["distributor_id"] for r in rows.values())
-    distributors_known = job.by_id("etl.distributor_ids", targets)
+    customers_known = job.known("customer", (r["customer_id"] for r in rows.values()))
+    distributors_known = job.known("distributor", (r["distributor_id"] for r in rows.values()))
     for idx, r in rows.items():
         if r["customer_id"] not in customers_known:
             out.reject(idx, f"unknown customer_id {r['customer_id']}")
@@ -477,7 +505,7 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
             (changed if r["since"] in past else new).append(record)
     with job.bars.bar("bindings", len(new)) as bar:
         for chunk in _chunks(new, job.batch_size):
-            job.shop.load_bindings(chunk)
+            job.shop.load_bindings([{k: x for k, x in b.items() if x is not None} for b in chunk])
             bar.advance(len(chunk))
     job.write_many("etl.bindings_update", changed, ("customer_id", "since"), "bindings (ended)")
     _settle_repeats(repeats, out)
@@ -567,8 +595,9 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
     rows = parse(job, frame, ORDER, out)
     groups: dict[str, list[int]] = defaultdict(list)
     if present is not None:  # a bad line rejects its whole order
-        for idx in frame.index[present.astype(bool)]:
-            groups[v.text(frame.at[idx, "id"])].append(int(idx))
+        given = present.astype(bool)
+        for idx, cell in zip(frame.index[given], frame["id"][given].tolist(), strict=True):
+            groups[v.text(cell)].append(int(idx))
     built: dict[str, _Order] = {}
     for oid, idxs in groups.items():
         bad = [i for i in idxs if i in out.rejected]
@@ -592,9 +621,10 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
                 lines.append(line)
             built[oid] = _Order(oid, idxs, first["customer_id"], first["paid_at"],
                                 first["completed_at"], lines)  # fmt: skip
-    orders_ = _check_orders(job, built, out)
+    orders_, products_known = _check_orders(job, built, out)
     stored = job.by_id("etl.orders_get", orders_)
     events: list[tuple[int, int, str]] = []
+    completions: dict[str, tuple[int, str | None]] = {}
     for oid, o in orders_.items():
         s = stored.get(oid)
         if s is None:
@@ -606,10 +636,29 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
             continue
         if o.completed_at is not None and s["completed_at"] is None:
             events.append((o.completed_at, 1, oid))
+            completions[oid] = (o.completed_at, s["attributed_to"])
         elif o.completed_at is not None and s["completed_at"] != o.completed_at:
             _reject_order(out, o, f"completed_at: order {oid} was completed at {s['completed_at']}")
         else:
             out.unchanged.update(o.rows)
+    if job.bulk:
+        new = {
+            oid: history.Order(oid, o.customer_id, o.paid_at, o.lines, o.completed_at,
+                               o.body_digest())
+            for oid, o in orders_.items()
+            if oid not in stored
+        }  # fmt: skip
+        with job.bars.bar("orders", len(events)) as bar:
+            refused = history.record_orders(
+                job.shop, new, completions, products_known,
+                batch_size=job.batch_size, on_batch=bar.advance,
+            )  # fmt: skip
+        for oid in {oid for _, _, oid in events}:
+            if oid in refused:
+                _reject_order(out, orders_[oid], refused[oid])
+            else:
+                out.loaded.update(orders_[oid].rows)
+        return out
     events.sort()
     failed: set[str] = set()
     with job.bars.bar("orders", len(events)) as bar:
@@ -650,8 +699,10 @@ def _reject_order(out: Outcome, order: _Order, reason: str) -> None:
         out.reject(i, reason)
 
 
-def _check_orders(job: Job, built: dict[str, _Order], out: Outcome) -> dict[str, _Order]:
-    customers_known = job.by_id("etl.customer_ids", (o.customer_id for o in built.values()))
+def _check_orders(
+    job: Job, built: dict[str, _Order], out: Outcome
+) -> tuple[dict[str, _Order], dict[str, dict[str, Any]]]:
+    customers_known = job.known("customer", (o.customer_id for o in built.values()))
     wanted = (x["product_id"] for o in built.values() for x in o.lines)
     products_known = job.by_id("etl.products_get", wanted)
     good = {}
@@ -669,7 +720,7 @@ def _check_orders(job: Job, built: dict[str, _Order], out: Outcome) -> dict[str,
             _reject_order(out, o, "completed_at: in the future")
         else:
             good[oid] = o
-    return good
+    return good, products_known
 
 
 # -- refunds (R-3.11 through Shop.refund) -------------------------------------------------------
@@ -706,6 +757,22 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
             out.reject(idx, "at: before the order was paid")
         else:
             todo.append(idx)
+    if job.bulk:
+        batch = [
+            history.Refund(rows[i]["id"], rows[i]["order_id"], rows[i]["amount_fen"],
+                           rows[i]["at"], rows[i]["product_id"], _refund_digest(rows[i]))
+            for i in todo
+        ]  # fmt: skip
+        with job.bars.bar("refunds", len(batch)) as bar:
+            refused = history.record_refunds(job.shop, batch, batch_size=job.batch_size,
+                                             on_batch=bar.advance)  # fmt: skip
+        for idx in todo:
+            if rows[idx]["id"] in refused:
+                out.reject(idx, refused[rows[idx]["id"]])
+            else:
+                out.loaded.add(idx)
+        _settle_repeats(repeats, out)
+        return out
     todo.sort(key=lambda i: (rows[i]["at"], rows[i]["id"]))
     with job.bars.bar("refunds", len(todo)) as bar:
         for idx in todo:
@@ -751,7 +818,7 @@ SIGNAL = (
 def signals(job: Job, frame: pd.DataFrame) -> Outcome:
     out = Outcome()
     rows = parse(job, frame, SIGNAL, out)
-    known = job.by_id("etl.customer_ids", (r["customer_id"] for r in rows.values()))
+    known = job.known("customer", (r["customer_id"] for r in rows.values()))
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     members: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for idx, r in rows.items():
@@ -820,5 +887,5 @@ LOADERS: dict[str, Callable[[Job, pd.DataFrame], Outcome]] = {
     "signals": signals,
 }
 KINDS = tuple(LOADERS)
-COUNTED = ("customers", "distributors", "invitations", "bindings")
+COUNTED = ("distributors", "invitations", "bindings")
 """Kinds whose load ends with ``Shop.recount(apply=True)`` (team counters, R-2.3)."""

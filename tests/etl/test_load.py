@@ -200,8 +200,9 @@ def _interrupt_after(n: int, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @pytest.mark.parametrize(
     ("kind", "method", "after"),
-    [("bindings", "load_bindings", 1), ("orders", "record_order", 3),
-     ("orders", "complete_order", 1), ("distributors", "load_distributors", 1)],
+    [("bindings", "load_bindings", 1), ("orders", "load_order_batch", 1),
+     ("orders", "load_order_batch", 3), ("refunds", "load_refund_batch", 0),
+     ("distributors", "load_distributors", 1)],
 )  # fmt: skip
 def test_a_load_killed_mid_way_is_finished_by_running_it_again(
     make_shop: ShopFactory,

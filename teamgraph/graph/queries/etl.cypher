@@ -18,10 +18,44 @@ UNWIND $ids AS wanted
 MATCH (c:Customer {id: wanted})
 RETURN c.id AS id
 
+// name: etl.customer_ids_missing
+// Which of $ids are NOT customers: the answer of a reference check is small when the
+// references are good, and reading rows back is most of such a check's time.
+UNWIND $ids AS wanted
+OPTIONAL MATCH (c:Customer {id: wanted})
+WITH wanted, c
+WHERE c IS NULL
+RETURN wanted AS id
+
+// name: etl.distributor_ids_missing
+UNWIND $ids AS wanted
+OPTIONAL MATCH (d:Distributor {id: wanted})
+WITH wanted, d
+WHERE d IS NULL
+RETURN wanted AS id
+
 // name: etl.distributor_ids
 UNWIND $ids AS wanted
 MATCH (d:Distributor {id: wanted})
 RETURN d.id AS id
+
+// name: etl.customers_members
+// What a customers row is compared with (E-1): the member fields only.
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})
+RETURN c.id AS id, c.name AS name, c.phone_hash AS phone_hash,
+       c.phone_verified AS phone_verified, c.joined_at AS joined_at, c.via AS via,
+       c.groups AS groups
+
+// name: etl.customers_create
+// Customers the load found absent (etl.customer_ids just before): CREATE, not MERGE, which
+// FalkorDB does in less time. The unique constraint on the id still holds: if one was created
+// meanwhile the whole batch fails and nothing of it is stored (a re-run finds it and skips it).
+UNWIND $rows AS row
+CREATE (c:Customer {id: row.id, name: row.name, phone_hash: row.phone_hash,
+                    phone_verified: coalesce(row.phone_verified, false),
+                    joined_at: row.joined_at, via: row.via, groups: row.groups})
+RETURN toInteger(count(c)) AS n
 
 // name: etl.customers_upsert
 // A cell not given (null) keeps what is stored.
@@ -62,7 +96,8 @@ RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_
 // name: etl.orders_get
 UNWIND $ids AS wanted
 MATCH (o:Order {id: wanted})
-RETURN o.id AS id, o.digest AS digest, o.paid_at AS paid_at, o.completed_at AS completed_at
+RETURN o.id AS id, o.digest AS digest, o.paid_at AS paid_at, o.completed_at AS completed_at,
+       o.attributed_to AS attributed_to
 
 // name: etl.refunds_get
 UNWIND $ids AS wanted

@@ -224,3 +224,161 @@ MERGE (e:Entry {id: row.id})
                 e.sales_fen = row.sales
 MERGE (e)-[:TO]->(d)
 RETURN toInteger(count(e)) AS n
+
+// Historical orders and refunds at bulk speed (teamgraph.etl.history): the importer decides
+// with the same rules code, in paid-time order with the shop's state in memory, and writes one
+// batch per statement. One statement is atomic, so an interrupted load stops at a batch
+// boundary and a re-run (which skips the stored ids) continues from the same state.
+
+// name: orders.history_customers
+// The buyers of a batch: paid orders so far (first-order rate, R-3.5), their whole binding
+// history and sharer visits, from which each order is attributed as of its paid time (M-1).
+UNWIND $ids AS wanted
+MATCH (c:Customer {id: wanted})
+OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd)
+WITH c, collect(CASE WHEN bd IS NULL THEN null
+                     ELSE [bd.id, b.since, b.ended_at, b.expires_at] END) AS bindings
+OPTIONAL MATCH (c)-[s:SHARED_BY]->(sd)
+RETURN c.id AS id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindings,
+       collect(CASE WHEN sd IS NULL THEN null ELSE [sd.id, s.times] END) AS shares
+
+// name: orders.history_distributors
+// Every distributor with its inviter, level, status and the counters its level depends on
+// (R-4.2), read once per load and then kept in memory.
+MATCH (d:Distributor)
+OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
+RETURN d.id AS id, i.id AS inviter_id, d.level AS level, d.status AS status,
+       d.direct_clients AS direct_clients, d.invitees AS invitees,
+       d.perf_paid_orders AS paid_orders, d.perf_received_fen AS received_fen,
+       d.perf_transaction_fen AS transaction_fen, d.perf_completed_orders AS completed_orders
+
+// name: orders.history_bindings_due
+// Active bindings whose expiry falls before $until: catch_up will end them (binding.expire_due)
+// and lower their distributor's direct clients, which a level condition may count (R-4.2).
+MATCH ()-[b:BOUND_TO]->(d)
+WHERE b.due <= $until
+RETURN d.id AS distributor_id, b.due AS due
+
+// name: orders.load_batch
+// One batch of historical orders as order.create and order.complete would leave them, in one
+// statement: the orders with their lines and reward entries ($orders; completed ones carry
+// settle_at, and their pending entries `due`), completions of orders written before
+// ($completions, each only if not completed yet), the buyers' own totals ($customers: deltas)
+// and the attributed distributors' counters and raised levels ($distributors: deltas; a level
+// only ever rises, R-4.3). Sent again, the unique order ids refuse it whole, so nothing is
+// counted twice; the importer skips the stored ids before deciding a batch.
+UNWIND $orders AS row
+MATCH (c:Customer {id: row.customer_id})
+CREATE (c)-[:PLACED]->(o:Order {id: row.id, customer_id: row.customer_id, paid_at: row.paid_at,
+                                 paid_fen: row.paid_fen, split_fen: row.split_fen,
+                                 refunded_fen: 0, status: 'paid', digest: row.digest,
+                                 attributed_to: row.attributed_to, first_order: row.first_order,
+                                 completed_at: row.completed_at, settle_at: row.settle_at})
+WITH o, row
+UNWIND row.lines AS line
+CREATE (o)-[:HAS]->(:Line {order_id: row.id, idx: line.idx, product_id: line.product_id,
+                          qty: line.qty, paid_fen: line.paid_fen, split_fen: line.split_fen,
+                          cost_fen: line.cost_fen, refunded_fen: 0})
+WITH o, row, count(line) AS lines
+UNWIND (CASE WHEN size(row.entries) = 0 THEN [null] ELSE row.entries END) AS e
+OPTIONAL MATCH (d:Distributor {id: e.distributor_id})
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
+  CREATE (x)<-[:TO]-(:Entry {id: e.id, kind: 'reward', distributor_id: x.id,
+                             amount: e.amount, unit: e.unit, status: 'pending',
+                             at: row.paid_at, order_id: row.id, tier: e.tier, line: e.line,
+                             product_id: e.product_id, basis: e.basis, rate_bp: e.rate_bp,
+                             per_unit: e.per_unit, returned: 0, settle_at: row.settle_at,
+                             due: row.settle_at})-[:FOR]->(o))
+WITH count(DISTINCT o) AS created
+UNWIND (CASE WHEN size($completions) = 0 THEN [null] ELSE $completions END) AS cp
+OPTIONAL MATCH (done:Order {id: cp.id})
+WHERE done.completed_at IS NULL
+FOREACH (x IN CASE WHEN done IS NULL THEN [] ELSE [done] END |
+  SET x.completed_at = cp.at, x.settle_at = cp.settle_at)
+WITH created, done, cp
+OPTIONAL MATCH (done)<-[:FOR]-(ce)
+FOREACH (x IN CASE WHEN ce IS NULL THEN [] ELSE [ce] END |
+  SET x.settle_at = cp.settle_at,
+      x.due = CASE WHEN x.status = 'pending' THEN cp.settle_at ELSE null END)
+WITH created, count(DISTINCT done) AS completed
+UNWIND (CASE WHEN size($customers) = 0 THEN [null] ELSE $customers END) AS cu
+OPTIONAL MATCH (buyer:Customer {id: cu.id})
+FOREACH (x IN CASE WHEN buyer IS NULL THEN [] ELSE [buyer] END |
+  SET x.own_paid_orders = coalesce(x.own_paid_orders, 0) + cu.orders,
+      x.own_spent_fen = coalesce(x.own_spent_fen, 0) + cu.spent_fen)
+WITH created, completed, count(cu) AS buyers
+UNWIND (CASE WHEN size($distributors) = 0 THEN [null] ELSE $distributors END) AS dd
+OPTIONAL MATCH (t:Distributor {id: dd.id})
+FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
+  SET x.perf_paid_orders = x.perf_paid_orders + dd.paid_orders,
+      x.perf_transaction_fen = x.perf_transaction_fen + dd.transaction_fen,
+      x.perf_received_fen = x.perf_received_fen + dd.received_fen,
+      x.perf_completed_orders = x.perf_completed_orders + dd.completed_orders)
+FOREACH (x IN CASE WHEN t IS NOT NULL AND dd.level IS NOT NULL AND t.level < dd.level
+                   THEN [t] ELSE [] END |
+  SET x.level = dd.level, x.level_raised_at = dd.level_at)
+RETURN created, completed, toInteger(count(dd)) AS distributors
+
+// name: refunds.history_orders
+// The refunded orders of a batch, as refund.context reads one: lines and reward entries with
+// what each has returned, its status and whether its distributor is frozen (R-3.11, R-6.4).
+// Walked from the order (unlabelled neighbours: a label or the indexed `kind` on them would
+// make FalkorDB start from every reward entry instead).
+UNWIND $ids AS wanted
+MATCH (o:Order {id: wanted})
+OPTIONAL MATCH (o)-[:HAS]->(l)
+WITH o, collect({idx: l.idx, product_id: l.product_id, paid_fen: l.paid_fen,
+                 refunded_fen: l.refunded_fen}) AS lines
+OPTIONAL MATCH (o)<-[:FOR]-(e)
+WHERE e.kind = 'reward'
+OPTIONAL MATCH (e)-[:TO]->(d)
+RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
+       o.status AS status, o.attributed_to AS attributed_to, lines,
+       collect(CASE WHEN e IS NULL THEN null ELSE {
+         id: e.id, distributor_id: d.id, tier: e.tier, line: e.line, amount: e.amount,
+         basis: e.basis, rate_bp: e.rate_bp, returned: e.returned, status: e.status,
+         settle_at: e.settle_at, unit: e.unit, frozen: d.status = 'frozen'
+       } END) AS entries
+
+// name: refunds.load_batch
+// One batch of historical refunds as refund.create would leave them, in one statement: the
+// refunds ($refunds), the orders' and lines' refunded totals and the rewards' returned amounts
+// after the batch ($orders, $lines, $rewards: absolute values), one clawback entry per reward
+// touched per refund ($clawbacks, status decided as refund.create's caller decides it) and the
+// attributed distributors' received amounts ($distributors: deltas, M-2). Sent again, the
+// unique refund ids refuse it whole.
+UNWIND $refunds AS r
+MATCH (o:Order {id: r.order_id})
+CREATE (rf:Refund {id: r.id, order_id: r.order_id, amount_fen: r.amount_fen, at: r.at,
+                   digest: r.digest})-[:OF]->(o)
+WITH count(rf) AS created
+UNWIND (CASE WHEN size($orders) = 0 THEN [null] ELSE $orders END) AS ro
+OPTIONAL MATCH (o:Order {id: ro.id})
+FOREACH (x IN CASE WHEN o IS NULL THEN [] ELSE [o] END |
+  SET x.refunded_fen = ro.refunded_fen, x.status = ro.status)
+WITH created, count(ro) AS orders
+UNWIND (CASE WHEN size($lines) = 0 THEN [null] ELSE $lines END) AS rl
+OPTIONAL MATCH (lo:Order {id: rl.order_id})-[:HAS]->(l:Line)
+WHERE l.idx = rl.idx
+FOREACH (x IN CASE WHEN l IS NULL THEN [] ELSE [l] END | SET x.refunded_fen = rl.refunded_fen)
+WITH created, orders, count(rl) AS lines
+UNWIND (CASE WHEN size($clawbacks) = 0 THEN [null] ELSE $clawbacks END) AS cb
+OPTIONAL MATCH (reward:Entry {id: cb.entry_id})-[:TO]->(d:Distributor)
+OPTIONAL MATCH (co:Order {id: cb.order_id})
+FOREACH (x IN CASE WHEN reward IS NULL OR co IS NULL THEN [] ELSE [reward] END |
+  CREATE (d)<-[:TO]-(:Entry {id: cb.id, kind: 'clawback', distributor_id: d.id,
+                             amount: -cb.amount, unit: x.unit,
+                             status: cb.status, at: cb.at, settle_at: x.settle_at,
+                             due: CASE WHEN cb.status = 'pending' THEN x.settle_at END,
+                             order_id: cb.order_id, refund_id: cb.refund_id, tier: x.tier,
+                             line: x.line, reverses: x.id})-[:FOR]->(co))
+WITH created, orders, lines, count(cb) AS clawbacks
+UNWIND (CASE WHEN size($rewards) = 0 THEN [null] ELSE $rewards END) AS rw
+OPTIONAL MATCH (e:Entry {id: rw.id})
+FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | SET x.returned = rw.returned)
+WITH created, orders, lines, clawbacks, count(rw) AS rewards
+UNWIND (CASE WHEN size($distributors) = 0 THEN [null] ELSE $distributors END) AS dd
+OPTIONAL MATCH (t:Distributor {id: dd.id})
+FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
+  SET x.perf_received_fen = x.perf_received_fen - dd.refunded_fen)
+RETURN created, clawbacks, toInteger(count(dd)) AS distributors
