@@ -126,8 +126,9 @@ class Analytics:
     def period_bounds(self, period: Period, at: int | None = None) -> tuple[int, int]:
         """U-2: the calendar day, week or month containing ``at`` (default now)."""
         if period not in PERIODS:
-            raise ValidationError("leaderboard.period", "period is day, week or month",
-                                  field="period")  # fmt: skip
+            raise ValidationError(
+                "leaderboard.period", "period is day, week or month", field="period"
+            )
         tz = self.catch_up(self._now(None)).timezone
         at = self._now(at)
         start = period_start(at, period, tz)
@@ -187,8 +188,15 @@ class Analytics:
             row["status"] = rules_binding.status_at(
                 row["status"], row.pop("last_active_at"), settings, now
             )
-            for k in ("direct_clients", "indirect_clients", "invitees", "team_size",
-                      "paid_orders", "received_fen", "level"):  # fmt: skip
+            for k in (
+                "direct_clients",
+                "indirect_clients",
+                "invitees",
+                "team_size",
+                "paid_orders",
+                "received_fen",
+                "level",
+            ):
                 row[k] = int(row[k] or 0)
         rows.sort(key=lambda r: r["id"])
         return rows
@@ -208,8 +216,17 @@ class Analytics:
                 row["status"], row.pop("last_active_at"), settings, now
             )
             row["sales_fen"] = int(row["sales_fen"] or 0)
-        return {"root_id": distributor_id, "depth": depth, "nodes": rows[:limit],
-                "truncated": len(rows) > limit}  # fmt: skip
+        return {
+            "root_id": distributor_id,
+            "depth": depth,
+            "nodes": rows[:limit],
+            "truncated": len(rows) > limit,
+        }
+
+    def audit(self, customer_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The audit entries (who, when, why, from whom to whom) of a customer's relationship
+        edits (R-1.12), newest first."""
+        return self.store.read("analytics.audit", id=customer_id, limit=limit)
 
     def earnings(self, distributor_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
         """One row per month (shop time zone) with what the distributor earned that month by

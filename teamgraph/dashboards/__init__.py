@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
+import dash_cytoscape as cyto
 from dash import Input
 
 from teamgraph.dashboards import context, shell
@@ -30,6 +31,7 @@ _HERE = Path(__file__).resolve().parent
 def create_app(engine: Engine) -> dash.Dash:
     """The Dash app over ``engine``; the caller runs it and closes the engine afterwards."""
     context.install(engine)
+    cyto.load_extra_layouts()  # dagre for the team tree, from the package (no CDN)
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -39,11 +41,14 @@ def create_app(engine: Engine) -> dash.Dash:
         external_scripts=[],
         serve_locally=True,
         title="teamgraph",
+        # pages build parts of themselves in callbacks (the team tree, the ring network), so
+        # callbacks may name components that are not in any page's initial layout
+        suppress_callback_exceptions=True,
         update_title="",  # keep the title while callbacks run
         # every page layout gets the language, and is rebuilt when it changes
         routing_callback_inputs={"lang": Input(shell.LANG, "value")},
     )
-    app.layout = shell.layout()
+    app.layout = shell.layout
     shell.register_callbacks(app)
     return app
 

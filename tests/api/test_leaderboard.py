@@ -25,8 +25,11 @@ def test_leaderboard_ranks_sales_of_the_week_with_its_bounds(board_shop: ShopApi
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["period"], body["metric"], body["unit"], body["level"]) == (
-        "week", "sales", "fen", None,
-    )  # fmt: skip
+        "week",
+        "sales",
+        "fen",
+        None,
+    )
     assert body["starts_at"] == "2025-12-29T00:00:00.000+08:00"  # the Monday, shop time
     assert body["ends_at"] == "2026-01-05T00:00:00.000+08:00"
     assert [(i["rank"], i["distributor_id"], i["name"], i["value"]) for i in body["items"]] == [
@@ -41,9 +44,13 @@ def test_leaderboard_takes_an_iso_time_a_metric_and_a_level(board_shop: ShopApi)
     board_shop.shop.set_level("B", 2, now=T0 + 2 * DAY)
     r = board_shop.analyst.get(
         "/v1/leaderboard",
-        params={"period": "day", "metric": "commission", "at": "2026-01-02T12:00:00+08:00",
-                "level": 2},
-    )  # fmt: skip
+        params={
+            "period": "day",
+            "metric": "commission",
+            "at": "2026-01-02T12:00:00+08:00",
+            "level": 2,
+        },
+    )
     assert r.status_code == 200, r.text
     assert [(i["distributor_id"], i["level"], i["value"]) for i in r.json()["items"]] == [
         ("B", 2, 400)
@@ -69,8 +76,12 @@ def test_a_distributor_sees_its_rank_and_others_masked(board_shop: ShopApi) -> N
     body = r.json()
     assert body["me"] == {"rank": 2, "distributor_id": "B", "name": "B", "level": 1, "value": 1}
     assert body["items"][0] == {
-        "rank": 1, "distributor_id": "A", "name": "A*", "level": 1, "value": 4,
-    }  # fmt: skip
+        "rank": 1,
+        "distributor_id": "A",
+        "name": "A*",
+        "level": 1,
+        "value": 4,
+    }
 
 
 @pytest.mark.parametrize(

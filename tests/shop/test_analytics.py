@@ -36,8 +36,14 @@ def test_u4_daily_rows_cover_every_day_of_the_period_in_the_shop_zone(shop: Shop
     first, second, third = o["daily"]
     assert (first["sales_fen"], first["orders"], first["visits"]) == (10_000, 1, 4)
     assert (second["sales_fen"], second["orders"], second["visits"]) == (4_000, 1, 1)
-    assert third == {"day": "2026-01-03", "sales_fen": 0, "orders": 0, "commission_fen": 0,
-                     "visits": 0, "new_customers": 0}  # fmt: skip
+    assert third == {
+        "day": "2026-01-03",
+        "sales_fen": 0,
+        "orders": 0,
+        "commission_fen": 0,
+        "visits": 0,
+        "new_customers": 0,
+    }
     assert sum(d["commission_fen"] for d in o["daily"]) == o["commission_fen"]
 
 

@@ -92,3 +92,12 @@ LIMIT $limit
 MATCH (e:Entry)-[:TO]->(d:Distributor {id: $id})
 WHERE e.unit = 'fen'
 RETURN e.at AS at, e.kind AS kind, e.status AS status, e.amount AS amount, e.settle_at AS settle_at
+
+// name: analytics.audit
+// The audit entries of one customer's relationship edits (rebind, unbind), newest first.
+MATCH (c:Change)
+WHERE c.customer_id = $id
+RETURN c.id AS id, c.at AS at, c.actor AS actor, c.action AS action, c.before AS before,
+       c.after AS after, c.reason AS reason
+ORDER BY at DESC, id
+LIMIT $limit
