@@ -20,6 +20,7 @@ from teamgraph.commerce import Commerce
 from teamgraph.errors import AuthError, Conflict, NotFound, ValidationError
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id
+from teamgraph.risk import Risk
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
@@ -53,7 +54,7 @@ def split_key(key: str) -> tuple[str, str]:
     return shop, secret
 
 
-class Shop(Commerce, Analytics):
+class Shop(Commerce, Analytics, Risk):
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self.id = store.shop

@@ -17,6 +17,7 @@ from teamgraph.api.routers import (
     leaderboard,
     orders,
     products,
+    rings,
     visits,
     withdrawals,
 )
@@ -64,4 +65,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(orders.router)
     app.include_router(withdrawals.router)
     app.include_router(leaderboard.router)
+    app.include_router(rings.router)
     return app

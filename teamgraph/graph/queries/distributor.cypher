@@ -53,7 +53,8 @@ FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |
 RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS ancestors
 
 // name: distributor.set_status
-// Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held.
+// Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held, unless a
+// frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4).
 MATCH (d:Distributor {id: $id})
 WHERE d.status <> $status
 SET d.status = $status, d.status_at = $now
@@ -61,7 +62,8 @@ CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  customer_id: d.id, reason: $reason})
 WITH d
 OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
-FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active' THEN [] ELSE [e] END |
+FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active'
+                        OR size(coalesce(d.ring_holds, [])) > 0 THEN [] ELSE [e] END |
   SET x.status = 'settled', x.released_at = $now)
 RETURN d.status AS status, toInteger(count(e)) AS released
 

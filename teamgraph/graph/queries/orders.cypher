@@ -129,7 +129,8 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
        collect(CASE WHEN e IS NULL THEN null ELSE {
          id: e.id, distributor_id: d.id, tier: e.tier, line: e.line, amount: e.amount,
          basis: e.basis, rate_bp: e.rate_bp, returned: e.returned, status: e.status,
-         settle_at: e.settle_at, unit: e.unit, frozen: d.status = 'frozen'
+         settle_at: e.settle_at, unit: e.unit,
+         frozen: d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
        } END) AS entries
 
 // name: refund.create
@@ -167,13 +168,16 @@ RETURN rf.id AS id
 
 // name: ledger.settle_due
 // R-3.10 / R-6.4: pending entries past their after-sale window settle, or are held while their
-// distributor is frozen. Idempotent; run before every ledger read.
+// distributor is frozen by hand or held by a frozen ring (`ring_holds`, risk.cypher).
+// Idempotent; run before every ledger read.
 // `due` mirrors settle_at while an entry is pending and is cleared when it settles.
 MATCH (e:Entry)
 WHERE e.due <= $now
 WITH e
 MATCH (e)-[:TO]->(d:Distributor)
-SET e.status = CASE WHEN d.status = 'frozen' THEN 'held' ELSE 'settled' END, e.due = null
+SET e.status = CASE WHEN d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
+                    THEN 'held' ELSE 'settled' END,
+    e.due = null
 RETURN toInteger(count(e)) AS n
 
 // name: ledger.totals

@@ -53,3 +53,9 @@ CREATE INDEX FOR (s:Account) ON (s.id)
 
 // name: index_ip_id
 CREATE INDEX FOR (s:IP) ON (s.id)
+
+// name: index_ring_id
+CREATE INDEX FOR (r:Ring) ON (r.id)
+
+// name: index_ring_status
+CREATE INDEX FOR (r:Ring) ON (r.status)

@@ -53,3 +53,9 @@ CREATE CONSTRAINT account_id IF NOT EXISTS FOR (s:Account) REQUIRE s.id IS UNIQU
 
 // name: unique_ip_id
 CREATE CONSTRAINT ip_id IF NOT EXISTS FOR (s:IP) REQUIRE s.id IS UNIQUE
+
+// name: unique_ring_id
+CREATE CONSTRAINT ring_id IF NOT EXISTS FOR (r:Ring) REQUIRE r.id IS UNIQUE
+
+// name: index_ring_status
+CREATE INDEX ring_status IF NOT EXISTS FOR (r:Ring) ON (r.status)

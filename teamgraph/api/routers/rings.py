@@ -1,0 +1,145 @@
+"""Fraud rings (API.md "Risk"; RULES.md R-6.2, R-6.4): the scan's rings by score, one ring's
+evidence, and the freeze / release decisions.
+
+Read and decided by the merchant and the analyst; distributor keys are refused (403). Rings
+are written by ``teamgraph fraud scan``, not over HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from teamgraph.api.deps import ReaderDep
+from teamgraph.api.render import public
+from teamgraph.api.schemas import CursorQuery, LimitQuery, Page, ReasonBody, Time
+from teamgraph.errors import ValidationError
+
+router = APIRouter(prefix="/v1/rings", tags=["rings"])
+
+RingStatus = Literal["open", "frozen", "released"]
+EdgeKind = Literal["shares_signal", "bound_to", "invited_by", "earned_from"]
+
+
+class AtStakePublic(BaseModel):
+    """F-3: what the ring's distributor members earned: ``pending_fen`` is what a freeze holds
+    (still pending or already held, ``held_fen`` of it held), ``settled_fen`` what settled;
+    ``inside_fen`` the commission that flowed between members."""
+
+    pending_fen: int
+    settled_fen: int
+    held_fen: int
+    inside_fen: int
+
+
+class RingSummary(BaseModel):
+    id: str
+    score: int
+    status: RingStatus
+    kinds: list[str]
+    members: int
+    distributors: int
+    at_stake: AtStakePublic
+    found_at: Time | None
+    top_signals: list[str]
+    seen_at: Time | None
+    frozen_at: Time | None
+    frozen_by: str | None
+    released_at: Time | None
+    released_by: str | None
+
+
+class ContributionPublic(BaseModel):
+    signal: str
+    points: int
+    detail: str
+
+
+class MemberPublic(BaseModel):
+    id: str
+    name: str | None
+    is_distributor: bool
+    level: int | None
+    role: str | None
+    held: bool
+
+
+class EdgePublic(BaseModel):
+    source: str
+    target: str
+    kind: EdgeKind
+    detail: str
+
+
+class SignalPublic(BaseModel):
+    kind: str
+    value: str
+    members: list[str]
+
+
+class ChangePublic(BaseModel):
+    at: Time
+    actor: str | None
+    action: str
+    reason: str | None
+
+
+class RingPublic(RingSummary):
+    """One ring with its evidence (R-6.2): each signal's points, the members, the edges that
+    tie them, the shared signals (values masked) and the audit trail of decisions."""
+
+    contributions: list[ContributionPublic]
+    member_list: list[MemberPublic]
+    edges: list[EdgePublic]
+    signals: list[SignalPublic]
+    changes: list[ChangePublic]
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit():
+        raise ValidationError("ring.cursor", "malformed cursor", field="cursor")
+    return int(cursor)
+
+
+@router.get("", response_model=Page[RingSummary])
+def list_rings(
+    caller: ReaderDep,
+    status: RingStatus | None = None,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Any:
+    """The rings of the latest scan and every reviewed ring, highest score first."""
+    shop, _ = caller
+    offset = _offset(cursor)
+    rows = shop.rings(status=status, limit=limit + 1, offset=offset)
+    items = rows[:limit]
+    more = len(rows) > limit
+    return public(shop, {"items": items, "next_cursor": str(offset + limit) if more else None})
+
+
+@router.get("/{ring_id}", response_model=RingPublic)
+def get_ring(ring_id: str, caller: ReaderDep) -> Any:
+    shop, _ = caller
+    return public(shop, shop.ring(ring_id))
+
+
+@router.post("/{ring_id}/freeze", response_model=RingPublic)
+def freeze_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None) -> Any:
+    """R-6.4: hold the ring's distributor members' pending rewards until released.
+    Idempotent."""
+    shop, who = caller
+    reason = body.reason if body else None
+    return public(shop, shop.freeze_ring(ring_id, actor=who.role, reason=reason))
+
+
+@router.post("/{ring_id}/release", response_model=RingPublic)
+def release_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None) -> Any:
+    """R-6.4: what the ring held settles (unless its distributor is frozen by hand or held by
+    another frozen ring). Idempotent."""
+    shop, who = caller
+    reason = body.reason if body else None
+    return public(shop, shop.release_ring(ring_id, actor=who.role, reason=reason))

@@ -1,0 +1,162 @@
+// Fraud rings (RULES.md section 6). A scan (teamgraph.fraud) writes one (:Ring) per group it
+// finds, its members linked by (:Customer)-[:MEMBER_OF {role}]->(:Ring); the evidence (score
+// contributions, edges, masked signals) is a JSON document on the ring. A ring is `open`, then
+// `frozen` / `released` by an analyst or the merchant. A frozen ring holds its distributor
+// members' rewards (R-6.4): each such distributor carries the ids of the frozen rings holding it
+// in `ring_holds`, which the settle sweep (ledger.settle_due) reads. `ring_holds` is kept apart
+// from a distributor's own `status`, so a ring's release never undoes a freeze by hand and an
+// unfreeze by hand never releases what a ring holds (F-4).
+
+// name: risk.projection_customers
+// The scan's projection (one read per part): every member, its distributor status and level.
+MATCH (c:Customer)
+RETURN c.id AS id, c.joined_at AS joined_at, c.level AS level, c.became_at AS became_at,
+       c.via AS via, c.status AS status
+
+// name: risk.projection_signals
+// Every identity signal a customer was seen with (R-6.1), by kind.
+MATCH (c:Customer)-[u:USES]->(s)
+RETURN c.id AS customer_id, labels(s)[0] AS kind, s.id AS value, u.first_seen AS first_seen
+
+// name: risk.projection_bindings
+// Every binding, open or ended (circular attribution reads open ones, bursts read all).
+MATCH (c:Customer)-[b:BOUND_TO]->(d:Distributor)
+RETURN c.id AS customer_id, d.id AS distributor_id, b.since AS since, b.ended_at AS ended_at
+
+// name: risk.projection_invitations
+MATCH (a:Distributor)-[i:INVITED_BY]->(b:Distributor)
+RETURN a.id AS id, b.id AS inviter_id, i.at AS at
+
+// name: risk.projection_orders
+MATCH (o:Order)
+RETURN o.id AS id, o.customer_id AS customer_id, o.paid_at AS paid_at, o.paid_fen AS paid_fen,
+       o.refunded_fen AS refunded_fen, o.settle_at AS settle_at
+
+// name: risk.projection_rewards
+// Commission flows: who earned how much from which order (rewards, net of their clawbacks).
+MATCH (e:Entry)
+WHERE e.kind IN ['reward', 'clawback'] AND e.unit = 'fen'
+RETURN e.distributor_id AS distributor_id, e.order_id AS order_id, e.kind AS kind,
+       e.amount AS amount, e.status AS status
+
+// name: risk.projection_refunds
+MATCH (r:Refund)
+RETURN r.order_id AS order_id, r.at AS at, r.amount_fen AS amount_fen
+
+// name: risk.write_rings
+// One scan's rings: new ones are created `open`; an existing open ring (same id) takes the new
+// score, evidence and members; a frozen or released ring is the record of a decision and is
+// only marked seen. Rows are deduplicated on id by the caller.
+UNWIND $rows AS row
+MERGE (r:Ring {id: row.id})
+  ON CREATE SET r.status = 'open', r.found_at = $now
+SET r.seen_at = $now, r.scan_id = $scan_id
+WITH r, row
+WHERE r.status = 'open'
+SET r.score = row.score, r.kinds = row.kinds, r.members = row.members,
+    r.distributors = row.distributors, r.top_signals = row.top_signals,
+    r.inside_fen = row.inside_fen, r.detail = row.detail
+WITH r, row
+OPTIONAL MATCH (r)<-[old:MEMBER_OF]-(:Customer)
+DELETE old
+WITH r, row, count(old) AS dropped
+UNWIND row.member_ids AS m
+MATCH (c:Customer {id: m.id})
+MERGE (c)-[e:MEMBER_OF]->(r)
+SET e.role = m.role
+RETURN toInteger(count(e)) AS n
+
+// name: risk.drop_stale
+// Open rings the latest scan did not find again are dropped (never reviewed, they are only the
+// output of an older scan); frozen and released rings stay.
+MATCH (r:Ring {status: 'open'})
+WHERE r.scan_id <> $scan_id
+DETACH DELETE r
+RETURN toInteger(count(*)) AS n
+
+// name: risk.reviewed
+// Rings with a decision (frozen or released) and their members, so a scan can recognise them.
+MATCH (r:Ring)<-[:MEMBER_OF]-(c:Customer)
+WHERE r.status IN ['frozen', 'released']
+RETURN r.id AS id, r.status AS status, collect(c.id) AS member_ids
+
+// name: risk.open_ids
+MATCH (r:Ring {status: 'open'})<-[:MEMBER_OF]-(c:Customer)
+RETURN r.id AS id, collect(c.id) AS member_ids
+
+// name: risk.rings
+// The ring list, by score (then id, so pages are stable); the caller skips to its offset.
+MATCH (r:Ring)
+WHERE $status IS NULL OR r.status = $status
+RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
+       r.members AS members, r.distributors AS distributors, r.found_at AS found_at,
+       r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
+       r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
+       r.released_by AS released_by
+ORDER BY score DESC, id
+LIMIT $limit
+
+// name: risk.ring
+MATCH (r:Ring {id: $id})
+OPTIONAL MATCH (r)<-[m:MEMBER_OF]-(c:Customer)
+RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
+       r.members AS members, r.distributors AS distributors, r.found_at AS found_at,
+       r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
+       r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
+       r.released_by AS released_by, r.detail AS detail,
+       collect(CASE WHEN c IS NULL THEN null ELSE {
+         id: c.id, name: c.name, role: m.role, level: c.level, status: c.status,
+         is_distributor: 'Distributor' IN labels(c),
+         ring_holds: c.ring_holds
+       } END) AS member_list
+
+// name: risk.at_stake
+// What the rings' distributor members have earned, per ring and status: a freeze holds the
+// pending part (R-6.4).
+UNWIND $ids AS rid
+MATCH (r:Ring {id: rid})<-[:MEMBER_OF]-(d:Distributor)
+MATCH (e:Entry)-[:TO]->(d)
+WHERE e.kind IN ['reward', 'clawback', 'bonus'] AND e.unit = 'fen'
+RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
+
+// name: risk.freeze
+// R-6.4: freeze a ring (idempotent: an already frozen ring is left as it is). Its distributor
+// members' rewards are held from now on: the settle sweep reads `ring_holds`.
+MATCH (r:Ring {id: $id})
+WHERE r.status <> 'frozen'
+SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.freeze',
+                 ring_id: r.id, reason: $reason, before: 'open', after: 'frozen'})
+WITH r
+OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
+  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id] + [r.id])
+RETURN r.id AS id, toInteger(count(d)) AS held
+
+// name: risk.release
+// R-6.4: release a frozen ring (idempotent). Its distributors no longer carry its hold; the
+// rewards it held settle, unless the distributor is frozen by hand or another frozen ring still
+// holds it (F-4).
+MATCH (r:Ring {id: $id})
+WHERE r.status = 'frozen'
+SET r.status = 'released', r.released_at = $now, r.released_by = $actor,
+    r.release_reason = $reason
+CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.release',
+                 ring_id: r.id, reason: $reason, before: 'frozen', after: 'released'})
+WITH r
+OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
+  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id])
+WITH r, d
+OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
+WHERE d.status <> 'frozen' AND size(coalesce(d.ring_holds, [])) = 0
+FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END |
+  SET x.status = 'settled', x.released_at = $now)
+RETURN r.id AS id, toInteger(count(e)) AS released
+
+// name: risk.changes
+// The audit trail of one ring.
+MATCH (c:Change)
+WHERE c.ring_id = $id
+RETURN c.at AS at, c.actor AS actor, c.action AS action, c.reason AS reason
+ORDER BY at
