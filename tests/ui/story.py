@@ -86,4 +86,67 @@ def populate(shop: Shop, *, seed: int = 11) -> dict[str, Any]:
         shop.move_withdrawals([ids[2]], "approve")
         shop.move_withdrawals([ids[3]], "approve")
         shop.move_withdrawals([ids[3]], "pay")
-    return {"orders": len(orders), "withdrawals": ids}
+    shop.save_rings(RINGS, scan_id="ui-story")
+    return {"orders": len(orders), "withdrawals": ids, "rings": [r["id"] for r in RINGS]}
+
+
+def _ring(
+    ring_id: str, kind: str, score: int, members: list[tuple[str, str]], device: str
+) -> dict[str, Any]:
+    """A ring as the scan hands it to ``Shop.save_rings``: members share one device; the
+    alternates are bound to the distributor, which earns from their orders."""
+    distributors = [m for m, role in members if role in ("distributor", "member", "inviter")]
+    head = distributors[0]
+    others = [m for m, _ in members if m != head]
+    edges = [
+        {"source": m, "target": head, "kind": "shares_signal", "detail": "device"} for m in others
+    ]
+    edges += [{"source": m, "target": head, "kind": "bound_to", "detail": ""} for m in others]
+    edges += [{"source": head, "target": others[0], "kind": "earned_from", "detail": "o00012"}]
+    return {
+        "id": ring_id,
+        "score": score,
+        "kinds": [kind],
+        "members": [{"id": m, "role": role} for m, role in members],
+        "distributors": len(distributors),
+        "top_signals": [f"device shared by {len(members)} accounts"],
+        "inside_fen": 12_990,
+        "contributions": [
+            {"signal": kind, "points": score - 20, "detail": f"{len(others)} accounts"},
+            {"signal": "shared_signals", "points": 20, "detail": "1 device"},
+        ],
+        "edges": edges,
+        "signals": [{"kind": "device", "value": device, "members": [m for m, _ in members]}],
+    }
+
+
+RINGS = [
+    _ring(
+        "ring-001",
+        "self_dealing",
+        86,
+        [("c000005", "distributor"), ("c000160", "alt"), ("c000161", "alt"), ("c000162", "alt")],
+        "dev-7f…a2",
+    ),
+    _ring(
+        "ring-002",
+        "circular",
+        71,
+        [("c000010", "member"), ("c000011", "member"), ("c000012", "member")],
+        "dev-19…c0",
+    ),
+    _ring(
+        "ring-003",
+        "invite_burst",
+        58,
+        [
+            ("c000007", "inviter"),
+            ("v0001", "account"),
+            ("v0002", "account"),
+            ("v0003", "account"),
+            ("v0004", "account"),
+        ],
+        "dev-c3…9e",
+    ),
+]
+"""Rings as a scan would report them (the detector itself is issue #7's)."""
