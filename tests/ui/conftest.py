@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -97,6 +98,32 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+class NoEngine:
+    """Enough of an Engine to build the app; tests using it never reach the graph."""
+
+    kind = "none"
+
+    def open(self, shop: str) -> object:
+        raise AssertionError("the graph was reached")
+
+    def shops(self) -> list[str]:
+        return []
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def dash_app() -> Any:
+    """The app built once (pages register themselves on import, which needs an app)."""
+    from teamgraph.dashboards import create_app
+
+    return create_app(NoEngine())  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

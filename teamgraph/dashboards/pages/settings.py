@@ -153,18 +153,13 @@ def build_patch(settings: ProgramSettings, values: dict[str, Any]) -> dict[str, 
         raw = values.get(field)
         raw = "" if raw is None else str(raw)
         if field == "levels":
-            if json.loads(raw or "[]") == json.loads(shown[field]):
+            if _levels(raw) == json.loads(shown[field]):
                 continue
         elif raw.strip() == shown[field]:
             continue
         value: Any
         if field == "levels":
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(
-                    "ui.json", f"levels: {exc.msg} (line {exc.lineno})", field="levels"
-                ) from None
+            value = _levels(raw)
         elif field in YUAN:
             value = parse_yuan(raw, field)
         elif field in NUMBERS or field == "tiers":
@@ -186,6 +181,15 @@ def build_patch(settings: ProgramSettings, values: dict[str, Any]) -> dict[str, 
     if withdrawal:
         patch["withdrawal"] = settings.withdrawal.model_dump() | withdrawal
     return patch
+
+
+def _levels(raw: str) -> Any:
+    try:
+        return json.loads(raw or "[]")
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            "ui.json", f"levels: {exc.msg} (line {exc.lineno})", field="levels"
+        ) from None
 
 
 def side(settings: ProgramSettings, lang: str) -> list[Any]:
