@@ -70,7 +70,12 @@ def team_depth_figure(
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
     fig.update_xaxes(title=t("team.depth", lang), type="category")
-    fig.update_yaxes(title=t("team.count", lang), rangemode="tozero", tickformat="d")
+    fig.update_yaxes(
+        title=t("team.count", lang),
+        rangemode="tozero",
+        tickformat="d",
+        dtick=1 if max(counts, default=0) <= 8 else None,  # no repeated integer ticks
+    )
     return fig
 
 
@@ -249,6 +254,11 @@ def progress_figure(
         y=names,
         orientation="h",
         marker_color="#e9ecef",
+        text=text,  # on the full-width track, so it never outgrows a short bar
+        textposition="inside",
+        insidetextanchor="end",
+        textangle=0,
+        textfont={"color": "#212529"},
         hoverinfo="skip",
         showlegend=False,
     )
@@ -257,11 +267,6 @@ def progress_figure(
         y=names,
         orientation="h",
         marker_color=[SECONDARY if int(c["percent"]) >= 100 else PRIMARY for c in conditions],
-        text=text,
-        textposition="inside",
-        insidetextanchor="start",
-        textangle=0,
-        constraintext="none",
         hovertemplate="%{y}: %{x}%<extra></extra>",
         showlegend=False,
     )

@@ -111,7 +111,7 @@ def test_progress_figure_has_a_bar_per_condition_toward_the_next_level() -> None
     assert list(track.x) == [100, 100]
     assert list(filled.y) == ["Bound customers", "Amount received"]
     assert list(filled.x) == [60, 30]
-    assert list(filled.text) == ["6 / 10", "¥1,500.00 / ¥5,000.00"]
+    assert list(track.text) == ["6 / 10", "¥1,500.00 / ¥5,000.00"]
     assert fig.layout.title.text == "Conditions for L2"
     done = dict(PROGRESS, next_level=None, conditions=[])
     assert figures.progress_figure(done, ZH).layout.title.text == t("fig.progress.top", ZH)
