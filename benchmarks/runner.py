@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, str] = {
     "team_views": "benchmarks.team_views",
     "orders": "benchmarks.orders",
     "etl": "benchmarks.etl",
+    "ui": "benchmarks.ui",
 }
 
 

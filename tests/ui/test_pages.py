@@ -72,7 +72,7 @@ def test_overview_shows_the_month_of_activity(shop: Shop, pages: Any) -> None:
     assert text(find(body, "kpi-orders")) == f"{o['orders']:,}"
     assert text(find(body, "kpi-sales")).startswith("¥")
     assert find(body, "trends-graph").figure.data[0].name == t("kpi.sales", EN)
-    assert list(find(body, "funnel-graph").figure.data[0].x)[0] == 40
+    assert find(body, "funnel-graph").figure.data[0].x[0] == 40
 
 
 def test_distributor_rows_filter_and_open_a_team(shop: Shop, pages: Any) -> None:
@@ -172,6 +172,7 @@ def test_ring_list_and_case(shop: Shop, pages: Any) -> None:
     from teamgraph.dashboards.pages import risk
 
     rows, count = risk.ring_list(shop, None, ZH)
+    assert count.startswith("共 3 个团伙")
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     case = risk.ring_case(shop, "ring-001", Principal(shop.id, "analyst"), EN)
     assert text(find(case, "ring-status")) == "Open"
