@@ -4,12 +4,19 @@
 ``teamgraph ui``); the UI never goes through the HTTP API. Layout:
 
 - ``shell``: navbar, language switch, the ``session`` store holding the key, the log-in guard;
-- ``pages/``: one module per view, each ``dash.register_page(__name__, ...)`` with the global
-  ``dash.callback``, so pages never import the app; they reach the engine and the caller's
-  shop through ``context.shop_for(key)``;
-- ``figures``: figures as plain functions over plain values (tests call them directly);
-- ``i18n``: every visible label in zh-CN and English; ``components``: shared layout pieces;
-- ``assets/``: Bootstrap's CSS and ours, served locally (no CDN anywhere).
+- ``pages/``: one module per view (overview, distributors, team, relationships, leaderboards,
+  withdrawals, settings, risk, login), each ``dash.register_page(__name__, ..., roles=...)``
+  with the global ``dash.callback``, so pages never import the app; they reach the engine and
+  the caller's shop through ``context.shop_for(key)``. Callbacks are thin: each calls a plain
+  content function of its page (``team_view``, ``customer_view``, ...) that tests and the
+  benchmark call directly;
+- ``figures`` (plotly), ``networks`` (cytoscape elements) and ``tables`` (grid rows and
+  columns, the withdrawal batch files): plain functions over plain values;
+- ``i18n``: the gettext catalogues (``locale/``) and the money, number and time formats;
+  ``components``: shared layout pieces;
+- ``assets/``: Bootstrap's CSS and ours, served locally; dash-ag-grid, dash-cytoscape (with
+  its dagre layout, ``load_extra_layouts``) and plotly serve their scripts from their packages
+  (no CDN anywhere).
 
 Imports ``teamgraph.shop`` and below; nothing imports ``dashboards``.
 """

@@ -28,7 +28,7 @@ dash.register_page(
     roles=ROLES,
 )
 
-ACTOR = "merchant (UI)"
+ACTOR = "merchant (UI)"  # U-8: who the audit names for edits made here
 
 
 def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> html.Div:
