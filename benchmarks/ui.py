@@ -150,11 +150,12 @@ def callbacks(shop: Shop, key: str, today: str, rng: random.Random) -> list[tupl
         withdrawals,
     )
 
-    table = shop.distributor_table()
-    by_team = sorted(table, key=lambda r: -r["team_size"])
-    ids = [r["id"] for r in by_team[:10]] + [r["id"] for r in rng.sample(table, 10)]
-    deep = [r["id"] for r in by_team[:10] if r["invitees"]]
-    customers = [f"c{n:06d}" for n in rng.sample(range(len(table), len(table) * 10), 30)]
+    by_team = shop.distributor_table(sort="team", limit=10)["items"]
+    counts = shop.counts()
+    n_d = counts["distributors"]
+    ids = [r["id"] for r in by_team] + [f"c{n:06d}" for n in rng.sample(range(n_d), 10)]
+    deep = [r["id"] for r in by_team if r["invitees"]]
+    customers = [f"c{n:06d}" for n in rng.sample(range(n_d, counts["customers"] - n_d), 30)]
     rings = [r["id"] for r in shop.rings(limit=20)]
     combos = [(p, m) for p in ("day", "week", "month") for m in ("sales", "commission", "clients")]
     lang = "zh-CN"
@@ -172,11 +173,12 @@ def callbacks(shop: Shop, key: str, today: str, rng: random.Random) -> list[tupl
     return [
         ("overview", "render (7/30/90 days)",
          opened(lambda s, i: overview.body(s, lang, (7, 30, 90)[i % 3], today))),
-        ("distributors", "render (all rows)",
-         opened(lambda s, i: distributors.rows_for(s, lang, None, None, None))),
+        ("distributors", "render (first 500 by sales / team / id)",
+         opened(lambda s, i: distributors.rows_for(s, lang, None, None, None,
+                                                   ("sales", "team", "id")[i % 3]))),
         ("distributors", "render (search + filters)",
          opened(lambda s, i: distributors.rows_for(s, lang, ("c0001", "王", "")[i % 3],
-                                                   [1, 2], ["active"]))),
+                                                   [1, 2], ["active", "dormant"]))),
         ("team", "render (20 distributors, largest teams first)",
          opened(lambda s, i: team.team_view(s, ids[i % len(ids)], lang))),
         ("team", "search box",

@@ -46,6 +46,8 @@ PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month")
 METRICS: Final[tuple[Metric, ...]] = ("sales", "commission", "clients")
 MAX_SPAN_DAYS: Final = 366
 TREE_LIMIT: Final = 300
+DISTRIBUTOR_PAGE: Final = 500
+DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
 
 
 class Analytics:
@@ -179,27 +181,44 @@ class Analytics:
         }
 
     # -- lists and the team view -----------------------------------------------------------------
-    def distributor_table(self, *, now: int | None = None) -> list[dict[str, Any]]:
-        """Every distributor with its counters, sales and status as read (R-2.1)."""
+    def distributor_table(
+        self,
+        *,
+        search: str | None = None,
+        levels: list[int] | None = None,
+        statuses: list[str] | None = None,
+        sort: str = "sales",
+        limit: int = DISTRIBUTOR_PAGE,
+        now: int | None = None,
+    ) -> dict[str, Any]:
+        """The distributors matching ``search`` (id, name or share code), ``levels`` and
+        ``statuses`` (as read, R-2.1), the first ``limit`` by ``sort`` (``sales``, ``team``,
+        ``clients``, ``orders`` highest first, or ``id``), with their counters and sales;
+        ``total`` counts every match. Filtered, ordered and cut in the engine."""
+        if sort not in DISTRIBUTOR_SORTS:
+            raise ValidationError(
+                "distributors.sort",
+                f"sort is one of {', '.join(DISTRIBUTOR_SORTS)}",
+                field="sort",
+            )
         now = self._now(now)
         settings = self.catch_up(now)
-        rows = self.store.read("analytics.distributors")
+        params = {
+            "search": (search or "").strip().lower(),
+            "levels": [int(x) for x in levels or []],
+            "statuses": list(statuses or []),
+            "idle_since": now - settings.dormant_days * MS_PER_DAY,
+        }
+        rows = self.store.read("analytics.distributors", sort=sort, limit=limit, **params)
+        total = int(self.store.read("analytics.distributors_count", **params)[0]["n"])
         for row in rows:
             row["status"] = rules_binding.status_at(
                 row["status"], row.pop("last_active_at"), settings, now
             )
-            for k in (
-                "direct_clients",
-                "indirect_clients",
-                "invitees",
-                "team_size",
-                "paid_orders",
-                "received_fen",
-                "level",
-            ):
+            for k in ("direct_clients", "indirect_clients", "invitees", "team_size",
+                      "paid_orders", "received_fen", "level"):  # fmt: skip
                 row[k] = int(row[k] or 0)
-        rows.sort(key=lambda r: r["id"])
-        return rows
+        return {"items": rows, "total": total, "sort": sort}
 
     def team_tree(
         self, distributor_id: str, *, depth: int = 2, limit: int = TREE_LIMIT

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from openpyxl import Workbook
@@ -36,30 +36,6 @@ def _money_col(field: str, header: str) -> dict[str, Any]:
 
 # -- distributors ---------------------------------------------------------------------------------
 STATUSES = ("active", "dormant", "frozen")
-
-
-def filter_distributors(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    search: str | None = None,
-    levels: Sequence[int] | None = None,
-    statuses: Sequence[str] | None = None,
-) -> list[Row]:
-    """Rows whose id, name or share code contains ``search`` (case-insensitive), of one of
-    ``levels`` and one of ``statuses`` (empty or None: any)."""
-    needle = (search or "").strip().lower()
-    out = []
-    for r in rows:
-        if needle and not any(
-            needle in str(r.get(k) or "").lower() for k in ("id", "name", "code")
-        ):
-            continue
-        if levels and int(r["level"]) not in set(levels):
-            continue
-        if statuses and r["status"] not in set(statuses):
-            continue
-        out.append(dict(r))
-    return out
 
 
 def distributor_rows(rows: Iterable[Mapping[str, Any]], tz: str, lang: str) -> list[Row]:

@@ -125,8 +125,9 @@ def test_leaderboard_refuses_unknown_choices(shop: Shop, kwargs: dict, code: str
 
 
 def test_distributor_table_tree_and_earnings(shop: Shop) -> None:
-    table = {r["id"]: r for r in shop.distributor_table(now=T0 + 2 * DAY)}
-    assert set(table) == {"A", "B"}
+    page = shop.distributor_table(now=T0 + 2 * DAY)
+    assert page["total"] == 2 and [r["id"] for r in page["items"]] == ["A", "B"]  # by sales
+    table = {r["id"]: r for r in page["items"]}
     assert (table["A"]["direct_clients"], table["A"]["invitees"]) == (3, 1)
     assert table["B"]["received_fen"] == 4_000
     tree = shop.team_tree("A", depth=2)
@@ -137,3 +138,30 @@ def test_distributor_table_tree_and_earnings(shop: Shop) -> None:
     (month,) = shop.earnings("A", now=T0 + 2 * DAY)
     assert month == {"month": "2026-01", "pending": 1_000 + 120, "settled": 0, "withdrawn": 0}
     assert shop.earnings("nobody") == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "ids", "total"),
+    [
+        ({"sort": "id"}, ["A", "B"], 2),
+        ({"sort": "sales", "limit": 1}, ["A"], 2),
+        ({"search": "b"}, ["B"], 1),  # ids, names and share codes, any case
+        ({"levels": [2]}, [], 0),
+        ({"statuses": ["active"]}, ["A", "B"], 2),
+        ({"statuses": ["dormant"]}, [], 0),
+    ],
+)
+def test_distributor_list_filters_sorts_and_cuts_in_the_engine(
+    shop: Shop, kwargs: dict, ids: list[str], total: int
+) -> None:
+    page = shop.distributor_table(now=T0 + 2 * DAY, **kwargs)
+    assert [r["id"] for r in page["items"]] == ids and page["total"] == total
+
+
+def test_r2_1_dormant_is_computed_as_read_in_the_list_filter(shop: Shop) -> None:
+    later = T0 + 40 * DAY  # past the default 30 dormant days since their last activity
+    page = shop.distributor_table(now=later, statuses=["dormant"], sort="id")
+    assert [(r["id"], r["status"]) for r in page["items"]] == [("A", "dormant"), ("B", "dormant")]
+    assert shop.distributor_table(now=later, statuses=["active"])["total"] == 0
+    with pytest.raises(ValidationError):
+        shop.distributor_table(sort="name")

@@ -78,12 +78,16 @@ def test_overview_shows_the_month_of_activity(shop: Shop, pages: Any) -> None:
 def test_distributor_rows_filter_and_open_a_team(shop: Shop, pages: Any) -> None:
     from teamgraph.dashboards.pages import distributors
 
-    rows = distributors.rows_for(shop, ZH, None, None, None)
-    assert len(rows) == 20
-    assert [r["id"] for r in distributors.rows_for(shop, ZH, story.TEAM_ID, None, None)] == [
-        story.TEAM_ID
-    ]
-    assert {r["level"] for r in distributors.rows_for(shop, ZH, None, [2], None)} == {2}
+    rows, total = distributors.rows_for(shop, ZH, None, None, None)
+    assert len(rows) == total == 20
+    sales = [r["received_fen"] for r in rows]
+    assert sales == sorted(sales, reverse=True)  # by sales, highest first
+    rows, total = distributors.rows_for(shop, ZH, story.TEAM_ID, None, None)
+    assert [r["id"] for r in rows] == [story.TEAM_ID] and total == 1
+    rows, _ = distributors.rows_for(shop, ZH, None, [2], None, "team")
+    assert {r["level"] for r in rows} == {2}
+    sizes = [r["team_size"] for r in rows]
+    assert sizes == sorted(sizes, reverse=True)
     assert distributors.open_team({"colId": "id", "value": "c000007"}) == "/team?id=c000007"
 
 
@@ -111,7 +115,11 @@ def test_team_view_has_tree_progress_earnings_and_lists(shop: Shop, pages: Any) 
 def test_expanding_a_node_adds_its_members(shop: Shop, pages: Any) -> None:
     from teamgraph.dashboards.pages import team
 
-    deep = next(r for r in shop.distributor_table() if r["invitees"] > 0 and r["team_size"] > 1)
+    deep = next(
+        r
+        for r in shop.distributor_table(sort="team")["items"]
+        if r["invitees"] > 0 and r["team_size"] > 1
+    )
     extra = team.expand_elements(shop, {"id": deep["id"], "team_size": deep["team_size"]}, EN)
     members = [e for e in extra if "source" not in e["data"]]
     assert len(members) == deep["invitees"]

@@ -28,23 +28,6 @@ ROWS = [
 
 
 # -- distributors ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("kwargs", "ids"),
-    [
-        ({}, ["c000001", "c000002"]),
-        ({"search": "王"}, ["c000001"]),
-        ({"search": "zz99"}, ["c000002"]),  # the share code, any case
-        ({"search": " 000002 "}, ["c000002"]),
-        ({"levels": [2]}, ["c000001"]),
-        ({"statuses": ["dormant", "frozen"]}, ["c000002"]),
-        ({"levels": [1], "statuses": ["active"]}, []),
-        ({"levels": [], "statuses": []}, ["c000001", "c000002"]),
-    ],
-)
-def test_filter_distributors(kwargs: dict, ids: list[str]) -> None:
-    assert [r["id"] for r in tables.filter_distributors(ROWS, **kwargs)] == ids
-
-
 def test_distributor_rows_keep_fen_for_sorting_and_show_yuan() -> None:
     row = tables.distributor_rows(ROWS, TZ, ZH)[0]
     assert row["received_fen"] == 123_450 and row["received_fen_text"] == "¥1,234.50"

@@ -1,5 +1,7 @@
-"""/distributors: every distributor in a grid with search, level and status filters, sorting
-and CSV export; a click on an id opens its team view."""
+"""/distributors: the distributors in a grid with search, level and status filters, sorting and
+CSV export; a click on an id opens its team view. The engine filters, orders (by the chosen key)
+and cuts the list to its first 500 (``Shop.distributor_table``); the grid sorts and exports
+what it shows."""
 
 from __future__ import annotations
 
@@ -13,12 +15,7 @@ from dash.exceptions import PreventUpdate
 from teamgraph.dashboards.components import access, error_alert, grid, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, number, t
 from teamgraph.dashboards.shell import GOTO, LANG, SESSION, TEAM_PATH
-from teamgraph.dashboards.tables import (
-    STATUSES,
-    distributor_columns,
-    distributor_rows,
-    filter_distributors,
-)
+from teamgraph.dashboards.tables import STATUSES, distributor_columns, distributor_rows
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
@@ -34,6 +31,7 @@ dash.register_page(
 )
 
 LEVELS = (1, 2, 3, 4, 5)
+SORTS = ("sales", "team", "clients", "orders", "id")
 
 
 def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
@@ -46,7 +44,16 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
                     debounce=True,
                     placeholder=t("dist.search", lang),
                 ),
-                md=4,
+                md=3,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="dist-sort",
+                    options=[{"label": t(f"dist.sort.{k}", lang), "value": k} for k in SORTS],
+                    value="sales",
+                    clearable=False,
+                ),
+                md=2,
             ),
             dbc.Col(
                 dcc.Dropdown(
@@ -55,7 +62,7 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
                     multi=True,
                     placeholder=t("dist.level", lang),
                 ),
-                md=3,
+                md=2,
             ),
             dbc.Col(
                 dcc.Dropdown(
@@ -97,13 +104,17 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
 
 
 def rows_for(
-    shop: Shop, lang: str, search: str | None, levels: list[int] | None, statuses: list[str] | None
-) -> list[dict[str, Any]]:
+    shop: Shop,
+    lang: str,
+    search: str | None,
+    levels: list[int] | None,
+    statuses: list[str] | None,
+    sort: str = "sales",
+) -> tuple[list[dict[str, Any]], int]:
+    """The grid's rows (the first 500 by ``sort``) and how many distributors match."""
     tz = shop.settings().timezone
-    picked = filter_distributors(
-        shop.distributor_table(), search=search, levels=levels, statuses=statuses
-    )
-    return distributor_rows(picked, tz, lang)
+    page = shop.distributor_table(search=search, levels=levels, statuses=statuses, sort=sort)
+    return distributor_rows(page["items"], tz, lang), page["total"]
 
 
 @callback(
@@ -115,6 +126,7 @@ def rows_for(
     Input("dist-search", "value"),
     Input("dist-level", "value"),
     Input("dist-status", "value"),
+    Input("dist-sort", "value"),
 )
 def render(
     key: str | None,
@@ -122,15 +134,18 @@ def render(
     search: str | None,
     levels: list[int] | None,
     statuses: list[str] | None,
+    sort: str | None,
 ) -> Any:
     got, instead = access(key, lang, ROLES)
     if instead is not None:
         return [], "", instead
     try:
-        rows = rows_for(got[0], lang, search, levels, statuses)
+        rows, total = rows_for(got[0], lang, search, levels, statuses, sort or "sales")
     except TeamgraphError as exc:
         return [], "", dbc.Alert(error_alert(exc, lang), color="danger")
-    return rows, t("dist.count", lang, n=number(len(rows))), None
+    if total > len(rows):
+        return rows, t("dist.count_some", lang, n=number(len(rows)), total=number(total)), None
+    return rows, t("dist.count", lang, n=number(total)), None
 
 
 @callback(

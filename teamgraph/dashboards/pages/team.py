@@ -31,7 +31,6 @@ from teamgraph.dashboards.shell import LANG, SESSION, TEAM_PATH
 from teamgraph.dashboards.tables import (
     client_columns,
     client_rows,
-    filter_distributors,
     invitee_columns,
     invitee_rows,
     ledger_columns,
@@ -81,11 +80,9 @@ def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> ht
 def pick_options(shop: Shop, search: str | None) -> list[dict[str, str]]:
     """The first distributors whose id, name or code contains ``search``, biggest teams
     first."""
-    rows = filter_distributors(shop.distributor_table(), search=search)
-    rows.sort(key=lambda r: (-r["team_size"], r["id"]))
+    rows = shop.distributor_table(search=search, sort="team", limit=OPTIONS)["items"]
     return [
-        {"label": f"{r['id']} · {r['name'] or ''} · L{r['level']}", "value": r["id"]}
-        for r in rows[:OPTIONS]
+        {"label": f"{r['id']} · {r['name'] or ''} · L{r['level']}", "value": r["id"]} for r in rows
     ]
 
 

@@ -20,7 +20,7 @@ WHERE e.at >= $start AND e.at < $end AND e.unit = 'fen'
 RETURN 'entry' AS src, e.at AS at, e.amount AS fen, e.distributor_id AS who, null AS whom,
        null AS times
 UNION ALL
-MATCH (c:Customer)-[s:SHARED_BY]->(d)
+MATCH (c)-[s:SHARED_BY]->(d)
 WHERE s.at >= $start
 RETURN 'visit' AS src, s.at AS at, 0 AS fen, d.id AS who, c.id AS whom, s.times AS times
 UNION ALL
@@ -66,13 +66,41 @@ WITH d, toInteger(count(b)) AS value
 RETURN d.id AS distributor_id, d.name AS name, d.level AS level, value
 
 // name: analytics.distributors
-// The distributor list: profile, counters and performance of every distributor.
+// The distributor list, one page: those matching the search (id, name or share code
+// containing $search, lower-cased), of $levels and of $statuses (as read: an active one idle
+// since $idle_since is dormant, R-2.1; empty lists: any), ordered by $sort (a whitelisted key: 'sales', 'team', 'clients', 'orders', else id),
+// highest first, then by id. $search '' matches all.
 MATCH (d:Distributor)
+WHERE ($search = '' OR toLower(d.id) CONTAINS $search OR toLower(coalesce(d.name, '')) CONTAINS $search
+       OR toLower(coalesce(d.code, '')) CONTAINS $search)
+  AND (size($levels) = 0 OR d.level IN $levels)
+  AND (size($statuses) = 0 OR
+       (CASE WHEN d.status = 'active' AND d.last_active_at <= $idle_since THEN 'dormant'
+             ELSE d.status END) IN $statuses)
+WITH d, CASE $sort
+          WHEN 'sales' THEN coalesce(d.perf_received_fen, 0)
+          WHEN 'team' THEN coalesce(d.team_size, 0)
+          WHEN 'clients' THEN coalesce(d.direct_clients, 0)
+          WHEN 'orders' THEN coalesce(d.perf_paid_orders, 0)
+          ELSE 0 END AS key
+ORDER BY key DESC, d.id
+LIMIT $limit
 RETURN d.id AS id, d.name AS name, d.level AS level, d.status AS status, d.code AS code,
        d.became_at AS became_at, d.last_active_at AS last_active_at,
        d.direct_clients AS direct_clients, d.indirect_clients AS indirect_clients,
        d.invitees AS invitees, d.team_size AS team_size,
        d.perf_paid_orders AS paid_orders, d.perf_received_fen AS received_fen
+
+// name: analytics.distributors_count
+// How many distributors match the list's filters (as analytics.distributors).
+MATCH (d:Distributor)
+WHERE ($search = '' OR toLower(d.id) CONTAINS $search OR toLower(coalesce(d.name, '')) CONTAINS $search
+       OR toLower(coalesce(d.code, '')) CONTAINS $search)
+  AND (size($levels) = 0 OR d.level IN $levels)
+  AND (size($statuses) = 0 OR
+       (CASE WHEN d.status = 'active' AND d.last_active_at <= $idle_since THEN 'dormant'
+             ELSE d.status END) IN $statuses)
+RETURN toInteger(count(d)) AS n
 
 // name: analytics.tree
 // The team below $id to depth $depth with each member's sales, parent first (the team view).
