@@ -46,6 +46,8 @@ PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month")
 METRICS: Final[tuple[Metric, ...]] = ("sales", "commission", "clients")
 MAX_SPAN_DAYS: Final = 366
 TREE_LIMIT: Final = 300
+SLOT_MS: Final = 15 * 60_000
+"""The overview's time slots: every zone's UTC offset is a multiple of 15 minutes."""
 DISTRIBUTOR_PAGE: Final = 500
 DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
 
@@ -82,42 +84,53 @@ class Analytics:
             )
         tz = self.catch_up(self._now(now)).timezone
         df = pd.DataFrame(
-            self.store.read("analytics.activity", start=start, end=end),
-            columns=["src", "at", "fen", "who", "whom", "times"],
+            self.store.read("analytics.activity", start=start, end=end, slot=SLOT_MS),
+            columns=["src", "slot", "n", "fen", "who"],
         )
-        visits = _visits(df[df["src"] == "visit"], start, end)
-        orders = df[df["src"] == "order"]
-        dist_orders = orders[orders["who"].notna()]
-        entries = df[df["src"] == "entry"]
-        customers = df[df["src"] == "customer"]
-        sales = _int(dist_orders["fen"].sum())
-        commission = _int(entries["fen"].sum())
-        active = set(dist_orders["who"]) | set(visits["who"])
+        rows = {src: g for src, g in df.groupby("src")}
+        empty = df.iloc[0:0]
+
+        def part(src: str) -> pd.DataFrame:
+            return rows.get(src, empty)
+
+        def ids(src: str) -> set[str]:
+            return {x for w in part(src)["who"] for x in (w or [])}
+
+        def total(src: str, col: str) -> int:
+            return _int(part(src)[col].sum())
+
+        ordered = part("order_ids")
+        sales = total("order", "fen")
+        commission = total("entry", "fen")
         days = _days(start, end, tz)
         daily = pd.DataFrame(index=pd.Index(days, name="day"))
-        daily["sales_fen"] = _by_day(dist_orders, tz, "fen")
-        daily["orders"] = _by_day(dist_orders, tz)
-        daily["commission_fen"] = _by_day(entries, tz, "fen")
-        daily["visits"] = _by_day(visits, tz)
-        daily["new_customers"] = _by_day(customers, tz)
+        for column, src, value in (
+            ("sales_fen", "order", "fen"),
+            ("orders", "order", "n"),
+            ("commission_fen", "entry", "fen"),
+            ("visits", "visit", "n"),
+            ("new_customers", "customer", "n"),
+        ):
+            daily[column] = _by_day(part(src), tz, value)
         daily = daily.fillna(0).astype("int64")
+        orders = total("order", "n")
         return {
             "start": start,
             "end": end,
             "timezone": tz,
             "sales_fen": sales,
-            "orders": len(dist_orders),
-            "all_orders": len(orders),
-            "all_sales_fen": _int(orders["fen"].sum()),
-            "buyers": int(dist_orders["whom"].nunique()),
+            "orders": orders,
+            "all_orders": orders + total("order_other", "n"),
+            "all_sales_fen": sales + total("order_other", "fen"),
+            "buyers": _int(ordered["n"].sum()),
             "commission_fen": commission,
             "commission_bp": commission * 10_000 // sales if sales > 0 else None,
-            "active_distributors": len(active),
-            "new_distributors": int((df["src"] == "distributor").sum()),
+            "active_distributors": len(ids("order_ids") | ids("visit_ids")),
+            "new_distributors": total("distributor", "n"),
             "funnel": {
-                "visits": len(visits),
-                "customers": len(customers),
-                "orders": len(dist_orders),
+                "visits": total("visit", "n"),
+                "customers": total("customer", "n"),
+                "orders": orders,
             },
             "daily": [
                 {"day": day, **{k: int(v) for k, v in row.items()}} for day, row in daily.iterrows()
@@ -215,8 +228,15 @@ class Analytics:
             row["status"] = rules_binding.status_at(
                 row["status"], row.pop("last_active_at"), settings, now
             )
-            for k in ("direct_clients", "indirect_clients", "invitees", "team_size",
-                      "paid_orders", "received_fen", "level"):  # fmt: skip
+            for k in (
+                "direct_clients",
+                "indirect_clients",
+                "invitees",
+                "team_size",
+                "paid_orders",
+                "received_fen",
+                "level",
+            ):
                 row[k] = int(row[k] or 0)
         return {"items": rows, "total": total, "sort": sort}
 
@@ -241,6 +261,22 @@ class Analytics:
             "nodes": rows[:limit],
             "truncated": len(rows) > limit,
         }
+
+    def recent_clients(
+        self,
+        distributor_id: str,
+        kind: Literal["direct", "indirect"] = "direct",
+        *,
+        limit: int = 100,
+        now: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The newest clients bound now to the distributor (``direct``) or to its invitees
+        (``indirect``, R-2.3): the team view's lists, without paging through the team."""
+        if kind not in ("direct", "indirect"):
+            raise ValidationError("clients.kind", "kind is direct or indirect", field="kind")
+        now = self._now(now)
+        self.catch_up(now)
+        return self.store.read(f"analytics.{kind}_clients", id=distributor_id, now=now, limit=limit)
 
     def audit(self, customer_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """The audit entries (who, when, why, from whom to whom) of a customer's relationship
@@ -292,25 +328,13 @@ def _days(start: int, end: int, tz: str) -> list[str]:
     return [d.strftime("%Y-%m-%d") for d in pd.date_range(first, last, freq="D")]
 
 
-def _by_day(rows: pd.DataFrame, tz: str, value: str | None = None) -> pd.Series:
+def _by_day(rows: pd.DataFrame, tz: str, value: str) -> pd.Series:
+    """Sum ``value`` of slot rows per local day."""
     if rows.empty:
         return pd.Series(dtype="int64")
-    day = _local(rows["at"], tz).dt.strftime("%Y-%m-%d")
-    if value is None:
-        return rows.groupby(day.values).size()
+    ms = rows["slot"].astype("int64") * SLOT_MS
+    day = _local(ms, tz).dt.strftime("%Y-%m-%d")
     return rows[value].astype("int64").groupby(day.values).sum()
-
-
-def _visits(edges: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
-    """One row per visit time in ``[start, end)`` (U-4) from the edges' kept times."""
-    if edges.empty:
-        return pd.DataFrame({"at": pd.Series(dtype="int64"), "who": [], "whom": []})
-    times = edges[["who", "whom", "times"]].copy()
-    times["times"] = times["times"].map(lambda x: x or [])
-    flat = times.explode("times").dropna(subset=["times"])
-    flat = flat.rename(columns={"times": "at"})
-    flat["at"] = flat["at"].astype("int64")
-    return flat[(flat["at"] >= start) & (flat["at"] < end)]
 
 
 def _ranked(df: pd.DataFrame, limit: int) -> list[dict[str, Any]]:

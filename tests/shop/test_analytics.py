@@ -165,3 +165,14 @@ def test_r2_1_dormant_is_computed_as_read_in_the_list_filter(shop: Shop) -> None
     assert shop.distributor_table(now=later, statuses=["active"])["total"] == 0
     with pytest.raises(ValidationError):
         shop.distributor_table(sort="name")
+
+
+def test_r2_3_recent_clients_direct_and_indirect_newest_first(shop: Shop) -> None:
+    direct = shop.recent_clients("A", "direct", now=T0 + 2 * DAY)
+    assert [c["id"] for c in direct] == ["c2", "c1", "B"]  # newest binding first
+    assert {c["via"] for c in direct} == {"A"}
+    indirect = shop.recent_clients("A", "indirect", now=T0 + 2 * DAY)
+    assert [(c["id"], c["via"]) for c in indirect] == [("c3", "B")]
+    assert shop.recent_clients("A", "direct", limit=1, now=T0 + 2 * DAY)[0]["id"] == "c2"
+    with pytest.raises(ValidationError):
+        shop.recent_clients("A", "all")  # type: ignore[arg-type]

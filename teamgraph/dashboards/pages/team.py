@@ -53,6 +53,8 @@ dash.register_page(
 
 TREE_DEPTH = 2
 OPTIONS = 20
+LIST_LIMIT = 100
+"""The lists show the newest 100 clients and the first 100 invitees (the counts show all)."""
 
 
 def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> html.Div:
@@ -141,9 +143,9 @@ def team_view(shop: Shop, distributor_id: str, lang: str) -> list[Any]:
     elements = tree_elements(root, tree["nodes"], lang)
     progress = shop.progress(distributor_id)
     months = shop.earnings(distributor_id)
-    direct = shop.clients(distributor_id, "direct", limit=100)["items"]
-    indirect = shop.clients(distributor_id, "indirect", limit=100)["items"]
-    invitees = shop.invitees(distributor_id, limit=100)["items"]
+    direct = shop.recent_clients(distributor_id, "direct", limit=LIST_LIMIT)
+    indirect = shop.recent_clients(distributor_id, "indirect", limit=LIST_LIMIT)
+    invitees = shop.invitees(distributor_id, limit=LIST_LIMIT)["items"]
 
     cards = [
         ("team.level", f"L{profile['level']}", "team-level"),

@@ -3,36 +3,55 @@
 // aggregates; times are epoch ms, the period is [$start, $end).
 
 // name: analytics.activity
-// Everything the overview counts in a period, as one projection of uniform rows:
-// `src` says what a row is: 'order' (a paid order: `at` paid_at, `fen` net of refunds,
-// `who` the attributed distributor or null, `whom` the buyer), 'entry' (a commission entry:
-// reward, clawback or bonus in fen; `who` its distributor), 'visit' (the visit times kept on
-// a SHARED_BY edge whose latest visit is in or after the period: `times`, `who` the sharer,
-// `whom` the visitor), 'customer' (joined in the period) and 'distributor' (became one).
+// Everything the overview counts in a period, aggregated per 15-minute slot ($slot ms; every
+// time zone's offset is a multiple of it, so pandas can place each slot on its local day),
+// as uniform rows: `src` says what a row counts, `n` how many, `fen` their money, `who`
+// (one row per src, slot null) the distinct ids involved.
+// 'order' / 'order_other': paid orders with / without an attributed distributor, `fen` net
+// of refunds; 'order_ids': distinct attributed distributors (`who`) and buyers (`n`);
+// 'entry': rewards, clawbacks and bonuses in fen; 'visit': the visit times kept on the
+// customer->sharer edges (R-1.3); 'visit_ids': the sharers visited (`who`); 'customer': new
+// customers; 'distributor': new distributors (`n`, slot null).
 MATCH (o:Order)
 WHERE o.paid_at >= $start AND o.paid_at < $end
-RETURN 'order' AS src, o.paid_at AS at, o.paid_fen - o.refunded_fen AS fen,
-       o.attributed_to AS who, o.customer_id AS whom, null AS times
+WITH CASE WHEN o.attributed_to IS NULL THEN 'order_other' ELSE 'order' END AS src,
+     toInteger(o.paid_at / $slot) AS slot, o
+RETURN src, slot, toInteger(count(o)) AS n, toInteger(sum(o.paid_fen - o.refunded_fen)) AS fen,
+       null AS who
+UNION ALL
+MATCH (o:Order)
+WHERE o.paid_at >= $start AND o.paid_at < $end AND o.attributed_to IS NOT NULL
+RETURN 'order_ids' AS src, null AS slot, toInteger(count(DISTINCT o.customer_id)) AS n,
+       0 AS fen, collect(DISTINCT o.attributed_to) AS who
 UNION ALL
 MATCH (e:Entry)
 WHERE e.at >= $start AND e.at < $end AND e.unit = 'fen'
   AND e.kind IN ['reward', 'clawback', 'bonus']
-RETURN 'entry' AS src, e.at AS at, e.amount AS fen, e.distributor_id AS who, null AS whom,
-       null AS times
+WITH toInteger(e.at / $slot) AS slot, e
+RETURN 'entry' AS src, slot, toInteger(count(e)) AS n, toInteger(sum(e.amount)) AS fen,
+       null AS who
 UNION ALL
-MATCH (c)-[s:SHARED_BY]->(d)
+MATCH ()-[s:SHARED_BY]->()
 WHERE s.at >= $start
-RETURN 'visit' AS src, s.at AS at, 0 AS fen, d.id AS who, c.id AS whom, s.times AS times
+UNWIND s.times AS v
+WITH v
+WHERE v >= $start AND v < $end
+WITH toInteger(v / $slot) AS slot, v
+RETURN 'visit' AS src, slot, toInteger(count(v)) AS n, 0 AS fen, null AS who
+UNION ALL
+MATCH ()-[s:SHARED_BY]->(d)
+WHERE s.at >= $start AND any(v IN s.times WHERE v >= $start AND v < $end)
+RETURN 'visit_ids' AS src, null AS slot, toInteger(count(s)) AS n, 0 AS fen,
+       collect(DISTINCT d.id) AS who
 UNION ALL
 MATCH (c:Customer)
 WHERE c.joined_at >= $start AND c.joined_at < $end
-RETURN 'customer' AS src, c.joined_at AS at, 0 AS fen, c.via AS who, c.id AS whom,
-       null AS times
+WITH toInteger(c.joined_at / $slot) AS slot, c
+RETURN 'customer' AS src, slot, toInteger(count(c)) AS n, 0 AS fen, null AS who
 UNION ALL
 MATCH (d:Distributor)
 WHERE d.became_at >= $start AND d.became_at < $end
-RETURN 'distributor' AS src, d.became_at AS at, 0 AS fen, d.id AS who, null AS whom,
-       null AS times
+RETURN 'distributor' AS src, null AS slot, toInteger(count(d)) AS n, 0 AS fen, null AS who
 
 // name: analytics.last_order
 // The paid time of the shop's latest order (the overview's default "as of" day, U-2).
@@ -128,4 +147,21 @@ WHERE c.customer_id = $id
 RETURN c.id AS id, c.at AS at, c.actor AS actor, c.action AS action, c.before AS before,
        c.after AS after, c.reason AS reason
 ORDER BY at DESC, id
+LIMIT $limit
+
+// name: analytics.direct_clients
+// The team view's list: a distributor's clients bound now, newest first (anchored on the
+// distributor; the customer end unlabelled, so the engine expands its edges only).
+MATCH (d:Distributor {id: $id})<-[b:BOUND_TO]-(c)
+WHERE b.active = true AND (b.expires_at IS NULL OR b.expires_at > $now)
+RETURN c.id AS id, c.name AS name, b.since AS since, b.expires_at AS expires_at, d.id AS via
+ORDER BY since DESC, id
+LIMIT $limit
+
+// name: analytics.indirect_clients
+// Clients bound now to the distributor's invitees, newest first.
+MATCH (d:Distributor {id: $id})<-[:INVITED_BY]-(m)<-[b:BOUND_TO]-(c)
+WHERE b.active = true AND (b.expires_at IS NULL OR b.expires_at > $now)
+RETURN c.id AS id, c.name AS name, b.since AS since, b.expires_at AS expires_at, m.id AS via
+ORDER BY since DESC, id
 LIMIT $limit
