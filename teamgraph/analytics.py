@@ -26,8 +26,9 @@ Choices where RULES.md is silent (U-n, docs/choices.md):
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -46,8 +47,6 @@ PERIODS: Final[tuple[Period, ...]] = ("day", "week", "month")
 METRICS: Final[tuple[Metric, ...]] = ("sales", "commission", "clients")
 MAX_SPAN_DAYS: Final = 366
 TREE_LIMIT: Final = 300
-SLOT_MS: Final = 15 * 60_000
-"""The overview's time slots: every zone's UTC offset is a multiple of 15 minutes."""
 DISTRIBUTOR_PAGE: Final = 500
 DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
 
@@ -83,27 +82,24 @@ class Analytics:
                 field="start",
             )
         tz = self.catch_up(self._now(now)).timezone
+        days, bounds = _days(start, end, tz)
         df = pd.DataFrame(
-            self.store.read("analytics.activity", start=start, end=end, slot=SLOT_MS),
-            columns=["src", "slot", "n", "fen", "who"],
+            self.store.read("analytics.activity", start=start, end=end, bounds=bounds),
+            columns=["src", "day", "n", "fen", "who"],
         )
-        rows = {src: g for src, g in df.groupby("src")}
+        parts = {src: g for src, g in df.groupby("src")}
         empty = df.iloc[0:0]
 
         def part(src: str) -> pd.DataFrame:
-            return rows.get(src, empty)
+            return parts.get(src, empty)
 
         def ids(src: str) -> set[str]:
-            return {x for w in part(src)["who"] for x in (w or [])}
+            return {x for w in part(src)["who"] for x in (w or []) if x is not None}
 
         def total(src: str, col: str) -> int:
             return _int(part(src)[col].sum())
 
-        ordered = part("order_ids")
-        sales = total("order", "fen")
-        commission = total("entry", "fen")
-        days = _days(start, end, tz)
-        daily = pd.DataFrame(index=pd.Index(days, name="day"))
+        daily = pd.DataFrame(index=pd.RangeIndex(len(days)))
         for column, src, value in (
             ("sales_fen", "order", "fen"),
             ("orders", "order", "n"),
@@ -111,8 +107,11 @@ class Analytics:
             ("visits", "visit", "n"),
             ("new_customers", "customer", "n"),
         ):
-            daily[column] = _by_day(part(src), tz, value)
+            rows = part(src)
+            daily[column] = rows[value].astype("int64").groupby(rows["day"].astype("int64")).sum()
         daily = daily.fillna(0).astype("int64")
+        sales = total("order", "fen")
+        commission = total("entry", "fen")
         orders = total("order", "n")
         return {
             "start": start,
@@ -122,10 +121,9 @@ class Analytics:
             "orders": orders,
             "all_orders": orders + total("order_other", "n"),
             "all_sales_fen": sales + total("order_other", "fen"),
-            "buyers": _int(ordered["n"].sum()),
             "commission_fen": commission,
             "commission_bp": commission * 10_000 // sales if sales > 0 else None,
-            "active_distributors": len(ids("order_ids") | ids("visit_ids")),
+            "active_distributors": len(ids("order") | ids("visit")),
             "new_distributors": total("distributor", "n"),
             "funnel": {
                 "visits": total("visit", "n"),
@@ -133,7 +131,8 @@ class Analytics:
                 "orders": orders,
             },
             "daily": [
-                {"day": day, **{k: int(v) for k, v in row.items()}} for day, row in daily.iterrows()
+                {"day": day, **{k: int(v) for k, v in row.items()}}
+                for day, (_, row) in zip(days, daily.iterrows(), strict=True)
             ],
         }
 
@@ -249,7 +248,13 @@ class Analytics:
             raise ValidationError("tree.depth", "depth is 1..15", field="depth")
         now = self._now(None)
         settings = self.catch_up(now)
-        rows = self.store.read("analytics.tree", id=distributor_id, depth=depth, limit=limit + 1)
+        if depth in (1, 2):  # the walk bounded in the pattern (the common cases)
+            name = "analytics.children" if depth == 1 else "analytics.tree2"
+            rows = self.store.read(name, id=distributor_id, limit=limit + 1)
+        else:
+            rows = self.store.read(
+                "analytics.tree", id=distributor_id, depth=depth, limit=limit + 1
+            )
         for row in rows:
             row["status"] = rules_binding.status_at(
                 row["status"], row.pop("last_active_at"), settings, now
@@ -323,18 +328,19 @@ def _local(ms: pd.Series, tz: str) -> pd.Series:
     return pd.to_datetime(ms.astype("int64"), unit="ms", utc=True).dt.tz_convert(tz)
 
 
-def _days(start: int, end: int, tz: str) -> list[str]:
+def _days(start: int, end: int, tz: str) -> tuple[list[str], list[int]]:
+    """The local days ``[start, end)`` touches and where each begins (epoch ms; the first
+    begins at ``start``)."""
+    zone = ZoneInfo(tz)
     first, last = from_ms(start, tz).date(), from_ms(end - 1, tz).date()
-    return [d.strftime("%Y-%m-%d") for d in pd.date_range(first, last, freq="D")]
-
-
-def _by_day(rows: pd.DataFrame, tz: str, value: str) -> pd.Series:
-    """Sum ``value`` of slot rows per local day."""
-    if rows.empty:
-        return pd.Series(dtype="int64")
-    ms = rows["slot"].astype("int64") * SLOT_MS
-    day = _local(ms, tz).dt.strftime("%Y-%m-%d")
-    return rows[value].astype("int64").groupby(day.values).sum()
+    days, bounds = [], []
+    day = first
+    while day <= last:
+        midnight = to_ms(datetime(day.year, day.month, day.day, tzinfo=zone))
+        days.append(day.isoformat())
+        bounds.append(max(start, midnight))
+        day += timedelta(days=1)
+    return days, bounds
 
 
 def _ranked(df: pd.DataFrame, limit: int) -> list[dict[str, Any]]:

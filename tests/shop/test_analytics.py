@@ -21,7 +21,6 @@ def test_u1_overview_counts_distribution_sales_net_of_refunds(shop: Shop) -> Non
     o = shop.overview(T0, T0 + 3 * DAY, now=T0 + 3 * DAY)
     assert o["sales_fen"] == 10_000 + 4_000  # o2 net of its 10.00 refund
     assert o["orders"] == o["all_orders"] == 2
-    assert o["buyers"] == 2
     # R-3.x: A 10% of o1 + 3% of o2; B 10% of o2; clawbacks of the refund's share (R-3.11)
     assert o["commission_fen"] == 1_000 + (150 - 30) + (500 - 100)
     assert o["commission_bp"] == 1_520 * 10_000 // 14_000
@@ -176,3 +175,18 @@ def test_r2_3_recent_clients_direct_and_indirect_newest_first(shop: Shop) -> Non
     assert shop.recent_clients("A", "direct", limit=1, now=T0 + 2 * DAY)[0]["id"] == "c2"
     with pytest.raises(ValidationError):
         shop.recent_clients("A", "all")  # type: ignore[arg-type]
+
+
+def test_team_tree_is_the_same_through_every_statement(shop: Shop) -> None:
+    """Depth 1 and 2 read bounded statements, deeper ones the generic walk: same rows."""
+    shop.create_customer("C", name="C")
+    shop.visit("C", "B", at=T0 + 3 * HOUR)
+    shop.apply("C", now=T0 + 3 * HOUR)
+    two = shop.team_tree("A", depth=2)["nodes"]
+    assert [(n["id"], n["parent_id"], n["depth"]) for n in two] == [
+        ("B", "A", 1),
+        ("C", "B", 2),
+    ]
+    assert shop.team_tree("A", depth=3)["nodes"] == two
+    assert [n["id"] for n in shop.team_tree("A", depth=1)["nodes"]] == ["B"]
+    assert shop.team_tree("A", depth=1, limit=0)["truncated"] is True

@@ -3,55 +3,45 @@
 // aggregates; times are epoch ms, the period is [$start, $end).
 
 // name: analytics.activity
-// Everything the overview counts in a period, aggregated per 15-minute slot ($slot ms; every
-// time zone's offset is a multiple of it, so pandas can place each slot on its local day),
-// as uniform rows: `src` says what a row counts, `n` how many, `fen` their money, `who`
-// (one row per src, slot null) the distinct ids involved.
-// 'order' / 'order_other': paid orders with / without an attributed distributor, `fen` net
-// of refunds; 'order_ids': distinct attributed distributors (`who`) and buyers (`n`);
-// 'entry': rewards, clawbacks and bonuses in fen; 'visit': the visit times kept on the
-// customer->sharer edges (R-1.3); 'visit_ids': the sharers visited (`who`); 'customer': new
-// customers; 'distributor': new distributors (`n`, slot null).
+// Everything the overview counts in a period, per local day, as uniform rows. $bounds are
+// the start of each day of the period in the shop's time zone (epoch ms, ascending; the
+// first is $start): `day` indexes them. `src` says what a row counts, `n` how many, `fen`
+// their money, `who` the distinct ids involved that day.
+// 'order' / 'order_other': paid orders with / without an attributed distributor (`who`:
+// the distributors), `fen` net of refunds; 'entry': rewards, clawbacks and bonuses in fen;
+// 'visit': the visit times kept on the customer->sharer edges (R-1.3; `who`: the sharers),
+// scanned from the distributors' side (a scan of all nodes otherwise); 'customer': new
+// customers; 'distributor': new distributors (one row, day 0).
 MATCH (o:Order)
 WHERE o.paid_at >= $start AND o.paid_at < $end
 WITH CASE WHEN o.attributed_to IS NULL THEN 'order_other' ELSE 'order' END AS src,
-     toInteger(o.paid_at / $slot) AS slot, o
-RETURN src, slot, toInteger(count(o)) AS n, toInteger(sum(o.paid_fen - o.refunded_fen)) AS fen,
-       null AS who
-UNION ALL
-MATCH (o:Order)
-WHERE o.paid_at >= $start AND o.paid_at < $end AND o.attributed_to IS NOT NULL
-RETURN 'order_ids' AS src, null AS slot, toInteger(count(DISTINCT o.customer_id)) AS n,
-       0 AS fen, collect(DISTINCT o.attributed_to) AS who
+     size([b IN $bounds WHERE b <= o.paid_at]) - 1 AS day, o
+RETURN src, day, toInteger(count(o)) AS n, toInteger(sum(o.paid_fen - o.refunded_fen)) AS fen,
+       collect(DISTINCT o.attributed_to) AS who
 UNION ALL
 MATCH (e:Entry)
 WHERE e.at >= $start AND e.at < $end AND e.unit = 'fen'
   AND e.kind IN ['reward', 'clawback', 'bonus']
-WITH toInteger(e.at / $slot) AS slot, e
-RETURN 'entry' AS src, slot, toInteger(count(e)) AS n, toInteger(sum(e.amount)) AS fen,
-       null AS who
+WITH size([b IN $bounds WHERE b <= e.at]) - 1 AS day, e
+RETURN 'entry' AS src, day, toInteger(count(e)) AS n, toInteger(sum(e.amount)) AS fen,
+       [] AS who
 UNION ALL
-MATCH ()-[s:SHARED_BY]->()
+MATCH (d:Distributor)<-[s:SHARED_BY]-()
 WHERE s.at >= $start
 UNWIND s.times AS v
-WITH v
+WITH d, v
 WHERE v >= $start AND v < $end
-WITH toInteger(v / $slot) AS slot, v
-RETURN 'visit' AS src, slot, toInteger(count(v)) AS n, 0 AS fen, null AS who
-UNION ALL
-MATCH ()-[s:SHARED_BY]->(d)
-WHERE s.at >= $start AND any(v IN s.times WHERE v >= $start AND v < $end)
-RETURN 'visit_ids' AS src, null AS slot, toInteger(count(s)) AS n, 0 AS fen,
-       collect(DISTINCT d.id) AS who
+WITH d, v, size([b IN $bounds WHERE b <= v]) - 1 AS day
+RETURN 'visit' AS src, day, toInteger(count(v)) AS n, 0 AS fen, collect(DISTINCT d.id) AS who
 UNION ALL
 MATCH (c:Customer)
 WHERE c.joined_at >= $start AND c.joined_at < $end
-WITH toInteger(c.joined_at / $slot) AS slot, c
-RETURN 'customer' AS src, slot, toInteger(count(c)) AS n, 0 AS fen, null AS who
+WITH size([b IN $bounds WHERE b <= c.joined_at]) - 1 AS day, c
+RETURN 'customer' AS src, day, toInteger(count(c)) AS n, 0 AS fen, [] AS who
 UNION ALL
 MATCH (d:Distributor)
 WHERE d.became_at >= $start AND d.became_at < $end
-RETURN 'distributor' AS src, null AS slot, toInteger(count(d)) AS n, 0 AS fen, null AS who
+RETURN 'distributor' AS src, 0 AS day, toInteger(count(d)) AS n, 0 AS fen, [] AS who
 
 // name: analytics.last_order
 // The paid time of the shop's latest order (the overview's default "as of" day, U-2).
@@ -132,6 +122,29 @@ RETURN m.id AS id, parent.id AS parent_id, depth, m.name AS name, m.level AS lev
        m.direct_clients AS direct_clients, m.team_size AS team_size,
        m.perf_received_fen AS sales_fen
 ORDER BY depth, id
+LIMIT $limit
+
+// name: analytics.tree2
+// analytics.tree at depth 2, the team view's default: the bound is in the pattern, so the
+// engine never walks deeper (the generic statement walks the whole team, then filters).
+MATCH p = (m:Distributor)-[:INVITED_BY*1..2]->(d:Distributor {id: $id})
+WITH m, length(p) AS depth
+MATCH (m)-[:INVITED_BY]->(parent:Distributor)
+RETURN m.id AS id, parent.id AS parent_id, depth, m.name AS name, m.level AS level,
+       m.status AS status, m.last_active_at AS last_active_at,
+       m.direct_clients AS direct_clients, m.team_size AS team_size,
+       m.perf_received_fen AS sales_fen
+ORDER BY depth, id
+LIMIT $limit
+
+// name: analytics.children
+// The distributors a distributor invited (a tapped node's members), with their sales.
+MATCH (m:Distributor)-[:INVITED_BY]->(d:Distributor {id: $id})
+RETURN m.id AS id, d.id AS parent_id, 1 AS depth, m.name AS name, m.level AS level,
+       m.status AS status, m.last_active_at AS last_active_at,
+       m.direct_clients AS direct_clients, m.team_size AS team_size,
+       m.perf_received_fen AS sales_fen
+ORDER BY id
 LIMIT $limit
 
 // name: analytics.earnings
