@@ -307,5 +307,28 @@ def markdown(result: dict[str, Any]) -> str:
             if not over
             else "Over the aim: " + ", ".join(over) + " (see the per-callback table)."
         ),
+        "",
+        NOTES,
     ]
     return "\n".join(lines)
+
+
+NOTES = """\
+Where the time goes (statement timings taken with the same shop while fixing, 2026-11-25):
+
+- **Risk, the ring list**: nearly all of it is `risk.at_stake` (0.9–1 s for 40 rings), the
+  fraud branch's statement (`queries/risk.cypher`): `MATCH (e:Entry)-[:TO]->(d)` with the entry
+  labelled makes FalkorDB scan every entry per ring member (the quirk DESIGN.md notes);
+  anchoring on the member (`MATCH (d)<-[:TO]-(e)`, `e` unlabelled) is the likely fix. The UI
+  only calls `Shop.rings`.
+- **Overview**: one statement (`analytics.activity`) that counts per local day in the engine;
+  its biggest parts are label scans without an index on the time properties: customers by
+  `joined_at` (102,000 nodes, ~55 ms), entries by `at` and orders by `paid_at` (~40–50 ms
+  each). Indexes on those properties would make them range scans. Returning one row per order
+  instead (the first version) cost 1.1 s in the client's parsing alone.
+- **Team**: about ten `Shop` reads for one distributor (profile, ledger page and totals, tree,
+  progress, earnings, the newest clients, invitees), each catching up first; the largest teams
+  (9,000 direct clients) cost most in the client lists, now read newest-first from the
+  distributor's side (the paging statements took 0.6–0.9 s there).
+- The machine was shared with two other sessions' builds and tests (load above 4 on 2 CPUs);
+  p50s are the steadier figure."""

@@ -1,8 +1,10 @@
 """UI fixtures: a demo shop on its own embedded engine, ``teamgraph ui`` serving it in a
 subprocess, and headless Chromium (the system one, never ``playwright install``) driving it.
 
-Session-scoped: the browser tests share one engine, one shop, one UI process and one browser
-(each test opens a fresh browser context, so storage starts empty). Every
+Module-scoped, and the browser tests are one module: the session starts one engine, one shop,
+one UI process and one browser (each test opens a fresh browser context, so storage starts
+empty). Module scope also stops Playwright's event loop before later tests that run their own
+(``asyncio.run`` refuses to start inside it). Every
 ``page`` fails its test on a console error, an uncaught page error, or a request that leaves
 127.0.0.1 (the UI must not need a CDN).
 """
@@ -129,7 +131,7 @@ def dash_app() -> Any:
     return create_app(NoEngine())  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
     """Engine + the story shop (tests/ui/story.py) + ``teamgraph ui`` on a free port."""
     data_dir = tmp_path_factory.mktemp("ui-data")
@@ -171,7 +173,7 @@ def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
         engine.close()  # stops the engine this fixture started
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless system Chromium through Playwright."""
     if not CHROMIUM.exists():

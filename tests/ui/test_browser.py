@@ -146,9 +146,11 @@ def test_picking_a_distributor_shows_its_tree_and_progress(page: Page, ui_shop: 
     expect(page.locator("#team-choose")).to_be_visible()
     expect(page.locator("#team-tree")).to_have_count(0)
     page.click("#team-pick")
-    page.keyboard.type(ui_shop.distributor_id)
+    search = page.locator(".dash-dropdown-content input").first
+    expect(search).to_be_visible()
+    search.fill(ui_shop.distributor_id)  # the options come from a server-side search
     option = page.locator("[role=option]").filter(has_text=ui_shop.distributor_id)
-    expect(option).to_have_count(1)
+    expect(option).to_have_count(1, timeout=15_000)
     option.click()
     expect(page.locator("#team-tree canvas").first).to_be_attached()
     expect(page.locator("#progress-graph .js-plotly-plot")).to_be_visible()
