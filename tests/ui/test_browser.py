@@ -207,7 +207,7 @@ def test_leaderboards_switch_metric(page: Page, ui_shop: UiShop, screenshot: Sho
 
 
 # -- withdrawals ---------------------------------------------------------------------------------
-def test_approving_a_withdrawal_changes_its_status(page: Page, ui_shop: UiShop,
+def test_approving_then_paying_a_withdrawal_changes_its_status(page: Page, ui_shop: UiShop,
                                                    screenshot: Shot) -> None:  # fmt: skip
     log_in(page, ui_shop, ui_shop.merchant_key)
     open_page(page, ui_shop, "/withdrawals")
@@ -228,6 +228,13 @@ def test_approving_a_withdrawal_changes_its_status(page: Page, ui_shop: UiShop,
     assert download.value.suggested_filename == "withdrawals-approved.csv"
     text = Path(download.value.path()).read_text("utf-8-sig")
     assert text.splitlines()[0].startswith("withdrawal_id,") and "w0" in text
+    row.locator(".ag-selection-checkbox input").first.check()  # the bank paid it: confirm
+    page.click("#wd-paid")
+    expect(page.locator("#wd-done")).to_contain_text(t("wstatus.paid", ZH))
+    page.locator("#wd-status").get_by_text(t("wstatus.paid", ZH), exact=True).click()
+    expect(grid.locator('.ag-center-cols-container .ag-row[row-id="w0"]')).to_contain_text(
+        t("wstatus.paid", ZH)
+    )
     settle(page)
 
 
