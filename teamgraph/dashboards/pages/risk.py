@@ -103,7 +103,13 @@ def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str,
 
 def ring_columns(lang: str) -> list[dict[str, Any]]:
     return [
-        {"field": "score", "headerName": t("ring.col.score", lang), "minWidth": 80, "sort": "desc"},
+        {
+            "field": "score",
+            "headerName": t("ring.col.score", lang),
+            "minWidth": 100,
+            "sort": "desc",
+            "filter": False,
+        },
         {
             "field": "id",
             "headerName": t("ring.col.id", lang),
@@ -111,7 +117,12 @@ def ring_columns(lang: str) -> list[dict[str, Any]]:
             "minWidth": 120,
         },
         {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 140},
-        {"field": "members", "headerName": t("ring.col.members", lang), "minWidth": 80},
+        {
+            "field": "members",
+            "headerName": t("ring.col.members", lang),
+            "minWidth": 80,
+            "filter": False,
+        },
         {
             "field": "pending_fen",
             "headerName": t("ring.col.at_stake", lang),
