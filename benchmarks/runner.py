@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, str] = {
     "orders": "benchmarks.orders",
     "etl": "benchmarks.etl",
     "fraud": "benchmarks.fraud",
+    "ui": "benchmarks.ui",
 }
 
 

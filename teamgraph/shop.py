@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from teamgraph.analytics import Analytics
 from teamgraph.clock import now_ms
 from teamgraph.commerce import Commerce
 from teamgraph.errors import AuthError, Conflict, NotFound, ValidationError
@@ -53,7 +54,7 @@ def split_key(key: str) -> tuple[str, str]:
     return shop, secret
 
 
-class Shop(Commerce, Risk):
+class Shop(Commerce, Analytics, Risk):
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self.id = store.shop

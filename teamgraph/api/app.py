@@ -14,6 +14,7 @@ from teamgraph.api.routers import (
     customers,
     distributors,
     health,
+    leaderboard,
     orders,
     products,
     rings,
@@ -63,5 +64,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(products.router)
     app.include_router(orders.router)
     app.include_router(withdrawals.router)
+    app.include_router(leaderboard.router)
     app.include_router(rings.router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -41,3 +42,58 @@ def error_alert(exc: TeamgraphError, lang: str, *, title_key: str = "error.title
         html.Span(exc.message, className="error-message"),
         html.Small(f" ({exc.code})", className="text-body-secondary"),
     ]
+
+
+GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True}
+
+
+def card(
+    title: str, body: Any, *, id: str | None = None, class_name: str = "", fill: bool = True
+) -> dbc.Card:
+    """A titled card around ``body``; ``fill``: as tall as its row."""
+    kwargs = {"id": id} if id else {}
+    return dbc.Card(
+        [dbc.CardHeader(title, className="fw-semibold"), dbc.CardBody(body)],
+        className=" ".join(x for x in ("shadow-sm", "h-100" if fill else "", class_name) if x),
+        **kwargs,
+    )
+
+
+def graph(id: str, figure: Any) -> dcc.Graph:
+    return dcc.Graph(id=id, figure=figure, config=GRAPH_CONFIG)
+
+
+def page_title(text: str) -> html.H2:
+    return html.H2(text, className="h3 mb-3")
+
+
+def grid(id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]], **extra: Any) -> Any:
+    """A dash-ag-grid table with the options every list shares (sortable, resizable,
+    filterable columns; the quick filter, CSV export and row selection where pages ask)."""
+    options = {"animateRows": False, "suppressCellFocus": True}
+    options |= extra.pop("dashGridOptions", {})
+    return dag.AgGrid(
+        id=id,
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "minWidth": 80},
+        dashGridOptions=options,
+        columnSize=extra.pop("columnSize", "responsiveSizeToFit"),
+        style={"height": extra.pop("height", 420)},
+        **extra,
+    )
+
+
+def access(key: str | None, lang: str, roles: tuple[str, ...]) -> Any:
+    """The caller's shop and principal, or what to show instead (the log-in prompt, or a
+    "not for your role" note)."""
+    from teamgraph.dashboards import context
+    from teamgraph.errors import AuthError
+
+    try:
+        shop, who = context.shop_for(key)
+    except AuthError:
+        return None, login_prompt(lang)
+    if who.role not in roles:
+        return None, dbc.Alert(t("role.not_allowed", lang), color="warning", id="not-allowed")
+    return (shop, who), None

@@ -1,7 +1,9 @@
 """Figures as plain functions: plain values in, a ``go.Figure`` out.
 
 No Dash, no shop, no I/O here: callbacks read the shop and pass what they read, and tests call
-these functions directly. Labels come from :mod:`teamgraph.dashboards.i18n`.
+these functions directly. Labels come from :mod:`teamgraph.dashboards.i18n`. Money arrives as
+integer fen; axes show yuan (fen / 100, for drawing only) and every hover and bar label is the
+exact :func:`~teamgraph.dashboards.i18n.money` text.
 """
 
 from __future__ import annotations
@@ -11,10 +13,21 @@ from typing import Any, Literal
 
 import plotly.graph_objects as go
 
-from teamgraph.dashboards.i18n import DEFAULT_LANG, t
+from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t
 
 PRIMARY = "#0d6efd"  # Bootstrap's primary, as in the navbar
 SECONDARY = "#20c997"  # Bootstrap's teal
+WARNING = "#fd7e14"  # orange
+MUTED = "#adb5bd"
+LEVEL_COLOURS = ("#6c757d", "#0d6efd", "#20c997", "#fd7e14", "#d63384", "#6f42c1")
+"""Colour of each level (index = level; 0 unused), shared by the tree and the boards."""
+
+
+def level_colour(level: int | None) -> str:
+    lv = int(level or 1)
+    return LEVEL_COLOURS[lv] if 0 < lv < len(LEVEL_COLOURS) else LEVEL_COLOURS[-1]
+
+
 FONT = "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', " \
     "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', sans-serif"  # fmt: skip
 
@@ -57,7 +70,12 @@ def team_depth_figure(
         hovertemplate="%{x}: %{y}<extra></extra>",
     )
     fig.update_xaxes(title=t("team.depth", lang), type="category")
-    fig.update_yaxes(title=t("team.count", lang), rangemode="tozero", tickformat="d")
+    fig.update_yaxes(
+        title=t("team.count", lang),
+        rangemode="tozero",
+        tickformat="d",
+        dtick=1 if max(counts, default=0) <= 8 else None,  # no repeated integer ticks
+    )
     return fig
 
 
@@ -105,4 +123,175 @@ def rewards_figure(
         rangemode="tozero",
     )
     fig.update_layout(barmode="group", bargap=_bargap(len(ordered)), margin={"b": 72})
+    return fig
+
+
+def trends_figure(
+    daily: Sequence[Mapping[str, Any]], lang: str = DEFAULT_LANG, *, height: int = 340
+) -> go.Figure:
+    """Distribution sales (bars, yuan) and orders (line, right axis) per day, from
+    ``Shop.overview``'s ``daily`` rows."""
+    days = [r["day"] for r in daily]
+    fig = go.Figure(layout=_base(t("fig.trends.title", lang), height))
+    fig.add_bar(
+        x=days,
+        y=[r["sales_fen"] / 100 for r in daily],
+        name=t("kpi.sales", lang),
+        marker_color=PRIMARY,
+        customdata=[money(int(r["sales_fen"])) for r in daily],
+        hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+    )
+    fig.add_bar(
+        x=days,
+        y=[r["commission_fen"] / 100 for r in daily],
+        name=t("kpi.commission", lang),
+        marker_color=WARNING,
+        customdata=[money(int(r["commission_fen"])) for r in daily],
+        hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+    )
+    fig.add_scatter(
+        x=days,
+        y=[r["orders"] for r in daily],
+        name=t("kpi.orders", lang),
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": SECONDARY, "width": 2},
+        hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>",
+    )
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        yaxis={"title": t("fig.yuan", lang), "rangemode": "tozero"},
+        yaxis2={
+            "title": t("kpi.orders", lang),
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "tickformat": "d",
+            "showgrid": False,
+        },
+        xaxis={"type": "date", "tickformat": "%m-%d"},
+        margin={"r": 56},
+    )
+    return fig
+
+
+def funnel_figure(
+    funnel: Mapping[str, int], lang: str = DEFAULT_LANG, *, height: int = 340
+) -> go.Figure:
+    """Visits → new customers → distribution orders (U-4)."""
+    stages = ("visits", "customers", "orders")
+    fig = go.Figure(layout=_base(t("fig.funnel.title", lang), height))
+    fig.add_trace(
+        go.Funnel(
+            y=[t(f"funnel.{s}", lang) for s in stages],
+            x=[int(funnel.get(s, 0)) for s in stages],
+            text=[number(int(funnel.get(s, 0))) for s in stages],
+            textinfo="text",
+            marker={"color": [PRIMARY, SECONDARY, WARNING]},
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    fig.update_layout(showlegend=False, margin={"l": 96})
+    return fig
+
+
+def leaderboard_figure(
+    items: Sequence[Mapping[str, Any]],
+    metric: str,
+    lang: str = DEFAULT_LANG,
+    *,
+    top: int = 10,
+    height: int = 360,
+) -> go.Figure:
+    """The ``top`` of a ranking as horizontal bars, first at the top, coloured by level."""
+    shown = list(items)[:top]
+    is_money = metric != "clients"
+    labels = [f"{r['rank']}. {r.get('name') or r['distributor_id']}" for r in shown]
+    values = [r["value"] / 100 if is_money else r["value"] for r in shown]
+    text = [money(int(r["value"])) if is_money else number(int(r["value"])) for r in shown]
+    fig = go.Figure(layout=_base(t(f"board.metric.{metric}", lang), height))
+    fig.add_bar(
+        x=values,
+        y=labels,
+        orientation="h",
+        text=text,
+        textposition="auto",
+        marker_color=[level_colour(r.get("level")) for r in shown],
+        hovertemplate="%{y}: %{text}<extra></extra>",
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(
+        title=t("fig.yuan", lang) if is_money else t("board.clients", lang), rangemode="tozero"
+    )
+    fig.update_layout(showlegend=False, margin={"l": 140})
+    return fig
+
+
+def progress_figure(
+    progress: Mapping[str, Any], lang: str = DEFAULT_LANG, *, height: int = 240
+) -> go.Figure:
+    """R-4.4: one bar per condition of the next level, filled to its percent (0–100), labelled
+    ``current / threshold`` (money conditions in yuan)."""
+    conditions = list(progress.get("conditions") or [])
+    names = [t(f"cond.{c['name']}", lang) for c in conditions]
+
+    def amount(name: str, value: int) -> str:
+        return money(int(value)) if name.endswith("_fen") else number(int(value))
+
+    text = [
+        f"{amount(c['name'], c['current'])} / {amount(c['name'], c['threshold'])}"
+        for c in conditions
+    ]
+    title = (
+        t("fig.progress.title", lang, level=progress["next_level"])
+        if progress.get("next_level")
+        else t("fig.progress.top", lang)
+    )
+    fig = go.Figure(layout=_base(title, height))
+    fig.add_bar(
+        x=[100] * len(conditions),
+        y=names,
+        orientation="h",
+        marker_color="#e9ecef",
+        text=text,  # on the full-width track, so it never outgrows a short bar
+        textposition="inside",
+        insidetextanchor="end",
+        textangle=0,
+        textfont={"color": "#212529"},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_bar(
+        x=[int(c["percent"]) for c in conditions],
+        y=names,
+        orientation="h",
+        marker_color=[SECONDARY if int(c["percent"]) >= 100 else PRIMARY for c in conditions],
+        hovertemplate="%{y}: %{x}%<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_layout(barmode="overlay", margin={"l": 120})
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", title=None)
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def earnings_figure(
+    months: Sequence[Mapping[str, Any]], lang: str = DEFAULT_LANG, *, height: int = 320
+) -> go.Figure:
+    """Earnings per month split pending / settled / withdrawn (``Shop.earnings`` rows)."""
+    xs = [r["month"] for r in months]
+    fig = go.Figure(layout=_base(t("fig.earnings.title", lang), height))
+    for field, color in (("pending", MUTED), ("settled", PRIMARY), ("withdrawn", SECONDARY)):
+        fig.add_bar(
+            x=xs,
+            y=[r[field] / 100 for r in months],
+            name=t(f"balance.{field}", lang),
+            marker_color=color,
+            customdata=[money(int(r[field])) for r in months],
+            hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
+        )
+    fig.update_layout(barmode="group", bargap=_bargap(len(xs)))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=t("fig.yuan", lang), rangemode="tozero")
     return fig

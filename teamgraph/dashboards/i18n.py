@@ -1,99 +1,111 @@
-"""The UI's two languages: every visible label is ``t(key, lang)``.
+"""The UI's two languages, from gettext catalogues: every visible label is ``t(msgid, lang)``.
 
-Labels live in one dictionary, each key with both languages (a test checks it). ``t`` formats
-``{placeholders}`` with its keyword arguments. An unknown language falls back to the default
-(zh-CN); an unknown key raises ``KeyError`` so a missing label fails loudly in tests.
+The catalogues are ``locale/<locale>/LC_MESSAGES/messages.po`` beside this module (zh_CN and
+en), read once with Babel (``babel.messages.pofile``). Message ids are symbolic keys
+(``"nav.overview"``), so a label can change in both languages without touching the code
+(U-6); a test checks that both catalogues hold the same ids, each translated, and that every
+id the code uses is in them. ``t`` formats ``{placeholders}`` with its keyword arguments. An
+unknown language falls back to the default (zh-CN); an unknown id raises ``KeyError`` so a
+missing label fails loudly in tests.
+
+Also here, so pages and figures format alike: :func:`money` (``¥1,234.50`` from integer fen,
+no floats), :func:`number`, :func:`percent_bp` and :func:`when` (a time in the shop's zone).
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any, Final
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from teamgraph.rules.timeutil import from_ms
 
 ZH: Final = "zh-CN"
 EN: Final = "en"
 LANGS: Final = (ZH, EN)
 DEFAULT_LANG: Final = ZH
+LOCALES: Final = {ZH: "zh_CN", EN: "en"}
+"""The catalogue's locale directory of each UI language."""
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
 
 #: The switch's own labels: each language named in itself.
 LANG_NAMES: Final = {ZH: "中文", EN: "English"}
 
-LABELS: Final[dict[str, dict[str, str]]] = {
-    # shell
-    "app.name": {ZH: "teamgraph 分销", EN: "teamgraph distribution"},
-    "nav.overview": {ZH: "概览", EN: "Overview"},
-    "nav.login": {ZH: "登录", EN: "Log in"},
-    "nav.logout": {ZH: "退出登录", EN: "Log out"},
-    "nav.language": {ZH: "语言", EN: "Language"},
-    "nav.signed_in": {ZH: "{shop} · {role}", EN: "{shop} · {role}"},
-    "role.merchant": {ZH: "商家", EN: "merchant"},
-    "role.analyst": {ZH: "风控分析", EN: "analyst"},
-    "role.distributor": {ZH: "分销员 {id}", EN: "distributor {id}"},
-    # login
-    "login.title": {ZH: "登录", EN: "Log in"},
-    "login.help": {
-        ZH: "粘贴商家、分析员或分销员的密钥（由 teamgraph key create 生成）。",
-        EN: "Paste a merchant, analyst or distributor key (made by teamgraph key create).",
-    },
-    "login.key": {ZH: "密钥", EN: "Key"},
-    "login.placeholder": {ZH: "店铺ID.密钥", EN: "shop.secret"},
-    "login.submit": {ZH: "登录", EN: "Log in"},
-    "login.failed": {ZH: "登录失败", EN: "Login failed"},
-    "login.required": {ZH: "请先登录。", EN: "Please log in first."},
-    "login.go": {ZH: "去登录", EN: "Go to login"},
-    # overview (merchant / analyst)
-    "overview.title": {ZH: "概览", EN: "Overview"},
-    "overview.shop": {ZH: "店铺", EN: "Shop"},
-    "overview.customers": {ZH: "客户", EN: "Customers"},
-    "overview.distributors": {ZH: "分销员", EN: "Distributors"},
-    "overview.orders": {ZH: "订单", EN: "Orders"},
-    "overview.mode": {ZH: "业绩归属", EN: "Attribution"},
-    "mode.chain": {ZH: "关系链优先", EN: "Chain first"},
-    "mode.sharer": {ZH: "分享人优先", EN: "Sharer first"},
-    "mode.pending": {ZH: "待生效：{mode}", EN: "Pending: {mode}"},
-    # the program card
-    "program.title": {ZH: "分销计划", EN: "Program"},
-    "program.binding": {ZH: "绑定期限", EN: "Binding period"},
-    "program.binding_forever": {ZH: "永久", EN: "Permanent"},
-    "program.days": {ZH: "{n} 天", EN: "{n} days"},
-    "program.tiers": {ZH: "分佣层级", EN: "Reward tiers"},
-    "program.reward_kind": {ZH: "奖励形式", EN: "Reward kind"},
-    "reward.cash": {ZH: "现金", EN: "Cash"},
-    "reward.points": {ZH: "积分", EN: "Points"},
-    "reward.balance": {ZH: "余额", EN: "Balance"},
-    "program.settle": {ZH: "结算周期", EN: "Settles after"},
-    "program.levels": {ZH: "等级数", EN: "Levels"},
-    # the rewards figure
-    "fig.rewards.title": {ZH: "各等级佣金", EN: "Rewards by level"},
-    "fig.rewards.order": {ZH: "订单佣金", EN: "Order reward"},
-    "fig.rewards.inviter": {ZH: "邀请奖励", EN: "Inviter reward"},
-    "fig.rewards.rate": {ZH: "佣金比例", EN: "Rate"},
-    "fig.rewards.amount": {ZH: "每单金额（元）", EN: "Per order (yuan)"},
-    # my team (distributor)
-    "team.title": {ZH: "我的团队", EN: "My team"},
-    "team.id": {ZH: "分销员编号", EN: "Distributor id"},
-    "team.total": {ZH: "团队分销员", EN: "Team distributors"},
-    "team.depth": {ZH: "层级", EN: "Depth"},
-    "team.depth_n": {ZH: "第 {n} 层", EN: "Level {n} down"},
-    "team.count": {ZH: "分销员人数", EN: "Distributors"},
-    "team.empty": {ZH: "还没有邀请到分销员。", EN: "No invited distributors yet."},
-    "team.soon": {
-        ZH: "团队树、升级进度与收益将在后续版本提供。",
-        EN: "Team tree, upgrade progress and earnings come in a later version.",
-    },
-    "fig.team.title": {ZH: "各层级团队人数", EN: "Team by depth"},
-    # errors and 404
-    "error.title": {ZH: "出错了", EN: "Something went wrong"},
-    "notfound.title": {ZH: "页面不存在", EN: "Page not found"},
-    "notfound.back": {ZH: "返回概览", EN: "Back to the overview"},
-}
+
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / LOCALES[lang] / "LC_MESSAGES" / "messages.po"
+
+
+def read_catalogue(lang: str) -> Catalog:
+    with catalogue_path(lang).open("rb") as f:
+        return read_po(f, locale=LOCALES[lang])
+
+
+@cache
+def labels(lang: str) -> dict[str, str]:
+    """``{msgid: text}`` of one language (read once per process)."""
+    return {
+        str(m.id): str(m.string)
+        for m in read_catalogue(lang)
+        if m.id and isinstance(m.id, str) and m.string
+    }
 
 
 def t(key: str, lang: str | None = DEFAULT_LANG, **values: Any) -> str:
     """The label ``key`` in ``lang`` (default zh-CN), formatted with ``values``."""
-    text = LABELS[key][lang if lang in LANGS else DEFAULT_LANG]
+    text = labels(lang if lang in LANGS else DEFAULT_LANG)[key]
     return text.format(**values) if values else text
+
+
+def best_lang(accept_language: str | None) -> str:
+    """The UI language for an ``Accept-Language`` header: the first of its languages (by
+    quality) that is Chinese or English; zh-CN when none is."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            quality = float(q) if q else 1.0
+        except ValueError:
+            quality = 0.0
+        ranked.append((-quality, i, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return ZH
+        if tag.startswith("en"):
+            return EN
+    return DEFAULT_LANG
 
 
 def number(value: int) -> str:
     """An integer with thousands separators (the same in both languages)."""
     return f"{value:,}"
+
+
+def money(fen: int | None) -> str:
+    """Integer fen as ``¥1,234.50`` (integer arithmetic only, R-3.9); ``–`` for None."""
+    if fen is None:
+        return "–"
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError(f"fen must be an int, got {type(fen).__name__}")
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def percent_bp(bp: int | None) -> str:
+    """Basis points as a percentage with two decimals: ``1234`` → ``12.34%``."""
+    if bp is None:
+        return "–"
+    whole, part = divmod(abs(bp), 100)
+    return f"{'-' if bp < 0 else ''}{whole}.{part:02d}%"
+
+
+def when(ms: int | None, tz: str, *, time: bool = True) -> str:
+    """An epoch-ms time as the shop's local ``YYYY-MM-DD HH:MM`` (or the date alone)."""
+    if ms is None:
+        return "–"
+    local = from_ms(int(ms), tz)
+    return local.strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")

@@ -5,9 +5,14 @@ Component ids pages may use as callback inputs (they are always in the layout):
 - ``SESSION`` (``dcc.Store``, ``data``): the key, kept for the browser tab only;
 - ``LANG`` (the language switch, ``value``): ``"zh-CN"`` or ``"en"``, remembered in the browser.
 
-Pages list themselves in the navbar with ``nav_key`` (an i18n key) and ``order`` in
-``dash.register_page``; pages whose path is not in ``PUBLIC_PATHS`` need a valid key, and the
-guard sends the browser to ``/login`` without one.
+Pages list themselves in the navbar with ``nav_key`` (an i18n key), ``order`` and ``roles``
+(the key roles that may open them) in ``dash.register_page``; pages whose path is not in
+``PUBLIC_PATHS`` need a valid key, and the guard sends the browser to ``/login`` without one
+and to the role's home (``/`` for merchant and analyst keys, ``/team`` for a distributor key,
+which sees only "My team") when the role may not open the page.
+
+The language switch starts on the browser's language (``Accept-Language``) and then remembers
+the user's choice in the browser.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Input, Output, dcc, html
 
 from teamgraph.dashboards import context
-from teamgraph.dashboards.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
+from teamgraph.dashboards.i18n import LANG_NAMES, LANGS, best_lang, t
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Principal
 
@@ -29,14 +35,29 @@ URL = "url"
 GOTO = "goto"
 LOGIN_PATH = "/login"
 HOME_PATH = "/"
+TEAM_PATH = "/team"
 PUBLIC_PATHS = frozenset({LOGIN_PATH})
+ALL_ROLES = ("merchant", "analyst", "distributor")
+
+
+def home_of(who: Principal) -> str:
+    return TEAM_PATH if who.role == "distributor" else HOME_PATH
+
+
+def _request_lang() -> str:
+    try:
+        return best_lang(flask.request.headers.get("Accept-Language"))
+    except RuntimeError:  # outside a request (tests building the layout)
+        return best_lang(None)
 
 
 def layout() -> html.Div:
+    """The frame; a function, so each page load starts on the browser's language."""
+    lang = _request_lang()
     navbar = dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand(t("app.name"), id="brand", href=HOME_PATH),
+                dbc.NavbarBrand(t("app.name", lang), id="brand", href=HOME_PATH),
                 dbc.Nav(id="nav-links", navbar=True, className="me-auto"),
                 html.Div(
                     [
@@ -47,7 +68,7 @@ def layout() -> html.Div:
                                 options=[
                                     {"label": LANG_NAMES[lang], "value": lang} for lang in LANGS
                                 ],
-                                value=DEFAULT_LANG,
+                                value=lang,
                                 persistence=True,
                                 persistence_type="local",
                                 className="btn-group",
@@ -57,10 +78,10 @@ def layout() -> html.Div:
                             ),
                             id="lang-switch",
                             className="lang-switch",
-                            title=t("nav.language"),
+                            title=t("nav.language", lang),
                         ),
                         dbc.Button(
-                            t("nav.logout"),
+                            t("nav.logout", lang),
                             id="logout",
                             color="light",
                             outline=True,
@@ -107,6 +128,23 @@ def _nav_pages() -> list[dict[str, Any]]:
     return sorted(pages, key=lambda p: (p.get("order", 0), p["path"]))
 
 
+def _nav_label(page: dict[str, Any], who: Principal | None) -> str:
+    """A page may name itself differently for a distributor key (``nav_key_own``: "My team")."""
+    own = who is not None and who.role == "distributor" and page.get("nav_key_own")
+    return str(own or page["nav_key"])
+
+
+def allowed(page: dict[str, Any], who: Principal | None) -> bool:
+    """Whether ``who`` may open ``page`` (public pages: anyone)."""
+    if page["path"] in PUBLIC_PATHS:
+        return True
+    return who is not None and who.role in page.get("roles", ALL_ROLES)
+
+
+def _page_of(path: str) -> dict[str, Any] | None:
+    return next((p for p in dash.page_registry.values() if p["path"] == path), None)
+
+
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("brand", "children"),
@@ -121,9 +159,9 @@ def register_callbacks(app: dash.Dash) -> None:
     def navbar(lang: str, key: str | None) -> tuple[Any, ...]:
         who = principal(key)
         links = [
-            dbc.NavItem(dbc.NavLink(t(p["nav_key"], lang), href=p["path"], active="exact"))
+            dbc.NavItem(dbc.NavLink(t(_nav_label(p, who), lang), href=p["path"], active="exact"))
             for p in _nav_pages()
-            if who is not None or p["path"] in PUBLIC_PATHS
+            if allowed(p, who)
         ]
         whoami = t("nav.signed_in", lang, shop=who.shop, role=role_label(who, lang)) if who else ""
         shown = {"display": "inline-block"} if who else {"display": "none"}
@@ -144,11 +182,14 @@ def register_callbacks(app: dash.Dash) -> None:
     def guard(pathname: str | None, key: str | None) -> Any:
         """Pages other than the public ones need a valid key; a valid key skips the login."""
         path = pathname or HOME_PATH
-        valid = principal(key) is not None
-        if path in PUBLIC_PATHS and valid:
-            return HOME_PATH
-        if path not in PUBLIC_PATHS and not valid:
+        who = principal(key)
+        if path in PUBLIC_PATHS:
+            return home_of(who) if who is not None else dash.no_update
+        if who is None:
             return LOGIN_PATH
+        page = _page_of(path)
+        if page is not None and not allowed(page, who):
+            return home_of(who)
         return dash.no_update
 
     @app.callback(

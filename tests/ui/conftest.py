@@ -1,7 +1,10 @@
 """UI fixtures: a demo shop on its own embedded engine, ``teamgraph ui`` serving it in a
 subprocess, and headless Chromium (the system one, never ``playwright install``) driving it.
 
-Module-scoped so a test module starts one engine, one UI process and one browser. Every
+Module-scoped, and the browser tests are one module: the session starts one engine, one shop,
+one UI process and one browser (each test opens a fresh browser context, so storage starts
+empty). Module scope also stops Playwright's event loop before later tests that run their own
+(``asyncio.run`` refuses to start inside it). Every
 ``page`` fails its test on a console error, an uncaught page error, or a request that leaves
 127.0.0.1 (the UI must not need a CDN).
 """
@@ -16,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,9 +33,9 @@ from playwright.sync_api import (
 )
 
 from teamgraph.config import Settings
-from teamgraph.etl import demo
 from teamgraph.graph import connect
 from teamgraph.shop import Shop
+from tests.ui import story
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -56,10 +60,12 @@ class UiShop:
     url: str
     shop_id: str
     merchant_key: str
+    analyst_key: str
     distributor_key: str
     distributor_id: str
     counts: dict[str, int]
     team: list[dict[str, int]]
+    facts: dict[str, Any]
 
 
 @dataclass
@@ -99,18 +105,45 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(10)
 
 
+class NoEngine:
+    """Enough of an Engine to build the app; tests using it never reach the graph."""
+
+    kind = "none"
+
+    def open(self, shop: str) -> object:
+        raise AssertionError("the graph was reached")
+
+    def shops(self) -> list[str]:
+        return []
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def dash_app() -> Any:
+    """The app built once (pages register themselves on import, which needs an app)."""
+    from teamgraph.dashboards import create_app
+
+    return create_app(NoEngine())  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
-    """Engine + demo shop (200 customers, 20 distributors) + ``teamgraph ui`` on a free port."""
+    """Engine + the story shop (tests/ui/story.py) + ``teamgraph ui`` on a free port."""
     data_dir = tmp_path_factory.mktemp("ui-data")
     engine = connect(Settings(TEAMGRAPH_DATA=str(data_dir)))  # starts and owns the engine
     proc: subprocess.Popen[bytes] | None = None
     log = data_dir / "ui.log"
     try:
-        shop = Shop.create(engine, "uitest")
-        demo.load(shop, demo.generate(customers=200, distributors=20))
-        distributor_id = "c000003"
+        shop = Shop.create(engine, "uitest", story.SETTINGS)
+        facts = story.populate(shop)
+        distributor_id = story.TEAM_ID
         merchant_key = shop.create_key("merchant")
+        analyst_key = shop.create_key("analyst")
         distributor_key = shop.create_key("distributor", distributor_id)
         port = _free_port()
         url = f"http://{HOST}:{port}"
@@ -127,10 +160,12 @@ def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
             url=url,
             shop_id=shop.id,
             merchant_key=merchant_key,
+            analyst_key=analyst_key,
             distributor_key=distributor_key,
             distributor_id=distributor_id,
             counts=shop.counts(),
             team=shop.team_by_depth(distributor_id),
+            facts=facts,
         )
     finally:
         if proc is not None:
@@ -158,9 +193,15 @@ def problems() -> PageProblems:
 
 
 @pytest.fixture
-def page(browser: Browser, problems: PageProblems) -> Iterator[Page]:
+def locale() -> str:
+    """The browser's language (``Accept-Language``); a test overrides it by parametrizing."""
+    return "zh-CN"
+
+
+@pytest.fixture
+def page(browser: Browser, problems: PageProblems, locale: str) -> Iterator[Page]:
     """A page in a fresh browser context (empty storage) at 1440×900."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)
 
     def only_local(route: Route) -> None:
         if route.request.url.startswith(f"http://{HOST}:"):

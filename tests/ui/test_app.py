@@ -7,38 +7,32 @@ import re
 import dash
 import pytest
 
-from teamgraph.dashboards import context, create_app
+from teamgraph.dashboards import context
 from teamgraph.errors import AuthError
 
 
-class NoEngine:
-    """Enough of an Engine to build the app; the tests here never reach the graph."""
-
-    kind = "none"
-
-    def open(self, shop: str) -> object:
-        raise AssertionError("the graph was reached")
-
-    def shops(self) -> list[str]:
-        return []
-
-    def ping(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def app() -> dash.Dash:
-    return create_app(NoEngine())  # type: ignore[arg-type]
+def app(dash_app: dash.Dash) -> dash.Dash:
+    return dash_app
 
 
 def test_pages_register_themselves(app: dash.Dash) -> None:
     paths = {p["path"] for p in dash.page_registry.values()}
     assert {"/", "/login"} <= paths
-    nav = [p for p in dash.page_registry.values() if p.get("nav_key")]
-    assert [p["path"] for p in nav] == ["/"]
+    nav = sorted(
+        (p for p in dash.page_registry.values() if p.get("nav_key")), key=lambda p: p["order"]
+    )
+    assert [p["path"] for p in nav] == [
+        "/", "/distributors", "/team", "/relationships", "/leaderboards", "/withdrawals",
+        "/settings", "/risk",
+    ]  # fmt: skip
+    roles = {p["path"]: set(p["roles"]) for p in nav}
+    assert [path for path, r in roles.items() if "distributor" in r] == ["/team"]
+    assert {path for path, r in roles.items() if r == {"merchant"}} == {
+        "/relationships",
+        "/withdrawals",
+        "/settings",
+    }
 
 
 def test_index_uses_local_assets_only(app: dash.Dash) -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import string
-from pathlib import Path
-
 import plotly.graph_objects as go
 import pytest
 
-from teamgraph.dashboards import figures, i18n
+from teamgraph.dashboards import figures
 from teamgraph.dashboards.i18n import EN, LANGS, ZH, t
 
-DASHBOARDS = Path(i18n.__file__).parent
 LEVELS = [
     {"level": 2, "name": "金牌", "reward_bp": 1500, "inviter_reward_bp": 500},
     {"level": 1, "name": "L1", "reward_bp": 1000, "inviter_reward_bp": 300},
@@ -41,6 +36,99 @@ def test_team_depth_figure_speaks_english() -> None:
 def test_team_depth_figure_of_no_team_is_empty_not_broken() -> None:
     fig = figures.team_depth_figure([], ZH)
     assert list(fig.data[0].y) == []
+
+
+DAILY = [
+    {"day": "2026-01-01", "sales_fen": 10_000, "orders": 1, "commission_fen": 1_000,
+     "visits": 4, "new_customers": 3},
+    {"day": "2026-01-02", "sales_fen": 4_050, "orders": 2, "commission_fen": -30,
+     "visits": 1, "new_customers": 0},
+]  # fmt: skip
+BOARD = [
+    {"rank": 1, "distributor_id": "A", "name": "王伟", "level": 2, "value": 123_450},
+    {"rank": 2, "distributor_id": "B", "name": None, "level": 1, "value": 99},
+]
+PROGRESS = {
+    "level": 1,
+    "next_level": 2,
+    "percent": 60,
+    "conditions": [
+        {"name": "bound_customers", "current": 6, "threshold": 10, "percent": 60},
+        {"name": "received_fen", "current": 150_000, "threshold": 500_000, "percent": 30},
+    ],
+    "shown": True,
+}
+MONTHS = [
+    {"month": "2026-01", "pending": 1_120, "settled": 0, "withdrawn": 0},
+    {"month": "2026-02", "pending": 0, "settled": 5_000, "withdrawn": 2_000},
+]
+
+
+# -- the overview --------------------------------------------------------------------------------
+def test_trends_figure_draws_sales_and_commission_in_yuan_and_orders_on_the_right() -> None:
+    fig = figures.trends_figure(DAILY, EN)
+    sales, commission, orders = fig.data
+    assert (sales.type, commission.type, orders.type) == ("bar", "bar", "scatter")
+    assert list(sales.x) == ["2026-01-01", "2026-01-02"]
+    assert list(sales.y) == [100.0, 40.5]
+    assert list(sales.customdata) == ["¥100.00", "¥40.50"]  # hover: exact money text
+    assert list(commission.customdata) == ["¥10.00", "-¥0.30"]
+    assert list(orders.y) == [1, 2] and orders.yaxis == "y2"
+    assert sales.name == t("kpi.sales", EN) and fig.layout.title.text == t("fig.trends.title", EN)
+
+
+def test_funnel_figure_has_the_three_stages_in_order() -> None:
+    fig = figures.funnel_figure({"visits": 1200, "customers": 40, "orders": 7}, ZH)
+    (funnel,) = fig.data
+    assert funnel.type == "funnel"
+    assert list(funnel.y) == ["访问", "新客户", "订单"]
+    assert list(funnel.x) == [1200, 40, 7]
+    assert list(funnel.text) == ["1,200", "40", "7"]
+
+
+def test_leaderboard_figure_puts_the_first_on_top_coloured_by_level() -> None:
+    fig = figures.leaderboard_figure(BOARD, "sales", ZH)
+    (bar,) = fig.data
+    assert list(bar.y) == ["1. 王伟", "2. B"]
+    assert list(bar.x) == [1234.5, 0.99]
+    assert list(bar.text) == ["¥1,234.50", "¥0.99"]
+    assert list(bar.marker.color) == [figures.level_colour(2), figures.level_colour(1)]
+    assert fig.layout.yaxis.autorange == "reversed"
+    clients = figures.leaderboard_figure(BOARD, "clients", EN)
+    assert list(clients.data[0].x) == [123_450, 99]
+    assert clients.layout.title.text == "New clients"
+
+
+def test_leaderboard_figure_shows_the_top_ten_only() -> None:
+    many = [dict(BOARD[0], rank=i, distributor_id=f"d{i}") for i in range(1, 15)]
+    assert len(figures.leaderboard_figure(many, "sales", EN).data[0].y) == 10
+
+
+# -- the team view -------------------------------------------------------------------------------
+def test_progress_figure_has_a_bar_per_condition_toward_the_next_level() -> None:
+    fig = figures.progress_figure(PROGRESS, EN)
+    track, filled = fig.data
+    assert list(track.x) == [100, 100]
+    assert list(filled.y) == ["Bound customers", "Amount received"]
+    assert list(filled.x) == [60, 30]
+    assert list(track.text) == ["6 / 10", "¥1,500.00 / ¥5,000.00"]
+    assert fig.layout.title.text == "Conditions for L2"
+    done = dict(PROGRESS, next_level=None, conditions=[])
+    assert figures.progress_figure(done, ZH).layout.title.text == t("fig.progress.top", ZH)
+
+
+def test_earnings_figure_splits_pending_settled_withdrawn_per_month() -> None:
+    fig = figures.earnings_figure(MONTHS, ZH)
+    assert [bar.name for bar in fig.data] == ["待结算", "已结算", "已提现"]
+    assert [list(bar.y) for bar in fig.data] == [[11.2, 0.0], [0.0, 50.0], [0.0, 20.0]]
+    assert list(fig.data[1].customdata) == ["¥0.00", "¥50.00"]
+    assert list(fig.data[0].x) == ["2026-01", "2026-02"]
+
+
+def test_level_colours_differ_and_clamp() -> None:
+    assert len({figures.level_colour(lv) for lv in range(1, 6)}) == 5
+    assert figures.level_colour(None) == figures.level_colour(1)
+    assert figures.level_colour(99) == figures.LEVEL_COLOURS[-1]
 
 
 # -- rewards per level ---------------------------------------------------------------------------
@@ -80,45 +168,10 @@ def test_figures_serialise(lang: str) -> None:
     for fig in (
         figures.team_depth_figure([{"depth": 1, "distributors": 2}], lang),
         figures.rewards_figure(LEVELS, "rate", lang),
+        figures.trends_figure(DAILY, lang),
+        figures.funnel_figure({"visits": 9, "customers": 4, "orders": 2}, lang),
+        figures.leaderboard_figure(BOARD, "sales", lang),
+        figures.progress_figure(PROGRESS, lang),
+        figures.earnings_figure(MONTHS, lang),
     ):
         assert fig.to_json()
-
-
-# -- labels --------------------------------------------------------------------------------------
-def test_every_label_has_both_languages_and_the_same_placeholders() -> None:
-    for key, texts in i18n.LABELS.items():
-        assert set(texts) == set(LANGS), key
-        assert all(text.strip() for text in texts.values()), key
-        fields = {
-            lang: {f for _, f, _, _ in string.Formatter().parse(text) if f}
-            for lang, text in texts.items()
-        }
-        assert fields[ZH] == fields[EN], key
-
-
-def test_chinese_labels_are_chinese() -> None:
-    """A zh-CN label left in English is a missed translation (names and ids excepted)."""
-    same = {k for k, v in i18n.LABELS.items() if v[ZH] == v[EN]}
-    assert same <= {"nav.signed_in"}
-
-
-def test_t_formats_and_falls_back_to_chinese() -> None:
-    assert t("team.depth_n", EN, n=3) == "Level 3 down"
-    assert t("nav.logout", "fr") == t("nav.logout", ZH) == "退出登录"
-    assert t("nav.logout", None) == "退出登录"
-    with pytest.raises(KeyError):
-        t("no.such.label", EN)
-
-
-def test_every_label_used_in_the_ui_exists() -> None:
-    """Literal keys passed to t(...) anywhere in the package are in the dictionary."""
-    used: set[str] = set()
-    for path in DASHBOARDS.rglob("*.py"):
-        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_.]+)["']""", path.read_text()))
-    assert used, "no t() calls found"
-    assert used - set(i18n.LABELS) == set()
-
-
-def test_number_groups_thousands() -> None:
-    assert i18n.number(1234567) == "1,234,567"
-    assert i18n.number(0) == "0"

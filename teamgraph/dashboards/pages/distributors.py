@@ -1,0 +1,168 @@
+"""/distributors: the distributors in a grid with search, level and status filters, sorting and
+CSV export; a click on an id opens its team view. The engine filters, orders (by the chosen key)
+and cuts the list to its first 500 (``Shop.distributor_table``); the grid sorts and exports
+what it shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+from dash.exceptions import PreventUpdate
+
+from teamgraph.dashboards.components import access, error_alert, grid, page_title
+from teamgraph.dashboards.i18n import DEFAULT_LANG, number, t
+from teamgraph.dashboards.shell import GOTO, LANG, SESSION, TEAM_PATH
+from teamgraph.dashboards.tables import STATUSES, distributor_columns, distributor_rows
+from teamgraph.errors import TeamgraphError
+from teamgraph.shop import Shop
+
+ROLES = ("merchant", "analyst")
+dash.register_page(
+    __name__,
+    path="/distributors",
+    title="teamgraph",
+    name="distributors",
+    nav_key="nav.distributors",
+    order=1,
+    roles=ROLES,
+)
+
+LEVELS = (1, 2, 3, 4, 5)
+SORTS = ("sales", "team", "clients", "orders", "id")
+
+
+def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
+    filters = dbc.Row(
+        [
+            dbc.Col(
+                dbc.Input(
+                    id="dist-search",
+                    type="search",
+                    debounce=True,
+                    placeholder=t("dist.search", lang),
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="dist-sort",
+                    options=[{"label": t(f"dist.sort.{k}", lang), "value": k} for k in SORTS],
+                    value="sales",
+                    clearable=False,
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="dist-level",
+                    options=[{"label": f"L{lv}", "value": lv} for lv in LEVELS],
+                    multi=True,
+                    placeholder=t("dist.level", lang),
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id="dist-status",
+                    options=[{"label": t(f"status.{s}", lang), "value": s} for s in STATUSES],
+                    multi=True,
+                    placeholder=t("dist.status", lang),
+                ),
+                md=3,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    t("dist.export", lang),
+                    id="dist-export",
+                    color="secondary",
+                    outline=True,
+                    className="w-100",
+                ),
+                md=2,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    return html.Div(
+        [
+            page_title(t("nav.distributors", lang)),
+            filters,
+            html.Div(id="dist-count", className="small text-body-secondary mb-2"),
+            html.Div(id="dist-error"),
+            grid(
+                "dist-grid",
+                [],
+                distributor_columns(lang),
+                height=600,
+                csvExportParams={"fileName": "distributors.csv"},
+            ),
+        ]
+    )
+
+
+def rows_for(
+    shop: Shop,
+    lang: str,
+    search: str | None,
+    levels: list[int] | None,
+    statuses: list[str] | None,
+    sort: str = "sales",
+) -> tuple[list[dict[str, Any]], int]:
+    """The grid's rows (the first 500 by ``sort``) and how many distributors match."""
+    tz = shop.settings().timezone
+    page = shop.distributor_table(search=search, levels=levels, statuses=statuses, sort=sort)
+    return distributor_rows(page["items"], tz, lang), page["total"]
+
+
+@callback(
+    Output("dist-grid", "rowData"),
+    Output("dist-count", "children"),
+    Output("dist-error", "children"),
+    Input(SESSION, "data"),
+    Input(LANG, "value"),
+    Input("dist-search", "value"),
+    Input("dist-level", "value"),
+    Input("dist-status", "value"),
+    Input("dist-sort", "value"),
+)
+def render(
+    key: str | None,
+    lang: str,
+    search: str | None,
+    levels: list[int] | None,
+    statuses: list[str] | None,
+    sort: str | None,
+) -> Any:
+    got, instead = access(key, lang, ROLES)
+    if instead is not None:
+        return [], "", instead
+    try:
+        rows, total = rows_for(got[0], lang, search, levels, statuses, sort or "sales")
+    except TeamgraphError as exc:
+        return [], "", dbc.Alert(error_alert(exc, lang), color="danger")
+    if total > len(rows):
+        return rows, t("dist.count_some", lang, n=number(len(rows)), total=number(total)), None
+    return rows, t("dist.count", lang, n=number(total)), None
+
+
+@callback(
+    Output("dist-grid", "exportDataAsCsv"),
+    Input("dist-export", "n_clicks"),
+    prevent_initial_call=True,
+)
+def export(_clicks: int | None) -> bool:
+    return True
+
+
+@callback(
+    Output(GOTO, "href", allow_duplicate=True),
+    Input("dist-grid", "cellClicked"),
+    prevent_initial_call=True,
+)
+def open_team(cell: dict[str, Any] | None) -> str:
+    if not cell or cell.get("colId") != "id" or not cell.get("value"):
+        raise PreventUpdate
+    return f"{TEAM_PATH}?id={cell['value']}"

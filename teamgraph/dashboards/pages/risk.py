@@ -1,0 +1,437 @@
+"""/risk: fraud rings by score (``Shop.rings``, R-6.2) and one ring's case: its network
+(members, shared signals, bindings, invitations, commission between them), the evidence
+(score contributions, shared signals), the commission at stake and freeze / release
+(R-6.4, ``Shop.freeze_ring`` / ``release_ring``; merchant and analyst keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import dash_cytoscape as cyto
+from dash import Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from teamgraph.dashboards.components import access, card, error_alert, grid, kpi_card, page_title
+from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t, when
+from teamgraph.dashboards.networks import RING_LAYOUT, ring_elements, ring_stylesheet
+from teamgraph.dashboards.shell import LANG, SESSION
+from teamgraph.errors import TeamgraphError
+from teamgraph.shop import Principal, Shop
+
+ROLES = ("merchant", "analyst")
+dash.register_page(
+    __name__,
+    path="/risk",
+    title="teamgraph",
+    name="risk",
+    nav_key="nav.risk",
+    order=7,
+    roles=ROLES,
+)
+
+STATUSES = ("open", "frozen", "released")
+KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle", "shared_signals")
+MAX_RINGS = 200
+
+
+def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> html.Div:
+    status = dbc.RadioItems(
+        id="risk-status",
+        options=[{"label": t("risk.all", lang), "value": "all"}]
+        + [{"label": t(f"ring.status.{s}", lang), "value": s} for s in STATUSES],
+        value="all",
+        inline=True,
+        className="btn-group btn-radio",
+        inputClassName="btn-check",
+        labelClassName="btn btn-sm btn-outline-primary",
+        labelCheckedClassName="active",
+    )
+    return html.Div(
+        [
+            dbc.Row(
+                [dbc.Col(page_title(t("nav.risk", lang)), md=True), dbc.Col(status, md="auto")],
+                className="g-3 align-items-center mb-2",
+            ),
+            dcc.Store(id="risk-selected", data=id),
+            dcc.Store(id="risk-version", data=0),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Div(id="risk-count", className="small text-body-secondary"),
+                            grid(
+                                "risk-grid",
+                                [],
+                                ring_columns(lang),
+                                height=640,
+                                getRowId="params.data.id",
+                            ),
+                        ],
+                        lg=5,
+                    ),
+                    dbc.Col([html.Div(id="risk-message"), html.Div(id="risk-case")], lg=7),
+                ],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+# -- tables --------------------------------------------------------------------------------------
+def _kind(kind: str, lang: str) -> str:
+    return t(f"ring.kind.{kind}", lang) if kind in KINDS else kind
+
+
+def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r["id"],
+            "score": int(r["score"]),
+            "status": t(f"ring.status.{r['status']}", lang),
+            "kinds": ", ".join(_kind(k, lang) for k in r["kinds"]),
+            "members": int(r["members"]),
+            "distributors": int(r["distributors"]),
+            "pending_fen": int(r["at_stake"]["pending_fen"]),
+            "pending_fen_text": money(int(r["at_stake"]["pending_fen"])),
+            "found": when(r.get("found_at"), tz),
+        }
+        for r in rings
+    ]
+
+
+def ring_columns(lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": "score",
+            "headerName": t("ring.col.score", lang),
+            "minWidth": 100,
+            "sort": "desc",
+            "filter": False,
+        },
+        {
+            "field": "id",
+            "headerName": t("ring.col.id", lang),
+            "cellClass": "link-cell",
+            "minWidth": 120,
+        },
+        {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 140},
+        {
+            "field": "members",
+            "headerName": t("ring.col.members", lang),
+            "minWidth": 80,
+            "filter": False,
+        },
+        {
+            "field": "pending_fen",
+            "headerName": t("ring.col.at_stake", lang),
+            "valueFormatter": {"function": "params.data['pending_fen_text']"},
+            "type": "rightAligned",
+            "minWidth": 110,
+        },
+        {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 90},
+    ]
+
+
+def ring_list(shop: Shop, status: str | None, lang: str) -> tuple[list[dict[str, Any]], str]:
+    tz = shop.settings().timezone
+    rings = shop.rings(status=status, limit=MAX_RINGS)
+    return ring_rows(rings, tz, lang), t("risk.count", lang, n=number(len(rings)))
+
+
+# -- one ring ------------------------------------------------------------------------------------
+def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
+    """Everything the page shows for one ring."""
+    tz = shop.settings().timezone
+    ring = shop.ring(ring_id)
+    stake = ring["at_stake"]
+    frozen = ring["status"] == "frozen"
+    badge = dbc.Badge(
+        t(f"ring.status.{ring['status']}", lang),
+        color={"open": "warning", "frozen": "danger", "released": "secondary"}[ring["status"]],
+        id="ring-status",
+        className="ms-2",
+    )
+    head = html.Div(
+        [
+            html.H4([t("risk.ring", lang, id=ring["id"]), badge], className="mb-1"),
+            html.Div(
+                t(
+                    "risk.summary",
+                    lang,
+                    score=ring["score"],
+                    members=ring["members"],
+                    distributors=ring["distributors"],
+                    found=when(ring.get("found_at"), tz),
+                    kinds=", ".join(_kind(k, lang) for k in ring["kinds"]),
+                ),
+                className="small text-body-secondary",
+            ),
+        ],
+        className="mb-3",
+    )
+    stakes = dbc.Row(
+        [
+            dbc.Col(
+                kpi_card(
+                    t("risk.pending", lang), money(stake["pending_fen"]), value_id="ring-pending"
+                ),
+                xs=6,
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(t("risk.held", lang), money(stake["held_fen"]), value_id="ring-held"),
+                xs=6,
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(
+                    t("risk.settled", lang), money(stake["settled_fen"]), value_id="ring-settled"
+                ),
+                xs=6,
+                md=3,
+            ),
+            dbc.Col(
+                kpi_card(
+                    t("risk.inside", lang), money(stake["inside_fen"]), value_id="ring-inside"
+                ),
+                xs=6,
+                md=3,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+    decide = dbc.InputGroup(
+        [
+            dbc.Input(id="ring-reason", placeholder=t("risk.reason", lang)),
+            dbc.Button(
+                t("risk.release" if frozen else "risk.freeze", lang),
+                id="ring-decide",
+                color="secondary" if frozen else "danger",
+            ),
+        ],
+        className="mb-3",
+    )
+    network = card(
+        t("risk.network", lang),
+        [
+            cyto.Cytoscape(
+                id="ring-network",
+                elements=ring_elements(ring, lang),
+                layout=RING_LAYOUT,
+                stylesheet=ring_stylesheet(),
+                style={"width": "100%", "height": "360px"},
+            ),
+            html.Div(edge_legend(lang), className="small mt-2"),
+        ],
+        fill=False,
+        class_name="mb-3",
+    )
+    evidence = card(
+        t("risk.evidence", lang),
+        [
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(f"+{c['points']} "),
+                            _kind(str(c["signal"]), lang),
+                            html.Span(
+                                f" · {c['detail']}" if c.get("detail") else "",
+                                className="text-body-secondary",
+                            ),
+                        ]
+                    )
+                    for c in ring["contributions"]
+                ],
+                id="ring-evidence",
+                className="mb-2",
+            ),
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(t("risk.signal", lang)),
+                                html.Th(t("risk.value", lang)),
+                                html.Th(t("risk.shared_by", lang)),
+                            ]
+                        )
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Td(
+                                        t(f"signal.{s['kind']}", lang)
+                                        if s["kind"] in SIGNALS
+                                        else s["kind"]
+                                    ),
+                                    html.Td(html.Code(str(s["value"]))),
+                                    html.Td(
+                                        ", ".join(s["members"][:8])
+                                        + (" …" if len(s["members"]) > 8 else "")
+                                    ),
+                                ]
+                            )
+                            for s in ring["signals"]
+                        ]
+                    ),
+                ],
+                size="sm",
+                className="mb-0",
+                id="ring-signals",
+            ),
+        ],
+        fill=False,
+        class_name="mb-3",
+    )
+    changes = (
+        html.Ul(
+            [
+                html.Li(
+                    " · ".join(
+                        x
+                        for x in (
+                            when(c["at"], tz),
+                            c.get("actor") or "",
+                            t(
+                                "risk.froze" if c["action"] == "ring.freeze" else "risk.released",
+                                lang,
+                            ),
+                            c.get("reason") or "",
+                        )
+                        if x
+                    )
+                )
+                for c in ring.get("changes") or []
+            ],
+            className="small mb-0",
+            id="ring-changes",
+        )
+        if ring.get("changes")
+        else html.P(t("risk.no_changes", lang), className="small text-body-secondary mb-0")
+    )
+    return [
+        head,
+        stakes,
+        decide,
+        network,
+        evidence,
+        card(t("risk.decisions", lang), changes, fill=False),
+    ]
+
+
+SIGNALS = ("device", "phone", "address", "account", "ip")
+
+
+def edge_legend(lang: str) -> list[Any]:
+    from teamgraph.dashboards.networks import EDGE_COLOURS
+
+    return [
+        html.Span(
+            [
+                html.Span(className="legend-dot", style={"backgroundColor": c}),
+                t(f"ring.edge.{k}", lang),
+            ],
+            className="me-3",
+        )
+        for k, c in EDGE_COLOURS.items()
+    ]
+
+
+# -- callbacks -----------------------------------------------------------------------------------
+@callback(
+    Output("risk-grid", "rowData"),
+    Output("risk-count", "children"),
+    Input(SESSION, "data"),
+    Input(LANG, "value"),
+    Input("risk-status", "value"),
+    Input("risk-version", "data"),
+)
+def render_list(key: str | None, lang: str, status: str, _v: int) -> Any:
+    got, instead = access(key, lang, ROLES)
+    if instead is not None:
+        return [], instead
+    try:
+        return ring_list(got[0], None if status == "all" else status, lang)
+    except TeamgraphError as exc:
+        return [], dbc.Alert(error_alert(exc, lang), color="danger")
+
+
+@callback(
+    Output("risk-selected", "data"),
+    Input("risk-grid", "cellClicked"),
+    Input("risk-grid", "rowData"),
+    State("risk-selected", "data"),
+    prevent_initial_call=True,
+)
+def select(
+    cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None, current: str | None
+) -> Any:
+    """A click picks a ring; without a pick, the highest score is shown."""
+    clicked = any(x["prop_id"] == "risk-grid.cellClicked" for x in ctx.triggered)
+    if clicked and cell and cell.get("rowId"):
+        return cell["rowId"]
+    if current or not rows:
+        raise PreventUpdate
+    return max(rows, key=lambda r: (r["score"], r["id"]))["id"]
+
+
+@callback(
+    Output("risk-case", "children"),
+    Input("risk-selected", "data"),
+    Input("risk-version", "data"),
+    Input(LANG, "value"),
+    State(SESSION, "data"),
+)
+def render_case(ring_id: str | None, _v: int, lang: str, key: str | None) -> Any:
+    got, instead = access(key, lang, ROLES)
+    if instead is not None:
+        return None
+    if not ring_id:
+        return dbc.Alert(t("risk.none", lang), color="info", id="risk-none")
+    try:
+        return ring_case(got[0], ring_id, got[1], lang)
+    except TeamgraphError as exc:
+        return dbc.Alert(error_alert(exc, lang), color="warning")
+
+
+@callback(
+    Output("risk-version", "data"),
+    Output("risk-message", "children"),
+    Input("ring-decide", "n_clicks"),
+    State("risk-selected", "data"),
+    State("ring-reason", "value"),
+    State("risk-version", "data"),
+    State(SESSION, "data"),
+    State(LANG, "value"),
+    prevent_initial_call=True,
+)
+def decide(
+    clicks: Any, ring_id: str | None, reason: str | None, version: int, key: str | None, lang: str
+) -> Any:
+    """The one button freezes an open or released ring and releases a frozen one."""
+    if not ring_id or not clicks:
+        raise PreventUpdate
+    got, instead = access(key, lang, ROLES)
+    if instead is not None:
+        raise PreventUpdate
+    shop, who = got
+    try:
+        action = "release" if shop.ring(ring_id)["status"] == "frozen" else "freeze"
+        act(shop, ring_id, action, who, (reason or "").strip() or None)
+    except TeamgraphError as exc:
+        return dash.no_update, dbc.Alert(error_alert(exc, lang), color="danger")
+    done = t("risk.done_freeze" if action == "freeze" else "risk.done_release", lang, id=ring_id)
+    return (version or 0) + 1, dbc.Alert(done, color="success", id="ring-done", duration=8000)
+
+
+def act(shop: Shop, ring_id: str, action: str, who: Principal, reason: str | None) -> None:
+    """Freeze or release, as the key's role through the UI (the audit names it)."""
+    actor = f"{who.role} (UI)"
+    if action == "freeze":
+        shop.freeze_ring(ring_id, actor=actor, reason=reason)
+    else:
+        shop.release_ring(ring_id, actor=actor, reason=reason)

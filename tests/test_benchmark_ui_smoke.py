@@ -1,0 +1,28 @@
+"""benchmarks/ui.py on a tiny shop: it builds the shop, times every page callback and records
+its section (structure only: no timing is asserted, DESIGN.md "Performance")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import runner, ui
+
+TINY = ["--customers", "300", "--distributors", "30", "--ui-orders", "40", "--ui-visits", "20",
+        "--ui-rings", "3", "--ui-calls", "3", "--quiet", "--only", "ui"]  # fmt: skip
+
+
+def test_ui_benchmark_times_every_page_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n")
+    result = runner.run_all(runner.parser().parse_args([*TINY, "--out", str(out)]))["ui"]
+    assert result["counts"]["customers"] == 300 + 20  # the visits brought new customers
+    assert result["activity"]["orders"] == 40 and result["activity"]["rings"] == 3
+    pages = {r["page"] for r in result["callbacks"]}
+    assert pages == {"overview", "distributors", "team", "relationships", "leaderboards",
+                     "withdrawals", "settings", "risk"}  # fmt: skip
+    for r in result["callbacks"]:
+        assert r["n"] == 3 and 0 < r["p50_ms"] <= r["p95_ms"] <= r["max_ms"], r
+    assert set(result["pages"]) == pages
+    text = out.read_text()
+    assert text.count("<!-- benchmark:ui -->") == 1 and "### Per page" in text
+    assert str(ui.AIM_MS) in text
