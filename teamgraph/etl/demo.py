@@ -127,7 +127,44 @@ def build(
     data = generator.generate(customers, distributors, orders, seed, rings)
     with tempfile.TemporaryDirectory(prefix="teamgraph-demo-") as tmp:
         paths = generator.write(data, workdir or Path(tmp), "parquet")
-        return {
+        counts = {
             kind: importer.load_file(shop, kind, paths[kind]).loaded
             for kind in generator.LOAD_ORDER
         }
+    table = data.tables["distributors"]
+    names = dict(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True))
+    counts["withdrawals"] = len(withdrawals(shop, names))
+    return counts
+
+
+WITHDRAWALS = {"requests": 12, "approved": 6, "paid": 2}
+"""The demo's withdrawal queue: requests from the distributors with the largest withdrawable
+balances, some approved (a batch to export) and some already paid."""
+
+
+def withdrawals(shop: Shop, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Give the withdrawals page something to do: the ``requests`` distributors with the most
+    withdrawable money ask for half of it (within the shop's limits, R-5.1) to a bank card; the
+    first ``approved`` are approved and the first ``paid`` of those confirmed paid (R-5.2).
+    Ids are ``demo-w-NN``, so building again changes nothing. Returns the requests."""
+    limits = shop.settings().withdrawal
+    method = "bank" if "bank" in limits.methods else limits.methods[0]
+    balances = [(shop.balances(d)["withdrawable"], d) for d in sorted(names)]
+    richest = sorted((b for b in balances if b[0] >= 2 * limits.min_fen), reverse=True)
+    made = [
+        shop.request_withdrawal(
+            did,
+            min(amount // 2 // 100 * 100, limits.max_fen),  # whole yuan, as people ask
+            method,
+            f"6222 0210 {n:04d} {n * 7919 % 10_000:04d}",
+            holder=names[did],
+            withdrawal_id=f"demo-w-{n:02d}",
+        )
+        for n, (amount, did) in enumerate(richest[: WITHDRAWALS["requests"]], start=1)
+    ]
+    ids = [w["id"] for w in made]
+    if ids[: WITHDRAWALS["approved"]]:
+        shop.move_withdrawals(ids[: WITHDRAWALS["approved"]], "approve")
+    if ids[: WITHDRAWALS["paid"]]:
+        shop.move_withdrawals(ids[: WITHDRAWALS["paid"]], "pay")
+    return made

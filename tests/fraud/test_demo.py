@@ -88,3 +88,20 @@ def test_demo_build_writes_the_files_it_loads(tmp_path: Path, embedded_engine: E
         assert (tmp_path / "labels.parquet").exists()
     finally:
         shop.store.drop()
+
+
+def test_r5_2_the_demo_has_a_withdrawal_queue_to_work_through(demo_shop: Shop) -> None:
+    """``make demo`` shows every withdrawal state the UI's page acts on: requested (to approve),
+    approved (a batch to export and confirm paid) and paid; each within the shop's limits."""
+    queue = demo_shop.withdrawals()
+    mine = [w for w in queue["items"] if w["id"].startswith("demo-w-")]
+    by_status = {s: sum(w["status"] == s for w in mine) for s in ("requested", "approved", "paid")}
+    want = demo.WITHDRAWALS
+    assert by_status == {
+        "requested": want["requests"] - want["approved"],
+        "approved": want["approved"] - want["paid"],
+        "paid": want["paid"],
+    }
+    limits = demo_shop.settings().withdrawal
+    assert all(limits.min_fen <= w["amount_fen"] <= limits.max_fen for w in mine)
+    assert all(demo_shop.balances(w["distributor_id"])["withdrawable"] >= 0 for w in mine)
