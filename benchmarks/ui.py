@@ -314,21 +314,18 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 NOTES = """\
-Where the time goes (statement timings taken with the same shop while fixing, 2026-11-25):
+What changed the figures (2026-11-25; the first run, under load 5 on 2 CPUs, had overview
+p95 330 ms, team 335 ms and the ring list 945 ms):
 
-- **Risk, the ring list**: nearly all of it is `risk.at_stake` (0.9–1 s for 40 rings), the
-  fraud branch's statement (`queries/risk.cypher`): `MATCH (e:Entry)-[:TO]->(d)` with the entry
-  labelled makes FalkorDB scan every entry per ring member (the quirk DESIGN.md notes);
-  anchoring on the member (`MATCH (d)<-[:TO]-(e)`, `e` unlabelled) is the likely fix. The UI
-  only calls `Shop.rings`.
-- **Overview**: one statement (`analytics.activity`) that counts per local day in the engine;
-  its biggest parts are label scans without an index on the time properties: customers by
-  `joined_at` (102,000 nodes, ~55 ms), entries by `at` and orders by `paid_at` (~40–50 ms
-  each). Indexes on those properties would make them range scans. Returning one row per order
-  instead (the first version) cost 1.1 s in the client's parsing alone.
+- **Risk, the ring list**: `risk.at_stake` used to start from the Entry label and scan every
+  entry per ring member (0.9-1 s for 40 rings); it now starts from the ring's members.
+- **Overview and leaderboards**: indexes on `Order.paid_at`, `Entry.at` and
+  `Customer.joined_at` turn their period filters into range scans (they were label scans,
+  ~40-55 ms each at 100k); the overview counts per local day in the engine (one row per order
+  cost 1.1 s in the client's parsing alone).
+- **Everything that reads many rows**: hiredis parses the engine's replies in C (reading 200k
+  rows went from 6.0 s to 1.2 s).
 - **Team**: about ten `Shop` reads for one distributor (profile, ledger page and totals, tree,
   progress, earnings, the newest clients, invitees), each catching up first; the largest teams
-  (9,000 direct clients) cost most in the client lists, now read newest-first from the
-  distributor's side (the paging statements took 0.6–0.9 s there).
-- The machine was shared with two other sessions' builds and tests (load above 4 on 2 CPUs);
-  p50s are the steadier figure."""
+  (9,000 direct clients) read their client lists newest-first from the distributor's side.
+- Compare the p50s across runs: the p95s move with whatever else the machine is doing."""

@@ -59,3 +59,12 @@ CREATE INDEX FOR (r:Ring) ON (r.id)
 
 // name: index_ring_status
 CREATE INDEX FOR (r:Ring) ON (r.status)
+
+// Time properties the overview and the leaderboards select a period on (range scans, not
+// label scans: analytics.activity, analytics.board_*).
+// name: index_order_paid_at
+CREATE INDEX FOR (o:Order) ON (o.paid_at)
+// name: index_entry_at
+CREATE INDEX FOR (e:Entry) ON (e.at)
+// name: index_customer_joined_at
+CREATE INDEX FOR (c:Customer) ON (c.joined_at)
