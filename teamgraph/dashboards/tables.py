@@ -7,14 +7,12 @@ shop's time zone. No Dash callbacks and no shop here: tests call these directly.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from openpyxl import Workbook
-
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, t, when
+from teamgraph.rules.money import yuan
+from teamgraph.sheets import csv_bytes, xlsx_bytes
 
 Row = dict[str, Any]
 
@@ -238,12 +236,6 @@ EXPORT_COLUMNS: tuple[str, ...] = (
 masked account; amounts in fen and yuan text, the full account the bank needs (R-5.3)."""
 
 
-def _yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
 def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str | int]]:
     return [
         [
@@ -252,10 +244,10 @@ def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str |
             w.get("holder") or "",
             w.get("account") or "",
             int(w["amount_fen"]),
-            _yuan(int(w["amount_fen"])),
+            yuan(int(w["amount_fen"])),
             int(w["tax_fen"]),
             int(w["net_fen"]),
-            _yuan(int(w["net_fen"])),
+            yuan(int(w["net_fen"])),
             w["method"],
             w["status"],
             when(w.get("requested_at"), tz),
@@ -264,40 +256,12 @@ def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str |
     ]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def export_csv(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
-    """UTF-8 with a BOM (Excel on Chinese Windows); text that a spreadsheet would run as a
-    formula is prefixed with ``'``, except the account the bank reads verbatim."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    account = EXPORT_COLUMNS.index("account 账号")
-    for row in export_table(items, tz):
-        writer.writerow(
-            [
-                "'" + v
-                if isinstance(v, str) and i != account and v.startswith(_FORMULA_START)
-                else v
-                for i, v in enumerate(row)
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
+    """The batch file as CSV (:mod:`teamgraph.sheets`: UTF-8 with a BOM, formula-like text
+    guarded), the account column verbatim: the bank reads it exactly."""
+    return csv_bytes(EXPORT_COLUMNS, export_table(items, tz), verbatim={"account 账号"})
 
 
 def export_xlsx(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
-    """One sheet; strings stay text cells (long account numbers keep every digit)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "withdrawals"
-    ws.append(list(EXPORT_COLUMNS))
-    for row in export_table(items, tz):
-        ws.append(row)
-    for cells in ws.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The batch file as one xlsx sheet; strings stay text (long accounts keep every digit)."""
+    return xlsx_bytes(EXPORT_COLUMNS, export_table(items, tz), sheet="withdrawals")

@@ -64,8 +64,5 @@ CREATE INDEX ring_status IF NOT EXISTS FOR (r:Ring) ON (r.status)
 // name: index_order_paid_at
 CREATE INDEX order_paid_at IF NOT EXISTS FOR (o:Order) ON (o.paid_at)
 
-// name: index_entry_at
-CREATE INDEX entry_at IF NOT EXISTS FOR (e:Entry) ON (e.at)
-
 // name: index_customer_joined_at
 CREATE INDEX customer_joined_at IF NOT EXISTS FOR (c:Customer) ON (c.joined_at)
