@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from teamgraph.errors import ValidationError
+from teamgraph.part import ShopPart
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
 
 if TYPE_CHECKING:
-    from teamgraph.graph import GraphStore
-    from teamgraph.rules.settings import ProgramSettings
+    pass
 
 Period = Literal["day", "week", "month"]
 Metric = Literal["sales", "commission", "clients"]
@@ -51,18 +51,8 @@ DISTRIBUTOR_PAGE: Final = 500
 DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
 
 
-class Analytics:
+class Analytics(ShopPart):
     """Mixed into Shop; uses its store, clock and settings."""
-
-    store: GraphStore
-    id: str
-
-    # provided by Shop
-    def catch_up(self, now: int | None = None) -> ProgramSettings:
-        raise NotImplementedError
-
-    def _now(self, now: int | None) -> int:
-        raise NotImplementedError
 
     # -- the overview ------------------------------------------------------------------------
     def last_order_at(self) -> int | None:

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import Conflict, NotFound, ValidationError
+from teamgraph.part import ShopPart
 from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import withdrawals as rules_withdrawals
@@ -39,7 +40,7 @@ from teamgraph.rules.settings import MAX_RATE_BP, ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
 
 if TYPE_CHECKING:
-    from teamgraph.graph import GraphStore
+    pass
 
 
 def digest(body: Mapping[str, Any]) -> str:
@@ -48,22 +49,13 @@ def digest(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class Commerce:
+class Commerce(ShopPart):
     """Mixed into Shop; uses its store, clock and settings."""
 
-    store: GraphStore
-    id: str
-
     # provided by Shop
-    def catch_up(self, now: int | None = None) -> ProgramSettings:
-        raise NotImplementedError
-
     def _check_levels(
         self, ids: list[str], now: int, settings: ProgramSettings | None = None
     ) -> None:
-        raise NotImplementedError
-
-    def _now(self, now: int | None) -> int:
         raise NotImplementedError
 
     # -- products ----------------------------------------------------------------------------

@@ -41,28 +41,18 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import NotFound, ValidationError
+from teamgraph.part import ShopPart
 
 if TYPE_CHECKING:
-    from teamgraph.graph import GraphStore
-    from teamgraph.rules.settings import ProgramSettings
+    pass
 
 RING_STATUSES = ("open", "frozen", "released")
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
 MAX_RINGS_LIMIT = 1000
 
 
-class Risk:
+class Risk(ShopPart):
     """Mixed into Shop; uses its store and clock."""
-
-    store: GraphStore
-    id: str
-
-    # provided by Shop
-    def catch_up(self, now: int | None = None) -> ProgramSettings:
-        raise NotImplementedError
-
-    def _now(self, now: int | None) -> int:
-        raise NotImplementedError
 
     # -- reads ------------------------------------------------------------------------------
     def rings(
@@ -132,33 +122,26 @@ class Risk:
     ) -> dict[str, Any]:
         """Hold the ring's distributor members' pending rewards until release (R-6.4, F-2).
         Idempotent (F-5); an audit Change records who and why."""
-        now = self._now(now)
-        self.catch_up(now)  # what was due before the freeze settles first
-        self.ring(ring_id)  # 404 for an unknown id
-        self.store.write(
-            "risk.freeze",
-            id=ring_id,
-            now=now,
-            actor=actor,
-            reason=reason,
-            change_id=uuid.uuid4().hex,
-        )
-        return self.ring(ring_id)
+        # what was due before the freeze settles first (the catch-up in _decide)
+        return self._decide("risk.freeze", ring_id, actor=actor, reason=reason, now=now)
 
     def release_ring(
         self, ring_id: str, *, actor: str, reason: str | None = None, now: int | None = None
     ) -> dict[str, Any]:
         """Release a frozen ring: what it held settles (F-4). Idempotent (F-5)."""
+        # entries due while frozen are held (the catch-up in _decide) before the release
+        return self._decide("risk.release", ring_id, actor=actor, reason=reason, now=now)
+
+    def _decide(
+        self, statement: str, ring_id: str, *, actor: str, reason: str | None, now: int | None
+    ) -> dict[str, Any]:
+        """Catch up to ``now``, check the ring exists (404), write the decision and its audit
+        Change in one statement, answer the ring as it now is."""
         now = self._now(now)
-        self.catch_up(now)  # entries due while frozen are held before the release settles them
+        self.catch_up(now)
         self.ring(ring_id)
         self.store.write(
-            "risk.release",
-            id=ring_id,
-            now=now,
-            actor=actor,
-            reason=reason,
-            change_id=uuid.uuid4().hex,
+            statement, id=ring_id, now=now, actor=actor, reason=reason, change_id=uuid.uuid4().hex
         )
         return self.ring(ring_id)
 
