@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, t, when
-from teamgraph.rules.money import yuan
+from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.sheets import csv_bytes, xlsx_bytes
 
 Row = dict[str, Any]
@@ -218,42 +218,16 @@ def withdrawal_columns(lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
     ]
 
 
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "withdrawal_id",
-    "distributor_id",
-    "holder 户名",
-    "account 账号",
-    "amount_fen",
-    "amount_yuan",
-    "tax_fen",
-    "net_fen",
-    "net_yuan",
-    "method",
-    "status",
-    "requested_at",
+EXPORT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in rules_withdrawals.BATCH_COLUMNS if c not in ("account_masked", "tax_yuan")
 )
 """The batch file's columns: the API's export (``GET /v1/withdrawals?format=csv``) without the
 masked account; amounts in fen and yuan text, the full account the bank needs (R-5.3)."""
 
 
-def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str | int]]:
-    return [
-        [
-            w["id"],
-            w["distributor_id"],
-            w.get("holder") or "",
-            w.get("account") or "",
-            int(w["amount_fen"]),
-            yuan(int(w["amount_fen"])),
-            int(w["tax_fen"]),
-            int(w["net_fen"]),
-            yuan(int(w["net_fen"])),
-            w["method"],
-            w["status"],
-            when(w.get("requested_at"), tz),
-        ]
-        for w in items
-    ]
+def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str | int | None]]:
+    rows = (rules_withdrawals.batch_row(w, when(w.get("requested_at"), tz)) for w in items)
+    return [[row[c] for c in EXPORT_COLUMNS] for row in rows]
 
 
 def export_csv(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from teamgraph.errors import ValidationError
+from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.rules.money import yuan
 from teamgraph.rules.timeutil import iso
 from teamgraph.shop import Shop
@@ -453,22 +454,8 @@ WITHDRAWAL_COLUMNS = [
 
 def withdrawal_row(w: Mapping[str, Any], t: Callable[[int | None], str | None]) -> list[Cell]:
     """One withdrawal (as ``Shop.withdrawals`` lists it) as a row of WITHDRAWAL_COLUMNS."""
-    return [
-        w["id"],
-        w["distributor_id"],
-        w["holder"] or "",
-        w["account"] or "",
-        w["account_masked"],
-        w["amount_fen"],
-        _yuan(w["amount_fen"]),
-        w["tax_fen"],
-        _yuan(w["tax_fen"]),
-        w["net_fen"],
-        _yuan(w["net_fen"]),
-        w["method"],
-        w["status"],
-        t(w["requested_at"]),
-    ]
+    row = rules_withdrawals.batch_row(w, t(w["requested_at"]))
+    return [row[c.name] for c in WITHDRAWAL_COLUMNS]
 
 
 def withdrawals(

@@ -31,6 +31,7 @@ from teamgraph.api.schemas import (
     Time,
 )
 from teamgraph.errors import Forbidden, NotFound, ValidationError
+from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.shop import Principal, Shop
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
@@ -127,21 +128,7 @@ def _readable(principal: Principal, distributor_id: str) -> None:
         raise Forbidden("auth.forbidden", "a distributor key reaches only its own withdrawals")
 
 
-COLUMNS: tuple[str, ...] = (
-    "withdrawal_id",
-    "distributor_id",
-    "holder 户名",
-    "account 账号",
-    "account_masked",
-    "amount_fen",
-    "amount_yuan",
-    "tax_fen",
-    "net_fen",
-    "net_yuan",
-    "method",
-    "status",
-    "requested_at",
-)
+COLUMNS: tuple[str, ...] = tuple(c for c in rules_withdrawals.BATCH_COLUMNS if c != "tax_yuan")
 """The export's columns (R-5.3). ``amount_*`` is gross, ``net_*`` what the bank transfers."""
 _VERBATIM = frozenset({"account 账号", "account_masked"})  # the bank reads these exactly
 
@@ -149,24 +136,8 @@ _VERBATIM = frozenset({"account 账号", "account_masked"})  # the bank reads th
 def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
     """The rows of the export, one per withdrawal (already rendered: times are ISO strings and
     the full account is null for non-merchant keys, left empty)."""
-    return [
-        [
-            w["id"],
-            w["distributor_id"],
-            w["holder"] or "",
-            w["account"] or "",
-            w["account_masked"],
-            w["amount_fen"],
-            exports.yuan(w["amount_fen"]),
-            w["tax_fen"],
-            w["net_fen"],
-            exports.yuan(w["net_fen"]),
-            w["method"],
-            w["status"],
-            w["requested_at"],
-        ]
-        for w in items
-    ]
+    rows = (rules_withdrawals.batch_row(w, w["requested_at"]) for w in items)
+    return [[row[c] for c in COLUMNS] for row in rows]
 
 
 def _move(shop: Shop, ids: list[str], action: str, reason: str | None) -> list[dict[str, Any]]:
