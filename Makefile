@@ -1,23 +1,32 @@
 # The only commands a contributor needs: `make demo` and `make test` (README "Quick start").
 # Both install what they need on a fresh Debian machine with Python 3.11: uv from PyPI if
 # missing, Python packages from uv.lock, and for the tests the npm Cypher linter and Debian's
-# chromium, fonts-wqy-microhei and docker-compose.
+# chromium, fonts-wqy-microhei and docker-compose; for Neo4j, Java 17 and Maven, which fetch a
+# Neo4j 5 Community server from Maven Central (tools/neo4j, cached in ~/.m2).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # uv as installed by pip may not be on PATH: fall back to the module (evaluated at each use)
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-APT_PACKAGES := chromium fonts-wqy-microhei docker-compose
+APT_PACKAGES := chromium fonts-wqy-microhei docker-compose openjdk-17-jdk-headless maven
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
+# `make neo4j`: the developer's server (README "Neo4j"); `make test`: a fresh one of its own.
+NEO4J := tools/neo4j/neo4j.sh
+NEO4J_HOME ?= .teamgraph/neo4j
+NEO4J_PORT ?= 7687
+TEST_NEO4J_HOME ?= .teamgraph/neo4j-test
+TEST_NEO4J_PORT ?= 7688
 
-.PHONY: help uv install install-python install-node install-system demo test lint bench clean
+.PHONY: help uv install install-python install-node install-system demo test lint bench clean \
+	neo4j neo4j-stop
 
 help:
 	@echo "make demo   install, start the embedded graph, the API and the UI with a demo shop"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  run the benchmarks (results in benchmarks/RESULTS.md)"
+	@echo "make neo4j  start a local Neo4j 5 Community on bolt://127.0.0.1:7687 (neo4j-stop stops it)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -40,6 +49,12 @@ install-system:
 
 install: install-python install-node install-system
 
+neo4j: install-system
+	$(NEO4J) start $(NEO4J_HOME) $(NEO4J_PORT)
+
+neo4j-stop:
+	$(NEO4J) stop $(NEO4J_HOME)
+
 demo: install-python
 	$(UV) run teamgraph up
 
@@ -48,9 +63,13 @@ lint: install-python
 	$(UV) run ruff format --check teamgraph tests benchmarks
 	$(UV) run mypy teamgraph
 
-# pytest exits 5 when it collected no test: that fails the build, as it should.
+# pytest exits 5 when it collected no test: that fails the build, as it should. The suite gets a
+# Neo4j of its own on a fresh data directory, stopped afterwards whatever the outcome.
 test: install lint
-	$(UV) run pytest $(PYTEST_ARGS)
+	rm -rf $(TEST_NEO4J_HOME)
+	$(NEO4J) start $(TEST_NEO4J_HOME) $(TEST_NEO4J_PORT)
+	TEAMGRAPH_TEST_NEO4J_URI=bolt://127.0.0.1:$(TEST_NEO4J_PORT) $(UV) run pytest $(PYTEST_ARGS); \
+	  rc=$$?; $(NEO4J) stop $(TEST_NEO4J_HOME); exit $$rc
 
 bench: install-python
 	$(UV) run python -m benchmarks
