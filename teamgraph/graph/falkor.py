@@ -43,6 +43,11 @@ def _rows(result: Any) -> list[Row]:
     return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
 
 
+def _unavailable(exc: redis.exceptions.RedisError, name: str) -> EngineError:
+    """A lost or refused connection: the same error as a Neo4j server that does not answer."""
+    return EngineError("graph.unavailable", f"{name}: FalkorDB does not answer: {exc}")
+
+
 def _raise(exc: redis.exceptions.ResponseError, name: str) -> None:
     text = str(exc)
     if "unique constraint violation" in text:
@@ -66,6 +71,8 @@ class FalkorStore:
                 return []
             _raise(exc, name)
             raise  # unreachable
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, name) from None
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
         try:
@@ -73,6 +80,8 @@ class FalkorStore:
         except redis.exceptions.ResponseError as exc:
             _raise(exc, name)
             raise  # unreachable
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, name) from None
 
     def write_batch(
         self,
@@ -191,6 +200,25 @@ class FalkorEngine:
             return bool(self._db.connection.ping())
         except redis.exceptions.RedisError:
             return False
+
+    def describe(self) -> dict[str, Any]:
+        version = None
+        try:
+            for module in self._db.connection.execute_command("MODULE", "LIST"):
+                fields = dict(zip(module[::2], module[1::2], strict=False))
+                name = fields.get(b"name", fields.get("name"))
+                if name in (b"graph", "graph"):
+                    number = int(fields.get(b"ver") or fields.get("ver") or 0)
+                    version = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
+        except redis.exceptions.RedisError:
+            pass
+        return {
+            "engine": self.kind,
+            "version": version,
+            "edition": None,
+            "database": f"{self.host}:{self.port}",
+            "shops": "graph per shop",
+        }
 
     def close(self) -> None:
         self._db.connection.close()
