@@ -44,7 +44,9 @@ def _rows(result: Any) -> list[Row]:
 
 
 def _unavailable(exc: redis.exceptions.RedisError, name: str) -> EngineError:
-    """A lost or refused connection: the same error as a Neo4j server that does not answer."""
+    """A lost or refused connection, or refused credentials: the same errors as Neo4j's."""
+    if isinstance(exc, redis.exceptions.AuthenticationError):
+        return EngineError("graph.auth_failed", f"{name}: FalkorDB refused the credentials: {exc}")
     return EngineError("graph.unavailable", f"{name}: FalkorDB does not answer: {exc}")
 
 
@@ -173,25 +175,35 @@ class FalkorStore:
 class FalkorEngine:
     """A connection to one FalkorDB server, embedded (``server`` given) or external."""
 
-    def __init__(self, host: str, port: int, *, server: ServerHandle | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        server: ServerHandle | None = None,
+        password: str | None = None,
+    ) -> None:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
         self.server = server
         self.host, self.port = host, port
         try:
-            self._db = FalkorDB(host=host, port=port)
+            self._db = FalkorDB(host=host, port=port, password=password)
         except redis.exceptions.ConnectionError as exc:
-            raise EngineError("engine.unreachable", f"FalkorDB at {host}:{port}: {exc}") from None
+            raise _unavailable(exc, f"connect to {host}:{port}") from None
 
     @classmethod
     def from_url(cls, url: str) -> FalkorEngine:
         parsed = urlparse(url)
-        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
 
     def open(self, shop: str) -> FalkorStore:
         return FalkorStore(self._db, shop)
 
     def shops(self) -> list[str]:
-        keys = self._db.connection.execute_command("GRAPH.LIST")
+        try:
+            keys = self._db.connection.execute_command("GRAPH.LIST")
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, "shops") from None
         names = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
         return sorted(n[len(KEY_PREFIX) :] for n in names if n.startswith(KEY_PREFIX))
 
