@@ -328,12 +328,13 @@ def test_r3_10_concurrent_completions_count_once(make_shop: Callable[..., Shop])
 
 
 def test_r1_2_concurrent_visits_bind_a_customer_once(make_shop: Callable[..., Shop]) -> None:
-    """A new customer opens 16 distributors' links at once: one binding, one direct client in
-    all, one SHARED_BY per pair (R-1.3); then 16 visits through one distributor at once renew
-    that binding without a second SHARED_BY."""
+    """A customer without a binding opens 16 distributors' links at once: one binding, one
+    direct client in all, one SHARED_BY per pair (R-1.3); then 16 visits through one
+    distributor at once renew that binding without a second SHARED_BY."""
     shop = make_shop()
     ds = [f"d{k:02d}" for k in range(THREADS)]
     distributors(shop, *ds)
+    shop.create_customer("x", name="x", now=T0 + 100)
     at = T0 + HOUR
 
     outcomes = race(lambda i: shop.visit("x", ds[i], at=at))
