@@ -559,21 +559,29 @@ class Commerce(ShopPart):
             count_in_period=count,
         )
         tax = rules_withdrawals.tax(amount_fen, settings.tax_bp)
-        written = self.store.write(
-            "withdrawal.create",
-            since=since,
-            max_count=settings.withdrawal.max_count,
-            id=wid,
-            distributor_id=distributor_id,
-            amount_fen=amount_fen,
-            net_fen=amount_fen - tax,
-            tax_fen=tax,
-            method=method,
-            account=account.strip(),
-            holder=holder,
-            digest=fingerprint,
-            now=now,
-        )
+        try:
+            written = self.store.write(
+                "withdrawal.create",
+                since=since,
+                max_count=settings.withdrawal.max_count,
+                id=wid,
+                distributor_id=distributor_id,
+                amount_fen=amount_fen,
+                net_fen=amount_fen - tax,
+                tax_fen=tax,
+                method=method,
+                account=account.strip(),
+                holder=holder,
+                digest=fingerprint,
+                now=now,
+            )
+        except Conflict:  # the same id was requested meanwhile: answer as a repeat
+            if not self.store.read("withdrawal.get", id=wid):
+                raise
+            return self.request_withdrawal(
+                distributor_id, amount_fen, method, account, holder=holder,
+                withdrawal_id=wid, now=now,
+            )  # fmt: skip
         if not written:  # a concurrent request took the balance or the period's last slot
             raise ValidationError(
                 "withdrawal.insufficient",

@@ -12,6 +12,7 @@ and, where configured, on Neo4j.
 from __future__ import annotations
 
 import threading
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -63,7 +64,7 @@ def race(work: Callable[[int], Any], n: int = THREADS) -> list[Outcome]:
         except TeamgraphError as exc:
             outcomes[i] = ("error", exc)
         except BaseException as exc:
-            outcomes[i] = ("crash", exc)
+            outcomes[i] = ("crash", "".join(traceback.format_exception(exc)))
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
@@ -203,6 +204,31 @@ def test_r5_1_r5_2_concurrent_withdrawals_never_overdraw_nor_pass_max_count(
     b = shop.balances("d", now=now)
     assert b["settled"] == 15_000 - expected * amount >= 0
     assert b["requested"] == expected * amount
+    assert_consistent(shop, now)
+
+
+def test_r3_12_one_withdrawal_id_requested_16_times_at_once_is_one_request(
+    make_shop: Callable[..., Shop], engine: Engine
+) -> None:
+    """The same request (same id, same body) sent 16 times at once: one withdrawal, every
+    sender gets it back (idempotent on the id, R-3.12)."""
+    if engine.kind == "neo4j":
+        pytest.skip(
+            "on Neo4j this race hung the run (1 of 6 runs against the interim store) and once "
+            "raised the driver's ResultFailedError: open, see the concurrency report"
+        )
+    shop = make_shop(withdrawal={"max_count": 16, "per": "day"})
+    distributors(shop, "d")
+    customers(shop, ["c"], via="d")
+    settled_balance(shop, "d", "c", 100_000)
+    now = T0 + 9 * DAY
+
+    outcomes = race(
+        lambda i: shop.request_withdrawal("d", 1_000, "bank", ACCOUNT, withdrawal_id="w", now=now)
+    )
+
+    assert {w["id"] for w in wins(outcomes)} == {"w"} and len(wins(outcomes)) == THREADS
+    assert shop.balances("d", now=now)["requested"] == 1_000
     assert_consistent(shop, now)
 
 
