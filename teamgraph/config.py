@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = Field(
         default=SecretStr("neo4j"), validation_alias=AliasChoices("NEO4J_PASSWORD")
     )
+    neo4j_database: str = Field(
+        default="neo4j",
+        validation_alias=AliasChoices("NEO4J_DATABASE"),
+        description="The Neo4j database the shops share (each node carries its shop).",
+    )
+    neo4j_database_per_shop: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("NEO4J_DATABASE_PER_SHOP"),
+        description="Neo4j Enterprise only: shop x in its own database tg-x.",
+    )
     engine_port: int = Field(
         default=0, description="Port of the embedded engine; 0 picks a free one."
     )

@@ -1,5 +1,7 @@
-"""Shared fixtures: the real embedded engine on a temporary data directory, and Neo4j when
-``NEO4J_URI`` is set (marker ``neo4j``)."""
+"""Shared fixtures: the real embedded engine on a temporary data directory, and a real Neo4j 5
+server (marker ``neo4j``) at ``TEAMGRAPH_TEST_NEO4J_URI``, which ``make test`` starts
+(tools/neo4j). The ``engine`` fixture is parametrised over both: every test written on it runs
+on FalkorDB and on Neo4j; ``-m "not neo4j"`` runs the FalkorDB half alone."""
 
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ from teamgraph.graph import Engine, GraphStore, connect
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(data: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``teamgraph ARGS`` in its own process on data directory ``data``, as a user runs it."""
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
+def run_cli(
+    data: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``teamgraph ARGS`` in its own process on data directory ``data``, as a user runs it
+    (``env``: the whole environment, e.g. :func:`engine_env` for the engine of a test)."""
+    env = env or dict(os.environ, TEAMGRAPH_DATA=str(data))
     return subprocess.run(
         [sys.executable, "-m", "teamgraph", *args],
         env=env,
@@ -51,11 +56,44 @@ def embedded_engine(data_dir: Path) -> Iterator[Engine]:
     engine.close()
 
 
+NEO4J_TEST_URI = "TEAMGRAPH_TEST_NEO4J_URI"
+
+
+def neo4j_env() -> dict[str, str]:
+    """The environment that points teamgraph (in process or a CLI / API subprocess) at the test
+    suite's Neo4j; empty where there is none."""
+    uri = os.environ.get(NEO4J_TEST_URI)
+    if not uri:
+        return {}
+    return {
+        "NEO4J_URI": uri,
+        "NEO4J_USER": os.environ.get("TEAMGRAPH_TEST_NEO4J_USER", "neo4j"),
+        "NEO4J_PASSWORD": os.environ.get("TEAMGRAPH_TEST_NEO4J_PASSWORD", "teamgraph"),
+    }
+
+
+def engine_env(engine: Engine, data: Path) -> dict[str, str]:
+    """The environment of a subprocess (``teamgraph serve``, the CLI) on the same engine."""
+    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
+    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "FALKORDB_URL"):
+        env.pop(name, None)
+    if engine.kind == "neo4j":
+        env.update(neo4j_env())
+    return env
+
+
 @pytest.fixture(scope="session")
 def neo4j_engine() -> Iterator[Engine]:
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip("NEO4J_URI is not set: the Neo4j contract runs where a Neo4j 5 server is")
-    engine = connect(Settings())
+    env = neo4j_env()
+    if not env:
+        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI runs every test on both engines; a skip would hide that
+        pytest.skip(reason)
+    engine = connect(
+        Settings(NEO4J_URI=env["NEO4J_URI"], NEO4J_USER=env["NEO4J_USER"],
+                 NEO4J_PASSWORD=env["NEO4J_PASSWORD"])
+    )  # fmt: skip
     yield engine
     engine.close()
 

@@ -33,8 +33,9 @@ def test_compose_file_is_valid_and_points_the_api_at_neo4j() -> None:
     config = yaml.safe_load(result.stdout)
     services = config["services"]
     assert {"neo4j", "api", "ui"} <= set(services)
-    assert services["neo4j"]["image"].startswith("neo4j:5")
+    assert services["neo4j"]["image"] == "neo4j:5.26-community"  # Community by default
     assert "healthcheck" in services["neo4j"]
     for name in ("api", "ui"):
         assert services[name]["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
+        assert services[name]["environment"]["NEO4J_DATABASE_PER_SHOP"] == "false"
     assert services["api"]["depends_on"]["neo4j"]["condition"] == "service_healthy"

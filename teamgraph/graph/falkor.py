@@ -43,6 +43,13 @@ def _rows(result: Any) -> list[Row]:
     return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
 
 
+def _unavailable(exc: redis.exceptions.RedisError, name: str) -> EngineError:
+    """A lost or refused connection, or refused credentials: the same errors as Neo4j's."""
+    if isinstance(exc, redis.exceptions.AuthenticationError):
+        return EngineError("graph.auth_failed", f"{name}: FalkorDB refused the credentials: {exc}")
+    return EngineError("graph.unavailable", f"{name}: FalkorDB does not answer: {exc}")
+
+
 def _raise(exc: redis.exceptions.ResponseError, name: str) -> None:
     text = str(exc)
     if "unique constraint violation" in text:
@@ -66,6 +73,8 @@ class FalkorStore:
                 return []
             _raise(exc, name)
             raise  # unreachable
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, name) from None
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
         try:
@@ -73,6 +82,8 @@ class FalkorStore:
         except redis.exceptions.ResponseError as exc:
             _raise(exc, name)
             raise  # unreachable
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, name) from None
 
     def write_batch(
         self,
@@ -164,25 +175,35 @@ class FalkorStore:
 class FalkorEngine:
     """A connection to one FalkorDB server, embedded (``server`` given) or external."""
 
-    def __init__(self, host: str, port: int, *, server: ServerHandle | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        server: ServerHandle | None = None,
+        password: str | None = None,
+    ) -> None:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
         self.server = server
         self.host, self.port = host, port
         try:
-            self._db = FalkorDB(host=host, port=port)
+            self._db = FalkorDB(host=host, port=port, password=password)
         except redis.exceptions.ConnectionError as exc:
-            raise EngineError("engine.unreachable", f"FalkorDB at {host}:{port}: {exc}") from None
+            raise _unavailable(exc, f"connect to {host}:{port}") from None
 
     @classmethod
     def from_url(cls, url: str) -> FalkorEngine:
         parsed = urlparse(url)
-        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
 
     def open(self, shop: str) -> FalkorStore:
         return FalkorStore(self._db, shop)
 
     def shops(self) -> list[str]:
-        keys = self._db.connection.execute_command("GRAPH.LIST")
+        try:
+            keys = self._db.connection.execute_command("GRAPH.LIST")
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, "shops") from None
         names = [k.decode() if isinstance(k, bytes) else str(k) for k in keys]
         return sorted(n[len(KEY_PREFIX) :] for n in names if n.startswith(KEY_PREFIX))
 
@@ -191,6 +212,25 @@ class FalkorEngine:
             return bool(self._db.connection.ping())
         except redis.exceptions.RedisError:
             return False
+
+    def describe(self) -> dict[str, Any]:
+        version = None
+        try:
+            for module in self._db.connection.execute_command("MODULE", "LIST"):
+                fields = dict(zip(module[::2], module[1::2], strict=False))
+                name = fields.get(b"name", fields.get("name"))
+                if name in (b"graph", "graph"):
+                    number = int(fields.get(b"ver") or fields.get("ver") or 0)
+                    version = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
+        except redis.exceptions.RedisError:
+            pass
+        return {
+            "engine": self.kind,
+            "version": version,
+            "edition": None,
+            "database": f"{self.host}:{self.port}",
+            "shops": "graph per shop",
+        }
 
     def close(self) -> None:
         self._db.connection.close()

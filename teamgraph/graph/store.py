@@ -109,6 +109,10 @@ class Engine(Protocol):
 
     def ping(self) -> bool: ...
 
+    def describe(self) -> dict[str, Any]:
+        """Which engine, version, edition and database serve the shops (``GET /v1/health``)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -122,7 +126,11 @@ def connect(settings: Settings, *, owner: bool = True) -> Engine:
         from teamgraph.graph.neo4j import Neo4jEngine
 
         return Neo4jEngine(
-            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password.get_secret_value(),
+            database=settings.neo4j_database,
+            database_per_shop=settings.neo4j_database_per_shop,
         )
     from teamgraph.graph.falkor import FalkorEngine
 

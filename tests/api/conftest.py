@@ -1,9 +1,8 @@
-"""The real API over HTTP: ``teamgraph serve`` in its own process, attached to the session's
-embedded engine, with a shop and one key per role."""
+"""The real API over HTTP: ``teamgraph serve`` in its own process, on the session's engine (the
+embedded FalkorDB it attaches to, or the suite's Neo4j), with a shop and one key per role."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 from teamgraph.etl import demo
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
-from tests.conftest import ROOT, free_port, new_shop_id
+from tests.conftest import ROOT, engine_env, free_port, new_shop_id
 
 
 @dataclass
@@ -32,9 +31,8 @@ class Api:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data_dir))
     proc = subprocess.Popen(
         [sys.executable, "-m", "teamgraph", "serve", "--port", str(port)],
         cwd=ROOT,
@@ -68,23 +66,24 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def api(embedded_engine: Engine, data_dir: Path) -> Iterator[Api]:
-    shop = Shop.create(embedded_engine, "apitest")
+def api(engine: Engine, data_dir: Path) -> Iterator[Api]:
+    shop = Shop.create(engine, "apitest")
     demo.load(shop, demo.generate(customers=60, distributors=8))
     keys = {
         "merchant": shop.create_key("merchant"),
         "analyst": shop.create_key("analyst"),
         "distributor": shop.create_key("distributor", "c000001"),
     }
-    proc, url = start_server(data_dir)
+    proc, url = start_server(engine_env(engine, data_dir))
     yield Api(url, shop, keys)
     stop_server(proc)
+    shop.store.drop()
 
 
 @pytest.fixture
-def fresh_shop(embedded_engine: Engine, api: Api) -> Iterator[tuple[Shop, httpx.Client]]:
+def fresh_shop(engine: Engine, api: Api) -> Iterator[tuple[Shop, httpx.Client]]:
     """A shop of its own (settings tests change state), with a merchant client."""
-    shop = Shop.create(embedded_engine, new_shop_id("s"))
+    shop = Shop.create(engine, new_shop_id("s"))
     client = httpx.Client(
         base_url=api.url, headers={"Authorization": f"Bearer {shop.create_key('merchant')}"}
     )
@@ -125,13 +124,13 @@ class ShopApi:
 
 
 @pytest.fixture
-def make_shop(embedded_engine: Engine, api: Api) -> Iterator[Callable[..., ShopApi]]:
+def make_shop(engine: Engine, api: Api) -> Iterator[Callable[..., ShopApi]]:
     """A factory of fresh shops (``make_shop({"attribution_mode": "sharer"})`` sets the initial
     settings, as ``teamgraph shop create --settings`` does); all dropped afterwards."""
     made: list[ShopApi] = []
 
     def make(settings: Mapping[str, Any] | None = None) -> ShopApi:
-        shop = ShopApi(api.url, Shop.create(embedded_engine, new_shop_id("r"), settings))
+        shop = ShopApi(api.url, Shop.create(engine, new_shop_id("r"), settings))
         made.append(shop)
         return shop
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from teamgraph.graph import Engine
 from teamgraph.shop import Shop
 from tests.api.conftest import Api
 
@@ -19,11 +20,18 @@ def error_of(response: httpx.Response) -> dict:
     return body["error"]
 
 
-def test_health_needs_no_key_and_names_the_engine(api: Api) -> None:
+def test_health_needs_no_key_and_names_the_engine(api: Api, engine: Engine) -> None:
     r = httpx.get(f"{api.url}/v1/health")
     assert r.status_code == 200
-    assert r.json()["engine"] == "falkordb-embedded"
+    assert r.json()["engine"] == engine.kind
     assert r.json()["answers"] is True
+    info = r.json()["engine_info"]
+    assert info == {k: v for k, v in engine.describe().items() if k != "engine"}
+    if engine.kind == "neo4j":  # the suite's server is Community: shops share its database
+        assert info["version"].startswith("5.") and info["edition"] == "community"
+        assert (info["database"], info["shops"]) == ("neo4j", "shared database")
+    else:
+        assert info["version"].startswith("4.") and info["shops"] == "graph per shop"
 
 
 def test_docs_are_served_without_a_cdn(api: Api) -> None:

@@ -19,11 +19,11 @@ KINDS = ("customers", "distributors", "invitations", "bindings", "products", "or
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_generated_files_load_cleanly_and_reload_unchanged(
-    embedded_engine: Engine, tmp_path: Path, fmt: str
+    engine: Engine, tmp_path: Path, fmt: str
 ) -> None:
     data = generator.generate(customers=400, distributors=40, orders=300, seed=3)
     files = generator.write(data, tmp_path, fmt)  # type: ignore[arg-type]
-    shop = Shop.create(embedded_engine, new_shop_id("g"), generator.SETTINGS)
+    shop = Shop.create(engine, new_shop_id("g"), generator.SETTINGS)
     try:
         for kind in KINDS:
             result = load_file(shop, kind, files[kind])

@@ -53,8 +53,8 @@ def _populate(shop: Shop) -> str:
 
 
 @pytest.fixture(scope="module")
-def shop(embedded_engine: Engine) -> Iterator[Shop]:
-    s = Shop.create(embedded_engine, new_shop_id("x"), None, now=T0)
+def shop(engine: Engine) -> Iterator[Shop]:
+    s = Shop.create(engine, new_shop_id("x"), None, now=T0)
     s.rich = _populate(s)  # type: ignore[attr-defined]
     yield s
     s.store.drop()

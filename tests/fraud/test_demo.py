@@ -20,8 +20,8 @@ DAY = 86_400_000
 
 
 @pytest.fixture(scope="module")
-def demo_shop(embedded_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    shop = Shop.create(embedded_engine, new_shop_id("demo"), generator.SETTINGS)
+def demo_shop(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    shop = Shop.create(engine, new_shop_id("demo"), generator.SETTINGS)
     demo.build(shop, workdir=tmp_path_factory.mktemp("demo"))
     yield shop
     shop.store.drop()
@@ -78,8 +78,8 @@ def test_r6_4_freezing_a_demo_ring_holds_exactly_its_distributors(demo_shop: Sho
     assert [e["status"] for e in ledger_d if e["order_id"] == "o-demo-freeze"] == ["settled"]
 
 
-def test_demo_build_writes_the_files_it_loads(tmp_path: Path, embedded_engine: Engine) -> None:
-    shop = Shop.create(embedded_engine, new_shop_id("demo"), generator.SETTINGS)
+def test_demo_build_writes_the_files_it_loads(tmp_path: Path, engine: Engine) -> None:
+    shop = Shop.create(engine, new_shop_id("demo"), generator.SETTINGS)
     try:
         counts = demo.build(
             shop, workdir=tmp_path, customers=1000, distributors=100, orders=200, rings=4

@@ -15,7 +15,7 @@ from teamgraph.fraud.scan import CIRCUIT_BREAKER, ScanResult, scan
 from teamgraph.graph import Engine
 from teamgraph.risk import EDGE_KINDS
 from teamgraph.shop import Shop
-from tests.conftest import new_shop_id, run_cli
+from tests.conftest import engine_env, new_shop_id, run_cli
 from tests.fraud.conftest import load_generated
 
 SEED = 1
@@ -24,11 +24,11 @@ CUSTOMERS = 3000
 
 @pytest.fixture(scope="module")
 def planted(
-    embedded_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Shop, pd.DataFrame, ScanResult]]:
     """3,000 customers, 300 distributors, 2,000 orders, 8 planted rings (two of each kind)."""
     shop, labels = load_generated(
-        embedded_engine,
+        engine,
         new_shop_id("fraud"),
         tmp_path_factory.mktemp("planted"),
         customers=CUSTOMERS,
@@ -125,10 +125,11 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
 
 
 def test_cli_fraud_scan_writes_the_report(
-    planted: tuple[Shop, pd.DataFrame, ScanResult], data_dir: Path, tmp_path: Path
+    planted: tuple[Shop, pd.DataFrame, ScanResult], engine: Engine, data_dir: Path, tmp_path: Path
 ) -> None:
     shop, _, result = planted
-    done = run_cli(data_dir, "fraud", "scan", "--shop", shop.id, "--out", str(tmp_path))
+    env = engine_env(engine, data_dir)
+    done = run_cli(data_dir, "fraud", "scan", "--shop", shop.id, "--out", str(tmp_path), env=env)
     assert done.returncode == 0, done.stderr
     assert "rings (score >= min)" in done.stdout
     csv = pd.read_csv(tmp_path / "rings.csv", encoding="utf-8-sig")
@@ -138,5 +139,7 @@ def test_cli_fraud_scan_writes_the_report(
     assert "<script" not in page and "http://" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )
-    bad = run_cli(data_dir, "fraud", "scan", "--shop", "no-such-shop", "--out", str(tmp_path))
+    bad = run_cli(
+        data_dir, "fraud", "scan", "--shop", "no-such-shop", "--out", str(tmp_path), env=env
+    )
     assert bad.returncode == 1 and "shop.not_found" in bad.stderr

@@ -1,5 +1,7 @@
-"""Every Cypher statement compiles on FalkorDB (GRAPH.EXPLAIN); the Neo4j 5 lint is in
-test_cypher_lint.py. Statements are loaded by name, never built from strings."""
+"""Every Cypher statement compiles on both engines (FalkorDB's GRAPH.EXPLAIN, Neo4j's EXPLAIN
+of the shop-scoped text it runs); the offline Neo4j 5 lint is in test_cypher_lint.py.
+Statements are loaded by name, never built from strings. On Neo4j every statement is scoped
+to one shop (teamgraph.graph.scope), checked here for all of them."""
 
 from __future__ import annotations
 
@@ -8,13 +10,57 @@ import re
 import pytest
 
 from teamgraph.graph import Engine, queries
+from teamgraph.graph.neo4j import statement
+from teamgraph.graph.scope import scoped, unscoped_paths
 
 
 @pytest.mark.parametrize("name", sorted(queries.catalogue()))
-def test_statement_compiles_on_falkordb(embedded_engine: Engine, name: str) -> None:
-    store = embedded_engine.open("explain")
+def test_statement_compiles(engine: Engine, name: str) -> None:
+    store = engine.open("explain")
     store.setup_schema()
     assert store.explain(queries.get(name))
+
+
+@pytest.mark.parametrize("name", sorted(queries.catalogue()))
+def test_every_statement_is_scoped_to_one_shop_on_neo4j(name: str) -> None:
+    text = statement(name)
+    assert not unscoped_paths(text)
+    assert "$shop" in text
+
+
+def test_the_scope_check_refuses_what_could_read_another_shop() -> None:
+    assert unscoped_paths("MATCH (n) RETURN n") == ["(n)"]
+    assert unscoped_paths("MATCH ()-[b:BOUND_TO]->(d) RETURN d") == ["()-[b:BOUND_TO]->(d)"]
+    assert unscoped_paths("MATCH (c:Customer) RETURN c") == ["(c:Customer)"]
+    # a variable bound earlier carries its scope; a new one does not
+    assert not unscoped_paths(
+        scoped("MATCH (c:Customer {id: $id}) MATCH (c)-[:USES]->(s) RETURN s")
+    )
+    assert unscoped_paths(
+        "MATCH (c:Customer {id: $id, shop: $shop}) MATCH (x)-[:USES]->(s) RETURN s"
+    )
+
+
+def test_scoping_adds_the_shop_to_every_labelled_node_and_to_bare_paths() -> None:
+    assert scoped("MATCH (c:Customer {id: $id})-[:PLACED]->(o:Order) RETURN o") == (
+        "MATCH (c:Customer {id: $id, shop: $shop})-[:PLACED]->(o:Order {shop: $shop}) RETURN o"
+    )
+    assert scoped("MATCH ()-[b:BOUND_TO]->(d) WHERE b.due <= $now RETURN d") == (
+        "MATCH ({shop: $shop})-[b:BOUND_TO]->(d {shop: $shop}) WHERE b.due <= $now RETURN d"
+    )
+    assert scoped("CREATE (c:Customer:Distributor {id: $id})") == (
+        "CREATE (c:Customer:Distributor {id: $id, shop: $shop})"
+    )
+
+
+def test_dropping_a_neo4j_shop_deletes_every_label_the_statements_write() -> None:
+    written = set()
+    for text in queries.catalogue().values():
+        written |= set(re.findall(r"\(\w*:(\w+)", text))
+        written |= set(re.findall(r"SET \w+:(\w+)", text))
+    drop = queries.admin("neo4j")["neo4j.drop_shop"]
+    dropped = set(re.findall(r"MATCH \(n:(\w+) \{shop: \$shop\}\)", drop))
+    assert dropped == written | {"ShopGraph"}  # and the shop's own entry (neo4j.register_shop)
 
 
 def test_every_file_is_loaded_and_sections_parse() -> None:
@@ -33,7 +79,15 @@ def test_every_file_is_loaded_and_sections_parse() -> None:
 
 def test_engine_specific_files_stay_out_of_the_portable_catalogue() -> None:
     assert all(not n.startswith(("index_", "unique_", "neo4j.")) for n in queries.catalogue())
-    assert len(queries.schema("neo4j")) == len(queries.schema("falkordb"))
+    neo4j_ids = {
+        m
+        for t in queries.schema("neo4j")
+        for m in re.findall(r":(\w+)\) REQUIRE \(\w+\.shop, \w+\.id\)", t)
+    }
+    falkor_ids = {
+        m for t in queries.schema("falkordb") for m in re.findall(r":(\w+)\) ON \(\w+\.id\)", t)
+    }
+    assert neo4j_ids == falkor_ids  # the same ids unique on both engines
 
 
 def test_every_lock_is_removed_in_the_statement_that_takes_it() -> None:

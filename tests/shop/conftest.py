@@ -19,12 +19,12 @@ ShopFactory = Callable[..., Shop]
 
 
 @pytest.fixture
-def make_shop(embedded_engine: Engine) -> Iterator[ShopFactory]:
+def make_shop(engine: Engine) -> Iterator[ShopFactory]:
     """Fresh shops with given initial settings; dropped afterwards."""
     made: list[Shop] = []
 
     def make(settings: dict[str, Any] | None = None) -> Shop:
-        shop = Shop.create(embedded_engine, new_shop_id("r"), settings, now=T0)
+        shop = Shop.create(engine, new_shop_id("r"), settings, now=T0)
         made.append(shop)
         return shop
 

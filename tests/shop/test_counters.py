@@ -64,9 +64,9 @@ def _run(shop: Shop, op: tuple[Any, Any, Any], now: int) -> int:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(ops=st.lists(operation, min_size=10, max_size=50))
-def test_counters_equal_a_full_recount(embedded_engine: Engine, ops: list[tuple]) -> None:
+def test_counters_equal_a_full_recount(engine: Engine, ops: list[tuple]) -> None:
     shop = Shop.create(
-        embedded_engine,
+        engine,
         new_shop_id("h"),
         {"binding_days": 2, "auto_unbind": "on_expiry"},
         now=T0,

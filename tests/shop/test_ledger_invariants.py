@@ -773,10 +773,10 @@ HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 @settings(max_examples=30, deadline=None, suppress_health_check=HEALTH)
 @given(world=worlds(), ops=histories)
 def test_every_balance_is_the_sum_of_its_entries(
-    embedded_engine: Engine, world: World, ops: list[tuple[Any, ...]]
+    engine: Engine, world: World, ops: list[tuple[Any, ...]]
 ) -> None:
     """Invariants (1) and (2), and the model's prediction, after every step."""
-    shop = Shop.create(embedded_engine, new_shop_id("m"), world.program, now=T0)
+    shop = Shop.create(engine, new_shop_id("m"), world.program, now=T0)
     try:
         p = play(shop, world, ops, each=True)
         check(p, page=3)
@@ -787,12 +787,12 @@ def test_every_balance_is_the_sum_of_its_entries(
 @settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
 @given(world=worlds(), ops=histories)
 def test_replaying_every_event_changes_nothing(
-    embedded_engine: Engine, world: World, ops: list[tuple[Any, ...]]
+    engine: Engine, world: World, ops: list[tuple[Any, ...]]
 ) -> None:
     """Invariant (3): at the end of a history, every order, completion, refund, withdrawal
     request and merchant action sent again (same ids, same bodies) answers what the shop holds
     and what it first answered, and no ledger, balance, order or counter moves."""
-    shop = Shop.create(embedded_engine, new_shop_id("m"), world.program, now=T0)
+    shop = Shop.create(engine, new_shop_id("m"), world.program, now=T0)
     try:
         p = play(shop, world, ops, each=False)
         now = p.now = p.now + 1

@@ -224,14 +224,18 @@ def page(browser: Browser, problems: PageProblems, locale: str) -> Iterator[Page
 
 
 @pytest.fixture(scope="session")
-def screenshot() -> Callable[[Page, str], Path]:
-    """``screenshot(page, name)`` saves the viewport to docs/screenshots/<name>.png."""
+def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Page, str], Path]:
+    """``screenshot(page, name)`` saves the viewport as <name>.png: into docs/screenshots/ when
+    TEAMGRAPH_SCREENSHOTS=1 (to refresh the README's pictures), else into a temporary
+    directory, so a test run leaves the work tree as it was."""
+    folder = SCREENSHOTS if os.environ.get("TEAMGRAPH_SCREENSHOTS") == "1" else None
+    folder = folder or tmp_path_factory.mktemp("screenshots")
 
     def save(pg: Page, name: str) -> Path:
         pg.mouse.move(VIEWPORT["width"] - 2, VIEWPORT["height"] - 2)
         pg.wait_for_timeout(600)  # let hover effects (plotly's mode bar) fade out
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         pg.screenshot(path=str(path))
         return path
 

@@ -20,8 +20,8 @@ from tests.ui import story
 
 
 @pytest.fixture(scope="module")
-def shop(embedded_engine: Engine) -> Iterator[Shop]:
-    s = Shop.create(embedded_engine, new_shop_id("ui"), story.SETTINGS)
+def shop(engine: Engine) -> Iterator[Shop]:
+    s = Shop.create(engine, new_shop_id("ui"), story.SETTINGS)
     story.populate(s)
     yield s
     s.store.drop()

@@ -1,4 +1,5 @@
-"""``GET /v1/health``: no key; which engine is in use and whether it answers."""
+"""``GET /v1/health``: no key; which engine serves the shops (kind, version, edition, the
+database and how shops are kept apart in it) and whether it answers."""
 
 from __future__ import annotations
 
@@ -12,20 +13,30 @@ from teamgraph.api.deps import EngineDep
 router = APIRouter(prefix="/v1", tags=["health"])
 
 
+class EnginePublic(BaseModel):
+    version: str | None
+    edition: str | None
+    database: str
+    shops: str
+
+
 class HealthPublic(BaseModel):
     status: str
     engine: str
     answers: bool
     version: str
+    engine_info: EnginePublic | None
 
 
 @router.get("/health", response_model=HealthPublic)
 def health(engine: EngineDep) -> JSONResponse:
     answers = engine.ping()
+    info = engine.describe() if answers else None
     body = HealthPublic(
         status="ok" if answers else "unavailable",
         engine=engine.kind,
         answers=answers,
         version=__version__,
+        engine_info=EnginePublic.model_validate(info) if info else None,
     )
     return JSONResponse(body.model_dump(), status_code=200 if answers else 503)

@@ -220,11 +220,13 @@ RETURN d.id AS distributor_id, e.kind AS kind, e.status AS status, e.unit AS uni
 
 // name: ladder.month_sales
 // R-3.13: each distributor's settled sales in a month: orders attributed to it whose
-// after-sale window ended in [$start, $end) and before $now, net of refunds.
+// after-sale window ended in [$start, $end) and before $now, net of refunds; by distributor id
+// (the awards come back in that order on both engines).
 MATCH (o:Order)
 WHERE o.settle_at >= $start AND o.settle_at < $end AND o.settle_at <= $now
   AND o.attributed_to IS NOT NULL
 RETURN o.attributed_to AS distributor_id, toInteger(sum(o.paid_fen - o.refunded_fen)) AS sales
+ORDER BY distributor_id
 
 // name: ladder.paid
 MATCH (e:Entry {kind: 'bonus'})

@@ -1,68 +1,124 @@
-// Neo4j 5 schema: one uniqueness constraint per id (it also gives MERGE its guarantee).
+// Neo4j 5 schema. Shops share a database (teamgraph.graph.scope), so every node carries its
+// shop and ids are unique per shop: a (shop, id) uniqueness constraint per label (it also gives
+// MERGE on (shop, id) its guarantee under concurrent writers), an index on shop alone for the
+// whole-shop scans (a composite index needs a predicate on each of its properties), and the
+// period and status filters as (shop, property) indexes. All of it works on Community.
+
+// name: unique_shopgraph_shop
+CREATE CONSTRAINT shopgraph_shop IF NOT EXISTS FOR (g:ShopGraph) REQUIRE g.shop IS UNIQUE
 
 // name: unique_shop_id
-CREATE CONSTRAINT shop_id IF NOT EXISTS FOR (s:Shop) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT shop_shop_id IF NOT EXISTS FOR (s:Shop) REQUIRE (s.shop, s.id) IS UNIQUE
 
 // name: unique_apikey_id
-CREATE CONSTRAINT apikey_id IF NOT EXISTS FOR (a:ApiKey) REQUIRE a.id IS UNIQUE
+CREATE CONSTRAINT apikey_shop_id IF NOT EXISTS FOR (a:ApiKey) REQUIRE (a.shop, a.id) IS UNIQUE
 
 // name: unique_customer_id
-CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (c:Customer) REQUIRE c.id IS UNIQUE
+CREATE CONSTRAINT customer_shop_id IF NOT EXISTS FOR (c:Customer) REQUIRE (c.shop, c.id) IS UNIQUE
 
 // name: unique_distributor_id
-CREATE CONSTRAINT distributor_id IF NOT EXISTS FOR (d:Distributor) REQUIRE d.id IS UNIQUE
+CREATE CONSTRAINT distributor_shop_id IF NOT EXISTS FOR (d:Distributor) REQUIRE (d.shop, d.id) IS UNIQUE
 
 // name: unique_order_id
-CREATE CONSTRAINT order_id IF NOT EXISTS FOR (o:Order) REQUIRE o.id IS UNIQUE
+CREATE CONSTRAINT order_shop_id IF NOT EXISTS FOR (o:Order) REQUIRE (o.shop, o.id) IS UNIQUE
 
 // name: unique_product_id
-CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE
+CREATE CONSTRAINT product_shop_id IF NOT EXISTS FOR (p:Product) REQUIRE (p.shop, p.id) IS UNIQUE
 
 // name: unique_entry_id
-CREATE CONSTRAINT entry_id IF NOT EXISTS FOR (e:Entry) REQUIRE e.id IS UNIQUE
+CREATE CONSTRAINT entry_shop_id IF NOT EXISTS FOR (e:Entry) REQUIRE (e.shop, e.id) IS UNIQUE
 
 // name: unique_change_id
-CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE
-
-// name: index_distributor_code
-CREATE INDEX distributor_code IF NOT EXISTS FOR (d:Distributor) ON (d.code)
-
-// name: index_bound_to_due
-CREATE INDEX bound_to_due IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.due)
+CREATE CONSTRAINT change_shop_id IF NOT EXISTS FOR (c:Change) REQUIRE (c.shop, c.id) IS UNIQUE
 
 // name: unique_refund_id
-CREATE CONSTRAINT refund_id IF NOT EXISTS FOR (r:Refund) REQUIRE r.id IS UNIQUE
-
-// name: index_entry_due
-CREATE INDEX entry_due IF NOT EXISTS FOR (e:Entry) ON (e.due)
-
-// name: index_entry_kind
-CREATE INDEX entry_kind IF NOT EXISTS FOR (e:Entry) ON (e.kind)
+CREATE CONSTRAINT refund_shop_id IF NOT EXISTS FOR (r:Refund) REQUIRE (r.shop, r.id) IS UNIQUE
 
 // name: unique_device_id
-CREATE CONSTRAINT device_id IF NOT EXISTS FOR (s:Device) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT device_shop_id IF NOT EXISTS FOR (d:Device) REQUIRE (d.shop, d.id) IS UNIQUE
 
 // name: unique_phone_id
-CREATE CONSTRAINT phone_id IF NOT EXISTS FOR (s:Phone) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT phone_shop_id IF NOT EXISTS FOR (p:Phone) REQUIRE (p.shop, p.id) IS UNIQUE
 
 // name: unique_address_id
-CREATE CONSTRAINT address_id IF NOT EXISTS FOR (s:Address) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT address_shop_id IF NOT EXISTS FOR (a:Address) REQUIRE (a.shop, a.id) IS UNIQUE
 
 // name: unique_account_id
-CREATE CONSTRAINT account_id IF NOT EXISTS FOR (s:Account) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT account_shop_id IF NOT EXISTS FOR (a:Account) REQUIRE (a.shop, a.id) IS UNIQUE
 
 // name: unique_ip_id
-CREATE CONSTRAINT ip_id IF NOT EXISTS FOR (s:IP) REQUIRE s.id IS UNIQUE
+CREATE CONSTRAINT ip_shop_id IF NOT EXISTS FOR (i:IP) REQUIRE (i.shop, i.id) IS UNIQUE
 
 // name: unique_ring_id
-CREATE CONSTRAINT ring_id IF NOT EXISTS FOR (r:Ring) REQUIRE r.id IS UNIQUE
+CREATE CONSTRAINT ring_shop_id IF NOT EXISTS FOR (r:Ring) REQUIRE (r.shop, r.id) IS UNIQUE
+
+// name: index_shop_shop
+CREATE INDEX shop_shop IF NOT EXISTS FOR (s:Shop) ON (s.shop)
+
+// name: index_apikey_shop
+CREATE INDEX apikey_shop IF NOT EXISTS FOR (a:ApiKey) ON (a.shop)
+
+// name: index_customer_shop
+CREATE INDEX customer_shop IF NOT EXISTS FOR (c:Customer) ON (c.shop)
+
+// name: index_distributor_shop
+CREATE INDEX distributor_shop IF NOT EXISTS FOR (d:Distributor) ON (d.shop)
+
+// name: index_order_shop
+CREATE INDEX order_shop IF NOT EXISTS FOR (o:Order) ON (o.shop)
+
+// name: index_product_shop
+CREATE INDEX product_shop IF NOT EXISTS FOR (p:Product) ON (p.shop)
+
+// name: index_entry_shop
+CREATE INDEX entry_shop IF NOT EXISTS FOR (e:Entry) ON (e.shop)
+
+// name: index_change_shop
+CREATE INDEX change_shop IF NOT EXISTS FOR (c:Change) ON (c.shop)
+
+// name: index_refund_shop
+CREATE INDEX refund_shop IF NOT EXISTS FOR (r:Refund) ON (r.shop)
+
+// name: index_device_shop
+CREATE INDEX device_shop IF NOT EXISTS FOR (d:Device) ON (d.shop)
+
+// name: index_phone_shop
+CREATE INDEX phone_shop IF NOT EXISTS FOR (p:Phone) ON (p.shop)
+
+// name: index_address_shop
+CREATE INDEX address_shop IF NOT EXISTS FOR (a:Address) ON (a.shop)
+
+// name: index_account_shop
+CREATE INDEX account_shop IF NOT EXISTS FOR (a:Account) ON (a.shop)
+
+// name: index_ip_shop
+CREATE INDEX ip_shop IF NOT EXISTS FOR (i:IP) ON (i.shop)
+
+// name: index_ring_shop
+CREATE INDEX ring_shop IF NOT EXISTS FOR (r:Ring) ON (r.shop)
+
+// name: index_line_shop
+CREATE INDEX line_shop IF NOT EXISTS FOR (l:Line) ON (l.shop)
+
+// name: index_distributor_code
+CREATE INDEX distributor_shop_code IF NOT EXISTS FOR (d:Distributor) ON (d.shop, d.code)
+
+// name: index_entry_due
+CREATE INDEX entry_shop_due IF NOT EXISTS FOR (e:Entry) ON (e.shop, e.due)
+
+// name: index_entry_kind
+CREATE INDEX entry_shop_kind IF NOT EXISTS FOR (e:Entry) ON (e.shop, e.kind)
 
 // name: index_ring_status
-CREATE INDEX ring_status IF NOT EXISTS FOR (r:Ring) ON (r.status)
+CREATE INDEX ring_shop_status IF NOT EXISTS FOR (r:Ring) ON (r.shop, r.status)
 
-// Time properties the overview and the leaderboards select a period on.
 // name: index_order_paid_at
-CREATE INDEX order_paid_at IF NOT EXISTS FOR (o:Order) ON (o.paid_at)
+CREATE INDEX order_shop_paid_at IF NOT EXISTS FOR (o:Order) ON (o.shop, o.paid_at)
 
 // name: index_customer_joined_at
-CREATE INDEX customer_joined_at IF NOT EXISTS FOR (c:Customer) ON (c.joined_at)
+CREATE INDEX customer_shop_joined_at IF NOT EXISTS FOR (c:Customer) ON (c.shop, c.joined_at)
+
+// Bindings that will expire (binding.expire_due), scanned by relationship; its ends are
+// filtered by shop.
+// name: index_bound_to_due
+CREATE INDEX bound_to_due IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.due)
