@@ -43,6 +43,11 @@ if TYPE_CHECKING:
     pass
 
 
+ATTEMPTS = 50
+"""How often an order or a refund is decided again after a concurrent one of the same buyer or
+order came first (each round one of them wins, so 16 at once need at most 16)."""
+
+
 def digest(body: Mapping[str, Any]) -> str:
     """A stable fingerprint of an event's body, for idempotency (R-3.12)."""
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -119,75 +124,83 @@ class Commerce(ShopPart):
         paid = paid_at if paid_at is not None else now
         parsed = _lines(lines)
         settings = self.catch_up(now)
-        ctx = self.store.read(
-            "order.context",
-            customer_id=customer_id,
-            paid_at=paid,
-            order_id=order_id,
-            product_ids=sorted({x.product_id for x in parsed}),
-            window=settings.sharer_window_hours * MS_PER_HOUR,
-        )
-        if not ctx:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
-        row = ctx[0]
-        if row["existing_digest"] is not None:
-            return self._repeat(order_id, row["existing_digest"], fingerprint, now)
-        parsed = _with_product_costs(parsed, row["products"])
-        chain = row["bound_chain"] or row["sharer_chain"]
-        earners = rules_commission.earners(
-            [(d, lvl or 1) for d, lvl, _ in chain], customer_id, settings.tiers
-        )
-        products = {
-            p["id"]: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
-            for p in row["products"]
-            if p["id"] is not None
-        }
-        rewards = rules_commission.rewards(
-            settings, earners, parsed, products, first_order=row["paid_orders"] == 0
-        )
-        attributed = chain[0][0] if chain else None
-        entries = [
-            {
-                "id": f"{order_id}:r{r.line}:t{r.tier}",
-                "distributor_id": r.distributor_id,
-                "amount": r.amount,
-                "unit": r.unit,
-                "tier": r.tier,
-                "line": r.line,
-                "product_id": r.product_id,
-                "basis": r.basis,
-                "rate_bp": r.rate_bp,
-                "per_unit": r.per_unit,
-            }
-            for r in rewards
-        ]
-        try:
-            self.store.write(
-                "order.create",
-                id=order_id,
+        for _attempt in range(ATTEMPTS):
+            ctx = self.store.read(
+                "order.context",
                 customer_id=customer_id,
                 paid_at=paid,
-                paid_fen=sum(x.paid_fen for x in parsed),
-                split_fen=sum(x.split_fen for x in parsed),
-                digest=fingerprint,
-                attributed_to=attributed,
-                first_order=row["paid_orders"] == 0,
-                lines=[
-                    {
-                        "idx": i,
-                        "product_id": x.product_id,
-                        "qty": x.qty,
-                        "paid_fen": x.paid_fen,
-                        "split_fen": x.split_fen,
-                        "cost_fen": x.cost_fen,
-                    }
-                    for i, x in enumerate(parsed)
-                ],
-                entries=entries,
+                order_id=order_id,
+                product_ids=sorted({x.product_id for x in parsed}),
+                window=settings.sharer_window_hours * MS_PER_HOUR,
             )
-        except Conflict:  # the same id was recorded meanwhile: answer as a repeat
-            existing = self.store.read("order.view", id=order_id)[0]
-            return self._repeat(order_id, existing["digest"], fingerprint, now)
+            if not ctx:
+                raise NotFound(
+                    "customer.not_found", f"no customer {customer_id}", field="customer_id"
+                )
+            row = ctx[0]
+            if row["existing_digest"] is not None:
+                return self._repeat(order_id, row["existing_digest"], fingerprint, now)
+            costed = _with_product_costs(parsed, row["products"])
+            chain = row["bound_chain"] or row["sharer_chain"]
+            earners = rules_commission.earners(
+                [(d, lvl or 1) for d, lvl, _ in chain], customer_id, settings.tiers
+            )
+            products = {
+                p["id"]: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
+                for p in row["products"]
+                if p["id"] is not None
+            }
+            rewards = rules_commission.rewards(
+                settings, earners, costed, products, first_order=row["paid_orders"] == 0
+            )
+            attributed = chain[0][0] if chain else None
+            entries = [
+                {
+                    "id": f"{order_id}:r{r.line}:t{r.tier}",
+                    "distributor_id": r.distributor_id,
+                    "amount": r.amount,
+                    "unit": r.unit,
+                    "tier": r.tier,
+                    "line": r.line,
+                    "product_id": r.product_id,
+                    "basis": r.basis,
+                    "rate_bp": r.rate_bp,
+                    "per_unit": r.per_unit,
+                }
+                for r in rewards
+            ]
+            try:
+                written = self.store.write(
+                    "order.create",
+                    id=order_id,
+                    customer_id=customer_id,
+                    paid_at=paid,
+                    paid_fen=sum(x.paid_fen for x in costed),
+                    split_fen=sum(x.split_fen for x in costed),
+                    digest=fingerprint,
+                    attributed_to=attributed,
+                    first_order=row["paid_orders"] == 0,
+                    lines=[
+                        {
+                            "idx": i,
+                            "product_id": x.product_id,
+                            "qty": x.qty,
+                            "paid_fen": x.paid_fen,
+                            "split_fen": x.split_fen,
+                            "cost_fen": x.cost_fen,
+                        }
+                        for i, x in enumerate(costed)
+                    ],
+                    entries=entries,
+                )
+            except Conflict:  # the same id was recorded meanwhile: answer as a repeat
+                existing = self.store.read("order.view", id=order_id)[0]
+                return self._repeat(order_id, existing["digest"], fingerprint, now)
+            if written:
+                break
+            # another order of this buyer came first: it may have been the first order (R-3.5)
+        else:  # pragma: no cover - a buyer's orders racing this one won every time
+            raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
         if attributed is not None:
             self._check_levels([attributed], now, settings)
         return self._order_view(order_id)
@@ -364,7 +377,7 @@ class Commerce(ShopPart):
         except Conflict:  # the same refund id was written meanwhile: answer as a repeat
             written = []
         if not written:  # another refund of this order came first: decide again on fresh state
-            if _attempt >= 10:  # pragma: no cover - ten lost races in a row
+            if _attempt >= ATTEMPTS:  # pragma: no cover - lost every race
                 raise Conflict("refund.busy", f"order {order_id} is being refunded; retry")
             return self.refund(
                 order_id,
@@ -546,21 +559,29 @@ class Commerce(ShopPart):
             count_in_period=count,
         )
         tax = rules_withdrawals.tax(amount_fen, settings.tax_bp)
-        written = self.store.write(
-            "withdrawal.create",
-            since=since,
-            max_count=settings.withdrawal.max_count,
-            id=wid,
-            distributor_id=distributor_id,
-            amount_fen=amount_fen,
-            net_fen=amount_fen - tax,
-            tax_fen=tax,
-            method=method,
-            account=account.strip(),
-            holder=holder,
-            digest=fingerprint,
-            now=now,
-        )
+        try:
+            written = self.store.write(
+                "withdrawal.create",
+                since=since,
+                max_count=settings.withdrawal.max_count,
+                id=wid,
+                distributor_id=distributor_id,
+                amount_fen=amount_fen,
+                net_fen=amount_fen - tax,
+                tax_fen=tax,
+                method=method,
+                account=account.strip(),
+                holder=holder,
+                digest=fingerprint,
+                now=now,
+            )
+        except Conflict:  # the same id was requested meanwhile: answer as a repeat (R-3.12)
+            if not self.store.read("withdrawal.get", id=wid):
+                raise
+            return self.request_withdrawal(
+                distributor_id, amount_fen, method, account, holder=holder,
+                withdrawal_id=wid, now=now,
+            )  # fmt: skip
         if not written:  # a concurrent request took the balance or the period's last slot
             raise ValidationError(
                 "withdrawal.insufficient",
@@ -588,8 +609,11 @@ class Commerce(ShopPart):
         now: int | None = None,
     ) -> list[dict[str, Any]]:
         """R-5.2/R-5.3: approve, reject or confirm paid, one or many in one statement. Each
-        transition is checked first; nothing moves if any is not allowed."""
+        transition is checked first; nothing moves if any is not allowed. The statement checks
+        again under the withdrawals' locks, so of two merchants racing (one pays while the other
+        rejects) exactly one wins and the other gets ``withdrawal.state``."""
         now = self._now(now)
+        ids = list(dict.fromkeys(ids))
         current = [self.withdrawal(i) for i in ids]
         targets = {rules_withdrawals.transition(w["status"], action) for w in current}  # type: ignore[arg-type]
         to = targets.pop() if len(targets) == 1 else None
@@ -600,14 +624,20 @@ class Commerce(ShopPart):
             "reject": ["requested", "approved"],
             "pay": ["approved"],
         }[action]
-        self.store.write(
+        moved = self.store.write(
             "withdrawal.transition",
-            ids=list(ids),
+            ids=ids,
             to=to,
             **{"from": allowed},
             reason=reason,
             now=now,
         )
+        if not moved:  # another change came first: say which one, as the check above would
+            for w in (self.withdrawal(i) for i in ids):
+                rules_withdrawals.transition(w["status"], action)  # type: ignore[arg-type]
+            raise Conflict(  # pragma: no cover - the loop above raises
+                "withdrawal.state", "the withdrawals changed meanwhile", rule="R-5.2"
+            )
         return [self.withdrawal(i) for i in ids]
 
     def withdrawals(

@@ -88,3 +88,29 @@ def test_engine_specific_files_stay_out_of_the_portable_catalogue() -> None:
         m for t in queries.schema("falkordb") for m in re.findall(r":(\w+)\) ON \(\w+\.id\)", t)
     }
     assert neo4j_ids == falkor_ids  # the same ids unique on both engines
+
+
+def test_every_lock_is_removed_in_the_statement_that_takes_it() -> None:
+    """Concurrent writers (queries/__init__.py): a guarded write takes its node's lock with
+    ``SET x._lock = true`` and removes the property on the next line, so no read or export ever
+    sees it; the guard comes after a WITH, under the lock."""
+    lock = re.compile(r"^SET (\w+)\._lock = true$")
+    locked = []
+    for name, text in queries.catalogue().items():
+        lines = [line.strip() for line in text.splitlines()]
+        for i, line in enumerate(lines):
+            m = lock.match(line)
+            if "_lock" in line and not m and not line.startswith("REMOVE"):
+                pytest.fail(f"{name}: {line!r} is not the lock idiom")
+            if m:
+                var = m.group(1)
+                assert lines[i + 1] == f"REMOVE {var}._lock", name
+                assert lines[i + 2].startswith("WITH "), name
+                locked.append(name)
+    for name in (
+        "withdrawal.create", "withdrawal.transition", "refund.create", "order.create",
+        "order.complete", "binding.expire_due", "visit.bind", "visit.renew", "visit.share",
+        "binding.set", "binding.end", "binding.end_all", "binding.reexpire_all",
+        "distributor.approve", "shop.put_settings", "ladder.award_batch",
+    ):  # fmt: skip
+        assert name in locked, f"{name} checks before it locks"

@@ -5,6 +5,29 @@ A file ``foo.cypher`` without sections holds the statement ``foo``. A file with 
 hold per-engine DDL (indexes, constraints) and ``admin_*.cypher`` per-engine administration
 (Neo4j databases); they are the only per-engine text (DESIGN.md) and stay out of
 :func:`catalogue`, whose statements must run unchanged on both engines.
+
+Concurrent writers. FalkorDB runs one write at a time; Neo4j 5 runs them side by side at read
+committed, where a ``WHERE`` guard is evaluated before any lock is taken and is not re-checked
+after waiting for one. So a statement that decides on stored state takes the lock first and
+checks after::
+
+    MATCH (o:Order {id: $id})
+    SET o._lock = true        // a write: the node's lock, held until the statement commits
+    REMOVE o._lock            // gone again before anyone can read it; the lock stays
+    WITH o
+    WHERE o.completed_at IS NULL    // read under the lock: sees every earlier writer's commit
+
+A concurrent writer blocks on the ``SET`` and, once the first commits, reads its result. Only
+what is read after the lock counts: a guard must not read a property the statement already read
+before it (Neo4j may reuse the value), so a statement that found its rows by a property
+(``binding.expire_due``) matches them again under the lock. Which node guards what: the customer
+its bindings, ``SHARED_BY`` and first order; the distributor its balance; the order its refunds
+and completion; the withdrawal its status; the shop node its settings; the ring its status.
+One statement that locks several nodes takes them in one order (``ORDER BY`` id, or upwards in
+the invitation forest); Neo4j answers any deadlock left with a transient error, and the store
+runs the statement again. Counters move by ``SET x.n = x.n + k``, which Neo4j locks before it
+reads ``x.n``; relationship MERGEs that must stay unique run under their start node's lock.
+Unique ids (constraints on both engines) decide between concurrent CREATEs and node MERGEs.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@
 // The latest sharer (R-1.3) is kept on the customer (sharer_id, sharer_until) and every
 // customer-distributor visit pair as SHARED_BY {first_at, at, visits, channel, times}, where
 // times holds the pair's last 20 visit times (orders recorded late are attributed from it).
+// Concurrent writers (queries/__init__.py): the customer's node guards its bindings and its
+// SHARED_BY relationships. Every statement that starts, renews or ends a binding, or MERGEs a
+// SHARED_BY, locks the customer first and only then looks for the active binding, so two
+// visits cannot both bind, an ended binding cannot be ended (and counted down) again, and a
+// pair never gets two SHARED_BY.
 
 // name: visit.context
 OPTIONAL MATCH (d:Customer {id: $distributor_id})
@@ -24,6 +29,8 @@ RETURN d.id AS d_id, d.status AS d_status, c.id AS c_id, c.via AS via,
 MATCH (d:Distributor {id: $distributor_id})
 MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
+SET c._lock = true
+REMOVE c._lock
 WITH c, d
 OPTIONAL MATCH (c)-[current:BOUND_TO {active: true}]->(:Distributor)
 WITH c, d, current
@@ -48,7 +55,11 @@ FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
 RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
 
 // name: visit.renew
-MATCH (c:Customer {id: $customer_id})-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
+MATCH (c:Customer {id: $customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
+MATCH (c)-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
 SET b.expires_at = $expires_at, b.due = $expires_at, b.renewed_at = $now,
     d.last_active_at = $now
 FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
@@ -66,6 +77,9 @@ RETURN b.since AS since, b.expires_at AS expires_at
 MATCH (d:Distributor {id: $distributor_id})
 MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
+SET c._lock = true
+REMOVE c._lock
+WITH c, d
 SET d.last_active_at = CASE WHEN coalesce(d.last_active_at, 0) < $now THEN $now
                            ELSE d.last_active_at END
 FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
@@ -84,7 +98,18 @@ RETURN c.id AS customer_id
 // indexed scan touches only what is due, however long the history.
 // Endpoints unlabelled on purpose: FalkorDB then scans the edge index alone (measured 0.2 ms
 // against 96 ms with labels on 50,000 bindings).
-MATCH ()-[b:BOUND_TO]->(d)
+// Run from every catch_up, so often by several requests at once: the customers are locked (in
+// id order, so two sweeps cannot deadlock) and their due bindings matched again under the
+// lock; a binding another sweep, an unbind or a renewal got to first is not ended (and its
+// distributor's counters not lowered) twice.
+MATCH (c)-[seen:BOUND_TO]->()
+WHERE seen.due <= $now
+WITH DISTINCT c
+ORDER BY c.id
+SET c._lock = true
+REMOVE c._lock
+WITH c
+MATCH (c)-[b:BOUND_TO]->(d)
 WHERE b.due <= $now
 SET b.active = false, b.ended_at = b.expires_at, b.end_reason = 'expired', b.due = null,
     d.direct_clients = d.direct_clients - 1
@@ -96,6 +121,9 @@ RETURN toInteger(count(d)) AS n
 
 // name: binding.set
 MATCH (c:Customer {id: $customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
 MATCH (nd:Distributor {id: $distributor_id})
 OPTIONAL MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
 WITH c, nd, old, od
@@ -121,7 +149,11 @@ FOREACH (x IN CASE WHEN ni IS NULL THEN [] ELSE [ni] END |
 RETURN b.since AS since, b.expires_at AS expires_at, od.id AS before
 
 // name: binding.end
-MATCH (c:Customer {id: $customer_id})-[old:BOUND_TO {active: true}]->(od:Distributor)
+MATCH (c:Customer {id: $customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
+MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
 SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
     old.ended_by = $actor, old.due = null, od.direct_clients = od.direct_clients - 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
@@ -134,8 +166,12 @@ RETURN od.id AS before
 
 // name: binding.end_all
 // R-1.10: chain -> sharer ends every active binding when the switch takes effect; the
-// settings move in the same statement (compare-and-set on their version).
+// settings move in the same statement (compare-and-set on their version, read under the shop
+// node's lock as in shop.put_settings).
 MATCH (s:Shop {id: $id})
+SET s._lock = true
+REMOVE s._lock
+WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
 WITH s
@@ -151,7 +187,11 @@ RETURN s.settings_version AS settings_version, ended
 // name: binding.reexpire_all
 // R-1.11: auto-unbind never -> on_expiry gives every active binding expires_at = now +
 // binding_days ($expires_at); on_expiry -> never makes every one permanent ($expires_at null).
+// Compare-and-set on the settings version under the shop node's lock (shop.put_settings).
 MATCH (s:Shop {id: $id})
+SET s._lock = true
+REMOVE s._lock
+WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
 WITH s

@@ -3,6 +3,9 @@
 // rejected. Counters read by team views and levels live on the node:
 // direct_clients, indirect_clients, invitees, team_size, by_depth (index = depth - 1), and the
 // order-fed perf_paid_orders, perf_received_fen, perf_transaction_fen, perf_completed_orders.
+// Each guarded change below locks the customer / distributor before it checks its state
+// (queries/__init__.py "Concurrent writers"); counters move by `SET x.n = x.n + k`, which
+// Neo4j locks before reading.
 
 // name: distributor.context
 MATCH (c:Customer {id: $id})
@@ -15,12 +18,18 @@ RETURN c.id AS id, c.application AS application, c.status AS status,
 
 // name: distributor.apply
 MATCH (c:Customer {id: $id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
 WHERE NOT c:Distributor AND (c.application IS NULL OR c.application = 'rejected')
 SET c.application = 'pending', c.applied_at = $now
 RETURN c.id AS id
 
 // name: distributor.reject
 MATCH (c:Customer {id: $id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
 WHERE c.application = 'pending'
 SET c.application = 'rejected', c.rejected_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.reject',
@@ -30,7 +39,13 @@ RETURN c.id AS id
 // name: distributor.approve
 // R-2.2: the inviter is fixed here, once; an inviter that would close a cycle is not linked.
 // Every distributor above the new one gains one team member at its depth.
+// The application is checked under the customer's lock, so of two approvals racing one links
+// the inviter and counts the team; the other gets no row. Locks go upwards: the customer, its
+// inviter, then the inviter's ancestors.
 MATCH (c:Customer {id: $id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
 WHERE c.application = 'pending' AND NOT c:Distributor
 SET c:Distributor, c.application = 'approved', c.status = 'active', c.became_at = $now,
     c.last_active_at = $now, c.level = 1, c.code = $code,
@@ -56,6 +71,9 @@ RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS an
 // Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held, unless a
 // frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4).
 MATCH (d:Distributor {id: $id})
+SET d._lock = true
+REMOVE d._lock
+WITH d
 WHERE d.status <> $status
 SET d.status = $status, d.status_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
@@ -75,8 +93,12 @@ CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.l
 RETURN d.level AS level
 
 // name: distributor.raise_level
-// R-4.3: automatic upgrades only ever raise the level.
+// R-4.3: automatic upgrades only ever raise the level; checked under the lock, so a slower
+// raise to a lower level cannot undo a faster raise to a higher one.
 MATCH (d:Distributor {id: $id})
+SET d._lock = true
+REMOVE d._lock
+WITH d
 WHERE d.level < $level
 SET d.level = $level, d.level_raised_at = $now
 RETURN d.level AS level

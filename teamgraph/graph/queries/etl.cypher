@@ -112,11 +112,15 @@ RETURN c.id AS customer_id, labels(s) AS labels, s.id AS value, u.first_seen AS 
 
 // Identity signals (R-6.1): one statement per kind, since a label cannot be a parameter; the
 // importer picks the statement from a whitelist. first_seen only moves earlier and last_seen
-// only later, so loading the same signals again changes nothing.
+// only later, so loading the same signals again changes nothing. The USES MERGE runs under the
+// customer's lock: two loads racing cannot link a customer to one signal twice.
 
 // name: etl.signals_device
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MERGE (s:Device {id: row.value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
@@ -128,6 +132,9 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_phone
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MERGE (s:Phone {id: row.value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
@@ -139,6 +146,9 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_address
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MERGE (s:Address {id: row.value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
@@ -150,6 +160,9 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_account
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MERGE (s:Account {id: row.value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
@@ -161,6 +174,9 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_ip
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MERGE (s:IP {id: row.value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen

@@ -50,16 +50,24 @@ MATCH (c:Customer {id: wanted})
 RETURN c.id AS id
 
 // name: invitation.create_batch
+// A relationship MERGE is unique under concurrent writers only under a lock: the invitee's.
 UNWIND $rows AS row
 MATCH (d:Distributor {id: row.id})
+SET d._lock = true
+REMOVE d._lock
+WITH d, row
 MATCH (i:Distributor {id: row.inviter_id})
 MERGE (d)-[r:INVITED_BY]->(i)
   ON CREATE SET r.at = row.at
 RETURN toInteger(count(r)) AS n
 
 // name: binding.create_batch
+// MERGEd under the customer's lock, which guards its bindings (binding.cypher).
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c, row
 MATCH (d:Distributor {id: row.distributor_id})
 MERGE (c)-[b:BOUND_TO {since: row.since}]->(d)
   ON CREATE SET b.source = row.source, b.expires_at = row.expires_at,

@@ -55,7 +55,14 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders,
 // One statement: the order, its lines, its reward entries, the buyer's own totals and the
 // attributed distributor's performance counters (R-4.2). A repeated id violates the unique
 // constraint and the whole statement is rolled back (the caller answers idempotently).
+// The rewards were decided on whether this is the buyer's first paid order (R-3.5): that is
+// checked again under the buyer's lock, so of two first orders racing only one gets the
+// first-order rate; no row back = the other one came first (the caller decides again).
 MATCH (c:Customer {id: $customer_id})
+SET c._lock = true
+REMOVE c._lock
+WITH c
+WHERE (coalesce(c.own_paid_orders, 0) = 0) = $first_order
 CREATE (c)-[:PLACED]->(o:Order {id: $id, customer_id: $customer_id, paid_at: $paid_at,
                                  paid_fen: $paid_fen, split_fen: $split_fen,
                                  refunded_fen: 0, status: 'paid', digest: $digest,
@@ -101,7 +108,11 @@ RETURN o.id AS id, o.customer_id AS customer_id, o.paid_at AS paid_at, o.paid_fe
 
 // name: order.complete
 // R-3.10: completion starts the after-sale window; rewards settle at $settle_at.
+// Checked under the order's lock: of two completions racing, one counts (perf_completed_orders).
 MATCH (o:Order {id: $id})
+SET o._lock = true
+REMOVE o._lock
+WITH o
 WHERE o.status IN ['paid', 'refunded'] AND o.completed_at IS NULL
 SET o.completed_at = $at, o.settle_at = $settle_at
 WITH o
@@ -135,10 +146,14 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
 
 // name: refund.create
 // R-3.11 in one statement, only if the order's refunded total is still the one the clawbacks
-// were computed from (no row back: another refund came first; the caller recomputes): the refund, the lines' refunded totals, one clawback entry per
+// were computed from, read again under the order's lock (no row back: another refund came
+// first; the caller recomputes): the refund, the lines' refunded totals, one clawback entry per
 // reward touched (its status follows the reward's: pending ones net before settling, settled
 // ones come off the settled balance), and the attributed distributor's received amount.
 MATCH (o:Order {id: $order_id})
+SET o._lock = true
+REMOVE o._lock
+WITH o
 WHERE o.refunded_fen = $refunded_before
 CREATE (rf:Refund {id: $id, order_id: $order_id, amount_fen: $amount_fen, at: $at,
                    digest: $digest})-[:OF]->(o)
@@ -169,7 +184,8 @@ RETURN rf.id AS id
 // name: ledger.settle_due
 // R-3.10 / R-6.4: pending entries past their after-sale window settle, or are held while their
 // distributor is frozen by hand or held by a frozen ring (`ring_holds`, risk.cypher).
-// Idempotent; run before every ledger read.
+// Idempotent; run before every ledger read. Takes no lock: two sweeps racing write the same
+// status to the same entries and no counter moves.
 // `due` mirrors settle_at while an entry is pending and is cleared when it settles.
 MATCH (e:Entry)
 WHERE e.due <= $now
@@ -218,12 +234,18 @@ WHERE e.month = $month
 RETURN e.distributor_id AS distributor_id, toInteger(sum(e.amount)) AS paid
 
 // name: ladder.award_batch
+// The entry's id names the month and the step, so two runs racing MERGE one entry (its unique
+// constraint); its TO is MERGEd under the entry's lock, so they cannot link it twice (which
+// would count the bonus twice in every balance).
 UNWIND $rows AS row
 MATCH (d:Distributor {id: row.distributor_id})
 MERGE (e:Entry {id: row.id})
   ON CREATE SET e.kind = 'bonus', e.distributor_id = row.distributor_id, e.amount = row.amount,
                 e.unit = 'fen', e.status = 'settled', e.at = $now, e.month = $month,
                 e.sales_fen = row.sales
+SET e._lock = true
+REMOVE e._lock
+WITH e, d
 MERGE (e)-[:TO]->(d)
 RETURN toInteger(count(e)) AS n
 

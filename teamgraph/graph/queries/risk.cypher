@@ -72,7 +72,9 @@ RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 // name: risk.write_rings
 // One scan's rings: new ones are created `open`; an existing open ring (same id) takes the new
 // score, evidence and members; a frozen or released ring is the record of a decision and is
-// only marked seen. Rows are deduplicated on id by the caller.
+// only marked seen. Rows are deduplicated on id by the caller. `SET r.seen_at` takes the ring's
+// lock before its status is read, so a scan racing a freeze never overwrites a frozen ring, and
+// its MEMBER_OF relationships are replaced by one scan at a time.
 UNWIND $rows AS row
 MERGE (r:Ring {id: row.id})
   ON CREATE SET r.status = 'open', r.found_at = $now
@@ -151,9 +153,13 @@ WHERE e.kind IN ['reward', 'clawback', 'bonus'] AND e.unit = 'fen'
 RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
 
 // name: risk.freeze
-// R-6.4: freeze a ring (idempotent: an already frozen ring is left as it is). Its distributor
-// members' rewards are held from now on: the settle sweep reads `ring_holds`.
+// R-6.4: freeze a ring (idempotent: an already frozen ring is left as it is; checked under the
+// ring's lock, so two freezes racing write one Change). Its distributor members' rewards are
+// held from now on: the settle sweep reads `ring_holds`.
 MATCH (r:Ring {id: $id})
+SET r._lock = true
+REMOVE r._lock
+WITH r
 WHERE r.status <> 'frozen'
 SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.freeze',
@@ -167,8 +173,11 @@ RETURN r.id AS id, toInteger(count(d)) AS held
 // name: risk.release
 // R-6.4: release a frozen ring (idempotent). Its distributors no longer carry its hold; the
 // rewards it held settle, unless the distributor is frozen by hand or another frozen ring still
-// holds it (F-4).
+// holds it (F-4). Checked under the ring's lock, as risk.freeze.
 MATCH (r:Ring {id: $id})
+SET r._lock = true
+REMOVE r._lock
+WITH r
 WHERE r.status = 'frozen'
 SET r.status = 'released', r.released_at = $now, r.released_by = $actor,
     r.release_reason = $reason

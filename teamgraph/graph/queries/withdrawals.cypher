@@ -8,9 +8,14 @@ WHERE w.at >= $since AND w.status <> 'rejected'
 RETURN toInteger(count(w)) AS n
 
 // name: withdrawal.create
-// The balance and the period's count are checked again inside the statement that writes, so
-// concurrent requests can never overdraw (writes run one at a time): no row back = refused.
+// The balance and the period's count are checked again inside the statement that writes, after
+// it holds the distributor's lock (queries/__init__.py "Concurrent writers"): a concurrent
+// request waits for it and then counts the first one's entries, so none can overdraw or pass
+// max_count. No row back = refused.
 MATCH (d:Distributor {id: $distributor_id})
+SET d._lock = true
+REMOVE d._lock
+WITH d
 OPTIONAL MATCH (e:Entry)-[:TO]->(d)
 WITH d,
      toInteger(sum(CASE
@@ -42,18 +47,29 @@ RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount
 
 // name: withdrawal.transition
 // R-5.2: one status change of a set of withdrawals (and their tax entries), each only from
-// the states $from allow; what is already in $to is left alone (idempotent).
+// the states $from allow; what is already in $to is left alone (idempotent). All or nothing:
+// the withdrawals are locked first (in id order, so two batches cannot deadlock), then read
+// again; if any is missing or in a state that forbids the change (a concurrent reject won
+// over a pay, say) nothing moves and no row comes back.
 UNWIND $ids AS wid
 MATCH (w:Entry {id: wid, kind: 'withdrawal'})
-WHERE w.status IN $from
-SET w.status = $to, w.reason = coalesce($reason, w.reason),
-    w.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE w.approved_at END,
-    w.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE w.paid_at END,
-    w.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE w.rejected_at END
-WITH w
+WITH DISTINCT w
+ORDER BY w.id
+SET w._lock = true
+REMOVE w._lock
+WITH collect(w) AS ws
+WHERE size(ws) = size($ids) AND all(x IN ws WHERE x.status IN $from OR x.status = $to)
+UNWIND ws AS w
+WITH w, w.status IN $from AS moves
+FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
+  SET x.status = $to, x.reason = coalesce($reason, x.reason),
+      x.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE x.approved_at END,
+      x.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE x.paid_at END,
+      x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END)
+WITH w, moves
 OPTIONAL MATCH (t:Entry {id: w.id + ':tax'})
-FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END | SET x.status = $to)
-RETURN w.id AS id
+FOREACH (x IN CASE WHEN t IS NULL OR NOT moves THEN [] ELSE [t] END | SET x.status = $to)
+RETURN w.id AS id, moves
 
 // name: withdrawal.list
 MATCH (w:Entry {kind: 'withdrawal'})-[:TO]->(d:Distributor)
