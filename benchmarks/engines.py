@@ -258,15 +258,21 @@ def markdown(result: dict[str, Any]) -> str:
             [_fmt_ratio(r) for r in [*order_rows(od), *build_rows(od)]],
         ),
         "",
-        "Statements of `Shop.record_order` (in-process), p50 / p99 ms of one call, the most "
-        "slowed down on Neo4j first:",
-        "",
-        _statement_table(
-            statement_rows(od, lambda x: _dig(x, "in_process", "record", "statements", "by_name")),
-            "per order",
-        ),
-        "",
     ]
+    for name, method in orders.METHOD.items():
+        lines += [
+            f"Statements of `Shop.{method}` (in-process), p50 / p99 ms of one call, the most "
+            "slowed down on Neo4j first:",
+            "",
+            _statement_table(
+                statement_rows(
+                    od,
+                    lambda x, name=name: _dig(x, "in_process", name, "statements", "by_name"),
+                ),
+                "per call",
+            ),
+            "",
+        ]
     notes = [
         f"{engine} {module.NAME}: {n}"
         for module in MEASURED
