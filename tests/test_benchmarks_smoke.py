@@ -214,7 +214,8 @@ def test_team_views_and_orders_run_on_neo4j_beside_falkordb(
     assert views["shop"]["depth"] == views["shop"]["depth_counters"] > 0
     for name in team_views.CALLS:
         stats = views["in_process"][name]
-        assert stats["n"] == 20 and stats["statements"]["calls"] == 20
+        assert stats["n"] == 20
+        assert stats["statements"]["calls"] == 20 + 2  # the warm-up calls are counted too
         assert stats["statements"]["statements_mean"] >= 1
         assert views["http"]["calls"][name]["errors"] == 0, views["http"]["calls"][name]
     placed = compared["orders"]["neo4j"]
