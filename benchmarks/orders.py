@@ -719,7 +719,9 @@ def plan_workload(
     return plan
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, engine_kind: str = "falkordb") -> dict[str, Any]:
+    """The benchmark on a fresh embedded FalkorDB, or (``engine_kind`` neo4j) on the Neo4j of
+    ``args.neo4j`` with the API served from it."""
     reporter = common.Reporter(quiet=getattr(args, "quiet", False))
     started = time.perf_counter()
     unbound_n = args.unbound if args.unbound is not None else max(1, args.customers // 100)
@@ -740,9 +742,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "program": PROGRAM,
         "machine": common.machine(),
     }
-    with common.embedded_engine(reporter) as (engine, data_dir):
+    with common.bench_engine(engine_kind, args, reporter, f"{SHOP_ID}-orders") as bench:
+        engine, data_dir = bench.engine, bench.data_dir
         result["engine"] = common.engine_info(engine)
-        shop = Shop.create(engine, SHOP_ID, PROGRAM)
+        shop = Shop.create(engine, bench.shop_id, PROGRAM)
         # orders are paid now: the shop's history (bindings, invitations) has to be behind us
         data, phases, statements, counts = common.build_shop(
             shop, args, reporter, history_ends_at=now_ms() - demo.DAY_MS
@@ -788,7 +791,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["in_process"] = in_process(shop, plan, seen, reporter)
         key = shop.create_key("merchant")
         result["route"] = through_the_route(engine, key, plan["route"], seen, reporter)
-        with common.api_server(data_dir, reporter) as server:
+        with common.api_server(data_dir, reporter, bench.env) as server:
             result["http"] = over_http(server.url, key, engine, plan, args.clients, seen, reporter)
         result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
         result["persistence"] = {"before": engine_before, "after": persistence(engine)}

@@ -5,7 +5,11 @@ A benchmark is a module with:
 - ``NAME`` (its key here and in ``RESULTS.md``) and ``TITLE``;
 - ``run(args: argparse.Namespace) -> dict``: does the work, returns plain data (JSON-able);
 - ``markdown(result: dict) -> str``: its section of ``RESULTS.md``, also printed to stdout;
-- optionally ``add_arguments(parser)`` for options of its own.
+- optionally ``add_arguments(parser)`` for options of its own;
+- optionally ``skip(args) -> str | None``: why it does not run with these arguments.
+
+Benchmarks run in the order listed; each gets ``args.results``, the results of those run before
+it in the same run (``neo4j`` reuses the FalkorDB figures of ``team_views`` and ``orders``).
 
 To add one (orders/sec, ETL rows/sec, ...), write the module and list it in :data:`BENCHMARKS`.
 """
@@ -27,6 +31,7 @@ from teamgraph import logs
 BENCHMARKS: dict[str, str] = {
     "team_views": "benchmarks.team_views",
     "orders": "benchmarks.orders",
+    "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
     "etl": "benchmarks.etl",
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
@@ -66,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    common.add_engine_arguments(p)
     for name in BENCHMARKS:
         hook = getattr(load(name), "add_arguments", None)
         if hook is not None:
@@ -79,7 +85,12 @@ def run_all(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     reporter = common.Reporter(quiet=args.quiet)
     for name in args.only or list(BENCHMARKS):
         module = load(name)
+        why = getattr(module, "skip", lambda _: None)(args)
+        if why is not None:
+            reporter.say(f"benchmark {name} skipped: {why}")
+            continue
         reporter.say(f"benchmark {name}: {module.TITLE}")
+        args.results = results
         result: dict[str, Any] = module.run(args)
         results[name] = result
         if args.json is not None:  # the raw figures first: they survive a rendering error

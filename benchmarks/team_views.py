@@ -164,14 +164,25 @@ def in_process(
     warmup: int,
     reporter: common.Reporter,
 ) -> dict[str, Any]:
+    """Each call through a Shop whose store counts its statements (``statements``: reads and
+    writes per call, by name)."""
+    from benchmarks.orders import CountingStore, StatementTally
+
+    counting = CountingStore(shop.store)
+    counted = Shop(counting)  # type: ignore[arg-type]
     out: dict[str, Any] = {}
     for name, (_, method) in CALLS.items():
-        fn = getattr(shop, method)
+        fn = getattr(counted, method)
+        tally = StatementTally()
 
-        def call(did: str, fn: Callable[[str], Any] = fn) -> None:
+        def call(did: str, fn: Callable[[str], Any] = fn, tally: StatementTally = tally) -> None:
+            mark = len(counting.log)
             fn(did)
+            tally.add(counting.log[mark:])
 
         out[name] = measure(call, ids, group_of, n, warmup, reporter, f"in-process {name}")
+        out[name]["statements"] = tally.summary()
+        counting.log.clear()
     return out
 
 
@@ -239,7 +250,9 @@ def ratios(measured: dict[str, Any]) -> dict[str, float | None]:
 
 
 # -- the benchmark --------------------------------------------------------------------------------
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run(args: argparse.Namespace, engine_kind: str = "falkordb") -> dict[str, Any]:
+    """The benchmark on a fresh embedded FalkorDB, or (``engine_kind`` neo4j) on the Neo4j of
+    ``args.neo4j`` with the API served from it."""
     reporter = common.Reporter(quiet=getattr(args, "quiet", False))
     started = time.perf_counter()
     n = args.requests
@@ -256,9 +269,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "machine": common.machine(),
     }
-    with common.embedded_engine(reporter) as (engine, data_dir):
+    with common.bench_engine(engine_kind, args, reporter, f"{SHOP_ID}-team-views") as bench:
+        engine, data_dir = bench.engine, bench.data_dir
         result["engine"] = common.engine_info(engine)
-        shop = Shop.create(engine, SHOP_ID)
+        shop = Shop.create(engine, bench.shop_id)
         data, phases, statements, counts = common.build_shop(shop, args, reporter)
         result["loaded"] = counts
         result["build"] = common.build_rows(phases)
@@ -276,7 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         load_before = os.getloadavg()[0]
         result["in_process"] = in_process(shop, ids, group_of, n, warmup, reporter)
         key = shop.create_key("merchant")
-        with common.api_server(data_dir, reporter) as server:
+        with common.api_server(data_dir, reporter, bench.env) as server:
             result["http"] = over_http(server.url, key, ids, group_of, n, warmup, reporter)
         # other processes on the machine skew the tail: say how busy it was
         result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}

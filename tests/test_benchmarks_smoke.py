@@ -1,14 +1,20 @@
 """The benchmark code path on a tiny shop: it runs, returns its figures and records its section.
 
 Structure only: no timing is asserted here (DESIGN.md "Performance"), and the real
-``benchmarks/RESULTS.md`` is never touched (results go to ``tmp_path``).
+``benchmarks/RESULTS.md`` is never touched (results go to ``tmp_path``). Team views and orders
+also run on the suite's Neo4j (``TEAMGRAPH_TEST_NEO4J_URI``, which ``make test`` sets), as
+``make bench`` runs them beside FalkorDB.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
 from benchmarks import common, etl, orders, runner, team_views
+from tests.conftest import NEO4J_TEST_URI, neo4j_env
 
 SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
 
@@ -176,3 +182,68 @@ def test_percentiles_and_tables() -> None:
     assert stats["p50_ms"] == 2.0 and stats["max_ms"] == 3.0 and stats["rps"] == 4.0
     table = common.md_table(["a", "bb"], [[1, 2.5], ["x", None]])
     assert table.splitlines()[1].startswith("|---")
+
+
+@pytest.mark.neo4j
+def test_team_views_and_orders_run_on_neo4j_beside_falkordb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``make bench`` runs: team views and orders on FalkorDB, then the ``neo4j`` benchmark
+    (the same two on the suite's Neo4j, the API served from it) reusing the FalkorDB figures."""
+    env = neo4j_env()
+    if not env:
+        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    monkeypatch.setenv("NEO4J_USER", env["NEO4J_USER"])
+    monkeypatch.setenv("NEO4J_PASSWORD", env["NEO4J_PASSWORD"])
+    out = tmp_path / "RESULTS.md"
+    only = ["--only", "team_views", "--only", "orders", "--only", "neo4j"]
+    argv = [*SIZE, *ORDERS, "--products", "20", "--quiet", *only, "--out", str(out)]
+    args = runner.parser().parse_args([*argv, "--neo4j", env["NEO4J_URI"]])
+
+    results = runner.run_all(args)
+
+    compared = results["neo4j"]
+    assert compared["reused"] == ["team_views", "orders"]
+    assert compared["team_views"]["falkordb"] is results["team_views"]
+    views = compared["team_views"]["neo4j"]
+    assert views["engine"]["kind"] == "neo4j" and views["engine"]["neo4j_version"]
+    assert views["loaded"]["customers"] == 300
+    assert views["shop"]["depth"] == views["shop"]["depth_counters"] > 0
+    for name in team_views.CALLS:
+        stats = views["in_process"][name]
+        assert stats["n"] == 20
+        assert stats["statements"]["calls"] == 20 + 2  # the warm-up calls are counted too
+        assert stats["statements"]["statements_mean"] >= 1
+        assert views["http"]["calls"][name]["errors"] == 0, views["http"]["calls"][name]
+    placed = compared["orders"]["neo4j"]
+    assert placed["engine"]["kind"] == "neo4j"
+    local = placed["in_process"]
+    assert [local[k]["n"] for k in ("record", "complete", "refund")] == [20, 8, 4]
+    assert all(s["errors"] == 0 for s in local.values()), local
+    assert placed["route"]["errors"] == 0, placed["route"]["first_error"]
+    calls = placed["http"]["calls"]  # served by `teamgraph serve` on Neo4j
+    assert calls["record"]["n"] == calls["record_concurrent"]["n"] == 20
+    assert all(s["errors"] == 0 for s in calls.values()), calls
+    assert all(s["graph"] is None for s in calls.values())  # INFO commandstats: FalkorDB only
+    assert placed["check"]["ok"], placed["check"]
+    # the same Shop code runs the same statements on both engines
+    falkordb = compared["orders"]["falkordb"]["in_process"]["record"]["statements"]
+    assert {b["name"] for b in local["record"]["statements"]["by_name"]} == {
+        b["name"] for b in falkordb["by_name"]
+    }
+
+    text = out.read_text()
+    assert text.count("<!-- benchmark:neo4j -->") == 1
+    assert "Neo4j / FalkorDB" in text and "statements per call" in text
+    assert "`order.create`" in text
+
+
+def test_the_neo4j_comparison_is_skipped_without_a_neo4j(tmp_path: Path) -> None:
+    args = runner.parser().parse_args([*SIZE, "--only", "neo4j", "--out", str(tmp_path / "R.md")])
+    args.neo4j = None  # whatever the environment says
+
+    assert runner.run_all(args) == {}
+    assert not (tmp_path / "R.md").exists()
