@@ -59,7 +59,7 @@ def _unavailable(where: str, exc: BaseException) -> EngineError:
     return EngineError("graph.unavailable", f"Neo4j at {where} does not answer: {exc}")
 
 
-def _translate(exc: Exception, name: str, where: str) -> NoReturn:
+def translate(exc: Exception, name: str, where: str) -> NoReturn:
     """The one mapping from driver errors to teamgraph's errors."""
     if isinstance(exc, neo4j_errors.AuthError):
         raise EngineError(
@@ -102,9 +102,9 @@ class Neo4jStore:
         except neo4j_errors.ClientError as exc:
             if exc.code == DATABASE_NOT_FOUND and routing is RoutingControl.READ:
                 return []  # a shop that does not exist reads as empty, as on FalkorDB
-            _translate(exc, name, self._owner.uri)
+            translate(exc, name, self._owner.uri)
         except Exception as exc:
-            _translate(exc, name, self._owner.uri)
+            translate(exc, name, self._owner.uri)
         return [r.data() for r in records]
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
@@ -191,7 +191,7 @@ class Neo4jEngine:
             )
         except Exception as exc:
             self.driver.close()
-            _translate(exc, "connect", uri)
+            translate(exc, "connect", uri)
         component = next((r for r in records if r["name"] == "Neo4j Kernel"), records[0])
         self.version = str(component["versions"][0])
         self.edition = str(component["edition"])
@@ -214,7 +214,7 @@ class Neo4jEngine:
         try:
             return work(self.driver)
         except Exception as exc:
-            _translate(exc, "admin", self.uri)
+            translate(exc, "admin", self.uri)
 
     def system(self, text: str, **params: Any) -> list[Row]:
         """An administration statement on the system database."""

@@ -4,8 +4,10 @@ when NEO4J_URI is set). DESIGN.md "The graph store" is the specification."""
 from __future__ import annotations
 
 import pytest
+from neo4j import exceptions as neo4j_errors
 
-from teamgraph.errors import Conflict, TeamgraphError, ValidationError
+from teamgraph.errors import Conflict, EngineError, TeamgraphError, ValidationError
+from teamgraph.graph import neo4j as neo4j_store
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id, dedupe
 from tests.conftest import new_shop_id
@@ -106,3 +108,24 @@ def test_dedupe_keeps_last_row_in_first_seen_order() -> None:
 def test_shop_ids_are_what_both_engines_can_name(bad: str) -> None:
     with pytest.raises(ValidationError):
         check_shop_id(bad)
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "code"),
+    [
+        (neo4j_errors.TransientError, EngineError, "graph.busy"),
+        (neo4j_errors.ServiceUnavailable, EngineError, "graph.unavailable"),
+        (neo4j_errors.SessionExpired, EngineError, "graph.unavailable"),
+        (neo4j_errors.AuthError, EngineError, "graph.auth_failed"),
+        (neo4j_errors.ConstraintError, Conflict, "graph.duplicate"),
+        (neo4j_errors.ClientError, TeamgraphError, "graph.query_failed"),
+    ],
+)
+def test_every_neo4j_driver_error_becomes_a_teamgraph_error(
+    error: type[Exception], kind: type[TeamgraphError], code: str
+) -> None:
+    """What the driver still raises after its own retries (a deadlock retried for 15 s, a lost
+    connection) reaches callers as one of teamgraph's errors with a stable code."""
+    with pytest.raises(kind) as info:
+        neo4j_store.translate(error("from the driver"), "some.statement", "bolt://x")
+    assert info.value.code == code
