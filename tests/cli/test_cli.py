@@ -1,4 +1,5 @@
-"""The CLI as a user runs it: separate processes on one data directory."""
+"""The CLI as a user runs it: separate processes on one data directory (the embedded engine),
+or on the suite's Neo4j (the shop commands run on both engines)."""
 
 from __future__ import annotations
 
@@ -9,37 +10,56 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import ROOT, free_port
+from teamgraph.graph import Engine
+from tests.conftest import ROOT, engine_env, free_port, new_shop_id
 from tests.conftest import run_cli as run
 
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 
-def test_shop_create_is_idempotent_and_key_create_prints_the_key_alone(tmp_path: Path) -> None:
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path) -> Iterator[tuple[Cli, str]]:
+    """``teamgraph ...`` in its own process on the test's engine, and a shop id of its own
+    (dropped afterwards: on Neo4j the suite's shops share one database)."""
+    env = engine_env(engine, tmp_path)
+    shop = new_shop_id("acme")
+    yield (lambda *args: run(tmp_path, *args, env=env)), shop
+    engine.open(shop).drop()
+
+
+def test_shop_create_is_idempotent_and_key_create_prints_the_key_alone(
+    cli: tuple[Cli, str], tmp_path: Path
+) -> None:
+    teamgraph, shop = cli
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({"tiers": 1, "attribution_mode": "sharer"}))
-    first = run(tmp_path, "shop", "create", "acme", "--settings", str(settings))
+    first = teamgraph("shop", "create", shop, "--settings", str(settings))
     assert first.returncode == 0, first.stderr
-    again = run(tmp_path, "shop", "create", "acme")
+    again = teamgraph("shop", "create", shop)
     assert again.returncode == 0, again.stderr
-    key = run(tmp_path, "key", "create", "--shop", "acme", "--role", "merchant")
+    key = teamgraph("key", "create", "--shop", shop, "--role", "merchant")
     assert key.returncode == 0, key.stderr
-    assert re.fullmatch(r"acme\.[\w-]{20,}\n", key.stdout)
+    assert re.fullmatch(rf"{shop}\.[\w-]{{20,}}\n", key.stdout)
 
 
-def test_bad_input_is_a_clear_error_with_its_code(tmp_path: Path) -> None:
-    bad = run(tmp_path, "shop", "create", "Bad.Name")
+def test_bad_input_is_a_clear_error_with_its_code(cli: tuple[Cli, str], tmp_path: Path) -> None:
+    teamgraph, shop = cli
+    bad = teamgraph("shop", "create", "Bad.Name")
     assert bad.returncode == 1
     assert "shop.invalid_id" in bad.stderr
     settings = tmp_path / "s.json"
     settings.write_text(json.dumps({"tiers": 5}))
-    refused = run(tmp_path, "shop", "create", "acme", "--settings", str(settings))
+    refused = teamgraph("shop", "create", shop, "--settings", str(settings))
     assert refused.returncode == 1 and "(R-3.7)" in refused.stderr
-    missing = run(tmp_path, "key", "create", "--shop", "nobody", "--role", "merchant")
+    missing = teamgraph("key", "create", "--shop", "nobody", "--role", "merchant")
     assert missing.returncode == 1 and "shop.not_found" in missing.stderr
-    role = run(tmp_path, "key", "create", "--shop", "acme", "--role", "admin")
+    role = teamgraph("key", "create", "--shop", shop, "--role", "admin")
     assert role.returncode == 1
 
 
@@ -93,8 +113,9 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
     assert not (tmp_path / "engine.json").exists()
 
 
-def test_shop_recount_reports_and_repairs(tmp_path: Path) -> None:
-    assert run(tmp_path, "shop", "create", "acme").returncode == 0
-    ok = run(tmp_path, "shop", "recount", "acme")
+def test_shop_recount_reports_and_repairs(cli: tuple[Cli, str]) -> None:
+    teamgraph, shop = cli
+    assert teamgraph("shop", "create", shop).returncode == 0
+    ok = teamgraph("shop", "recount", shop)
     assert ok.returncode == 0, ok.stderr
     assert "0 distributors' counters differ" in ok.stderr

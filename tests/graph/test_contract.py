@@ -1,5 +1,5 @@
-"""The graph store contract: the same tests on every engine (embedded FalkorDB always, Neo4j
-when NEO4J_URI is set). DESIGN.md "The graph store" is the specification."""
+"""The graph store contract: the same tests on every engine (embedded FalkorDB, and the suite's
+Neo4j that `make test` starts). DESIGN.md "The graph store" is the specification."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from neo4j import exceptions as neo4j_errors
 
 from teamgraph.errors import Conflict, EngineError, TeamgraphError, ValidationError
-from teamgraph.graph import neo4j as neo4j_store
 from teamgraph.graph import Engine, GraphStore
+from teamgraph.graph import neo4j as neo4j_store
 from teamgraph.graph.store import check_shop_id, dedupe
 from tests.conftest import new_shop_id
 
