@@ -532,9 +532,6 @@ def products(job: Job, frame: pd.DataFrame) -> Outcome:
     with job.bars.bar("products", len(rows)) as bar:
         for idx, r in rows.items():
             bar.advance()
-            if r["reward_bp"] is not None and r["reward_fen"] is not None:
-                out.reject(idx, "reward_bp and reward_fen: give at most one")
-                continue
             s = stored.get(r["id"])
             base = {k: s[k] for k in _PRODUCT_FIELDS} if s else dict.fromkeys(_PRODUCT_FIELDS)
             if r["reward_bp"] is not None or r["reward_fen"] is not None:

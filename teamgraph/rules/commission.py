@@ -154,7 +154,15 @@ class ProductReward:
 
 
 def validate_product_reward(reward: ProductReward) -> None:
-    """A product's own setting is ≥ 0, and a rate at most 5000 bp (R-3.3, refused not clipped)."""
+    """A product's own reward is a rate or an amount, not both (R-3.2), ≥ 0, and a rate at most
+    5000 bp (R-3.3, refused not clipped)."""
+    if reward.reward_bp is not None and reward.reward_fen is not None:
+        raise ValidationError(
+            "product.reward",
+            "a product's own reward is a rate (reward_bp) or an amount (reward_fen), not both",
+            rule="R-3.2",
+            field="reward_fen",
+        )
     for name in ("reward_bp", "reward_fen"):
         value = getattr(reward, name)
         if value is not None and value < 0:

@@ -926,3 +926,12 @@ def test_r3_12_the_ledger_pages_through_every_entry_newest_first(make_shop: Shop
     assert len(items) == 14 and len({e["id"] for e in items}) == 14
     assert [e["at"] for e in items] == sorted((e["at"] for e in items), reverse=True)
     assert sum(e["amount"] for e in items) == shop.balances("d1", now=T0 + DAY)["pending"]
+
+
+def test_r3_2_a_product_reward_is_a_rate_or_an_amount_not_both(make_shop: ShopFactory) -> None:
+    """Decided in rules/ and enforced by Shop, whichever entry point calls it (API, ETL, UI)."""
+    shop = make_shop()
+    with pytest.raises(ValidationError) as info:
+        shop.upsert_product("p", reward_bp=500, reward_fen=100, now=T0)
+    assert (info.value.code, info.value.rule) == ("product.reward", "R-3.2")
+    assert shop.upsert_product("p", reward_fen=100, now=T0)["reward_fen"] == 100

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from teamgraph.api.deps import MerchantDep
 from teamgraph.api.schemas import MAX_FEN, Fen, Id, RequestBody
-from teamgraph.errors import ValidationError
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 
@@ -46,13 +45,6 @@ def upsert_product(body: ProductCreate, caller: MerchantDep) -> Any:
     """Creates the product or replaces it (an upsert: 200 either way). A rate above 50%, or
     one that with the inviter tiers could pay more than 50% of a line, is refused (R-3.3)."""
     shop, _ = caller
-    if body.reward_bp is not None and body.reward_fen is not None:
-        raise ValidationError(
-            "product.reward",
-            "a product's own reward is a rate (reward_bp) or an amount (reward_fen), not both",
-            rule="R-3.2",
-            field="reward_fen",
-        )
     return shop.upsert_product(
         body.id,
         name=body.name,
