@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from teamgraph.config import Settings
 from teamgraph.errors import ValidationError
 
 Row = dict[str, Any]
@@ -114,32 +113,3 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def connect(settings: Settings, *, owner: bool = True) -> Engine:
-    """The engine the settings name: Neo4j, a running FalkorDB, or the embedded one.
-
-    For the embedded engine, the first process on a data directory starts the server and the
-    others connect to it (``teamgraph.graph.embedded``). ``owner=False`` never starts one.
-    """
-    if settings.neo4j_uri:
-        from teamgraph.graph.neo4j import Neo4jEngine
-
-        return Neo4jEngine(
-            settings.neo4j_uri,
-            settings.neo4j_user,
-            settings.neo4j_password.get_secret_value(),
-            database=settings.neo4j_database,
-            database_per_shop=settings.neo4j_database_per_shop,
-        )
-    from teamgraph.graph.falkor import FalkorEngine
-
-    if settings.falkordb_url:
-        return FalkorEngine.from_url(settings.falkordb_url)
-    from teamgraph.graph.embedded import EmbeddedServer
-
-    server = EmbeddedServer(
-        settings.data_dir, port=settings.engine_port, timeout=settings.engine_start_timeout
-    )
-    handle = server.attach() if not owner else server.ensure()
-    return FalkorEngine(handle.host, handle.port, server=handle)
