@@ -72,14 +72,18 @@ def neo4j_env() -> dict[str, str]:
     }
 
 
-def engine_env(engine: Engine, data: Path) -> dict[str, str]:
-    """The environment of a subprocess (``teamgraph serve``, the CLI) on the same engine."""
+def plain_env(data: Path) -> dict[str, str]:
+    """This process's environment on data directory ``data``, without any engine variable (a
+    subprocess given it starts or attaches to the embedded engine of ``data``)."""
     env = dict(os.environ, TEAMGRAPH_DATA=str(data))
     for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "FALKORDB_URL"):
         env.pop(name, None)
-    if engine.kind == "neo4j":
-        env.update(neo4j_env())
     return env
+
+
+def engine_env(engine: Engine, data: Path) -> dict[str, str]:
+    """The environment of a subprocess (``teamgraph serve``, the CLI) on the same engine."""
+    return plain_env(data) | (neo4j_env() if engine.kind == "neo4j" else {})
 
 
 @pytest.fixture(scope="session")

@@ -104,9 +104,11 @@ def scoped(text: str) -> str:
     for at, path, bound in reversed(_paths(text)):
         if not _is_scoped(path, bound):
             text = text[:at] + _NODE.sub(_with_shop, path) + text[at + len(path) :]
+    carrying = {
+        m.start() for m in _LABELLED_NODE.finditer(text) if f"{SHOP_PARAM}: ${SHOP_PARAM}" in m[0]
+    }
     for start in _LABEL_START.finditer(text):  # a node pattern the rewrite could not read
-        node = text[start.start() : text.find(")", text.find("}", start.end())) + 1]
-        if f"{SHOP_PARAM}: ${SHOP_PARAM}" not in node:
+        if start.start() not in carrying:
             raise ValueError(f"cannot scope the node pattern at {text[start.start() :][:60]!r}")
     return text
 

@@ -20,7 +20,7 @@ from teamgraph.errors import EngineError
 from teamgraph.graph import connect
 from teamgraph.shop import Shop
 from tests.api.conftest import start_server, stop_server
-from tests.conftest import ROOT, free_port, neo4j_env, run_cli
+from tests.conftest import ROOT, free_port, neo4j_env, plain_env, run_cli
 
 NEO4J_SCRIPT = ROOT / "tools" / "neo4j" / "neo4j.sh"
 
@@ -73,13 +73,6 @@ class FalkorServer:
 Server = Neo4jServer | FalkorServer
 
 
-def _environment(server: Server, data: Path) -> dict[str, str]:
-    env = dict(os.environ, TEAMGRAPH_DATA=str(data))
-    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "FALKORDB_URL"):
-        env.pop(name, None)
-    return env | server.env
-
-
 @pytest.fixture(
     params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)],
 )
@@ -107,7 +100,7 @@ def _until(check: Callable[[], bool], seconds: float) -> bool:
 def test_the_api_answers_503_while_the_engine_is_down_and_serves_again_after(
     own_server: Server, tmp_path: Path
 ) -> None:
-    env = _environment(own_server, tmp_path)
+    env = plain_env(tmp_path) | own_server.env
     engine = connect(Settings.model_validate(env))
     try:
         key = Shop.create(engine, "outage").create_key("merchant")
