@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from teamgraph.analytics import Analytics
 from teamgraph.clock import now_ms
@@ -392,7 +392,7 @@ class Shop(Commerce, Analytics, Risk):
                 "until": sharer.until,
                 "channel": row["sharer_channel"],
             },
-            "attributed_to": rules_binding.attributed(settings, binding, sharer, now),
+            "attributed_to": rules_binding.attribute(_listed(binding), _listed(sharer), now),
             "history": history,
         }
 
@@ -494,7 +494,7 @@ class Shop(Commerce, Analytics, Risk):
             Binding(ctx["bound_to"], ctx["since"], ctx["expires_at"]) if ctx["bound_to"] else None
         )
         sharer = Sharer(ctx["sharer_id"], ctx["sharer_until"]) if ctx["sharer_id"] else None
-        inviter = rules_binding.attributed(settings, binding, sharer, now)
+        inviter = rules_binding.attribute(_listed(binding), _listed(sharer), now)
         if inviter is not None and self.store.read(
             "distributor.in_team", id=customer_id, other=inviter
         ):
@@ -847,6 +847,13 @@ MAX_TREE_DEPTH = 15
 
 def _now(now: int | None) -> int:
     return now if now is not None else now_ms()
+
+
+T = TypeVar("T")
+
+
+def _listed(x: T | None) -> list[T]:
+    return [] if x is None else [x]
 
 
 def _change_id() -> str:

@@ -1,7 +1,7 @@
 """Binding and attribution (RULES.md section 1), as pure decisions over plain values.
 
 The caller reads the customer's current binding and sharer, asks :func:`visit` what a share
-visit does, and writes the answer in one statement. :func:`attributed` says who a customer's
+visit does, and writes the answer in one statement. :func:`attribute` says who a customer's
 orders and becoming a distributor count for at a given time.
 
 Choices where RULES.md is silent (written down as RULES.md asks):
@@ -21,6 +21,7 @@ Choices where RULES.md is silent (written down as RULES.md asks):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,21 +34,37 @@ ACTIVE_STATUSES = ("active", "dormant")
 
 @dataclass(frozen=True)
 class Binding:
+    """A binding of a customer to ``distributor_id``; ``ended_at`` once it was ended."""
+
     distributor_id: str
     since: int
     expires_at: int | None
+    ended_at: int | None = None
 
     def active(self, now: int) -> bool:
+        """Not yet expired (a current binding: one not ended)."""
         return self.expires_at is None or now < self.expires_at
+
+    def in_force(self, at: int) -> bool:
+        """Begun by ``at`` and neither ended nor expired then."""
+        return (
+            self.since <= at
+            and (self.ended_at is None or at < self.ended_at)
+            and (self.expires_at is None or at < self.expires_at)
+        )
 
 
 @dataclass(frozen=True)
 class Sharer:
+    """A sharer visit through ``distributor_id`` at ``since``, valid until ``until``
+    (the sharer window after it, R-1.3)."""
+
     distributor_id: str
     until: int
+    since: int = 0
 
     def active(self, now: int) -> bool:
-        return now < self.until
+        return self.since <= now < self.until
 
 
 @dataclass(frozen=True)
@@ -129,14 +146,21 @@ def visit(
     return VisitOutcome("bind", expiry(settings, now), until, "R-1.2 bound")
 
 
-def attributed(
-    settings: ProgramSettings, binding: Binding | None, sharer: Sharer | None, now: int
-) -> str | None:
-    """R-1.2–R-1.4: the distributor a customer is attributed to at ``now``, if any."""
-    if settings.attribution_mode == "chain" and binding is not None and binding.active(now):
-        return binding.distributor_id
-    if sharer is not None and sharer.active(now):
-        return sharer.distributor_id
+def attribute(bindings: Iterable[Binding], sharers: Iterable[Sharer], at: int) -> str | None:
+    """R-1.2–R-1.4 (M-1): the distributor a customer is attributed to at ``at``, if any: the
+    binding then in force, else the sharer whose visit is then valid. The one place that
+    chooses, for orders (live and historical), the customer view and applications.
+
+    B-6 Of several bindings in force at once (a history the loaders refuse to create, but a
+    graph may hold), the one begun last counts; of several valid sharers, the latest visit,
+    and of equally recent visits the smallest distributor id. In ``sharer`` mode only a
+    merchant's rebind (R-1.12) makes a binding, and it counts like any other."""
+    bound = [b for b in bindings if b.in_force(at)]
+    if bound:
+        return max(bound, key=lambda b: (b.since, b.distributor_id)).distributor_id
+    valid = [s for s in sharers if s.active(at)]
+    if valid:
+        return min(valid, key=lambda s: (-s.since, s.distributor_id)).distributor_id
     return None
 
 

@@ -153,6 +153,15 @@ def earned_level(levels: Sequence[Level], values: Mapping[str, int], current: in
     return held
 
 
+def raised(levels: Sequence[Level], values: Mapping[str, int], current: int) -> int | None:
+    """R-4.3 after a counter moved: the higher level the values earn at once, or ``None`` when
+    the distributor stays where it is (always, with a single level)."""
+    if len(levels) < 2:
+        return None
+    earned = earned_level(levels, values, current)
+    return earned if earned > current else None
+
+
 def progress(levels: Sequence[Level], values: Mapping[str, int], current: int) -> Progress:
     """Progress from ``current`` to the next level, ``current + 1`` (R-4.4).
 
