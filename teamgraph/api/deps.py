@@ -1,4 +1,10 @@
-"""Dependencies: the engine of the process, the caller's key, and the shop it opens."""
+"""Dependencies: the engine of the process, and the caller its bearer key resolves to.
+
+The key is resolved and the roles are checked by :mod:`teamgraph.callers`, as the UI does; the
+aliases below only say where the key comes from (the ``Authorization`` header, which also puts
+the bearer scheme into the OpenAPI document) and which check a route needs. Routes take one
+:class:`~teamgraph.callers.Caller` and use ``caller.shop`` and ``caller.principal``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from teamgraph.errors import AuthError, Forbidden, ValidationError
+from teamgraph import callers
+from teamgraph.callers import Caller
 from teamgraph.graph import Engine
-from teamgraph.shop import Principal, Role, Shop, split_key
+from teamgraph.shop import Role
 
 _bearer = HTTPBearer(auto_error=False, description="A shop key: `teamgraph key create`")
 
@@ -26,45 +33,32 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 def _caller(
     engine: EngineDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> tuple[Shop, Principal]:
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise AuthError("auth.missing_key", "send `Authorization: Bearer <key>`")
-    shop_id, _ = split_key(creds.credentials)
-    try:
-        shop = Shop(engine.open(shop_id))
-    except ValidationError:  # an id that cannot name a shop cannot be a key
-        raise AuthError("auth.invalid_key", "unknown key") from None
-    return shop, shop.authenticate(creds.credentials)
+) -> Caller:
+    key = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else None
+    return callers.resolve(engine, key, missing="send `Authorization: Bearer <key>`")
 
 
-CallerDep = Annotated[tuple[Shop, Principal], Depends(_caller)]
+CallerDep = Annotated[Caller, Depends(_caller)]
+"""Any valid key of the shop; 401 ``auth.missing_key`` / ``auth.invalid_key`` otherwise."""
 
 
-def require(*roles: Role) -> Callable[[tuple[Shop, Principal]], tuple[Shop, Principal]]:
+def require(*roles: Role) -> Callable[[Caller], Caller]:
     """A dependency admitting only ``roles``; 403 ``auth.forbidden`` otherwise."""
 
-    def check(caller: CallerDep) -> tuple[Shop, Principal]:
-        if caller[1].role not in roles:
-            raise Forbidden(
-                "auth.forbidden",
-                f"a {caller[1].role} key may not do this (needs {'/'.join(roles)})",
-            )
-        return caller
+    def check(caller: CallerDep) -> Caller:
+        return caller.require(*roles)
 
     return check
 
 
-MerchantDep = Annotated[tuple[Shop, Principal], Depends(require("merchant"))]
-ReaderDep = Annotated[tuple[Shop, Principal], Depends(require("merchant", "analyst"))]
+MerchantDep = Annotated[Caller, Depends(require(*callers.MERCHANT))]
+ReaderDep = Annotated[Caller, Depends(require(*callers.READERS))]
 
 
-def _distributor_reader(distributor_id: str, caller: CallerDep) -> tuple[Shop, Principal]:
+def _distributor_reader(distributor_id: str, caller: CallerDep) -> Caller:
     """Team views: merchant and analyst read any distributor, a distributor key only its own."""
-    role, own = caller[1].role, caller[1].distributor_id
-    if role == "distributor" and own != distributor_id:
-        raise Forbidden("auth.forbidden", "a distributor key reads only its own distributor")
-    return caller
+    return caller.may_read_distributor(distributor_id)
 
 
-DistributorReaderDep = Annotated[tuple[Shop, Principal], Depends(_distributor_reader)]
+DistributorReaderDep = Annotated[Caller, Depends(_distributor_reader)]
 """For routes under ``/v1/distributors/{distributor_id}``: the id in the path is checked."""

@@ -77,7 +77,7 @@ class CustomerPublic(BaseModel):
 def create_customer(body: CustomerCreate, caller: MerchantDep, response: Response) -> Any:
     """201 with the new customer; repeating the same event is 200 and changes nothing; the same
     id with other details is 409 `event.conflict`."""
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     view, created = shop.create_customer(
         body.id,
@@ -98,7 +98,7 @@ def create_customer(body: CustomerCreate, caller: MerchantDep, response: Respons
 def get_customer(customer_id: str, caller: ReaderDep) -> Any:
     """The binding, the sharer (R-1.3), who the customer is attributed to now, and every binding
     it ever had (R-1.12)."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.customer(customer_id))
 
 
@@ -106,7 +106,7 @@ def get_customer(customer_id: str, caller: ReaderDep) -> Any:
 def rebind(customer_id: str, body: BindingUpdate, caller: MerchantDep) -> Any:
     """R-1.12: bind the customer to another distributor; the old binding ends
     (`merchant_rebind`). The inviter of a customer that is a distributor never changes (R-2.2)."""
-    shop, _ = caller
+    shop = caller.shop
     view = shop.rebind(customer_id, body.distributor_id, reason=body.reason, actor="merchant")
     return public(shop, view)
 
@@ -119,5 +119,5 @@ def unbind(
 ) -> Any:
     """R-1.12: end the customer's binding (`merchant_unbind`); unbinding an unbound customer
     changes nothing."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.unbind(customer_id, reason=reason, actor="merchant"))

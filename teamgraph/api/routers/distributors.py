@@ -215,7 +215,7 @@ ChannelQuery = Annotated[
 def apply(body: DistributorCreate, caller: MerchantDep, response: Response) -> Any:
     """R-2.1: 201 `pending` (the shop reviews applications) or `active` (approved at once, the
     inviter fixed for good, R-2.2); 200 for a customer that already is a distributor."""
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     at = instant(body.at, now=now)
     try:
@@ -230,13 +230,13 @@ def apply(body: DistributorCreate, caller: MerchantDep, response: Response) -> A
 def approve(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
     """R-2.1/R-2.2: the application becomes a distributor; its inviter is fixed now. (A
     `reason` is accepted like the other actions but not recorded: Shop.approve takes none.)"""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.approve(distributor_id, actor="merchant"))
 
 
 @router.post("/{distributor_id}/reject", response_model=ApplicationPublic)
 def reject(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
-    shop, _ = caller
+    shop = caller.shop
     reason = body.reason if body else None
     return public(shop, shop.reject(distributor_id, reason=reason, actor="merchant"))
 
@@ -244,12 +244,12 @@ def reject(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = N
 @router.post("/{distributor_id}/freeze", response_model=DistributorPublic)
 def freeze(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
     """R-2.1: a frozen distributor takes no new customers (`binding.frozen`)."""
-    return _set_status(caller[0], distributor_id, "frozen", body)
+    return _set_status(caller.shop, distributor_id, "frozen", body)
 
 
 @router.post("/{distributor_id}/unfreeze", response_model=DistributorPublic)
 def unfreeze(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
-    return _set_status(caller[0], distributor_id, "active", body)
+    return _set_status(caller.shop, distributor_id, "active", body)
 
 
 def _set_status(
@@ -262,7 +262,7 @@ def _set_status(
 @router.put("/{distributor_id}/level", response_model=DistributorPublic)
 def set_level(distributor_id: str, body: LevelUpdate, caller: MerchantDep) -> Any:
     """R-4.3: the merchant sets any level by hand, up or down."""
-    shop, _ = caller
+    shop = caller.shop
     view = shop.set_level(distributor_id, body.level, reason=body.reason, actor="merchant")
     return public(shop, view)
 
@@ -270,14 +270,14 @@ def set_level(distributor_id: str, body: LevelUpdate, caller: MerchantDep) -> An
 # -- team views ---------------------------------------------------------------------------------
 @router.get("/{distributor_id}", response_model=DistributorPublic)
 def profile(distributor_id: str, caller: DistributorReaderDep) -> Any:
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.distributor(distributor_id))
 
 
 @router.get("/{distributor_id}/team", response_model=TeamPublic)
 def team(distributor_id: str, caller: DistributorReaderDep) -> Any:
     """R-2.3: direct and indirect clients, invitees, team size and members per depth."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.team(distributor_id))
 
 
@@ -290,7 +290,7 @@ def clients(
     cursor: CursorQuery = None,
 ) -> Any:
     """R-2.3: direct clients are bound to the distributor; indirect ones to its invitees."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.clients(distributor_id, kind, limit=limit, cursor=cursor))
 
 
@@ -301,7 +301,7 @@ def invitees(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Any:
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.invitees(distributor_id, limit=limit, cursor=cursor))
 
 
@@ -312,13 +312,13 @@ def tree(
     depth: Annotated[int, Query(ge=1, le=MAX_TREE_DEPTH)] = 3,
 ) -> Any:
     """The team below the distributor in the invitation forest, to ``depth`` levels."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.tree(distributor_id, depth=depth))
 
 
 @router.get("/{distributor_id}/progress", response_model=ProgressPublic)
 def progress(distributor_id: str, caller: DistributorReaderDep) -> Any:
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.progress(distributor_id))
 
 
@@ -331,7 +331,7 @@ def ledger(
 ) -> Any:
     """R-3.12: the balances (sums of every entry, each in its status now: rewards whose
     after-sale window is over are settled, R-3.10) and the entries, newest first."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.ledger(distributor_id, limit=limit, cursor=cursor))
 
 
@@ -345,7 +345,7 @@ def share(
     channel: ChannelQuery = None,
 ) -> Any:
     """推广链接 / 推广码: the stable share code, the link and where its QR codes are."""
-    shop, _ = caller
+    shop = caller.shop
     out = shop.share(distributor_id, product_id=product_id, channel=channel)
     out.pop("qr_svg")
     query = {k: v for k, v in (("product_id", product_id), ("channel", channel)) if v is not None}
@@ -367,7 +367,7 @@ def share_svg(
     product_id: ProductQuery = None,
     channel: ChannelQuery = None,
 ) -> Response:
-    shop, _ = caller
+    shop = caller.shop
     svg = shop.share(distributor_id, product_id=product_id, channel=channel)["qr_svg"]
     return Response(svg, media_type="image/svg+xml")
 
@@ -385,6 +385,6 @@ def share_png(
     channel: ChannelQuery = None,
     scale: Annotated[int, Query(ge=1, le=rules_share.MAX_SCALE)] = 8,
 ) -> Response:
-    shop, _ = caller
+    shop = caller.shop
     link = shop.share(distributor_id, product_id=product_id, channel=channel)["link"]
     return Response(rules_share.qr_png(link, scale), media_type="image/png")

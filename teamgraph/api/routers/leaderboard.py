@@ -66,13 +66,13 @@ def leaderboard(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Any:
     """The calendar `period` (shop time zone; weeks start on Monday) containing `at`."""
-    shop, principal = caller
+    shop = caller.shop
     when = None if at is None else instant(_epoch_or_iso(at), now=now_ms())
     board = shop.leaderboard(period, metric, level=level, at=when, limit=limit)
     board["unit"] = "clients" if metric == "clients" else "fen"
     board["starts_at"], board["ends_at"] = board.pop("start"), board.pop("end")
-    if principal.role == "distributor":
-        own = principal.distributor_id
+    if caller.is_distributor:
+        own = caller.distributor_id
         rows = [board["items"], *(g["items"] for g in board["groups"])]
         board["me"] = next((r for r in board["items"] if r["distributor_id"] == own), None)
         for items in rows:

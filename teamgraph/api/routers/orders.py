@@ -115,7 +115,7 @@ def record_order(body: OrderCreate, caller: MerchantDep, response: Response) -> 
     """A paid order: attributed as of `paid_at` (M-1), rewarding its distributor and inviters
     (R-1.6, R-1.7, R-3.4–R-3.8), every reward `pending` until the order completes and
     `settle_days` pass (R-3.10). 404 `customer.not_found` for an unknown customer."""
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     paid_at = None if body.paid_at is None else instant(body.paid_at, now=now, field="paid_at")
     lines = [line.model_dump(exclude_none=True) for line in body.lines]
@@ -128,7 +128,7 @@ def record_order(body: OrderCreate, caller: MerchantDep, response: Response) -> 
 @router.get("/{order_id}", response_model=OrderPublic)
 def get_order(order_id: str, caller: ReaderDep) -> Any:
     """The order with its rewards and clawbacks, each in its status now."""
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.order(order_id))
 
 
@@ -137,7 +137,7 @@ def complete_order(order_id: str, caller: MerchantDep, body: CompleteBody | None
     """R-3.10: the order completed (收货) at `at`; its rewards settle `settle_days` later.
     Completing a completed order changes nothing and answers the order as it is. A completion
     before the payment is refused (`order.complete_at`): it would settle rewards early."""
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     at = instant(body.at if body else None, now=now)
     current = shop.order(order_id, now=now)
@@ -156,7 +156,7 @@ def refund(order_id: str, body: RefundCreate, caller: MerchantDep, response: Res
     """R-3.11: claws back per line and tier what the refund returns; partial refunds add up to
     a full one exactly. More than is left to refund is 422 `refund.too_much`. A clawback of a
     settled reward comes off the settled balance at once, which may go negative (M-4)."""
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     at = None if body.at is None else instant(body.at, now=now)
     before = shop.order(order_id, now=now)["refunded_fen"]

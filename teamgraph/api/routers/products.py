@@ -44,7 +44,7 @@ class ProductPublic(BaseModel):
 def upsert_product(body: ProductCreate, caller: MerchantDep) -> Any:
     """Creates the product or replaces it (an upsert: 200 either way). A rate above 50%, or
     one that with the inviter tiers could pay more than 50% of a line, is refused (R-3.3)."""
-    shop, _ = caller
+    shop = caller.shop
     return shop.upsert_product(
         body.id,
         name=body.name,

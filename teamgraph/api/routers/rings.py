@@ -113,7 +113,7 @@ def list_rings(
     cursor: CursorQuery = None,
 ) -> Any:
     """The rings of the latest scan and every reviewed ring, highest score first."""
-    shop, _ = caller
+    shop = caller.shop
     offset = _offset(cursor)
     rows = shop.rings(status=status, limit=limit + 1, offset=offset)
     items = rows[:limit]
@@ -123,7 +123,7 @@ def list_rings(
 
 @router.get("/{ring_id}", response_model=RingPublic)
 def get_ring(ring_id: str, caller: ReaderDep) -> Any:
-    shop, _ = caller
+    shop = caller.shop
     return public(shop, shop.ring(ring_id))
 
 
@@ -131,15 +131,15 @@ def get_ring(ring_id: str, caller: ReaderDep) -> Any:
 def freeze_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None) -> Any:
     """R-6.4: hold the ring's distributor members' pending rewards until released.
     Idempotent."""
-    shop, who = caller
+    shop = caller.shop
     reason = body.reason if body else None
-    return public(shop, shop.freeze_ring(ring_id, actor=who.role, reason=reason))
+    return public(shop, shop.freeze_ring(ring_id, actor=caller.role, reason=reason))
 
 
 @router.post("/{ring_id}/release", response_model=RingPublic)
 def release_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None) -> Any:
     """R-6.4: what the ring held settles (unless its distributor is frozen by hand or held by
     another frozen ring). Idempotent."""
-    shop, who = caller
+    shop = caller.shop
     reason = body.reason if body else None
-    return public(shop, shop.release_ring(ring_id, actor=who.role, reason=reason))
+    return public(shop, shop.release_ring(ring_id, actor=caller.role, reason=reason))

@@ -24,7 +24,7 @@ def _public(s: ProgramSettings, now: int) -> dict[str, Any]:
 
 @router.get("/settings")
 def get_settings(caller: ReaderDep) -> dict[str, Any]:
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     return _public(shop.settings(now=now), now)
 
@@ -42,7 +42,7 @@ def put_settings(
     change within 3 days is 409 `settings.too_soon` with `retry_after`. Tiers = 3 answers with a
     warning (R-3.7).
     """
-    shop, _ = caller
+    shop = caller.shop
     now = now_ms()
     try:
         new, warnings = shop.update_settings(patch, now=now)

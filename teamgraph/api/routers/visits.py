@@ -45,7 +45,7 @@ def create_visit(body: VisitCreate, caller: MerchantDep) -> Any:
     """Binds a customer without an active binding (`chain`, R-1.2), renews a binding through the
     same distributor, never overrides another; always records the sharer for the sharer window
     (R-1.3, R-1.4). Unknown customers are created."""
-    shop, _ = caller
+    shop = caller.shop
     if body.distributor_id is not None and body.code is not None:
         raise ValidationError(
             "visit.ambiguous", "give distributor_id or code, not both", field="code"

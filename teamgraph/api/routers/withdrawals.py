@@ -30,9 +30,10 @@ from teamgraph.api.schemas import (
     RequestBody,
     Time,
 )
-from teamgraph.errors import Forbidden, NotFound, ValidationError
+from teamgraph.callers import Caller
+from teamgraph.errors import NotFound, ValidationError
 from teamgraph.rules import withdrawals as rules_withdrawals
-from teamgraph.shop import Principal, Shop
+from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
 
@@ -41,7 +42,7 @@ MAX_BATCH = 1000
 MAX_EXPORT = 20_000
 """File exports carry every matching withdrawal up to this many (narrow by status otherwise)."""
 
-RequesterDep = Annotated[tuple[Shop, Principal], Depends(require("merchant", "distributor"))]
+RequesterDep = Annotated[Caller, Depends(require("merchant", "distributor"))]
 
 Account = Annotated[
     StrictStr,
@@ -116,16 +117,18 @@ class BatchPublic(BaseModel):
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _shown(principal: Principal, withdrawal: dict[str, Any]) -> dict[str, Any]:
+def _shown(caller: Caller, withdrawal: dict[str, Any]) -> dict[str, Any]:
     """The full account for merchant keys only."""
-    if principal.role != "merchant":
+    if not caller.allows("merchant"):
         return withdrawal | {"account": None}
     return withdrawal
 
 
-def _readable(principal: Principal, distributor_id: str) -> None:
-    if principal.role == "distributor" and principal.distributor_id != distributor_id:
-        raise Forbidden("auth.forbidden", "a distributor key reaches only its own withdrawals")
+def _readable(caller: Caller, distributor_id: str) -> None:
+    """403 for a distributor key reaching another distributor's withdrawals."""
+    caller.may_read_distributor(
+        distributor_id, refusal="a distributor key reaches only its own withdrawals"
+    )
 
 
 COLUMNS: tuple[str, ...] = tuple(c for c in rules_withdrawals.BATCH_COLUMNS if c != "tax_yuan")
@@ -152,8 +155,8 @@ def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: R
     (`withdrawal.amount`), count per period (`withdrawal.too_many`), withdrawable balance
     (`withdrawal.insufficient`; a negative settled balance is netted first, R-3.11). A
     distributor key requests for itself only (403)."""
-    shop, principal = caller
-    _readable(principal, body.distributor_id)
+    shop = caller.shop
+    _readable(caller, body.distributor_id)
     existed = False
     if body.id is not None:
         try:
@@ -170,7 +173,7 @@ def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: R
         withdrawal_id=body.id,
     )
     response.status_code = 200 if existed else 201
-    return _shown(principal, public(shop, view))
+    return _shown(caller, public(shop, view))
 
 
 @router.get(
@@ -195,18 +198,18 @@ def list_withdrawals(
     (`distributor_id` is forced to it; naming another is 403). `csv` (UTF-8 with BOM, for Excel)
     and `xlsx` are downloads `withdrawals-<status>.<format>` of every match (R-5.3), or of one
     page when `limit` is given (`X-Next-Cursor` names the next)."""
-    shop, principal = caller
-    if principal.role == "distributor":
+    shop = caller.shop
+    if caller.is_distributor:
         if distributor_id is not None:
-            _readable(principal, distributor_id)
-        distributor_id = principal.distributor_id
+            _readable(caller, distributor_id)
+        distributor_id = caller.distributor_id
     if format == "json" or limit is not None:
         page = shop.withdrawals(
             status=status, distributor_id=distributor_id, limit=limit or 50, cursor=cursor
         )
     else:
         page = _everything(shop, status, distributor_id, cursor)
-    page["items"] = [_shown(principal, w) for w in page["items"]]
+    page["items"] = [_shown(caller, w) for w in page["items"]]
     rendered = public(shop, page)
     if format == "json":
         return rendered
@@ -244,10 +247,10 @@ def _everything(
 
 @router.get("/{withdrawal_id}", response_model=WithdrawalPublic)
 def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
-    shop, principal = caller
+    shop = caller.shop
     view = shop.withdrawal(withdrawal_id)
-    _readable(principal, view["distributor_id"])
-    return _shown(principal, public(shop, view))
+    _readable(caller, view["distributor_id"])
+    return _shown(caller, public(shop, view))
 
 
 # -- the merchant's review (R-5.2) and the batch confirmation (R-5.3) ------------------------------
@@ -255,37 +258,37 @@ def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
 def approve_batch(body: Batch, caller: MerchantDep) -> Any:
     """Approve many requests in one action: all or nothing (409 `withdrawal.state` names the
     first that cannot be approved; 404 for an unknown id)."""
-    return {"items": _move(caller[0], body.ids, "approve", body.reason)}
+    return {"items": _move(caller.shop, body.ids, "approve", body.reason)}
 
 
 @router.post("/reject", response_model=BatchPublic)
 def reject_batch(body: Batch, caller: MerchantDep) -> Any:
     """Reject many requested or approved withdrawals, all or nothing; their money returns to
     the settled balance."""
-    return {"items": _move(caller[0], body.ids, "reject", body.reason)}
+    return {"items": _move(caller.shop, body.ids, "reject", body.reason)}
 
 
 @router.post("/paid", response_model=BatchPublic)
 def paid_batch(body: Batch, caller: MerchantDep) -> Any:
     """R-5.3: confirm a whole exported batch paid in one action, all or nothing: every id must
     be approved (or already paid) else nothing moves (409 `withdrawal.state`)."""
-    return {"items": _move(caller[0], body.ids, "pay", body.reason)}
+    return {"items": _move(caller.shop, body.ids, "pay", body.reason)}
 
 
 @router.post("/{withdrawal_id}/approve", response_model=WithdrawalPublic)
 def approve(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: requested → approved (approving an approved one changes nothing)."""
-    return _move(caller[0], [withdrawal_id], "approve", body.reason if body else None)[0]
+    return _move(caller.shop, [withdrawal_id], "approve", body.reason if body else None)[0]
 
 
 @router.post("/{withdrawal_id}/reject", response_model=WithdrawalPublic)
 def reject(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: requested/approved → rejected; the amount (and its tax) returns to the settled
     balance. Paid withdrawals are final (409 `withdrawal.state`)."""
-    return _move(caller[0], [withdrawal_id], "reject", body.reason if body else None)[0]
+    return _move(caller.shop, [withdrawal_id], "reject", body.reason if body else None)[0]
 
 
 @router.post("/{withdrawal_id}/paid", response_model=WithdrawalPublic)
 def paid(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: approved → paid, after the offline transfer. A request must be approved first."""
-    return _move(caller[0], [withdrawal_id], "pay", body.reason if body else None)[0]
+    return _move(caller.shop, [withdrawal_id], "pay", body.reason if body else None)[0]
