@@ -2,7 +2,7 @@
 p95 < 300 ms on the 100,000-customer shop).
 
 A callback's time is what it does in the UI process: open the caller's shop from the key
-(``context.shop_for``, as every callback does), then the page's content function, which makes
+(``context.caller``, as every callback does), then the page's content function, which makes
 the Shop calls and builds the figures, tables and networks the browser receives. Dash's own
 JSON round trip is not included (it is the same for every page and small next to the reads).
 
@@ -162,7 +162,7 @@ def callbacks(shop: Shop, key: str, today: str, rng: random.Random) -> list[tupl
 
     def opened(fn: Callable[[Shop, int], Any]) -> Callable[[int], Any]:
         def call(i: int) -> Any:
-            s, _ = context.shop_for(key)  # what every callback does first
+            s = context.caller(key).shop  # what every callback does first
             return fn(s, i)
 
         return call
@@ -279,7 +279,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"- Load average (1 min) of the machine: {load['before']:.2f} before measuring, "
         f"{load['after']:.2f} after ({result['machine']['nproc']} CPUs, shared with other work).",
         f"- Each callback: {p['warmup']} warm-up calls, then {p['calls']} measured, in process: "
-        "the key opens the shop (`context.shop_for`), then the page's content function (its "
+        "the key opens the shop (`context.caller`), then the page's content function (its "
         "Shop calls, figures, tables and networks). Dash's JSON round trip is not included.",
         "",
         "### Per callback (ms)",

@@ -7,7 +7,7 @@
 - ``pages/``: one module per view (overview, distributors, team, relationships, leaderboards,
   withdrawals, settings, risk, login), each ``dash.register_page(__name__, ..., roles=...)``
   with the global ``dash.callback``, so pages never import the app; they reach the engine and
-  the caller's shop through ``context.shop_for(key)``. Callbacks are thin: each calls a plain
+  the caller's shop through ``context.caller(key)``. Callbacks are thin: each calls a plain
   content function of its page (``team_view``, ``customer_view``, ...) that tests and the
   benchmark call directly;
 - ``figures`` (plotly), ``networks`` (cytoscape elements) and ``tables`` (grid rows and

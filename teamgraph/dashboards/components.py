@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from teamgraph.dashboards.i18n import t
 from teamgraph.errors import TeamgraphError
+from teamgraph.shop import Role
 
 
 def kpi_card(label: str, value: Any, *, value_id: str) -> dbc.Card:
@@ -84,16 +85,17 @@ def grid(id: str, rows: list[dict[str, Any]], columns: list[dict[str, Any]], **e
     )
 
 
-def access(key: str | None, lang: str, roles: tuple[str, ...]) -> Any:
-    """The caller's shop and principal, or what to show instead (the log-in prompt, or a
-    "not for your role" note)."""
+def access(key: str | None, lang: str, roles: tuple[Role, ...]) -> Any:
+    """``(caller, None)`` for a key whose role is one of ``roles`` (a
+    :class:`~teamgraph.callers.Caller`: ``caller.shop``, ``caller.principal``), else
+    ``(None, what to show instead)``: the log-in prompt, or a "not for your role" note."""
     from teamgraph.dashboards import context
     from teamgraph.errors import AuthError
 
     try:
-        shop, who = context.shop_for(key)
+        caller = context.caller(key)
     except AuthError:
         return None, login_prompt(lang)
-    if who.role not in roles:
+    if not caller.allows(*roles):
         return None, dbc.Alert(t("role.not_allowed", lang), color="warning", id="not-allowed")
-    return (shop, who), None
+    return caller, None

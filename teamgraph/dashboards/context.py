@@ -1,14 +1,17 @@
-"""What pages reach instead of the app: the process's engine and the caller's shop.
+"""What pages reach instead of the app: the process's engine and the caller a key resolves to.
 
-``create_app(engine)`` installs the engine here once; page callbacks call :func:`shop_for`
-with the key from the ``session`` store. Pages therefore never import the app (STYLE.md 11).
+``create_app(engine)`` installs the engine here once; page callbacks call :func:`caller` with
+the key from the ``session`` store and get a :class:`~teamgraph.callers.Caller` (its ``shop``,
+its ``principal``, the role checks), resolved by :mod:`teamgraph.callers` exactly as the API
+resolves a bearer key. Pages therefore never import the app (STYLE.md 11).
 """
 
 from __future__ import annotations
 
-from teamgraph.errors import AuthError, EngineError, ValidationError
+from teamgraph import callers
+from teamgraph.callers import Caller
+from teamgraph.errors import EngineError
 from teamgraph.graph import Engine
-from teamgraph.shop import Principal, Shop, split_key
 
 _engine: Engine | None = None
 
@@ -25,15 +28,8 @@ def engine() -> Engine:
     return _engine
 
 
-def shop_for(key: str | None) -> tuple[Shop, Principal]:
-    """The shop a key opens and who it speaks for; :class:`AuthError` for a missing, malformed
-    or unknown key (the same answer whether or not the shop exists, as in the API)."""
-    if not key or not key.strip():
-        raise AuthError("auth.missing_key", "enter a key")
-    key = key.strip()
-    shop_id, _ = split_key(key)
-    try:
-        shop = Shop(engine().open(shop_id))
-    except ValidationError:  # an id that cannot name a shop cannot be a key
-        raise AuthError("auth.invalid_key", "unknown key") from None
-    return shop, shop.authenticate(key)
+def caller(key: str | None) -> Caller:
+    """The shop a key opens and who it speaks for (the key as typed, trimmed);
+    :class:`AuthError` for a missing, malformed or unknown key (the same answer whether or not
+    the shop exists, as in the API)."""
+    return callers.resolve(engine(), key.strip() if key else None, missing="enter a key")

@@ -24,10 +24,10 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, dcc, html
 
+from teamgraph.callers import EVERYONE, Caller
 from teamgraph.dashboards import context
 from teamgraph.dashboards.i18n import LANG_NAMES, LANGS, best_lang, t
 from teamgraph.errors import TeamgraphError
-from teamgraph.shop import Principal
 
 SESSION = "session"
 LANG = "lang"
@@ -37,11 +37,10 @@ LOGIN_PATH = "/login"
 HOME_PATH = "/"
 TEAM_PATH = "/team"
 PUBLIC_PATHS = frozenset({LOGIN_PATH})
-ALL_ROLES = ("merchant", "analyst", "distributor")
 
 
-def home_of(who: Principal) -> str:
-    return TEAM_PATH if who.role == "distributor" else HOME_PATH
+def home_of(who: Caller) -> str:
+    return TEAM_PATH if who.is_distributor else HOME_PATH
 
 
 def _request_lang() -> str:
@@ -109,16 +108,16 @@ def layout() -> html.Div:
     )
 
 
-def principal(key: str | None) -> Principal | None:
+def signed_in(key: str | None) -> Caller | None:
     """Who the stored key speaks for, or ``None`` when it is missing or no longer valid."""
     try:
-        return context.shop_for(key)[1]
+        return context.caller(key)
     except TeamgraphError:
         return None
 
 
-def role_label(who: Principal, lang: str) -> str:
-    if who.role == "distributor":
+def role_label(who: Caller, lang: str) -> str:
+    if who.is_distributor:
         return t("role.distributor", lang, id=who.distributor_id)
     return t(f"role.{who.role}", lang)
 
@@ -128,17 +127,18 @@ def _nav_pages() -> list[dict[str, Any]]:
     return sorted(pages, key=lambda p: (p.get("order", 0), p["path"]))
 
 
-def _nav_label(page: dict[str, Any], who: Principal | None) -> str:
+def _nav_label(page: dict[str, Any], who: Caller | None) -> str:
     """A page may name itself differently for a distributor key (``nav_key_own``: "My team")."""
-    own = who is not None and who.role == "distributor" and page.get("nav_key_own")
+    own = who is not None and who.is_distributor and page.get("nav_key_own")
     return str(own or page["nav_key"])
 
 
-def allowed(page: dict[str, Any], who: Principal | None) -> bool:
-    """Whether ``who`` may open ``page`` (public pages: anyone)."""
+def allowed(page: dict[str, Any], who: Caller | None) -> bool:
+    """Whether ``who`` may open ``page`` (public pages: anyone; a page without ``roles``:
+    every role)."""
     if page["path"] in PUBLIC_PATHS:
         return True
-    return who is not None and who.role in page.get("roles", ALL_ROLES)
+    return who is not None and who.allows(*page.get("roles", EVERYONE))
 
 
 def _page_of(path: str) -> dict[str, Any] | None:
@@ -157,13 +157,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(SESSION, "data"),
     )
     def navbar(lang: str, key: str | None) -> tuple[Any, ...]:
-        who = principal(key)
+        who = signed_in(key)
         links = [
             dbc.NavItem(dbc.NavLink(t(_nav_label(p, who), lang), href=p["path"], active="exact"))
             for p in _nav_pages()
             if allowed(p, who)
         ]
-        whoami = t("nav.signed_in", lang, shop=who.shop, role=role_label(who, lang)) if who else ""
+        whoami = ""
+        if who is not None:
+            whoami = t("nav.signed_in", lang, shop=who.shop.id, role=role_label(who, lang))
         shown = {"display": "inline-block"} if who else {"display": "none"}
         return (
             t("app.name", lang),
@@ -182,7 +184,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def guard(pathname: str | None, key: str | None) -> Any:
         """Pages other than the public ones need a valid key; a valid key skips the login."""
         path = pathname or HOME_PATH
-        who = principal(key)
+        who = signed_in(key)
         if path in PUBLIC_PATHS:
             return home_of(who) if who is not None else dash.no_update
         if who is None:

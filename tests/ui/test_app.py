@@ -59,9 +59,9 @@ def test_scripts_are_served_locally(app: dash.Dash) -> None:
     ("key", "code"),
     [(None, "auth.missing_key"), ("  ", "auth.missing_key"), ("nodot", "auth.invalid_key")],
 )
-def test_shop_for_refuses_keys_before_reaching_the_graph(
+def test_caller_refuses_keys_before_reaching_the_graph(
     app: dash.Dash, key: str | None, code: str
 ) -> None:
     with pytest.raises(AuthError) as err:
-        context.shop_for(key)
+        context.caller(key)
     assert err.value.code == code

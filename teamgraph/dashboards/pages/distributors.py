@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import READERS
 from teamgraph.dashboards.components import access, error_alert, grid, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, number, t
 from teamgraph.dashboards.shell import GOTO, LANG, SESSION, TEAM_PATH
@@ -19,7 +20,7 @@ from teamgraph.dashboards.tables import STATUSES, distributor_columns, distribut
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
-ROLES = ("merchant", "analyst")
+ROLES = READERS
 dash.register_page(
     __name__,
     path="/distributors",
@@ -136,11 +137,11 @@ def render(
     statuses: list[str] | None,
     sort: str | None,
 ) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return [], "", instead
     try:
-        rows, total = rows_for(got[0], lang, search, levels, statuses, sort or "sales")
+        rows, total = rows_for(caller.shop, lang, search, levels, statuses, sort or "sales")
     except TeamgraphError as exc:
         return [], "", dbc.Alert(error_alert(exc, lang), color="danger")
     if total > len(rows):

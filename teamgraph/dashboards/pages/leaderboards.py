@@ -11,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from teamgraph.callers import READERS
 from teamgraph.clock import now_ms
 from teamgraph.dashboards.components import access, card, error_alert, graph, grid, page_title
 from teamgraph.dashboards.figures import leaderboard_figure
@@ -22,7 +23,7 @@ from teamgraph.errors import TeamgraphError
 from teamgraph.rules.timeutil import to_ms
 from teamgraph.shop import Shop
 
-ROLES = ("merchant", "analyst")
+ROLES = READERS
 dash.register_page(
     __name__,
     path="/leaderboards",
@@ -136,10 +137,10 @@ def board_view(shop: Shop, lang: str, period: str, metric: str, at: str | None) 
     Input("lb-at", "date"),
 )
 def render(key: str | None, lang: str, period: str, metric: str, at: str | None) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead, dash.no_update
     try:
-        return board_view(got[0], lang, period, metric, at)
+        return board_view(caller.shop, lang, period, metric, at)
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="danger"), dash.no_update

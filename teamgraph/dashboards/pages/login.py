@@ -59,7 +59,7 @@ def log_in(clicks: int | None, submits: int | None, key: str | None, lang: str) 
     if not (clicks or submits):
         raise PreventUpdate
     try:
-        context.shop_for(key)
+        context.caller(key)
     except TeamgraphError as exc:
         return dash.no_update, error_alert(exc, lang, title_key="login.failed"), True
     return (key or "").strip(), None, False

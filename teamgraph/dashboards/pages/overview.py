@@ -11,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
+from teamgraph.callers import READERS
 from teamgraph.dashboards.components import access, card, error_alert, graph, kpi_card, page_title
 from teamgraph.dashboards.figures import funnel_figure, trends_figure
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, percent_bp, t
@@ -20,7 +21,7 @@ from teamgraph.rules.settings import ProgramSettings
 from teamgraph.rules.timeutil import from_ms, to_ms
 from teamgraph.shop import Shop
 
-ROLES = ("merchant", "analyst")
+ROLES = READERS
 dash.register_page(
     __name__,
     path=HOME_PATH,
@@ -99,10 +100,10 @@ def default_until(shop: Shop, tz: str, now: int) -> date:
     Input("ov-until", "date"),
 )
 def render(key: str | None, lang: str, days: int, until: str | None) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead, dash.no_update
-    shop, _ = got
+    shop = caller.shop
     try:
         return body(shop, lang, days, until)
     except TeamgraphError as exc:

@@ -11,13 +11,14 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import MERCHANT
 from teamgraph.dashboards.components import access, error_alert, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, t, when
 from teamgraph.dashboards.shell import LANG, SESSION
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
-ROLES = ("merchant",)
+ROLES = MERCHANT
 dash.register_page(
     __name__,
     path="/relationships",
@@ -285,13 +286,13 @@ def _fact(label: str, value: Any) -> dbc.ListGroupItem:
     Input("rel-version", "data"),
 )
 def render(key: str | None, lang: str, _clicks: Any, customer_id: str | None, _v: Any) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead
     if not customer_id or not customer_id.strip():
         return dbc.Alert(t("rel.enter", lang), color="info")
     try:
-        return customer_view(got[0], customer_id.strip(), lang)
+        return customer_view(caller.shop, customer_id.strip(), lang)
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="warning", id="rel-error")
 
@@ -376,11 +377,11 @@ def apply(
 ) -> Any:
     if not pending:
         raise PreventUpdate
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return False, instead, dash.no_update
     try:
-        edit(got[0], pending)
+        edit(caller.shop, pending)
     except TeamgraphError as exc:
         return (
             False,

@@ -13,6 +13,7 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import READERS
 from teamgraph.dashboards.components import access, card, error_alert, grid, kpi_card, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t, when
 from teamgraph.dashboards.networks import RING_LAYOUT, ring_elements, ring_stylesheet
@@ -20,7 +21,7 @@ from teamgraph.dashboards.shell import LANG, SESSION
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Principal, Shop
 
-ROLES = ("merchant", "analyst")
+ROLES = READERS
 dash.register_page(
     __name__,
     path="/risk",
@@ -351,11 +352,11 @@ def edge_legend(lang: str) -> list[Any]:
     Input("risk-version", "data"),
 )
 def render_list(key: str | None, lang: str, status: str, _v: int) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return [], instead
     try:
-        return ring_list(got[0], None if status == "all" else status, lang)
+        return ring_list(caller.shop, None if status == "all" else status, lang)
     except TeamgraphError as exc:
         return [], dbc.Alert(error_alert(exc, lang), color="danger")
 
@@ -387,13 +388,13 @@ def select(
     State(SESSION, "data"),
 )
 def render_case(ring_id: str | None, _v: int, lang: str, key: str | None) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return None
     if not ring_id:
         return dbc.Alert(t("risk.none", lang), color="info", id="risk-none")
     try:
-        return ring_case(got[0], ring_id, got[1], lang)
+        return ring_case(caller.shop, ring_id, caller.principal, lang)
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="warning")
 
@@ -415,13 +416,13 @@ def decide(
     """The one button freezes an open or released ring and releases a frozen one."""
     if not ring_id or not clicks:
         raise PreventUpdate
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         raise PreventUpdate
-    shop, who = got
+    shop = caller.shop
     try:
         action = "release" if shop.ring(ring_id)["status"] == "frozen" else "freeze"
-        act(shop, ring_id, action, who, (reason or "").strip() or None)
+        act(shop, ring_id, action, caller.principal, (reason or "").strip() or None)
     except TeamgraphError as exc:
         return dash.no_update, dbc.Alert(error_alert(exc, lang), color="danger")
     done = t("risk.done_freeze" if action == "freeze" else "risk.done_release", lang, id=ring_id)

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import MERCHANT
 from teamgraph.dashboards.components import access, card, error_alert, graph, page_title
 from teamgraph.dashboards.figures import rewards_figure
 from teamgraph.dashboards.i18n import DEFAULT_LANG, t, when
@@ -20,7 +21,7 @@ from teamgraph.dashboards.shell import LANG, SESSION
 from teamgraph.errors import TeamgraphError, ValidationError
 from teamgraph.rules.settings import ProgramSettings
 
-ROLES = ("merchant",)
+ROLES = MERCHANT
 dash.register_page(
     __name__,
     path="/settings",
@@ -227,10 +228,10 @@ def side(settings: ProgramSettings, lang: str) -> list[Any]:
     Input("set-version", "data"),
 )
 def load(key: str | None, lang: str, _v: int) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return [dash.no_update] * len(FIELDS) + [instead]
-    settings = got[0].settings()  # in force now, a pending mode change kept
+    settings = caller.shop.settings()  # in force now, a pending mode change kept
     values = form_values(settings)
     return [values[f] for f in FIELDS] + [side(settings, lang)]
 
@@ -247,10 +248,10 @@ def load(key: str | None, lang: str, _v: int) -> Any:
 )
 def save(_clicks: Any, *args: Any) -> Any:
     *values, version, key, lang = args
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead, dash.no_update
-    shop = got[0]
+    shop = caller.shop
     try:
         current = shop.settings()
         patch = build_patch(current, dict(zip(FIELDS, values, strict=True)))

@@ -17,6 +17,7 @@ import dash_cytoscape as cyto
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import EVERYONE
 from teamgraph.dashboards import context
 from teamgraph.dashboards.components import access, card, error_alert, graph, grid, kpi_card
 from teamgraph.dashboards.figures import earnings_figure, progress_figure, team_depth_figure
@@ -39,7 +40,7 @@ from teamgraph.dashboards.tables import (
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
-ROLES = ("merchant", "analyst", "distributor")
+ROLES = EVERYONE
 dash.register_page(
     __name__,
     path=TEAM_PATH,
@@ -96,12 +97,12 @@ def pick_options(shop: Shop, search: str | None) -> list[dict[str, str]]:
 )
 def search(text: str | None, current: str | None, key: str | None) -> Any:
     try:
-        shop, who = context.shop_for(key)
+        caller = context.caller(key)
     except TeamgraphError:
         raise PreventUpdate from None
-    if who.role == "distributor":
+    if caller.is_distributor:  # a distributor key sees only its own team: nothing to pick
         raise PreventUpdate
-    options = pick_options(shop, text)
+    options = pick_options(caller.shop, text)
     if current and all(o["value"] != current for o in options):
         options.insert(0, {"label": current, "value": current})
     return options
@@ -116,18 +117,17 @@ def search(text: str | None, current: str | None, key: str | None) -> Any:
     Input("team-pick", "value"),
 )
 def render(key: str | None, lang: str, picked: str | None) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead, dash.no_update, dash.no_update
-    shop, who = got
-    own = who.role == "distributor"
+    own = caller.is_distributor
     title = t("team.mine" if own else "team.title", lang)
     hidden = {"display": "none"} if own else {}
-    distributor_id = who.distributor_id if own else picked
+    distributor_id = caller.distributor_id if own else picked
     if not distributor_id:
         return dbc.Alert(t("team.choose", lang), color="info", id="team-choose"), hidden, title
     try:
-        return team_view(shop, distributor_id, lang), hidden, title
+        return team_view(caller.shop, distributor_id, lang), hidden, title
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="danger"), hidden, title
 
@@ -316,10 +316,10 @@ def expand(
     """A tap on a member with a team not shown yet adds its members (one level)."""
     if not node or not node.get("team_size"):
         raise PreventUpdate
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         raise PreventUpdate
-    shop, _ = got
+    shop = caller.shop
     extra = expand_elements(shop, node, lang)
     if not extra:
         raise PreventUpdate

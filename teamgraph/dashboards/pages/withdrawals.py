@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from teamgraph.callers import MERCHANT
 from teamgraph.dashboards.components import access, error_alert, grid, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t
 from teamgraph.dashboards.shell import LANG, SESSION
@@ -23,7 +24,7 @@ from teamgraph.dashboards.tables import (
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
-ROLES = ("merchant",)
+ROLES = MERCHANT
 dash.register_page(
     __name__,
     path="/withdrawals",
@@ -133,11 +134,11 @@ def queue(shop: Shop, status: str | None, lang: str) -> tuple[list[dict[str, Any
     Input("wd-version", "data"),
 )
 def render(key: str | None, lang: str, status: str, _v: int) -> Any:
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return [], instead, []
     try:
-        rows, summary = queue(got[0], status, lang)
+        rows, summary = queue(caller.shop, status, lang)
     except TeamgraphError as exc:
         return [], dbc.Alert(error_alert(exc, lang), color="danger"), []
     return rows, summary, []
@@ -172,11 +173,11 @@ def act(
     ids = [r["id"] for r in selected or []]
     if not ids:
         return dbc.Alert(t("wd.select", lang), color="warning", id="wd-none"), dash.no_update
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         return instead, dash.no_update
     try:
-        moved = got[0].move_withdrawals(ids, action, reason=(reason or "").strip() or None)
+        moved = caller.shop.move_withdrawals(ids, action, reason=(reason or "").strip() or None)
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="danger", id="wd-failed"), dash.no_update
     status = moved[0]["status"] if moved else ""
@@ -194,10 +195,10 @@ def act(
 )
 def download(_c: Any, _x: Any, key: str | None, lang: str) -> Any:
     """The approved batch, every row (R-5.3), with the full accounts the bank needs."""
-    got, instead = access(key, lang, ROLES)
+    caller, instead = access(key, lang, ROLES)
     if instead is not None:
         raise PreventUpdate
-    shop = got[0]
+    shop = caller.shop
     tz = shop.settings().timezone
     items = shop.withdrawals(status="approved", limit=20_000)["items"]
     if ctx.triggered_id == "wd-xlsx":
