@@ -18,7 +18,7 @@
   its dagre layout, ``load_extra_layouts``) and plotly serve their scripts from their packages
   (no CDN anywhere).
 
-Imports ``teamgraph.shop`` and below; nothing imports ``dashboards``.
+Imports ``teamgraph.callers``, ``teamgraph.shop`` and below; nothing imports ``dashboards``.
 """
 
 from __future__ import annotations
