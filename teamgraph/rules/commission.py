@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from teamgraph.errors import ValidationError
+from teamgraph.rules.money import require_int
 from teamgraph.rules.settings import MAX_RATE_BP, LadderStep, Level, ProgramSettings
 
 BP = 10_000
@@ -73,15 +74,8 @@ Basis = Literal["rate", "fixed"]
 Unit = Literal["fen", "point"]
 
 
-def _int(value: object, what: str) -> int:
-    # bool is an int subclass but never money; floats never touch money (R-3.9).
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int (fen, bp or a count), got {type(value).__name__}")
-    return value
-
-
 def _opt_int(value: object, what: str) -> int | None:
-    return None if value is None else _int(value, what)
+    return None if value is None else require_int(value, what)
 
 
 @dataclass(frozen=True)
@@ -97,9 +91,9 @@ class Line:
     cost_fen: int | None
 
     def __post_init__(self) -> None:
-        _int(self.qty, "qty")
-        _int(self.paid_fen, "paid_fen")
-        _int(self.split_fen, "split_fen")
+        require_int(self.qty, "qty")
+        require_int(self.paid_fen, "paid_fen")
+        require_int(self.split_fen, "split_fen")
         _opt_int(self.cost_fen, "cost_fen")
 
 
@@ -213,13 +207,13 @@ def earners(chain: Sequence[tuple[str, int]], buyer_id: str, tiers: int) -> list
     """Who earns on an order: ``chain`` is the attributed distributor and its inviters as
     ``[(distributor_id, level), ...]`` in tier order. The first ``tiers`` are kept and the buyer
     never earns from its own purchase: its tier is skipped, not filled by the next one (C-1)."""
-    tiers = _int(tiers, "tiers")
+    tiers = require_int(tiers, "tiers")
     if not 1 <= tiers <= MAX_TIERS:
         raise ValidationError(
             "settings.tiers", f"tiers must be 1, 2 or 3 (got {tiers})", rule="R-3.7", field="tiers"
         )
     return [
-        Earner(distributor_id, tier, _int(level, "level"))
+        Earner(distributor_id, tier, require_int(level, "level"))
         for tier, (distributor_id, level) in enumerate(chain[:tiers], start=1)
         if distributor_id != buyer_id
     ]
@@ -350,8 +344,8 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     A negative amount splits like its absolute value, negated. Weights are ints ≥ 0, at least
     one of them above 0, else ``ValueError``.
     """
-    amount = _int(amount, "amount")
-    ws = [_int(w, "weight") for w in weights]
+    amount = require_int(amount, "amount")
+    ws = [require_int(w, "weight") for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("weights must not be negative")
     total = sum(ws)
@@ -383,8 +377,8 @@ class Issued:
     returned: int
 
     def __post_init__(self) -> None:
-        _int(self.amount, "amount")
-        _int(self.returned, "returned")
+        require_int(self.amount, "amount")
+        require_int(self.returned, "returned")
         _opt_int(self.rate_bp, "rate_bp")
         if self.basis not in ("rate", "fixed"):
             raise ValueError(f"basis is rate or fixed, got {self.basis!r}")
@@ -408,9 +402,9 @@ def clawbacks(
     (``refunded == line_paid``) returns exactly what remains; nothing ever returns more than
     remains. ``refund`` must be > 0 and at most what is left to refund.
     """
-    line_paid = _int(line_paid, "line_paid")
-    refunded_before = _int(refunded_before, "refunded_before")
-    refund = _int(refund, "refund")
+    line_paid = require_int(line_paid, "line_paid")
+    refunded_before = require_int(refunded_before, "refunded_before")
+    refund = require_int(refund, "refund")
     if refund <= 0:
         raise ValidationError(
             "refund.amount",
@@ -453,12 +447,12 @@ def ladder_bonus(
     """R-3.13, C-10: the ladder bonus still due for a calendar month, in fen: the bonus of the
     highest threshold reached by ``month_settled_sales_fen`` less ``already_paid_fen`` for that
     month, never negative."""
-    sales = _int(month_settled_sales_fen, "month_settled_sales_fen")
-    paid = _int(already_paid_fen, "already_paid_fen")
+    sales = require_int(month_settled_sales_fen, "month_settled_sales_fen")
+    paid = require_int(already_paid_fen, "already_paid_fen")
     if sales <= 0:
         return 0
-    reached = [s for s in steps if _int(s.threshold_fen, "threshold_fen") <= sales]
+    reached = [s for s in steps if require_int(s.threshold_fen, "threshold_fen") <= sales]
     if not reached:
         return 0
     top = max(reached, key=lambda s: s.threshold_fen)
-    return max(0, _int(top.bonus_fen, "bonus_fen") - paid)
+    return max(0, require_int(top.bonus_fen, "bonus_fen") - paid)

@@ -50,6 +50,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from teamgraph.rules.money import require_int
+
 KINDS: tuple[str, ...] = ("reward", "clawback", "bonus", "adjustment", "withdrawal", "tax")
 EARNING_STATUSES: tuple[str, ...] = ("pending", "held", "settled")
 """The statuses of every kind but ``withdrawal`` (G-5)."""
@@ -60,13 +62,6 @@ SETTLING_KINDS: tuple[str, ...] = ("reward", "clawback", "bonus")
 
 _POSITIVE = ("reward", "bonus")
 _NEGATIVE = ("clawback", "withdrawal", "tax")
-
-
-def _int(value: object, what: str) -> int:
-    # bool is an int subclass but never money; floats never touch money (R-3.9).
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -81,9 +76,9 @@ class Entry:
     settle_at: int | None
 
     def __post_init__(self) -> None:
-        _int(self.amount, "amount")
+        require_int(self.amount, "amount")
         if self.settle_at is not None:
-            _int(self.settle_at, "settle_at")
+            require_int(self.settle_at, "settle_at")
         if self.kind not in KINDS:
             raise ValueError(f"entry {self.id}: unknown kind {self.kind!r}")
         allowed = {
@@ -102,7 +97,7 @@ def status_at(entry: Entry, now: int, *, frozen: bool) -> str:
     """The status of ``entry`` as read at ``now`` (R-3.10, R-6.4, G-1–G-3): a pending reward,
     clawback or bonus whose ``settle_at`` ≤ ``now`` is ``settled``, or ``held`` when the
     distributor is frozen; every other entry has the status it was written with."""
-    now = _int(now, "now")
+    now = require_int(now, "now")
     if (
         entry.status == "pending"
         and entry.kind in SETTLING_KINDS

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from teamgraph.rules.money import require_int
 from teamgraph.rules.settings import Level
 
 CONDITIONS: tuple[str, ...] = (
@@ -85,20 +86,13 @@ class Progress:
         }
 
 
-def _int(value: object, what: str) -> int:
-    # bool is an int subclass but never a count; floats never touch these numbers.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    return value
-
-
 def percent(current: int, threshold: int) -> int:
     """``floor(current * 100 / threshold)`` capped to 0..100; a threshold ≤ 0 is met: 100 (L-4).
 
     Integer arithmetic only: ``percent(2, 3) == 66``, ``percent(5, 3) == 100``.
     """
-    current = _int(current, "current")
-    threshold = _int(threshold, "threshold")
+    current = require_int(current, "current")
+    threshold = require_int(threshold, "threshold")
     if threshold <= 0:
         return 100
     return max(0, min(100, current * 100 // threshold))
@@ -117,11 +111,11 @@ def _ordered(levels: Sequence[Level]) -> list[Level]:
 
 def _clamp(current: int, top: int) -> int:
     """L-3: a level out of range counts as the nearest one that exists."""
-    return max(ENTRY_LEVEL, min(_int(current, "current"), top))
+    return max(ENTRY_LEVEL, min(require_int(current, "current"), top))
 
 
 def _value(values: Mapping[str, int], name: str) -> int:
-    return _int(values.get(name, 0), f"values[{name!r}]")  # L-4: missing counts as 0
+    return require_int(values.get(name, 0), f"values[{name!r}]")  # L-4: missing counts as 0
 
 
 def _chosen(level: Level) -> list[tuple[str, int]]:

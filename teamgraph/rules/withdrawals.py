@@ -42,7 +42,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from teamgraph.errors import Conflict, ValidationError
-from teamgraph.rules.money import yuan
+from teamgraph.rules.money import require_int, yuan
 from teamgraph.rules.settings import Withdrawal
 from teamgraph.rules.timeutil import from_ms, to_ms
 
@@ -67,17 +67,10 @@ _DONE = {"approve": "approved", "reject": "rejected", "pay": "paid"}
 VISIBLE = 4  # W-6
 
 
-def _int(value: object, what: str) -> int:
-    # bool is an int subclass but never money; floats never touch money (R-3.9).
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    return value
-
-
 def period_start(now: int, per: Per, tz: str) -> int:
     """The start (epoch ms) of the day, ISO week or month containing ``now`` in the shop's time
     zone ``tz`` (R-5.1, W-1)."""
-    now = _int(now, "now")
+    now = require_int(now, "now")
     day = from_ms(now, tz).date()
     if per == "week":
         day -= timedelta(days=day.weekday())
@@ -97,9 +90,9 @@ def check_request(
     ``count_in_period`` its non-rejected requests since :func:`period_start` (W-2). Raises a
     :class:`ValidationError` naming the rule, first failure first (W-4).
     """
-    amount = _int(amount, "amount")
-    withdrawable = _int(withdrawable, "withdrawable")
-    count_in_period = _int(count_in_period, "count_in_period")
+    amount = require_int(amount, "amount")
+    withdrawable = require_int(withdrawable, "withdrawable")
+    count_in_period = require_int(count_in_period, "count_in_period")
     if amount <= 0:
         raise ValidationError(
             "withdrawal.amount",
@@ -146,8 +139,8 @@ def check_request(
 def tax(amount: int, tax_bp: int) -> int:
     """The tax withheld on a withdrawal of ``amount`` fen: floor(amount × tax_bp / 10 000)
     (R-5.4, W-5). ``tax(12_345, 2000) == 2469`` (2469.0); ``tax(99, 2000) == 19`` (19.8)."""
-    amount = _int(amount, "amount")
-    tax_bp = _int(tax_bp, "tax_bp")
+    amount = require_int(amount, "amount")
+    tax_bp = require_int(tax_bp, "tax_bp")
     if amount < 0:
         raise ValueError(f"amount must not be negative (got {amount})")
     if not 0 <= tax_bp <= BP:
