@@ -20,6 +20,7 @@ from teamgraph.commerce import Commerce
 from teamgraph.errors import AuthError, Conflict, NotFound, ValidationError
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id
+from teamgraph.qr import qr_svg
 from teamgraph.risk import Risk
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
@@ -747,7 +748,7 @@ class Shop(Commerce, Analytics, Risk):
             "link": link,
             "product_id": product_id,
             "channel": channel,
-            "qr_svg": rules_share.qr_svg(link),
+            "qr_svg": qr_svg(link),
         }
 
     def recount(self, *, apply: bool = False, now: int | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Share codes, share links and their QR codes (推广码 / 推广链接 / 推广二维码).
+"""Share codes and share links (推广码 / 推广链接).
 
 A distributor's share link or code is what binds a customer to it (R-1.2) or records it as the
 sharer (R-1.3). This module only makes and reads them; recording the visit is the binding rules'
@@ -12,20 +12,17 @@ job.
   and the look-alikes O → 0, I/L → 1 do not matter.
 - A **share link** is ``<base>/p/<product>?tg=<code>&ch=<channel>`` (or ``<base>/?tg=<code>``
   without a product); the channel is an optional tag saying where the link was posted.
-- QR codes use error correction level M and a 4-module quiet zone.
 
-Pure: strings in, strings and bytes out; rendering writes to memory only.
+Pure: strings in, strings out. Drawing a link as a QR code is presentation:
+:mod:`teamgraph.qr`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import unicodedata
 from urllib.parse import quote, urlencode, urlsplit
-
-import segno
 
 from teamgraph.errors import ValidationError
 
@@ -35,9 +32,6 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
 QUERY_CODE = "tg"
 QUERY_CHANNEL = "ch"
-QR_ERROR = "m"
-QR_BORDER = 4  # the quiet zone the QR standard asks for, in modules
-MAX_SCALE = 32
 
 _BITS = 5 * CODE_LENGTH  # 40 bits of the digest
 _DOMAIN = b"teamgraph/share-code/v1\x00"
@@ -134,34 +128,3 @@ def share_link(
             field="product_id",
         )
     return f"{base}{path}?{urlencode(query)}"
-
-
-def _qr(url: str) -> segno.QRCode:
-    """The QR symbol of ``url``: a regular QR code (never Micro QR), error correction exactly M."""
-    if not isinstance(url, str) or not url:
-        raise ValidationError("share.bad_url", "a QR code needs a non-empty URL", field="url")
-    return segno.make_qr(url, error=QR_ERROR, boost_error=False)
-
-
-def _scale(scale: int) -> int:
-    if not isinstance(scale, int) or isinstance(scale, bool) or not 1 <= scale <= MAX_SCALE:
-        raise ValidationError(
-            "share.bad_scale",
-            f"a QR scale is an integer from 1 to {MAX_SCALE} pixels per module (got {scale!r})",
-            field="scale",
-        )
-    return scale
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as a complete SVG document (no XML declaration), 8 px per module."""
-    buf = io.BytesIO()
-    _qr(url).save(buf, kind="svg", xmldecl=False, border=QR_BORDER, scale=8)
-    return buf.getvalue().decode("utf-8")
-
-
-def qr_png(url: str, scale: int = 8) -> bytes:
-    """The QR code of ``url`` as PNG bytes, ``scale`` pixels per module (1-32)."""
-    buf = io.BytesIO()
-    _qr(url).save(buf, kind="png", border=QR_BORDER, scale=_scale(scale))
-    return buf.getvalue()

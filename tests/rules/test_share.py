@@ -1,16 +1,14 @@
-"""Share codes, links and QR codes (推广码 / 推广链接), pure: strings in, strings and bytes out."""
+"""Share codes and links (推广码 / 推广链接), pure: strings in, strings out (QR codes:
+tests/test_qr.py)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import io
-import struct
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-import segno
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -157,64 +155,3 @@ def test_share_link_bad_inputs() -> None:
     with pytest.raises(ValidationError) as info:
         S.share_link("https://shop.example", "4QT3EAKT", "")
     assert info.value.code == "share.bad_product"
-
-
-URL = "https://shop.example/p/sku%201?tg=4QT3EAKT&ch=poster"
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    assert png[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
-
-
-def _expected() -> segno.QRCode:
-    return segno.make_qr(URL, error="m", boost_error=False)
-
-
-def test_qr_encodes_the_url_with_error_correction_m() -> None:
-    qr = _expected()
-    assert qr.designator.endswith("-M") and qr.mode == "byte" and not qr.is_micro
-    # What we render is exactly segno's rendering of that symbol, so the URL is what is encoded.
-    buf = io.BytesIO()
-    qr.save(buf, kind="png", scale=8, border=4)
-    assert S.qr_png(URL) == buf.getvalue()
-    other = io.BytesIO()
-    segno.make_qr(URL + "x", error="m").save(other, kind="png", scale=8, border=4)
-    assert S.qr_png(URL) != other.getvalue()
-
-
-def test_qr_png_is_a_png_with_a_quiet_zone() -> None:
-    png = S.qr_png(URL)
-    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 0
-    modules = _expected().symbol_size(scale=1, border=0)[0]
-    assert _png_size(png) == ((modules + 2 * 4) * 8,) * 2
-    assert _png_size(S.qr_png(URL, scale=2)) == ((modules + 2 * 4) * 2,) * 2
-
-
-def test_qr_svg_is_a_complete_svg_document() -> None:
-    svg = S.qr_svg(URL)
-    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
-    assert not svg.startswith("<?xml")
-    modules = _expected().symbol_size(scale=1, border=0)[0]
-    assert f'width="{(modules + 8) * 8}"' in svg
-
-
-def test_qr_output_is_deterministic() -> None:
-    assert S.qr_png(URL) == S.qr_png(URL)
-    assert S.qr_svg(URL) == S.qr_svg(URL)
-    assert S.qr_svg(URL) != S.qr_svg(URL + "x")
-
-
-@pytest.mark.parametrize("scale", [0, 33, -1, True])
-def test_qr_png_bad_scale(scale: Any) -> None:
-    with pytest.raises(ValidationError) as info:
-        S.qr_png(URL, scale=scale)
-    assert info.value.code == "share.bad_scale"
-
-
-def test_qr_needs_a_url() -> None:
-    with pytest.raises(ValidationError) as info:
-        S.qr_svg("")
-    assert info.value.code == "share.bad_url"

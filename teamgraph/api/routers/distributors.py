@@ -29,7 +29,7 @@ from teamgraph.api.schemas import (
 )
 from teamgraph.clock import now_ms
 from teamgraph.errors import NotFound
-from teamgraph.rules import share as rules_share
+from teamgraph.qr import MAX_SCALE, qr_png
 from teamgraph.shop import MAX_TREE_DEPTH, Shop
 
 router = APIRouter(prefix="/v1/distributors", tags=["distributors"])
@@ -383,8 +383,8 @@ def share_png(
     caller: DistributorReaderDep,
     product_id: ProductQuery = None,
     channel: ChannelQuery = None,
-    scale: Annotated[int, Query(ge=1, le=rules_share.MAX_SCALE)] = 8,
+    scale: Annotated[int, Query(ge=1, le=MAX_SCALE)] = 8,
 ) -> Response:
     shop = caller.shop
     link = shop.share(distributor_id, product_id=product_id, channel=channel)["link"]
-    return Response(rules_share.qr_png(link, scale), media_type="image/png")
+    return Response(qr_png(link, scale), media_type="image/png")
