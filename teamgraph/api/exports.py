@@ -11,21 +11,31 @@ from collections.abc import Collection, Sequence
 from fastapi.responses import Response
 
 from teamgraph.rules.money import yuan as yuan  # the one fen formatter, used by the routers
-from teamgraph.sheets import CSV_TYPE, XLSX_TYPE, Cell, csv_bytes, xlsx_bytes
+from teamgraph.sheets import CSV_TYPE, XLSX_TYPE, Cell, Column, csv_bytes, xlsx_bytes
 
-__all__ = ["CSV_TYPE", "XLSX_TYPE", "Cell", "csv_bytes", "download", "xlsx_bytes", "yuan"]
+__all__ = [
+    "CSV_TYPE",
+    "XLSX_TYPE",
+    "Cell",
+    "Column",
+    "csv_bytes",
+    "download",
+    "xlsx_bytes",
+    "yuan",
+]
 
 
 def download(
     fmt: str,
     name: str,
-    header: Sequence[str],
+    header: Sequence[Column | str],
     rows: Sequence[Sequence[Cell]],
     *,
     verbatim: Collection[str] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The table as an attachment ``<name>.csv`` or ``<name>.xlsx`` (``fmt`` is csv or xlsx)."""
+    """The table as an attachment ``<name>.csv`` or ``<name>.xlsx`` (``fmt`` is csv or xlsx);
+    ``header`` names the columns or types them (:class:`teamgraph.sheets.Column`)."""
     if fmt == "csv":
         content, media_type = csv_bytes(header, rows, verbatim=verbatim), CSV_TYPE
     elif fmt == "xlsx":

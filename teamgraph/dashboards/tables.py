@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, t, when
-from teamgraph.rules import withdrawals as rules_withdrawals
-from teamgraph.sheets import csv_bytes, xlsx_bytes
+from teamgraph.sheets import batch_columns, batch_row, table_bytes
 
 Row = dict[str, Any]
 
@@ -218,24 +217,23 @@ def withdrawal_columns(lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
     ]
 
 
-EXPORT_COLUMNS: tuple[str, ...] = tuple(
-    c for c in rules_withdrawals.BATCH_COLUMNS if c not in ("account_masked", "tax_yuan")
-)
+_EXPORT = batch_columns(leave_out={"account_masked", "tax_yuan"})
+EXPORT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _EXPORT)
 """The batch file's columns: the API's export (``GET /v1/withdrawals?format=csv``) without the
 masked account; amounts in fen and yuan text, the full account the bank needs (R-5.3)."""
 
 
 def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str | int | None]]:
-    rows = (rules_withdrawals.batch_row(w, when(w.get("requested_at"), tz)) for w in items)
+    rows = (batch_row(w, when(w.get("requested_at"), tz)) for w in items)
     return [[row[c] for c in EXPORT_COLUMNS] for row in rows]
 
 
 def export_csv(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
     """The batch file as CSV (:mod:`teamgraph.sheets`: UTF-8 with a BOM, formula-like text
     guarded), the account column verbatim: the bank reads it exactly."""
-    return csv_bytes(EXPORT_COLUMNS, export_table(items, tz), verbatim={"account 账号"})
+    return table_bytes("csv", _EXPORT, export_table(items, tz))
 
 
 def export_xlsx(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
     """The batch file as one xlsx sheet; strings stay text (long accounts keep every digit)."""
-    return xlsx_bytes(EXPORT_COLUMNS, export_table(items, tz), sheet="withdrawals")
+    return table_bytes("xlsx", _EXPORT, export_table(items, tz), sheet="withdrawals")

@@ -1,216 +1,60 @@
 """File exports: distributors, a team, a ledger, withdrawals and orders as CSV, Excel (xlsx) or
-Parquet, read page by page and written by one writer for every format.
+Parquet, read page by page and written by :mod:`teamgraph.sheets`, the one writer of every
+table file (its docstring has the formats and the formula safeguards, X-1 to X-3).
 
-:func:`write_table` takes typed :class:`Column` s and any iterable of rows (the exports hand it
-generators that read 10,000 rows at a time, so memory stays flat however big the shop):
+Each export hands :func:`teamgraph.sheets.write_table` typed columns and a generator that reads
+10,000 rows at a time, so memory stays flat however big the shop.
 
-- CSV is UTF-8 with a byte-order mark (Excel on Chinese Windows needs it to read UTF-8 rather
-  than GBK, so Chinese names survive), RFC 4180 with CRLF. A text cell a spreadsheet would run
-  as a formula (starting with ``= + - @``, a tab or a carriage return) is prefixed with ``'``
-  (OWASP's CSV-injection advice), except plain decimal numbers such as ``-12.34`` and columns
-  declared ``verbatim`` (accounts the bank must read exactly).
-- xlsx cells are typed: ints are numbers, every string is a text cell, never a formula;
-  characters XML cannot hold are dropped. At most 1,048,575 rows (Excel's limit).
-- Parquet columns are typed from the columns' kinds (string, int64, bool), one row group per
-  10,000 rows.
+Money stays integer fen (``*_fen``) and each money column is followed by ``*_yuan``, a
+``decimal`` column formatted from the integer (:func:`yuan`, no floats, R-3.9): a spreadsheet
+reads ``-5.01`` as the number it is. Times are ISO-8601 in the shop's time zone, as the API
+renders them.
 
-Money stays integer fen (``*_fen``) and each money column is followed by ``*_yuan``, a string
-formatted from the integer (:func:`yuan`, no floats, R-3.9). Times are ISO-8601 in the shop's
-time zone, as the API renders them.
-
-The withdrawal table has the columns of the API's export (``teamgraph/api/routers/
-withdrawals.py``) plus ``tax_yuan``; the API can build its downloads with
-:func:`table_bytes` and these tables.
+The withdrawal table is the bank batch file (:data:`teamgraph.sheets.BATCH_COLUMNS`, R-5.3)
+with every column: the API's export plus ``tax_yuan``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any
 
 from teamgraph.errors import ValidationError
-from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.rules.money import yuan
 from teamgraph.rules.timeutil import iso
+from teamgraph.sheets import (
+    FORMATS,
+    PAGE,
+    Cell,
+    Column,
+    batch_columns,
+    batch_row,
+    table_bytes,
+    write_table,
+)
 from teamgraph.shop import Shop
 
-Cell = str | int | bool | None
-Kind = Literal["str", "int", "bool"]
-ExportFormat = Literal["csv", "xlsx", "parquet"]
-FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx", "parquet")
+__all__ = [
+    "EXPORTS",
+    "FORMATS",
+    "Cell",
+    "Column",
+    "Export",
+    "build",
+    "export",
+    "table_bytes",
+    "write_table",
+    "yuan",
+]
+
 EXPORTS = ("distributors", "team", "ledger", "withdrawals", "orders")
 NEEDS_DISTRIBUTOR = frozenset({"team", "ledger"})
-PAGE = 10_000
-XLSX_MAX_ROWS = 1_048_575  # 1,048,576 rows, one of them the header
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PARQUET_TYPE = "application/vnd.apache.parquet"
-MEDIA_TYPES = {"csv": CSV_TYPE, "xlsx": XLSX_TYPE, "parquet": PARQUET_TYPE}
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: Kind = "str"
-    verbatim: bool = False  # CSV: written exactly (never prefixed against formulas)
 
 
 def _yuan(fen: int | None) -> str | None:
     return None if fen is None else yuan(int(fen))
-
-
-# -- the writer ------------------------------------------------------------------------------------
-def _columns(columns: Sequence[Column | str]) -> list[Column]:
-    return [c if isinstance(c, Column) else Column(c) for c in columns]
-
-
-def _batches(rows: Iterable[Sequence[Cell]], size: int) -> Iterator[list[Sequence[Cell]]]:
-    it = iter(rows)
-    while batch := list(itertools.islice(it, size)):
-        yield batch
-
-
-def _csv_cell(value: Cell, verbatim: bool) -> Cell:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if (
-        isinstance(value, str)
-        and not verbatim
-        and value.startswith(_FORMULA_START)
-        and not _NUMBER.fullmatch(value)
-    ):
-        return "'" + value
-    return value
-
-
-def _write_csv(out: IO[bytes], cols: list[Column], rows: Iterable[Sequence[Cell]]) -> int:
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    try:
-        writer = csv.writer(text)
-        writer.writerow([c.name for c in cols])
-        keep = [c.verbatim for c in cols]
-        n = 0
-        for row in rows:
-            writer.writerow([_csv_cell(v, k) for v, k in zip(row, keep, strict=True)])
-            n += 1
-        text.flush()
-        return n
-    finally:
-        text.detach()  # leave ``out`` open for the caller
-
-
-def _write_xlsx(
-    out: IO[bytes], cols: list[Column], rows: Iterable[Sequence[Cell]], sheet: str
-) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31] or "export")
-    batches = _batches(rows, PAGE)
-    first = next(batches, [])
-    for i, col in enumerate(cols):  # widths from the header and the first page
-        width = max([len(col.name), *(len(str(r[i])) for r in first if r[i] is not None)])
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(60, width + 2)
-    ws.freeze_panes = "A2"
-    ws.append([c.name for c in cols])
-
-    def cell(value: Cell) -> Any:
-        if not isinstance(value, str):
-            return value
-        text: str = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if text.startswith("="):  # openpyxl would store it as a formula
-            c = WriteOnlyCell(ws, text)
-            c.data_type = "s"
-            return c
-        return text
-
-    n = 0
-    for batch in itertools.chain([first], batches):
-        for row in batch:
-            n += 1
-            if n > XLSX_MAX_ROWS:
-                raise ValidationError(
-                    "export.too_large",
-                    f"more than {XLSX_MAX_ROWS} rows do not fit in an xlsx sheet: "
-                    "export as csv or parquet",
-                    field="format",
-                )
-            ws.append([cell(v) for v in row])
-    wb.save(out)
-    return n
-
-
-def _write_parquet(out: IO[bytes], cols: list[Column], rows: Iterable[Sequence[Cell]]) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    types = {"str": pa.string(), "int": pa.int64(), "bool": pa.bool_()}
-    schema = pa.schema([(c.name, types[c.kind]) for c in cols])
-    n = 0
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        for batch in _batches(rows, PAGE):
-            columns = list(zip(*batch, strict=True))
-            writer.write_batch(
-                pa.record_batch(
-                    [pa.array(v, type=f.type) for v, f in zip(columns, schema, strict=True)],
-                    schema=schema,
-                )
-            )
-            n += len(batch)
-        if n == 0:
-            writer.write_table(schema.empty_table())
-    return n
-
-
-def write_table(
-    out: IO[bytes] | Path | str,
-    fmt: str,
-    columns: Sequence[Column | str],
-    rows: Iterable[Sequence[Cell]],
-    *,
-    sheet: str = "export",
-) -> int:
-    """Write the header and ``rows`` (any iterable, consumed once) to ``out`` (a path or a
-    binary stream) as ``fmt`` (csv, xlsx or parquet); returns the number of rows."""
-    if fmt not in FORMATS:
-        raise ValidationError(
-            "export.format", f"format is one of {', '.join(FORMATS)}, got {fmt!r}", field="format"
-        )
-    cols = _columns(columns)
-    if isinstance(out, str | Path):
-        with Path(out).open("wb") as fh:
-            return write_table(fh, fmt, cols, rows, sheet=sheet)
-    if fmt == "csv":
-        return _write_csv(out, cols, rows)
-    if fmt == "xlsx":
-        return _write_xlsx(out, cols, rows, sheet)
-    return _write_parquet(out, cols, rows)
-
-
-def table_bytes(
-    fmt: str,
-    columns: Sequence[Column | str],
-    rows: Iterable[Sequence[Cell]],
-    *,
-    sheet: str = "export",
-) -> bytes:
-    """The table as the bytes of one file (for HTTP downloads)."""
-    buf = io.BytesIO()
-    write_table(buf, fmt, columns, rows, sheet=sheet)
-    return buf.getvalue()
 
 
 # -- the exports -----------------------------------------------------------------------------------
@@ -224,7 +68,7 @@ class Export:
 
 
 def _money(name: str) -> list[Column]:
-    return [Column(f"{name}_fen", "int"), Column(f"{name}_yuan")]
+    return [Column(f"{name}_fen", "int"), Column(f"{name}_yuan", "decimal")]
 
 
 def _keyset(
@@ -435,26 +279,14 @@ def ledger(shop: Shop, distributor_id: str, *, page: int = PAGE, now: int | None
     return Export(f"ledger-{distributor_id}", LEDGER_COLUMNS, rows())
 
 
-WITHDRAWAL_COLUMNS = [
-    Column("withdrawal_id"),
-    Column("distributor_id"),
-    Column("holder 户名"),
-    Column("account 账号", verbatim=True),
-    Column("account_masked", verbatim=True),
-    *_money("amount"),
-    *_money("tax"),
-    *_money("net"),
-    Column("method"),
-    Column("status"),
-    Column("requested_at"),
-]
+WITHDRAWAL_COLUMNS = batch_columns()
 """R-5.3's bank batch table, as the API exports it (plus ``tax_yuan``): ``amount_*`` is gross,
 ``net_*`` what the bank transfers; the full account number (the CLI is the merchant's)."""
 
 
 def withdrawal_row(w: Mapping[str, Any], t: Callable[[int | None], str | None]) -> list[Cell]:
     """One withdrawal (as ``Shop.withdrawals`` lists it) as a row of WITHDRAWAL_COLUMNS."""
-    row = rules_withdrawals.batch_row(w, t(w["requested_at"]))
+    row = batch_row(w, t(w["requested_at"]))
     return [row[c.name] for c in WITHDRAWAL_COLUMNS]
 
 

@@ -36,13 +36,12 @@ Choices where RULES.md is silent (written down here, as RULES.md asks):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from teamgraph.errors import Conflict, ValidationError
-from teamgraph.rules.money import require_int, yuan
+from teamgraph.rules.money import require_int
 from teamgraph.rules.settings import Withdrawal
 from teamgraph.rules.timeutil import from_ms, to_ms
 
@@ -172,46 +171,3 @@ def transition(status: str, action: Action) -> str:
             extra={"status": status, "action": action},
         )
     return after
-
-
-BATCH_COLUMNS: tuple[str, ...] = (
-    "withdrawal_id",
-    "distributor_id",
-    "holder 户名",
-    "account 账号",
-    "account_masked",
-    "amount_fen",
-    "amount_yuan",
-    "tax_fen",
-    "tax_yuan",
-    "net_fen",
-    "net_yuan",
-    "method",
-    "status",
-    "requested_at",
-)
-"""Every column a bank batch file (R-5.3) may carry: ``amount_*`` is gross, ``net_*`` what the
-bank transfers, the full account for the bank next to the masked one for people. Each export
-(the API's, the UI's, the CLI's) picks its columns from these, in this order."""
-
-
-def batch_row(w: Mapping[str, Any], requested_at: str | None) -> dict[str, str | int | None]:
-    """One withdrawal (as ``Shop.withdrawals`` lists it) as the cells of
-    :data:`BATCH_COLUMNS`; ``requested_at`` is the request time as the export shows it."""
-    amount, tax, net = int(w["amount_fen"]), int(w["tax_fen"]), int(w["net_fen"])
-    return {
-        "withdrawal_id": w["id"],
-        "distributor_id": w["distributor_id"],
-        "holder 户名": w.get("holder") or "",
-        "account 账号": w.get("account") or "",
-        "account_masked": w.get("account_masked") or "",
-        "amount_fen": amount,
-        "amount_yuan": yuan(amount),
-        "tax_fen": tax,
-        "tax_yuan": yuan(tax),
-        "net_fen": net,
-        "net_yuan": yuan(net),
-        "method": w["method"],
-        "status": w["status"],
-        "requested_at": requested_at,
-    }

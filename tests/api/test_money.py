@@ -22,6 +22,7 @@ from teamgraph.api import exports
 from teamgraph.clock import now_ms
 from tests.api.conftest import ShopApi
 from tests.api.test_relationships import customer, distributor, get, ms, ok, refused, visit
+from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -1135,6 +1136,22 @@ def test_exports_format_yuan_without_floats_and_neutralise_formulas() -> None:
     cells = [[c.value for c in r] for r in book.active.iter_rows()]
     assert cells == [header, ["=HYPERLINK(1)", "+8613800000000"], ["张三", 7]]
     assert book.active["A2"].data_type == "s"  # text, not a formula
+
+
+def test_the_withdrawal_downloads_write_formulas_inert(make_shop: MakeShop) -> None:
+    """X-1..X-3 over HTTP: withdrawal ids (an event id may start with ``=``, ``@``, ``+`` or
+    ``-``) come out prefixed in CSV and as text cells in xlsx."""
+    m = make_shop({"withdrawal": {"max_count": 10}}).merchant
+    distributor(m, "D")
+    earn(m, "D", 10_000)
+    for text in FORMULAS:
+        withdraw(m, "D", 1000, id=text, holder="张三")
+    r = m.get("/v1/withdrawals", params={"format": "csv"})
+    assert {row["withdrawal_id"] for row in csv_rows(r)} == {"'" + t for t in FORMULAS}
+    assert_inert_csv(r.content)
+    r = m.get("/v1/withdrawals", params={"format": "xlsx"})
+    assert {row["withdrawal_id"] for row in xlsx_rows(r)} == set(FORMULAS)
+    assert_inert_xlsx(r.content)
 
 
 def test_the_money_endpoints_are_documented(make_shop: MakeShop) -> None:

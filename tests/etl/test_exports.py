@@ -23,6 +23,7 @@ from teamgraph.etl import demo, exports
 from teamgraph.graph import Engine, connect
 from teamgraph.shop import Shop
 from tests.conftest import ROOT, new_shop_id
+from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx
 
 T0 = 1_767_196_800_000  # 2026-01-01T00:00+08:00
 DAY = 86_400_000
@@ -263,3 +264,41 @@ def test_export_on_the_command_line(tmp_path: Path) -> None:
         assert missing.returncode == 1 and "export.distributor" in missing.stderr
     finally:
         engine.close()
+
+
+@pytest.fixture(scope="module")
+def rigged(engine: Engine) -> Iterator[Shop]:
+    """A shop whose text is formula-like wherever a merchant's data reaches an export: the
+    names of customers and distributors, product ids (ledger lines), withdrawal holders."""
+    s = Shop.create(engine, new_shop_id("f"), {"withdrawal": {"max_count": 10}}, now=T0)
+    s.create_customer("root", name="根", now=T0)
+    s.apply("root", now=T0)
+    for i, text in enumerate(FORMULAS):
+        s.visit(f"f{i}", "root", name=text, at=T0 + i + 1, now=T0 + i + 1)
+        s.upsert_product(text, name=text, price_fen=10_000, now=T0)
+        paid = T0 + DAY + i
+        s.record_order(f"o{i}", f"f{i}", [{"product_id": text, "qty": 1, "paid_fen": 10_000}],
+                       paid_at=paid, now=paid)  # fmt: skip
+        s.complete_order(f"o{i}", at=T0 + 2 * DAY, now=T0 + 2 * DAY)
+        s.apply(f"f{i}", now=T0 + 3 * DAY)  # in root's team
+    for i, text in enumerate(FORMULAS):
+        s.request_withdrawal("root", 100, "bank", ACCOUNT, holder=text, now=NOW + i)
+    yield s
+    s.store.drop()
+
+
+@pytest.mark.parametrize(("kind", "did"), [(k, "root" if d else None) for k, d in CASES])
+def test_every_export_path_writes_formulas_inert(
+    rigged: Shop, tmp_path: Path, kind: str, did: str | None
+) -> None:
+    """X-1..X-3: ``=HYPERLINK(...)``, ``@SUM(..)``, ``+1`` and ``-2+3`` from the shop's data are
+    prefixed text in CSV and text cells in xlsx, in every export; Parquet keeps them exactly."""
+    files = {}
+    for fmt in exports.FORMATS:
+        path, _ = exports.export(rigged, kind, tmp_path / f"{kind}.{fmt}", fmt,
+                                 distributor_id=did, now=NOW + DAY)  # fmt: skip
+        files[fmt] = path.read_bytes()
+    assert_inert_csv(files["csv"])
+    assert_inert_xlsx(files["xlsx"])
+    parquet = pq.read_table(io.BytesIO(files["parquet"])).to_pylist()
+    assert set(FORMULAS) <= {v for row in parquet for v in row.values()}

@@ -279,23 +279,3 @@ def test_r5_1_periods_step_by_calendar_months() -> None:
     assert W.period_start(jan31, "month", "Asia/Shanghai") == at(2026, 1, 1)
     feb1 = jan31 + 60_000  # one minute later
     assert W.period_start(feb1, "month", "Asia/Shanghai") == at(2026, 2, 1) == feb1
-
-
-def test_r5_3_batch_row_carries_every_batch_column_in_fen_and_yuan() -> None:
-    w = {
-        "id": "w1",
-        "distributor_id": "d1",
-        "holder": "王芳",
-        "account": "6222021000001234",
-        "account_masked": "6222 **** 1234",
-        "amount_fen": 12_345,
-        "tax_fen": 1_235,
-        "net_fen": 11_110,
-        "method": "bank",
-        "status": "approved",
-    }
-    row = W.batch_row(w, "2026-11-25 10:00")
-    assert tuple(row) == W.BATCH_COLUMNS
-    assert (row["amount_yuan"], row["tax_yuan"], row["net_yuan"]) == ("123.45", "12.35", "111.10")
-    assert row["account 账号"] == "6222021000001234" and row["holder 户名"] == "王芳"
-    assert W.batch_row(w | {"holder": None}, None)["holder 户名"] == ""

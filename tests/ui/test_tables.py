@@ -13,6 +13,7 @@ from teamgraph.dashboards import networks, tables
 from teamgraph.dashboards.i18n import EN, ZH
 from teamgraph.errors import ValidationError
 from teamgraph.rules.settings import ProgramSettings
+from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx
 
 TZ = "Asia/Shanghai"
 T0 = 1_767_196_800_000  # 2026-01-01T00:00+08:00
@@ -102,6 +103,14 @@ def test_the_batch_xlsx_keeps_long_accounts_as_text() -> None:
     assert ws["D2"].value == "6222021234567890123" and ws["D2"].data_type == "s"
     assert ws["E2"].value == 10_000
     assert ws["B3"].data_type == "s" and ws.max_row == 3
+
+
+def test_every_ui_file_writes_formulas_inert() -> None:
+    """X-1..X-3: the batch file (CSV and xlsx), with holders a spreadsheet would run as
+    formulas."""
+    items = [WITHDRAWALS[0] | {"id": f"w{i}", "holder": text} for i, text in enumerate(FORMULAS)]
+    assert_inert_csv(tables.export_csv(items, TZ))
+    assert_inert_xlsx(tables.export_xlsx(items, TZ))
 
 
 # -- networks ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
+from teamgraph import sheets
 from teamgraph.api import exports
 from teamgraph.api.deps import CallerDep, MerchantDep, require
 from teamgraph.api.render import public
@@ -32,7 +33,6 @@ from teamgraph.api.schemas import (
 )
 from teamgraph.callers import Caller
 from teamgraph.errors import NotFound, ValidationError
-from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
@@ -131,16 +131,16 @@ def _readable(caller: Caller, distributor_id: str) -> None:
     )
 
 
-COLUMNS: tuple[str, ...] = tuple(c for c in rules_withdrawals.BATCH_COLUMNS if c != "tax_yuan")
-"""The export's columns (R-5.3). ``amount_*`` is gross, ``net_*`` what the bank transfers."""
-_VERBATIM = frozenset({"account 账号", "account_masked"})  # the bank reads these exactly
+COLUMNS: list[sheets.Column] = sheets.batch_columns(leave_out={"tax_yuan"})
+"""The export's columns (R-5.3). ``amount_*`` is gross, ``net_*`` what the bank transfers; the
+accounts are verbatim (the bank reads them exactly)."""
 
 
 def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
     """The rows of the export, one per withdrawal (already rendered: times are ISO strings and
     the full account is null for non-merchant keys, left empty)."""
-    rows = (rules_withdrawals.batch_row(w, w["requested_at"]) for w in items)
-    return [[row[c] for c in COLUMNS] for row in rows]
+    rows = (sheets.batch_row(w, w["requested_at"]) for w in items)
+    return [[row[c.name] for c in COLUMNS] for row in rows]
 
 
 def _move(shop: Shop, ids: list[str], action: str, reason: str | None) -> list[dict[str, Any]]:
@@ -219,7 +219,6 @@ def list_withdrawals(
         f"withdrawals-{status or 'all'}",
         COLUMNS,
         _table(rendered["items"]),
-        verbatim=_VERBATIM,
         headers=extra,
     )
 
