@@ -67,6 +67,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from teamgraph.sheets import write_arrow
+
 SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
@@ -1363,7 +1365,8 @@ create their customers, so ``via_distributor_id`` and bindings find them)."""
 
 
 def write(shop: SyntheticShop, out_dir: Path | str, fmt: Format = "csv") -> dict[str, Path]:
-    """Write every table as ``<out_dir>/<kind>.<fmt>`` (D-1) and ``settings.json`` (D-9);
+    """Write every table as ``<out_dir>/<kind>.<fmt>`` (D-1, through
+    :func:`teamgraph.sheets.write_arrow`, the one table writer) and ``settings.json`` (D-9);
     returns the paths by kind."""
     if fmt not in FORMATS:
         raise ValueError(f"format is one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -1372,12 +1375,7 @@ def write(shop: SyntheticShop, out_dir: Path | str, fmt: Format = "csv") -> dict
     paths = {}
     for kind, table in shop.tables.items():
         path = out / f"{kind}.{fmt}"
-        if fmt == "csv":
-            with path.open("wb") as fh:
-                fh.write(b"\xef\xbb\xbf")
-                pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=True))
-        else:
-            pq.write_table(table, path, compression="zstd")
+        write_arrow(table, path, fmt)
         paths[kind] = path
     settings = out / "settings.json"
     settings.write_text(json.dumps(SETTINGS, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -17,8 +17,9 @@ at a time through the Shop instead of in batches (same result, E-6).
 
 from __future__ import annotations
 
+import numbers
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from teamgraph.etl import read as reader
 from teamgraph.etl.kinds import COUNTED, KINDS, LOADERS, Job, Outcome
 from teamgraph.etl.progress import Bars
 from teamgraph.etl.values import Money
+from teamgraph.sheets import Cell, Column, write_table
 from teamgraph.shop import Shop
 
 REJECTS_SUFFIX = ".rejects.csv"
@@ -169,19 +171,37 @@ def write_rejects(
     rejected: Mapping[int, str],
     unreadable: Mapping[int, tuple[str, str]] | None = None,
 ) -> Path | None:
-    """``<file>.rejects.csv`` (UTF-8 with BOM, so Excel shows Chinese right): the refused rows
-    as the file had them. Removes a stale one when nothing is refused."""
+    """``<file>.rejects.csv`` (:mod:`teamgraph.sheets`: UTF-8 with BOM, so Excel shows Chinese
+    right, and formula-like text defused, X-1): the refused rows as the file had them. Removes
+    a stale one when nothing is refused."""
     target = path.with_name(path.name + REJECTS_SUFFIX)
     if not rejected:
         target.unlink(missing_ok=True)
         return None
     order = sorted(rejected)
     original = table.frame.loc[order]
-    out = pd.DataFrame(
-        {"_row": [i + 1 for i in order], "_reason": [rejected[i] for i in order]}, index=order
-    )
-    out = pd.concat([out, original], axis=1)
+    columns = [Column("_row", "int"), Column("_reason"), *(Column(str(c)) for c in original)]
     if unreadable:
-        out["_raw"] = [unreadable[i][0] if i in unreadable else "" for i in order]
-    out.to_csv(target, index=False, encoding="utf-8-sig")
+        columns.append(Column("_raw"))
+
+    def rows() -> Iterator[list[Cell]]:
+        for i, cells in zip(order, original.itertuples(index=False, name=None), strict=True):
+            row = [i + 1, rejected[i], *(_as_read(v) for v in cells)]
+            if unreadable:
+                row.append(unreadable[i][0] if i in unreadable else "")
+            yield row
+
+    write_table(target, "csv", columns, rows())
     return target
+
+
+def _as_read(value: Any) -> Cell:
+    """A cell as the reader gave it: text, ints and booleans as they are, a missing value empty,
+    anything else (a float, a time, a list) as its text."""
+    if isinstance(value, str | int):  # bool is an int
+        return value
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return str(value)

@@ -4,12 +4,13 @@ and shared signals."""
 
 from __future__ import annotations
 
-import csv
 import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from teamgraph import sheets
 
 EDGE_COLOURS = {
     "shares_signal": "#d62728",
@@ -17,8 +18,14 @@ EDGE_COLOURS = {
     "invited_by": "#2ca02c",
     "earned_from": "#ff7f0e",
 }
-CSV_COLUMNS = ("id", "score", "status", "kinds", "members", "distributors", "inside_fen",
-               "pending_fen", "settled_fen", "top_signals", "member_ids")  # fmt: skip
+_COUNTS = {"score", "members", "distributors", "inside_fen", "pending_fen", "settled_fen"}
+CSV_COLUMNS = [
+    sheets.Column(name, "int" if name in _COUNTS else "str")
+    for name in ("id", "score", "status", "kinds", "members", "distributors", "inside_fen",
+                 "pending_fen", "settled_fen", "top_signals", "member_ids")
+]  # fmt: skip
+"""``rings.csv``, written by :mod:`teamgraph.sheets` (member ids and signals are the shop's
+data: formula-like text is defused, X-1)."""
 
 
 def write(
@@ -28,18 +35,16 @@ def write(
     them. Returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out_dir / "rings.csv", out_dir / "rings.html"
-    with csv_path.open("w", newline="", encoding="utf-8-sig") as fh:
-        w = csv.writer(fh)
-        w.writerow(CSV_COLUMNS)
-        for r in rings:
-            w.writerow(
-                [
-                    r["id"], r["score"], r["status"], ";".join(r["kinds"]), r["members"],
-                    r["distributors"], r["at_stake"]["inside_fen"], r["at_stake"]["pending_fen"],
-                    r["at_stake"]["settled_fen"], " | ".join(r["top_signals"]),
-                    ";".join(m["id"] for m in r["member_list"]),
-                ]
-            )  # fmt: skip
+    rows = (
+        [
+            r["id"], r["score"], r["status"], ";".join(r["kinds"]), r["members"],
+            r["distributors"], r["at_stake"]["inside_fen"], r["at_stake"]["pending_fen"],
+            r["at_stake"]["settled_fen"], " | ".join(r["top_signals"]),
+            ";".join(m["id"] for m in r["member_list"]),
+        ]
+        for r in rings
+    )  # fmt: skip
+    sheets.write_table(csv_path, "csv", CSV_COLUMNS, rows)
     html_path.write_text(page(rings, shop=shop, summary=summary), encoding="utf-8")
     return {"csv": csv_path, "html": html_path}
 

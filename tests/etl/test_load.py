@@ -13,6 +13,7 @@ from teamgraph.etl import kinds
 from teamgraph.etl.importer import Options, load_file
 from teamgraph.shop import Shop
 from tests.etl.conftest import counts, load, rejects, write_csv
+from tests.formulas import FORMULAS, assert_inert_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
 
 ORDER = ("customers", "distributors", "invitations", "bindings", "products", "orders",
@@ -278,6 +279,21 @@ def test_bad_rows_go_to_the_rejects_file_with_their_reason(
     again = load(shop, "orders", clean)
     assert counts(again) == (0, 1, 0) and again.rejects is None
     assert not (tmp_path / "bad-orders.csv.rejects.csv").exists()  # a stale one is removed
+
+
+def test_the_rejects_file_writes_formulas_inert(make_shop: ShopFactory, tmp_path: Path) -> None:
+    """X-1: refused rows go back as the file had them, but a cell a spreadsheet would run
+    (``=HYPERLINK(...)``, ``@SUM(..)``, ``+1``, ``-2+3``) is prefixed, header cells included."""
+    shop = make_shop()
+    people = write_csv(tmp_path / "people.csv", ["id", "name", "joined_at", "=note"], [
+        [f"p{i}", text, "not a time", text] for i, text in enumerate(FORMULAS)
+    ])  # fmt: skip
+    result = load(shop, "customers", people)
+    assert counts(result) == (0, 0, len(FORMULAS)) and result.rejects is not None
+    data = result.rejects.read_bytes()
+    assert_inert_csv(data, [*FORMULAS, "=note"])
+    assert [r["name"] for r in rejects(result)] == ["'" + t for t in FORMULAS]
+    assert [r["joined_at"] for r in rejects(result)] == ["not a time"] * len(FORMULAS)
 
 
 def test_money_in_yuan_is_exact(make_shop: ShopFactory, tmp_path: Path) -> None:
