@@ -1,5 +1,6 @@
 """Tables as plain functions: the rows and the dash-ag-grid column definitions of each list the
-pages show, the distributor filter, and the withdrawal batch export (CSV / Excel).
+pages show, the distributor filter, and the files the pages offer (the distributor list as CSV,
+the withdrawal batch as CSV / Excel, both written by :mod:`teamgraph.sheets`).
 
 Rows keep money as integer fen (for sorting) next to its ``¥`` text; times are shown in the
 shop's time zone. No Dash callbacks and no shop here: tests call these directly.
@@ -11,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, t, when
-from teamgraph.sheets import batch_columns, batch_row, table_bytes
+from teamgraph.rules.money import yuan
+from teamgraph.sheets import Cell, Column, Kind, batch_columns, batch_row, table_bytes
 
 Row = dict[str, Any]
 
@@ -70,6 +72,34 @@ def distributor_columns(lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
         _col("paid_orders", t("col.paid_orders", lang), type="numericColumn"),
         _money_col("received_fen", t("col.sales", lang)),
     ]
+
+
+_DISTRIBUTOR_KINDS: dict[str, Kind] = {
+    "level": "int",
+    "direct_clients": "int",
+    "indirect_clients": "int",
+    "invitees": "int",
+    "team_size": "int",
+    "paid_orders": "int",
+    "received_fen": "decimal",
+}
+
+
+def distributor_csv(rows: Iterable[Mapping[str, Any]], lang: str = DEFAULT_LANG) -> bytes:
+    """The distributor list as CSV (the page's export): the grid's columns under their
+    headers, the rows as the grid shows them (filtered and sorted), written by
+    :mod:`teamgraph.sheets` (UTF-8 with a BOM, formula-like names defused, X-1); sales as yuan
+    numbers (``1234.50``)."""
+    cols = distributor_columns(lang)
+    header = [Column(c["headerName"], _DISTRIBUTOR_KINDS.get(c["field"], "str")) for c in cols]
+
+    def cell(row: Mapping[str, Any], field: str) -> Cell:
+        value = row.get(field)
+        if field == "received_fen" and value is not None:
+            return yuan(int(value))
+        return value if value is None or isinstance(value, str | int) else str(value)
+
+    return table_bytes("csv", header, [[cell(r, c["field"]) for c in cols] for r in rows])
 
 
 # -- the team view's lists ------------------------------------------------------------------------

@@ -91,6 +91,23 @@ def test_distributor_rows_filter_and_open_a_team(shop: Shop, pages: Any) -> None
     assert distributors.open_team({"colId": "id", "value": "c000007"}) == "/team?id=c000007"
 
 
+def test_the_distributor_export_is_the_grid_as_shown(shop: Shop, pages: Any) -> None:
+    import base64
+
+    from teamgraph.dashboards.pages import distributors
+
+    rows, _ = distributors.rows_for(shop, ZH, None, None, None)
+    shown = rows[::-1][:3]  # the grid's own filter and sort
+    sent = distributors.export(1, shown, rows, ZH)
+    assert sent["filename"] == "distributors.csv"
+    data = base64.b64decode(sent["content"]) if sent["base64"] else sent["content"].encode()
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese
+    lines = data.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [r["id"] for r in shown]
+    everything = distributors.export(1, None, rows, ZH)  # before the grid reports its view
+    assert len(base64.b64decode(everything["content"]).splitlines()) == len(rows) + 1
+
+
 def test_team_view_has_tree_progress_earnings_and_lists(shop: Shop, pages: Any) -> None:
     from teamgraph.dashboards.pages import team
 

@@ -13,7 +13,7 @@ from teamgraph.dashboards import networks, tables
 from teamgraph.dashboards.i18n import EN, ZH
 from teamgraph.errors import ValidationError
 from teamgraph.rules.settings import ProgramSettings
-from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx
+from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx, csv_table
 
 TZ = "Asia/Shanghai"
 T0 = 1_767_196_800_000  # 2026-01-01T00:00+08:00
@@ -106,11 +106,22 @@ def test_the_batch_xlsx_keeps_long_accounts_as_text() -> None:
 
 
 def test_every_ui_file_writes_formulas_inert() -> None:
-    """X-1..X-3: the batch file (CSV and xlsx), with holders a spreadsheet would run as
-    formulas."""
+    """X-1..X-3: the batch file (CSV and xlsx) and the distributor list (CSV), with holders and
+    names a spreadsheet would run as formulas."""
     items = [WITHDRAWALS[0] | {"id": f"w{i}", "holder": text} for i, text in enumerate(FORMULAS)]
     assert_inert_csv(tables.export_csv(items, TZ))
     assert_inert_xlsx(tables.export_xlsx(items, TZ))
+    rows = tables.distributor_rows([ROWS[0] | {"name": text} for text in FORMULAS], TZ, EN)
+    assert_inert_csv(tables.distributor_csv(rows, EN))
+
+
+def test_the_distributor_csv_is_the_grid_as_shown() -> None:
+    rows = tables.distributor_rows(ROWS, TZ, ZH)
+    header, *body = csv_table(tables.distributor_csv(rows[::-1], ZH))
+    assert header == [c["headerName"] for c in tables.distributor_columns(ZH)]
+    assert body[1][:5] == ["c000001", "王伟", "2", "正常", "2026-01-01"]
+    assert body[1][-1] == "1234.50" and body[0][-1] == "0.00"  # yuan as a number, not ¥ text
+    assert [r[0] for r in body] == ["c000002", "c000001"]  # in the order the grid shows
 
 
 # -- networks ------------------------------------------------------------------------------------

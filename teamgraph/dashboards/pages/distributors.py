@@ -1,7 +1,9 @@
 """/distributors: the distributors in a grid with search, level and status filters, sorting and
 CSV export; a click on an id opens its team view. The engine filters, orders (by the chosen key)
-and cuts the list to its first 500 (``Shop.distributor_table``); the grid sorts and exports
-what it shows."""
+and cuts the list to its first 500 (``Shop.distributor_table``); the grid sorts, and the export
+is what it shows, written by :mod:`teamgraph.sheets` like every other file (the grid's own CSV
+export would neither defuse formula-like names nor write the byte-order mark Excel needs for
+Chinese)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,19 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from teamgraph.callers import READERS
 from teamgraph.dashboards.components import access, error_alert, grid, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, number, t
 from teamgraph.dashboards.shell import GOTO, LANG, SESSION, TEAM_PATH
-from teamgraph.dashboards.tables import STATUSES, distributor_columns, distributor_rows
+from teamgraph.dashboards.tables import (
+    STATUSES,
+    distributor_columns,
+    distributor_csv,
+    distributor_rows,
+)
 from teamgraph.errors import TeamgraphError
 from teamgraph.shop import Shop
 
@@ -98,8 +105,8 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
                 [],
                 distributor_columns(lang),
                 height=600,
-                csvExportParams={"fileName": "distributors.csv"},
             ),
+            dcc.Download(id="dist-download"),
         ]
     )
 
@@ -150,12 +157,22 @@ def render(
 
 
 @callback(
-    Output("dist-grid", "exportDataAsCsv"),
+    Output("dist-download", "data"),
     Input("dist-export", "n_clicks"),
+    State("dist-grid", "virtualRowData"),
+    State("dist-grid", "rowData"),
+    State(LANG, "value"),
     prevent_initial_call=True,
 )
-def export(_clicks: int | None) -> bool:
-    return True
+def export(
+    _clicks: int | None,
+    shown: list[dict[str, Any]] | None,
+    rows: list[dict[str, Any]] | None,
+    lang: str,
+) -> Any:
+    """The rows as the grid shows them (its filters and sort), else as loaded."""
+    table = shown if shown is not None else rows or []
+    return dcc.send_bytes(distributor_csv(table, lang or DEFAULT_LANG), "distributors.csv")
 
 
 @callback(
