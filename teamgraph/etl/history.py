@@ -40,7 +40,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from teamgraph.commerce import _lines, _with_product_costs
 from teamgraph.errors import ValidationError
 from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
@@ -48,6 +47,7 @@ from teamgraph.rules import levels as rules_levels
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
 from teamgraph.shop import Shop
+from teamgraph.shop.orders import _lines, _with_product_costs
 
 READ_CHUNK = 5_000
 

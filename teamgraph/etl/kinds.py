@@ -45,13 +45,13 @@ from typing import Any
 
 import pandas as pd
 
-from teamgraph.commerce import digest
 from teamgraph.errors import TeamgraphError
 from teamgraph.etl import history
 from teamgraph.etl import values as v
 from teamgraph.etl.progress import Bars
 from teamgraph.rules import share as rules_share
 from teamgraph.shop import Shop
+from teamgraph.shop.orders import digest
 
 Parser = Callable[[Any], Any]
 SIGNAL_KINDS = ("device", "phone", "address", "account", "ip")

@@ -13,8 +13,8 @@ import pytest
 from teamgraph.fraud import quality
 from teamgraph.fraud.scan import CIRCUIT_BREAKER, ScanResult, scan
 from teamgraph.graph import Engine
-from teamgraph.risk import EDGE_KINDS
 from teamgraph.shop import Shop
+from teamgraph.shop.risk import EDGE_KINDS
 from tests.conftest import engine_env, new_shop_id, run_cli
 from tests.fraud.conftest import load_generated
 

@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import NotFound, ValidationError
-from teamgraph.part import ShopPart
+from teamgraph.shop.base import ShopPart
 
 if TYPE_CHECKING:
     pass

@@ -14,13 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from teamgraph.analytics import Analytics
 from teamgraph.clock import now_ms
-from teamgraph.commerce import Commerce
 from teamgraph.errors import AuthError, Conflict, NotFound, ValidationError
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id
-from teamgraph.risk import Risk
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
@@ -28,6 +25,9 @@ from teamgraph.rules import share as rules_share
 from teamgraph.rules import team as rules_team
 from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop.analytics import Analytics
+from teamgraph.shop.orders import Commerce
+from teamgraph.shop.risk import Risk
 
 Role = Literal["merchant", "analyst", "distributor"]
 ROLES: tuple[Role, ...] = ("merchant", "analyst", "distributor")

@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from teamgraph.errors import ValidationError
-from teamgraph.part import ShopPart
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
+from teamgraph.shop.base import ShopPart
 
 if TYPE_CHECKING:
     pass

@@ -32,12 +32,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import Conflict, NotFound, ValidationError
-from teamgraph.part import ShopPart
 from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.rules.settings import MAX_RATE_BP, ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
+from teamgraph.shop.base import ShopPart
 
 if TYPE_CHECKING:
     pass
