@@ -311,7 +311,7 @@ def record_orders(
             }
             for did in sorted(touched)
         ]
-        shop.load_order_batch(
+        shop.bulk.load_order_batch(
             orders=[_given(row) for row in rows.values()],
             completions=done,
             customers=[{"id": c, "orders": n, "spent_fen": f} for c, (n, f) in spent.items()],
@@ -395,7 +395,7 @@ def record_refunds(
             if o["attributed_to"] is not None:
                 received[o["attributed_to"]] += rf.amount_fen
         touched = [o for o in orders.values() if o["touched"]]
-        shop.load_refund_batch(
+        shop.bulk.load_refund_batch(
             refunds=written,
             orders=[
                 {"id": o["id"], "refunded_fen": o["refunded_fen"], "status": o["status"]}

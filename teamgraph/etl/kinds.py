@@ -344,7 +344,7 @@ def distributors(job: Job, frame: pd.DataFrame) -> Outcome:
     job.write_many("etl.customers_upsert", member_updates, ("id",), "distributors (members)")
     with job.bars.bar("distributors", len(labelled)) as bar:
         for chunk in _chunks(labelled, job.batch_size):
-            job.shop.load_distributors(chunk)
+            job.shop.bulk.load_distributors(chunk)
             bar.advance(len(chunk))
     _settle_repeats(repeats, out)
     return out
@@ -401,7 +401,7 @@ def invitations(job: Job, frame: pd.DataFrame) -> Outcome:
         writes.append({"id": me, "inviter_id": up, "at": r["at"]})
     with job.bars.bar("invitations", len(writes)) as bar:
         for chunk in _chunks(writes, job.batch_size):
-            job.shop.load_invitations(chunk)
+            job.shop.bulk.load_invitations(chunk)
             bar.advance(len(chunk))
     return out
 
@@ -505,7 +505,9 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
             (changed if r["since"] in past else new).append(record)
     with job.bars.bar("bindings", len(new)) as bar:
         for chunk in _chunks(new, job.batch_size):
-            job.shop.load_bindings([{k: x for k, x in b.items() if x is not None} for b in chunk])
+            job.shop.bulk.load_bindings(
+                [{k: x for k, x in b.items() if x is not None} for b in chunk]
+            )
             bar.advance(len(chunk))
     job.write_many("etl.bindings_update", changed, ("customer_id", "since"), "bindings (ended)")
     _settle_repeats(repeats, out)

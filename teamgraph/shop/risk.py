@@ -38,21 +38,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from teamgraph.errors import NotFound, ValidationError
-from teamgraph.shop.base import ShopPart
-
-if TYPE_CHECKING:
-    pass
+from teamgraph.shop.base import ShopBase
 
 RING_STATUSES = ("open", "frozen", "released")
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
 MAX_RINGS_LIMIT = 1000
 
 
-class Risk(ShopPart):
-    """Mixed into Shop; uses its store and clock."""
+class Risk(ShopBase):
+    """Part of Shop: its fraud rings."""
 
     # -- reads ------------------------------------------------------------------------------
     def rings(

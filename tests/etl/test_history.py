@@ -304,13 +304,16 @@ def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: P
     counters = [{"id": "d0", "paid_orders": 1, "transaction_fen": 1, "received_fen": 1,
                  "completed_orders": 0, "level": None, "level_at": None}]  # fmt: skip
     with pytest.raises(Conflict):
-        shop.load_order_batch(orders=[row], completions=[], customers=[], distributors=counters)
+        shop.bulk.load_order_batch(
+            orders=[row], completions=[], customers=[], distributors=counters
+        )
     refund = {"id": "r-again", "order_id": o["id"], "amount_fen": 1, "at": NOW, "digest": "x"}
-    shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
-                           distributors=[])  # fmt: skip
+    shop.bulk.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
+                                distributors=[])  # fmt: skip
     with pytest.raises(Conflict):
-        shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
-                               distributors=[{"id": "d0", "refunded_fen": 5}])  # fmt: skip
+        shop.bulk.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[],
+                                    clawbacks=[],
+                                    distributors=[{"id": "d0", "refunded_fen": 5}])  # fmt: skip
     after = state(shop, orders)
     assert after["distributors"] == before["distributors"]
     assert after["balances"] == before["balances"] and after["orders"] == before["orders"]

@@ -219,7 +219,7 @@ def test_a_load_killed_mid_way_is_finished_by_running_it_again(
     for k in ORDER:
         if k == kind:
             with monkeypatch.context() as m:
-                m.setattr(shop, method, _interrupt_after(after, getattr(shop, method)))
+                m.setattr(shop.bulk, method, _interrupt_after(after, getattr(shop.bulk, method)))
                 with pytest.raises(Interrupt):
                     load_file(shop, k, files[k], Options(batch_size=2))
         result = load(shop, k, files[k])
