@@ -1,4 +1,4 @@
-"""Historical orders and refunds at bulk speed (teamgraph.etl.history) give exactly what the
+"""Historical orders and refunds at bulk speed (teamgraph.shop.history) give exactly what the
 same events sent live give: one shop loads the files one event at a time through
 ``Shop.record_order`` / ``complete_order`` / ``refund`` (``Options(bulk=False)``), another
 through the batched path, and every balance, ledger entry, counter, level, order and reject
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamgraph.errors import Conflict
-from teamgraph.etl import history as history_mod
 from teamgraph.etl.importer import Options, Result, load_file
 from teamgraph.shop import Shop
+from teamgraph.shop import history as history_mod
 from tests.etl.conftest import rejects, write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
 

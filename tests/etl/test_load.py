@@ -12,6 +12,7 @@ import pytest
 from teamgraph.etl import kinds
 from teamgraph.etl.importer import Options, load_file
 from teamgraph.shop import Shop
+from teamgraph.shop.bulk import SIGNAL_STATEMENTS
 from tests.etl.conftest import counts, load, rejects, write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
 
@@ -351,4 +352,4 @@ def test_via_names_a_member_of_the_shop_or_the_file(make_shop: ShopFactory, tmp_
 
 def test_every_kind_has_a_loader_and_a_whitelisted_signal_statement() -> None:
     assert set(kinds.KINDS) == set(ORDER)
-    assert set(kinds.SIGNAL_STATEMENTS) == {"device", "phone", "address", "account", "ip"}
+    assert set(SIGNAL_STATEMENTS) == {"device", "phone", "address", "account", "ip"}
