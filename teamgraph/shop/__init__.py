@@ -33,10 +33,19 @@ from teamgraph.shop.keys import ROLES, Keys, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
 from teamgraph.shop.relationships import Relationships
-from teamgraph.shop.risk import Risk
+from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 
-__all__ = ["MAX_TREE_DEPTH", "ROLES", "Bulk", "Principal", "Role", "Shop", "split_key"]
+__all__ = [
+    "MAX_TREE_DEPTH",
+    "ROLES",
+    "Bulk",
+    "Principal",
+    "Role",
+    "ScanResult",
+    "Shop",
+    "split_key",
+]
 
 
 class Shop(Keys, Relationships, Team, Orders, Ledger, Analytics, Risk):
