@@ -80,7 +80,7 @@ class Bulk:
     def __init__(self, shop: ShopBase) -> None:
         self.shop = shop
         """The shop it works for (:mod:`teamgraph.shop.history` catches it up)."""
-        self.store = shop.store
+        self._store = shop.store
 
     # -- what is stored ----------------------------------------------------------------------
     def stored(self, what: Stored, ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -99,39 +99,41 @@ class Bulk:
 
     def inviters(self) -> dict[str, str]:
         """Every distributor's inviter (R-2.2: the forest of invitations)."""
-        return {r["id"]: r["inviter_id"] for r in self.store.read("team.edges")}
+        return {r["id"]: r["inviter_id"] for r in self._store.read("team.edges")}
 
     def _read_ids(self, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(ids))
         out: list[dict[str, Any]] = []
         for start in range(0, len(wanted), READ_CHUNK):
-            out.extend(self.store.read(statement, ids=wanted[start : start + READ_CHUNK]))
+            out.extend(self._store.read(statement, ids=wanted[start : start + READ_CHUNK]))
         return out
 
     # -- writes of checked rows (E-2: a value not given, None, keeps what is stored) -----------
     def create_customers(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Customers checked absent just before (E-10): CREATEd, cheaper than MERGE; a customer
         created meanwhile fails the whole batch (the unique id)."""
-        return _n(self.store.write_batch("etl.customers_create", rows))
+        return _n(self._store.write_batch("etl.customers_create", rows))
 
     def upsert_customers(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Customers' member fields; a field not given keeps what is stored."""
-        return _n(self.store.write_batch("etl.customers_upsert", rows))
+        return _n(self._store.write_batch("etl.customers_upsert", rows))
 
     def update_bindings(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Open bindings (customer, distributor, since) that the rows end or re-date (E-4)."""
-        return _n(self.store.write_batch("etl.bindings_update", rows, key=("customer_id", "since")))
+        return _n(
+            self._store.write_batch("etl.bindings_update", rows, key=("customer_id", "since"))
+        )
 
     def add_signals(self, kind: SignalKind, rows: Iterable[Mapping[str, Any]]) -> int:
         """Identity signals of one kind (R-6.1): first_seen only moves earlier, last_seen only
         later, so the same rows again change nothing."""
         return _n(
-            self.store.write_batch(SIGNAL_STATEMENTS[kind], rows, key=("customer_id", "value"))
+            self._store.write_batch(SIGNAL_STATEMENTS[kind], rows, key=("customer_id", "value"))
         )
 
     # -- bulk loads (the importer and the demo) -------------------------------------------------
     def load_customers(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        return _n(self.store.write_batch("customer.upsert_batch", rows))
+        return _n(self._store.write_batch("customer.upsert_batch", rows))
 
     def load_distributors(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Distributors (with ``name``/``joined_at`` when they are new members too): created
@@ -146,19 +148,19 @@ class Bulk:
             for row in rows
         ]
         ids = [row["id"] for row in with_codes]
-        existing = {r["id"] for r in self.store.read("customer.existing", ids=ids)}
+        existing = {r["id"] for r in self._store.read("customer.existing", ids=ids)}
         old = [row for row in with_codes if row["id"] in existing]
         new = [row for row in with_codes if row["id"] not in existing]
-        return _n(self.store.write_batch("distributor.create_batch", new)) + _n(
-            self.store.write_batch("distributor.upsert_batch", old)
+        return _n(self._store.write_batch("distributor.create_batch", new)) + _n(
+            self._store.write_batch("distributor.upsert_batch", old)
         )
 
     def load_invitations(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        return _n(self.store.write_batch("invitation.create_batch", rows, key=("id",)))
+        return _n(self._store.write_batch("invitation.create_batch", rows, key=("id",)))
 
     def load_bindings(self, rows: Iterable[Mapping[str, Any]]) -> int:
         return _n(
-            self.store.write_batch("binding.create_batch", rows, key=("customer_id", "since"))
+            self._store.write_batch("binding.create_batch", rows, key=("customer_id", "since"))
         )
 
     # -- historical events (teamgraph.shop.history decides, these write) ----------------------
@@ -199,7 +201,7 @@ class Bulk:
     ) -> dict[str, Any]:
         """One batch of historical orders, completions and the counters and levels they move,
         as decided by :func:`teamgraph.shop.history.record_orders`: one atomic statement."""
-        return self.store.write(
+        return self._store.write(
             "orders.load_batch",
             orders=list(orders),
             completions=list(completions),
@@ -219,7 +221,7 @@ class Bulk:
     ) -> dict[str, Any]:
         """One batch of historical refunds as :func:`teamgraph.shop.history.record_refunds`
         decided them: one atomic statement."""
-        return self.store.write(
+        return self._store.write(
             "refunds.load_batch",
             refunds=list(refunds),
             orders=list(orders),
@@ -232,17 +234,17 @@ class Bulk:
     # -- export pages (keyset pagination: the rows after id ``after``, at most ``limit``) ------
     def distributor_page(self, after: str, limit: int) -> list[dict[str, Any]]:
         """Distributors with their counters, by id."""
-        return self.store.read("export.distributors", after=after, limit=limit)
+        return self._store.read("export.distributors", after=after, limit=limit)
 
     def team_page(self, distributor_id: str, after: str, limit: int) -> list[dict[str, Any]]:
         """The distributors below ``distributor_id``, with depth and inviter, by id."""
-        return self.store.read("export.team", id=distributor_id, after=after, limit=limit)
+        return self._store.read("export.team", id=distributor_id, after=after, limit=limit)
 
     def order_page(
         self, after: str, limit: int, *, attributed_to: str | None = None
     ) -> list[dict[str, Any]]:
         """Orders (or those attributed to ``attributed_to``), by id."""
-        return self.store.read(
+        return self._store.read(
             "export.orders", after=after, limit=limit, attributed_to=attributed_to
         )
 

@@ -431,7 +431,7 @@ def record_refunds(
 
 
 def _refund(o: dict[str, Any], rf: Refund, clawbacks: list[dict[str, Any]]) -> None:
-    """One refund of order ``o`` (its state in memory), as ``Commerce.refund`` decides it."""
+    """One refund of order ``o`` (its state in memory), as ``Shop.refund`` decides it."""
     targets = [x for x in o["lines"] if rf.product_id is None or x["product_id"] == rf.product_id]
     if not targets:
         raise ValidationError(
