@@ -9,7 +9,7 @@ directory (``--etl-format``, CSV by default), creates the shop with its ``settin
 move the counters, the rejects file) — timing each kind: rows, seconds, rows/s. Then it loads
 the customers file again, to show the rate of a re-run where every row is unchanged.
 
-Orders and refunds go through the bulk historical path (:mod:`teamgraph.etl.history`: each
+Orders and refunds go through the bulk historical path (:mod:`teamgraph.shop.history`: each
 event decided in paid-time order by the same rules code, one statement per batch), which the
 tests prove equal to sending the events live one by one.
 
@@ -333,7 +333,7 @@ def _history_text(o: dict[str, Any], customers: int) -> str:
     return (
         f"{o['orders']:,} orders ({o['lines']:,} lines) of a {customers:,}-customer shop, each "
         "attributed as of its paid time from the binding history and paying commission, "
-        "counters and levels by the rules code in paid-time order (`teamgraph.etl.history`, "
+        "counters and levels by the rules code in paid-time order (`teamgraph.shop.history`, "
         f"batched; completions interleaved) in {o['seconds']:.1f} s: "
         f"**{common.fmt(o['orders_per_s'])} orders/s**, measured."
     )

@@ -5,7 +5,7 @@ Three parts:
 1. **Graph scan.** A generator shop of ``--customers`` (distributors ``--distributors``, orders
    ``--fraud-orders``, planted rings ``--fraud-rings``) is written as files and loaded through
    the importer into a fresh embedded engine (the path of ``teamgraph load``); then
-   ``teamgraph.fraud.scan.scan`` runs as ``teamgraph fraud scan`` does: catch-up, the
+   ``Shop.scan`` runs as ``teamgraph fraud scan`` does: catch-up, the
    projection read, the detection, the ring writes. Time per phase, peak RSS of the process
    during the scan (sampled every 20 ms) and the quality against the planted rings.
 2. **Quality over seeds.** The same detector on a projection built in memory from the
@@ -31,7 +31,6 @@ from teamgraph.etl import generator, importer
 from teamgraph.fraud import quality
 from teamgraph.fraud.detect import Params, Stats, detect
 from teamgraph.fraud.projection import TableSource
-from teamgraph.fraud.scan import scan
 from teamgraph.shop import Shop
 
 NAME = "fraud"
@@ -134,7 +133,7 @@ def graph_scan(
         out["load_total_s"] = round(time.perf_counter() - started, 1)
         with reporter.phase("fraud scan"), PeakRss() as mem:
             t = time.perf_counter()
-            result = scan(shop)
+            result = shop.scan()
             out["scan_s"] = round(time.perf_counter() - t, 2)
         out["memory"] = mem.figures()
         out["phases"] = result.stats.seconds
@@ -145,7 +144,7 @@ def graph_scan(
         }  # fmt: skip
         with reporter.phase("fraud scan again (rings already written)"):
             t = time.perf_counter()
-            scan(shop)
+            shop.scan()
             out["rescan_s"] = round(time.perf_counter() - t, 2)
     out["quality"] = _quality(result.rings, data.tables["labels"].to_pandas(), n)
     return out

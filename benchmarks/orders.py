@@ -756,7 +756,7 @@ def run(args: argparse.Namespace, engine_kind: str = "falkordb") -> dict[str, An
 
         unbound = make_unbound(unbound_n)
         with reporter.phase(f"add {unbound_n:,} customers bound to nobody", unbound_n):
-            shop.load_customers(unbound)
+            shop.bulk.load_customers(unbound)
         products = make_products(args.products, random.Random(args.seed + 1))
         durations = []
         with reporter.phase(f"upsert {args.products:,} products", args.products) as ph:

@@ -176,7 +176,6 @@ def up(
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
     from teamgraph.etl import demo, generator
-    from teamgraph.fraud.scan import scan
 
     settings = _settings()
     engine = connect(settings)  # starts the embedded engine and owns it
@@ -186,7 +185,7 @@ def up(
             typer.echo(f"creating the demo shop {shop!r} ...")
             counts = demo.build(Shop.create(engine, shop, generator.SETTINGS))
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-        found = scan(Shop.open(engine, shop))
+        found = Shop.open(engine, shop).scan()
         typer.echo(f"  fraud scan: {found.summary()}")
         key = Shop.open(engine, shop).create_key("merchant")
         cmd = [sys.executable, "-m", "teamgraph"]
@@ -451,7 +450,6 @@ def fraud_scan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from teamgraph.fraud import detect, report
-    from teamgraph.fraud.scan import scan
 
     engine = connect(_settings())
     try:
@@ -464,8 +462,7 @@ def fraud_scan(
             def step(name: str, fraction: float) -> None:
                 progress.update(task, completed=fraction, description=name)
 
-            result = scan(
-                target,
+            result = target.scan(
                 params=detect.Params(min_score=min_score),
                 auto_hold_score=auto_hold,
                 step=step,

@@ -53,7 +53,7 @@ def _bargap(categories: int) -> float:
 def team_depth_figure(
     rows: Sequence[Mapping[str, int]], lang: str = DEFAULT_LANG, *, height: int = 320
 ) -> go.Figure:
-    """Distributors per depth below one distributor, from ``Shop.team_by_depth`` rows
+    """Distributors per depth below one distributor, from a profile's ``by_depth`` rows
     (``{"depth": 1, "distributors": 4}``, depth 1 = invited directly), shallowest first."""
     ordered = sorted(rows, key=lambda r: r["depth"])
     labels = [t("team.depth_n", lang, n=r["depth"]) for r in ordered]

@@ -318,7 +318,7 @@ def _ensure_products(job: Job, lines: Rows, carts: Any) -> None:
     """The products orders refer to: ``crmeb`` (or the cart's product ids) are created
     without a reward of their own (the level default applies) when the shop lacks them."""
     wanted = {r["product_id"] for _, r in lines}
-    have = job.by_id("etl.products_get", wanted)
+    have = job.by_id("products", wanted)
     for pid in sorted(wanted - set(have)):
         name = "CRMEB order" if pid == PRODUCT else f"CRMEB product {pid}"
         job.shop.upsert_product(pid, name=name, now=job.now)

@@ -96,10 +96,12 @@ def generate(customers: int = 400, distributors: int = 40, seed: int = 7) -> Dem
 def load(shop: Shop, demo: DemoShop) -> dict[str, int]:
     members = {c["id"]: c for c in demo.customers}
     counts = {  # distributors first: they are created with both labels (cheaper)
-        "distributors": shop.load_distributors([members[d["id"]] | d for d in demo.distributors]),
-        "customers": shop.load_customers(demo.customers),
-        "invitations": shop.load_invitations(demo.invitations),
-        "bindings": shop.load_bindings(demo.bindings),
+        "distributors": shop.bulk.load_distributors(
+            [members[d["id"]] | d for d in demo.distributors]
+        ),
+        "customers": shop.bulk.load_customers(demo.customers),
+        "invitations": shop.bulk.load_invitations(demo.invitations),
+        "bindings": shop.bulk.load_bindings(demo.bindings),
     }
     shop.recount(apply=True)
     return counts

@@ -140,9 +140,7 @@ def distributors(shop: Shop, *, page: int = PAGE, now: int | None = None) -> Exp
     clock = _Clock(shop, now)
 
     def rows() -> Iterator[list[Cell]]:
-        for r in _keyset(
-            lambda a, n: shop.store.read("export.distributors", after=a, limit=n), page
-        ):
+        for r in _keyset(lambda a, n: shop.bulk.distributor_page(a, n), page):
             active = r["last_active_at"]
             (r,) = Shop.status_as_read([r], clock.settings, clock.now)
             yield [
@@ -194,7 +192,7 @@ def team(shop: Shop, distributor_id: str, *, page: int = PAGE, now: int | None =
     shop.team(distributor_id, now=clock.now)  # NotFound before anything is written
 
     def read(after: str, limit: int) -> list[dict[str, Any]]:
-        return shop.store.read("export.team", id=distributor_id, after=after, limit=limit)
+        return shop.bulk.team_page(distributor_id, after, limit)
 
     def rows() -> Iterator[list[Cell]]:
         for r in _keyset(read, page):
@@ -340,9 +338,7 @@ def orders(
         shop.distributor(distributor_id, now=clock.now)  # NotFound up front
 
     def read(after: str, limit: int) -> list[dict[str, Any]]:
-        return shop.store.read(
-            "export.orders", after=after, limit=limit, attributed_to=distributor_id
-        )
+        return shop.bulk.order_page(after, limit, attributed_to=distributor_id)
 
     def rows() -> Iterator[list[Cell]]:
         for o in _keyset(read, page):

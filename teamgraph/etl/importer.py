@@ -6,13 +6,14 @@ to ``<file>.rejects.csv`` (the original cells, with ``_row`` — the data row, 1
 the header — and ``_reason``), and returns a :class:`Result` with loaded / unchanged / rejected
 counts. A clean load removes a rejects file left by an earlier run.
 
-Interrupted loads: every write is one statement over a batch — an idempotent MERGE, a CREATE
-of rows checked absent just before, or a batch of historical events (:mod:`history`) — or an
-idempotent Shop event, so running the same file again finishes the work and changes nothing
-that was done; the team counters are recomputed (``Shop.recount(apply=True)``) at the end of
-every distributors, invitations and bindings load, whether or not it wrote anything (a
-customers load moves none, E-10). ``Options(bulk=False)`` records orders and refunds one event
-at a time through the Shop instead of in batches (same result, E-6).
+Interrupted loads: every write is one statement over a batch (``shop.bulk``) — an idempotent
+MERGE, a CREATE of rows checked absent just before, or a batch of historical events
+(:mod:`teamgraph.shop.history`) — or an idempotent Shop event, so running the same file again
+finishes the work and changes nothing that was done; the team counters are recomputed
+(``Shop.recount(apply=True)``) at the end of every distributors, invitations and bindings load,
+whether or not it wrote anything (a customers load moves none, E-10). ``Options(bulk=False)``
+records orders and refunds one event at a time through the Shop instead of in batches (same
+result, E-6).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One loader per import kind: parse the cells, check the rows against the rules and what is
-stored, and write the good ones through the Shop (or its store with the ``etl.*`` statements).
+stored, and write the good ones through the Shop (its events, or ``shop.bulk`` for batches).
 
 Each loader takes a :class:`Job` and a frame of cells whose columns carry the field names of
 ``docs/import-formats.md`` (already renamed by ``--map``) and whose index is unique, and
@@ -26,7 +26,7 @@ Choices written down here (the rules are in RULES.md; the formats in docs/import
 - E-6 Orders and refunds are decided as ``Shop.record_order`` / ``complete_order`` / ``refund``
   in time order (payments and completions interleaved by their times), each as of its own time,
   so attribution, commission, levels and the ledger come out as live events would make them.
-  By default in batches (:mod:`teamgraph.etl.history`, which writes down E-8 and E-9), with
+  By default in batches (:mod:`teamgraph.shop.history`, which writes down E-8 and E-9), with
   ``Job.bulk`` off one event at a time through those Shop methods. An order, completion or
   refund timed after the load started is refused. A stored order or refund with another body
   is refused (R-3.12).
@@ -41,24 +41,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
-from teamgraph.commerce import digest
 from teamgraph.errors import TeamgraphError
-from teamgraph.etl import history
 from teamgraph.etl import values as v
 from teamgraph.etl.progress import Bars
 from teamgraph.rules import share as rules_share
-from teamgraph.shop import Shop
+from teamgraph.shop import Shop, history
+from teamgraph.shop.bulk import Member, SignalKind, Stored
+from teamgraph.shop.orders import digest
 
 Parser = Callable[[Any], Any]
-SIGNAL_KINDS = ("device", "phone", "address", "account", "ip")
-SIGNAL_STATEMENTS = {k: f"etl.signals_{k}" for k in SIGNAL_KINDS}
+SIGNAL_KINDS: tuple[SignalKind, ...] = ("device", "phone", "address", "account", "ip")
 SIGNAL_LABELS = {"device": "Device", "phone": "Phone", "address": "Address",
                  "account": "Account", "ip": "IP"}  # fmt: skip
-READ_CHUNK = 5_000
 
 
 @dataclass
@@ -74,29 +73,25 @@ class Job:
     bars: Bars = field(default_factory=lambda: Bars(False))
     bulk: bool = True
 
-    def read_many(self, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = sorted(set(ids))
-        out: list[dict[str, Any]] = []
-        for chunk in _chunks(wanted, READ_CHUNK):
-            out.extend(self.shop.store.read(statement, ids=chunk))
-        return out
-
-    def known(self, what: str, ids: Iterable[str]) -> set[str]:
+    def known(self, what: Member, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are stored ``customer``s or ``distributor``s, read as the ones
         that are not (a small answer when the references are good)."""
         wanted = set(ids)
-        missing = self.read_many(f"etl.{what}_ids_missing", wanted)
-        return wanted - {row["id"] for row in missing}
+        return wanted - self.shop.bulk.missing(what, wanted)
 
-    def by_id(self, statement: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {row["id"]: row for row in self.read_many(statement, ids)}
+    def by_id(self, what: Stored, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {row["id"]: row for row in self.shop.bulk.stored(what, ids)}
 
     def write_many(
-        self, statement: str, rows: Sequence[dict[str, Any]], key: Sequence[str], label: str
+        self,
+        write: Callable[[Sequence[dict[str, Any]]], int],
+        rows: Sequence[dict[str, Any]],
+        label: str,
     ) -> None:
+        """``rows`` through ``write`` (a ``shop.bulk`` writer), ``batch_size`` at a time."""
         with self.bars.bar(label, len(rows)) as bar:
             for chunk in _chunks(rows, self.batch_size):
-                self.shop.store.write_batch(statement, chunk, key=key)
+                write(chunk)
                 bar.advance(len(chunk))
 
 
@@ -249,15 +244,15 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
     rows = parse(job, frame, CUSTOMER, out)
     rows, repeats = _first_per_key(rows, lambda r: r["id"], out, "id")
     vias = {r["via_distributor_id"] for r in rows.values() if r["via_distributor_id"]}
-    known = set(job.by_id("etl.customer_ids", vias)) | {r["id"] for r in rows.values()}
+    known = job.shop.bulk.existing("customer", vias) | {r["id"] for r in rows.values()}
     for idx, r in list(rows.items()):
         via = r["via_distributor_id"]
         if via is not None and via == r["id"]:
             out.reject(idx, "R-1.8 binding.self: a customer cannot join through itself")
         elif via is not None and via not in known:
             out.reject(idx, f"unknown via_distributor_id {via}")
-    exists = {r["id"] for r in job.read_many("etl.customer_ids", (r["id"] for r in rows.values()))}
-    stored = job.by_id("etl.customers_members", exists)  # the stored ones only
+    exists = job.shop.bulk.existing("customer", (r["id"] for r in rows.values()))
+    stored = job.by_id("members", exists)  # the stored ones only
     writes: list[dict[str, Any]] = []
     creates: list[dict[str, Any]] = []
     for idx, r in rows.items():
@@ -278,8 +273,8 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
             out.loaded.add(idx)
             given = {k: x for k, x in record.items() if x is not None}  # E-2: not given
             (writes if r["id"] in exists else creates).append(given)
-    job.write_many("etl.customers_create", creates, ("id",), "customers (new)")
-    job.write_many("etl.customers_upsert", writes, ("id",), "customers")
+    job.write_many(job.shop.bulk.create_customers, creates, "customers (new)")
+    job.write_many(job.shop.bulk.upsert_customers, writes, "customers")
     _settle_repeats(repeats, out)
     return out
 
@@ -307,7 +302,7 @@ def distributors(job: Job, frame: pd.DataFrame) -> Outcome:
     rows = parse(job, frame, DISTRIBUTOR, out)
     rows, repeats = _first_per_key(rows, lambda r: r["id"], out, "id")
     top = len(job.shop.settings(now=job.now).levels)
-    stored = job.by_id("etl.customers_get", (r["id"] for r in rows.values()))
+    stored = job.by_id("customers", (r["id"] for r in rows.values()))
     labelled, member_updates = [], []
     for idx, r in rows.items():
         if r["level"] is not None and r["level"] > top:
@@ -341,10 +336,10 @@ def distributors(job: Job, frame: pd.DataFrame) -> Outcome:
                     **wanted,
                 }
             )
-    job.write_many("etl.customers_upsert", member_updates, ("id",), "distributors (members)")
+    job.write_many(job.shop.bulk.upsert_customers, member_updates, "distributors (members)")
     with job.bars.bar("distributors", len(labelled)) as bar:
         for chunk in _chunks(labelled, job.batch_size):
-            job.shop.load_distributors(chunk)
+            job.shop.bulk.load_distributors(chunk)
             bar.advance(len(chunk))
     _settle_repeats(repeats, out)
     return out
@@ -358,8 +353,8 @@ def invitations(job: Job, frame: pd.DataFrame) -> Outcome:
     out = Outcome()
     rows = parse(job, frame, INVITATION, out)
     ids = {r["id"] for r in rows.values()} | {r["inviter_id"] for r in rows.values()}
-    known = job.by_id("etl.distributor_ids", ids)
-    inviter: dict[str, str] = {r["id"]: r["inviter_id"] for r in job.shop.store.read("team.edges")}
+    known = job.shop.bulk.existing("distributor", ids)
+    inviter: dict[str, str] = job.shop.bulk.inviters()
     stored = dict(inviter)
     seen: dict[str, tuple[int, str]] = {}
     writes = []
@@ -401,7 +396,7 @@ def invitations(job: Job, frame: pd.DataFrame) -> Outcome:
         writes.append({"id": me, "inviter_id": up, "at": r["at"]})
     with job.bars.bar("invitations", len(writes)) as bar:
         for chunk in _chunks(writes, job.batch_size):
-            job.shop.load_invitations(chunk)
+            job.shop.bulk.load_invitations(chunk)
             bar.advance(len(chunk))
     return out
 
@@ -444,7 +439,7 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
             out.reject(idx, f"unknown distributor_id {r['distributor_id']} (not a distributor)")
     rows = {i: r for i, r in rows.items() if i not in out.rejected}
     history: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for b in job.read_many("etl.bindings_get", {r["customer_id"] for r in rows.values()}):
+    for b in job.shop.bulk.stored("bindings", {r["customer_id"] for r in rows.values()}):
         history[b["customer_id"]][b["since"]] = b
     by_customer: dict[str, list[int]] = defaultdict(list)
     for idx, r in rows.items():
@@ -505,9 +500,11 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
             (changed if r["since"] in past else new).append(record)
     with job.bars.bar("bindings", len(new)) as bar:
         for chunk in _chunks(new, job.batch_size):
-            job.shop.load_bindings([{k: x for k, x in b.items() if x is not None} for b in chunk])
+            job.shop.bulk.load_bindings(
+                [{k: x for k, x in b.items() if x is not None} for b in chunk]
+            )
             bar.advance(len(chunk))
-    job.write_many("etl.bindings_update", changed, ("customer_id", "since"), "bindings (ended)")
+    job.write_many(job.shop.bulk.update_bindings, changed, "bindings (ended)")
     _settle_repeats(repeats, out)
     return out
 
@@ -528,7 +525,7 @@ def products(job: Job, frame: pd.DataFrame) -> Outcome:
     out = Outcome()
     rows = parse(job, frame, PRODUCT, out)
     rows, repeats = _first_per_key(rows, lambda r: r["id"], out, "id")
-    stored = job.by_id("etl.products_get", (r["id"] for r in rows.values()))
+    stored = job.by_id("products", (r["id"] for r in rows.values()))
     with job.bars.bar("products", len(rows)) as bar:
         for idx, r in rows.items():
             bar.advance()
@@ -619,7 +616,7 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
             built[oid] = _Order(oid, idxs, first["customer_id"], first["paid_at"],
                                 first["completed_at"], lines)  # fmt: skip
     orders_, products_known = _check_orders(job, built, out)
-    stored = job.by_id("etl.orders_get", orders_)
+    stored = job.by_id("orders", orders_)
     events: list[tuple[int, int, str]] = []
     completions: dict[str, tuple[int, str | None]] = {}
     for oid, o in orders_.items():
@@ -646,8 +643,8 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
             if oid not in stored
         }  # fmt: skip
         with job.bars.bar("orders", len(events)) as bar:
-            refused = history.record_orders(
-                job.shop, new, completions, products_known,
+            refused = job.shop.bulk.record_orders(
+                new, completions, products_known,
                 batch_size=job.batch_size, on_batch=bar.advance,
             )  # fmt: skip
         for oid in {oid for _, _, oid in events}:
@@ -701,7 +698,7 @@ def _check_orders(
 ) -> tuple[dict[str, _Order], dict[str, dict[str, Any]]]:
     customers_known = job.known("customer", (o.customer_id for o in built.values()))
     wanted = (x["product_id"] for o in built.values() for x in o.lines)
-    products_known = job.by_id("etl.products_get", wanted)
+    products_known = job.by_id("products", wanted)
     good = {}
     for oid, o in built.items():
         unknown = [x["product_id"] for x in o.lines if x["product_id"] not in products_known]
@@ -734,8 +731,8 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
     out = Outcome()
     rows = parse(job, frame, REFUND, out)
     rows, repeats = _first_per_key(rows, lambda r: r["id"], out, "id")
-    placed = job.by_id("etl.orders_get", (r["order_id"] for r in rows.values()))
-    stored = job.by_id("etl.refunds_get", (r["id"] for r in rows.values()))
+    placed = job.by_id("orders", (r["order_id"] for r in rows.values()))
+    stored = job.by_id("refunds", (r["id"] for r in rows.values()))
     todo = []
     for idx, r in rows.items():
         order = placed.get(r["order_id"])
@@ -761,8 +758,8 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
             for i in todo
         ]  # fmt: skip
         with job.bars.bar("refunds", len(batch)) as bar:
-            refused = history.record_refunds(job.shop, batch, batch_size=job.batch_size,
-                                             on_batch=bar.advance)  # fmt: skip
+            refused = job.shop.bulk.record_refunds(batch, batch_size=job.batch_size,
+                                                   on_batch=bar.advance)  # fmt: skip
         for idx in todo:
             if rows[idx]["id"] in refused:
                 out.reject(idx, refused[rows[idx]["id"]])
@@ -835,7 +832,7 @@ def signals(job: Job, frame: pd.DataFrame) -> Outcome:
         m["last_seen"] = _latest(m["last_seen"], r["last_seen"])
     stored: dict[tuple[str, str, str], dict[str, Any]] = {}
     labels = {label: kind for kind, label in SIGNAL_LABELS.items()}
-    for found in job.read_many("etl.signals_get", {k[1] for k in merged}):
+    for found in job.shop.bulk.stored("signals", {k[1] for k in merged}):
         for label in found["labels"] or []:
             if label in labels:
                 stored[(labels[label], found["customer_id"], found["value"])] = found
@@ -860,7 +857,7 @@ def signals(job: Job, frame: pd.DataFrame) -> Outcome:
             out.loaded.update(members[key])
             writes[key[0]].append(m)
     for kind in SIGNAL_KINDS:
-        job.write_many(SIGNAL_STATEMENTS[kind], writes[kind], ("customer_id", "value"),
+        job.write_many(partial(job.shop.bulk.add_signals, kind), writes[kind],
                        f"signals ({kind})")  # fmt: skip
     return out
 

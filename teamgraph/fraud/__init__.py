@@ -1,20 +1,17 @@
 """Fraud-ring detection (RULES.md section 6): find, score and explain rings in a shop.
 
-Reads the graph only (through :class:`~teamgraph.fraud.projection.GraphSource`), computes in
-pandas, scipy and networkx, and hands its rings to ``Shop.save_rings`` (:mod:`teamgraph.risk`),
-which writes them and where freezing and releasing live. Modules: ``projection`` (the shop in
-memory), ``signals`` (the R-6.3 signals, pure functions), ``detect`` (candidate groups, Louvain,
-the score), ``scan`` (the whole scan and the circuit breaker), ``report`` (CSV and HTML),
-``quality`` (precision and recall against planted rings), ``mask`` (signal values as shown).
+A library under the Shop: it works on the projection of a shop it is given (a
+:class:`~teamgraph.fraud.projection.Source`), computes in pandas, scipy and networkx, and returns
+its rings. It imports nothing of ``teamgraph.shop`` or ``teamgraph.graph``: ``Shop.scan``
+(:mod:`teamgraph.shop.risk`) reads the graph into the projection, runs the detector, writes the
+rings and holds them (freezing and releasing live there too). Modules: ``projection`` (the shop
+in memory), ``signals`` (the R-6.3 signals, pure functions), ``detect`` (candidate groups,
+Louvain, the score), ``report`` (CSV and HTML), ``quality`` (precision and recall against
+planted rings), ``mask`` (signal values as shown).
 
-Choices where RULES.md is silent (F-1…F-5 are the ring decisions in :mod:`teamgraph.risk`):
+Choices where RULES.md is silent (F-1…F-6, the ring decisions and the circuit breaker, are in
+:mod:`teamgraph.shop.risk`):
 
-- F-6 The circuit breaker: the shop's setting ``ring_auto_hold_score`` N (``PUT
-  /v1/settings``; ``teamgraph fraud scan --auto-hold N`` for one scan): after a scan, every
-  open ring scoring at least N is frozen by the actor ``risk-engine``, audited like any
-  freeze. Only open rings: a ring a person released is not frozen again by a later scan
-  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no
-  automatic hold.
 - F-7 The projection is read in two passes: the whole shop (shared signal values aggregated in
   the engine, distributors, distributors' open bindings), then only the candidates'
   neighbourhood (their bindings, invitations, orders, rewards, refunds). The cost follows the

@@ -8,8 +8,10 @@ candidates' members only, their bindings, invitations, orders, the rewards those
 and their refunds. A scan's cost so grows with the suspicious part of the shop, not with all of
 it (F-7).
 
-:class:`GraphSource` reads both passes from a shop's graph (``queries/risk.cypher``);
-:func:`from_tables` builds the same projection from the generator's tables without a graph
+A :class:`Source` gives both passes. The shop's graph is one, read by ``Shop``'s risk module
+(``teamgraph.shop.risk.GraphSource``) into the frames built here (:func:`shared_frame`,
+:func:`distributors_frame`, :func:`links_frame`, :func:`neighbourhood_frames`);
+:class:`TableSource` builds the same projection from the generator's tables without a graph
 (the benchmark's 1,000,000-customer figures, F-12).
 """
 
@@ -17,13 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    from teamgraph.graph import GraphStore
 
 SIGNAL_LABELS = {"Device": "device", "Phone": "phone", "Address": "address", "Account": "account",
                  "IP": "ip"}  # fmt: skip
@@ -73,41 +72,37 @@ class Source(Protocol):
     def neighbourhood(self, ids: list[str]) -> Neighbourhood: ...
 
 
-class GraphSource:
-    """A shop's graph, read through its store (one statement per part, ids in batches)."""
+NEIGHBOURHOOD_PARTS = ("customers", "bindings", "invitations", "orders", "rewards", "refunds")
+"""The frames of a :class:`Neighbourhood`, in the order a source reads them."""
 
-    def __init__(self, store: GraphStore, batch: int = 5000) -> None:
-        self.store = store
-        self.batch = batch
 
-    def shared_signals(self, max_shared: int) -> pd.DataFrame:
-        out = _frame(self.store.read("risk.shared_signals", max_shared=max_shared), _SHARED)
-        out["kind"] = out["kind"].map(lambda k: SIGNAL_LABELS.get(k, str(k).lower()))
-        return out
+def shared_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The shared signal values as :meth:`Source.shared_signals` answers them, from rows whose
+    ``kind`` is a graph label (``Device``) or already a kind (``device``)."""
+    out = _frame(rows, _SHARED)
+    out["kind"] = out["kind"].map(lambda k: SIGNAL_LABELS.get(k, str(k).lower()))
+    return out
 
-    def distributors(self) -> pd.DataFrame:
-        return _frame(self.store.read("risk.distributors"), _DISTRIBUTORS)
 
-    def distributor_bindings(self) -> pd.DataFrame:
-        return _frame(self.store.read("risk.distributor_bindings"), _LINKS)
+def distributors_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    return _frame(rows, _DISTRIBUTORS)
 
-    def neighbourhood(self, ids: list[str]) -> Neighbourhood:
-        parts: dict[str, list[dict[str, Any]]] = {
-            "customers": [], "bindings": [], "invitations": [], "orders": [], "rewards": [],
-            "refunds": [],
-        }  # fmt: skip
-        for start in range(0, len(ids), self.batch):
-            chunk = ids[start : start + self.batch]
-            for part in parts:
-                parts[part].extend(self.store.read(f"risk.members_{part}", ids=chunk))
-        return Neighbourhood(
-            customers=_frame(parts["customers"], _CUSTOMERS),
-            bindings=_frame(parts["bindings"], _LINKS),
-            invitations=_frame(parts["invitations"], _INVITATIONS),
-            orders=_frame(parts["orders"], _ORDERS),
-            rewards=_frame(parts["rewards"], _REWARDS),
-            refunds=_frame(parts["refunds"], _REFUNDS),
-        )
+
+def links_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Bindings: ``customer_id, distributor_id, since, ended_at``."""
+    return _frame(rows, _LINKS)
+
+
+def neighbourhood_frames(parts: Mapping[str, Iterable[Mapping[str, Any]]]) -> Neighbourhood:
+    """A :class:`Neighbourhood` from the rows of each of :data:`NEIGHBOURHOOD_PARTS`."""
+    return Neighbourhood(
+        customers=_frame(parts["customers"], _CUSTOMERS),
+        bindings=_frame(parts["bindings"], _LINKS),
+        invitations=_frame(parts["invitations"], _INVITATIONS),
+        orders=_frame(parts["orders"], _ORDERS),
+        rewards=_frame(parts["rewards"], _REWARDS),
+        refunds=_frame(parts["refunds"], _REFUNDS),
+    )
 
 
 # -- the same projection from the generator's tables (no graph) ------------------------------------

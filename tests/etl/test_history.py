@@ -1,4 +1,4 @@
-"""Historical orders and refunds at bulk speed (teamgraph.etl.history) give exactly what the
+"""Historical orders and refunds at bulk speed (teamgraph.shop.history) give exactly what the
 same events sent live give: one shop loads the files one event at a time through
 ``Shop.record_order`` / ``complete_order`` / ``refund`` (``Options(bulk=False)``), another
 through the batched path, and every balance, ledger entry, counter, level, order and reject
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamgraph.errors import Conflict
-from teamgraph.etl import history as history_mod
 from teamgraph.etl.importer import Options, Result, load_file
 from teamgraph.shop import Shop
+from teamgraph.shop import history as history_mod
 from tests.etl.conftest import rejects, write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
 
@@ -304,13 +304,16 @@ def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: P
     counters = [{"id": "d0", "paid_orders": 1, "transaction_fen": 1, "received_fen": 1,
                  "completed_orders": 0, "level": None, "level_at": None}]  # fmt: skip
     with pytest.raises(Conflict):
-        shop.load_order_batch(orders=[row], completions=[], customers=[], distributors=counters)
+        shop.bulk.load_order_batch(
+            orders=[row], completions=[], customers=[], distributors=counters
+        )
     refund = {"id": "r-again", "order_id": o["id"], "amount_fen": 1, "at": NOW, "digest": "x"}
-    shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
-                           distributors=[])  # fmt: skip
+    shop.bulk.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
+                                distributors=[])  # fmt: skip
     with pytest.raises(Conflict):
-        shop.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
-                               distributors=[{"id": "d0", "refunded_fen": 5}])  # fmt: skip
+        shop.bulk.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[],
+                                    clawbacks=[],
+                                    distributors=[{"id": "d0", "refunded_fen": 5}])  # fmt: skip
     after = state(shop, orders)
     assert after["distributors"] == before["distributors"]
     assert after["balances"] == before["balances"] and after["orders"] == before["orders"]

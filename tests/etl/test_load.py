@@ -12,6 +12,7 @@ import pytest
 from teamgraph.etl import kinds
 from teamgraph.etl.importer import Options, load_file
 from teamgraph.shop import Shop
+from teamgraph.shop.bulk import SIGNAL_STATEMENTS
 from tests.etl.conftest import counts, load, rejects, write_csv
 from tests.formulas import FORMULAS, assert_inert_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
@@ -220,7 +221,7 @@ def test_a_load_killed_mid_way_is_finished_by_running_it_again(
     for k in ORDER:
         if k == kind:
             with monkeypatch.context() as m:
-                m.setattr(shop, method, _interrupt_after(after, getattr(shop, method)))
+                m.setattr(shop.bulk, method, _interrupt_after(after, getattr(shop.bulk, method)))
                 with pytest.raises(Interrupt):
                     load_file(shop, k, files[k], Options(batch_size=2))
         result = load(shop, k, files[k])
@@ -367,4 +368,4 @@ def test_via_names_a_member_of_the_shop_or_the_file(make_shop: ShopFactory, tmp_
 
 def test_every_kind_has_a_loader_and_a_whitelisted_signal_statement() -> None:
     assert set(kinds.KINDS) == set(ORDER)
-    assert set(kinds.SIGNAL_STATEMENTS) == {"device", "phone", "address", "account", "ip"}
+    assert set(SIGNAL_STATEMENTS) == {"device", "phone", "address", "account", "ip"}

@@ -11,7 +11,6 @@ import pytest
 
 from teamgraph.clock import now_ms
 from teamgraph.etl import demo, generator
-from teamgraph.fraud.scan import scan
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
 from tests.conftest import new_shop_id
@@ -37,7 +36,7 @@ def test_r6_2_the_demo_scan_lists_the_planted_rings_at_the_top(demo_shop: Shop) 
         .to_pandas()
     )
     truth = [set(g["customer_id"]) for _, g in labels.groupby("ring_id")]
-    result = scan(demo_shop)
+    result = demo_shop.scan()
     top = demo_shop.rings(limit=len(truth))
     found = [{m["id"] for m in demo_shop.ring(r["id"])["member_list"]} for r in top]
     assert sorted(map(sorted, found)) == sorted(map(sorted, truth))
@@ -48,7 +47,7 @@ def test_r6_2_the_demo_scan_lists_the_planted_rings_at_the_top(demo_shop: Shop) 
 
 
 def test_r6_4_freezing_a_demo_ring_holds_exactly_its_distributors(demo_shop: Shop) -> None:
-    scan(demo_shop)
+    demo_shop.scan()
     ring = next(r for r in demo_shop.rings() if "self_dealing" in r["kinds"])
     detail = demo_shop.ring(ring["id"])
     members = {m["id"]: m for m in detail["member_list"]}

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 from teamgraph.fraud import quality
-from teamgraph.fraud.scan import CIRCUIT_BREAKER, ScanResult, scan
 from teamgraph.graph import Engine
-from teamgraph.risk import EDGE_KINDS
 from teamgraph.shop import Shop
+from teamgraph.shop.risk import CIRCUIT_BREAKER, EDGE_KINDS, ScanResult
 from tests.conftest import engine_env, new_shop_id, run_cli
 from tests.fraud.conftest import load_generated
 
@@ -37,7 +36,7 @@ def planted(
         seed=SEED,
         rings=8,
     )
-    yield shop, labels, scan(shop)
+    yield shop, labels, shop.scan()
     shop.store.drop()
 
 
@@ -87,7 +86,7 @@ def test_f1_a_second_scan_keeps_ids_and_decisions(
     frozen = shop.freeze_ring(ring.id, actor="analyst", reason="test")
     distributors = {m["id"] for m in frozen["member_list"] if m["is_distributor"]}
     assert distributors and all(m["held"] == m["is_distributor"] for m in frozen["member_list"])
-    again = scan(shop)
+    again = shop.scan()
     assert [r.id for r in again.rings] == [r.id for r in first.rings]
     after = shop.ring(ring.id)
     assert after["status"] == "frozen" and after["member_list"] == frozen["member_list"]
@@ -100,7 +99,7 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
     planted: tuple[Shop, pd.DataFrame, ScanResult],
 ) -> None:
     shop, _, _ = planted
-    result = scan(shop, auto_hold_score=65)
+    result = shop.scan(auto_hold_score=65)
     assert result.auto_held
     for ring in shop.rings():
         if ring["id"] in result.auto_held:
@@ -114,7 +113,7 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
     # the shop's own threshold (a setting) when the scan names none; a ring a person released
     # is not frozen again
     shop.update_settings({"ring_auto_hold_score": 55})
-    by_setting = scan(shop)
+    by_setting = shop.scan()
     assert by_setting.auto_held and not set(by_setting.auto_held) & set(result.auto_held)
     frozen = {r["id"]: r["score"] for r in shop.rings(status="frozen")}
     assert set(frozen) == set(by_setting.auto_held) and min(frozen.values()) >= 55

@@ -1,4 +1,4 @@
-"""The whole-shop analytics (teamgraph/analytics.py, U-1–U-5) on the real engine."""
+"""The whole-shop analytics (teamgraph/shop/analytics.py, U-1–U-5) on the real engine."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
             distributor_key=distributor_key,
             distributor_id=distributor_id,
             counts=shop.counts(),
-            team=shop.team_by_depth(distributor_id),
+            team=shop.distributor(distributor_id)["by_depth"],
             facts=facts,
         )
     finally:

@@ -1,6 +1,6 @@
 // Whole-shop analytics (the overview, the leaderboards, the distributor list and the team
-// view's figures; teamgraph/analytics.py). Each statement is one projection that pandas then
-// aggregates; times are epoch ms, the period is [$start, $end).
+// view's figures; teamgraph/shop/analytics.py). Each statement is one projection that pandas
+// then aggregates; times are epoch ms, the period is [$start, $end).
 
 // name: analytics.activity
 // Everything the overview counts in a period, per local day, as uniform rows. $bounds are

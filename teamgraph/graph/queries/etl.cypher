@@ -1,5 +1,5 @@
-// Imports (teamgraph.etl): reads that say what is stored, so a load can check references and
-// count unchanged rows, and the bulk writes Shop has no batch statement for. Every write is one
+// Imports (teamgraph.etl, through shop.bulk): reads that say what is stored, so a load can check
+// references and count unchanged rows, and the writes of checked rows. Every write is one
 // UNWIND over a batch deduplicated in Python and is an idempotent MERGE / SET: a batch sent
 // twice leaves the graph as once. Team counters are left alone (the load ends with
 // Shop.recount(apply=True)).

@@ -1,6 +1,6 @@
-// Whole-shop lists for file exports (teamgraph.etl.exports), one page at a time: keyset
-// pagination on id (`id > $after ... ORDER BY id LIMIT $limit`), so no statement returns an
-// unbounded result. Per-distributor reads (ledger, withdrawals) go through Shop instead.
+// Whole-shop lists for file exports (teamgraph.etl.exports, through shop.bulk), one page at a
+// time: keyset pagination on id (`id > $after ... ORDER BY id LIMIT $limit`), so no statement
+// returns an unbounded result. Per-distributor reads (ledger, withdrawals) go through Shop.
 
 // name: export.distributors
 // Every distributor with its counters (R-2.3, R-4.2) and its inviter.

@@ -249,7 +249,7 @@ WITH e, d
 MERGE (e)-[:TO]->(d)
 RETURN toInteger(count(e)) AS n
 
-// Historical orders and refunds at bulk speed (teamgraph.etl.history): the importer decides
+// Historical orders and refunds at bulk speed (teamgraph.shop.history): the importer decides
 // with the same rules code, in paid-time order with the shop's state in memory, and writes one
 // batch per statement. One statement is atomic, so an interrupted load stops at a batch
 // boundary and a re-run (which skips the stored ids) continues from the same state.

@@ -1,12 +1,13 @@
 """The risk side of a :class:`~teamgraph.shop.Shop`: fraud rings found by a scan, listed,
 explained, frozen and released (RULES.md section 6).
 
-A scan (:mod:`teamgraph.fraud`) computes the rings over a projection of the shop and hands them
-to :meth:`Risk.save_rings`, which writes them as ``(:Ring)`` nodes with their members linked
-(``queries/risk.cypher``). Freezing a ring holds its distributor members' rewards: pending
-rewards that come due while the ring is frozen become ``held`` instead of ``settled``
-(R-6.4, the settle sweep ``ledger.settle_due``), and settle when the ring is released. Nothing is
-deleted; each freeze and release is an audit ``Change``.
+A scan (:meth:`Risk.scan`, ``teamgraph fraud scan``) reads the shop's projection from its graph
+(:class:`GraphSource`, ``queries/risk.cypher``), has the detection library
+(:mod:`teamgraph.fraud`, which sees only the projection) compute the rings, and writes them with
+:meth:`Risk.save_rings` as ``(:Ring)`` nodes with their members linked. Freezing a ring holds
+its distributor members' rewards: pending rewards that come due while the ring is frozen become
+``held`` instead of ``settled`` (R-6.4, the settle sweep ``ledger.settle_due``), and settle when
+the ring is released. Nothing is deleted; each freeze and release is an audit ``Change``.
 
 Choices where RULES.md is silent (F-…, the fraud detector's are in :mod:`teamgraph.fraud`):
 
@@ -31,28 +32,57 @@ Choices where RULES.md is silent (F-…, the fraud detector's are in :mod:`teamg
 - F-5 Freeze and release are idempotent: freezing a frozen ring or releasing a ring that is
   not frozen changes nothing and answers the ring as it is. A released ring may be frozen
   again.
+- F-6 The circuit breaker: the shop's setting ``ring_auto_hold_score`` N (``PUT
+  /v1/settings``; ``teamgraph fraud scan --auto-hold N`` for one scan): after a scan, every
+  open ring scoring at least N is frozen by the actor ``risk-engine``, audited like any
+  freeze. Only open rings: a ring a person released is not frozen again by a later scan
+  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no
+  automatic hold.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
 
 from teamgraph.errors import NotFound, ValidationError
-from teamgraph.part import ShopPart
-
-if TYPE_CHECKING:
-    pass
+from teamgraph.fraud import projection
+from teamgraph.fraud.detect import Detected, Params, Stats, detect, level_thresholds
+from teamgraph.graph import GraphStore
+from teamgraph.shop.base import ShopBase
 
 RING_STATUSES = ("open", "frozen", "released")
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
 MAX_RINGS_LIMIT = 1000
+CIRCUIT_BREAKER = "risk-engine"
+"""The actor of an automatic hold in the audit trail (F-6)."""
 
 
-class Risk(ShopPart):
-    """Mixed into Shop; uses its store and clock."""
+@dataclass
+class ScanResult:
+    scan_id: str
+    rings: list[Detected]
+    stats: Stats
+    seconds: float
+    auto_held: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = self.stats
+        return (
+            f"{len(self.rings)} rings (score >= min) from {s.seeds} seeds "
+            f"({s.cycles} attribution cycles, {s.shared_values} shared identity values), "
+            f"{s.candidates} candidate groups, {s.split} split by Louvain; {self.seconds:.1f} s"
+        )
+
+
+class Risk(ShopBase):
+    """Part of Shop: its fraud rings."""
 
     # -- reads ------------------------------------------------------------------------------
     def rings(
@@ -145,7 +175,52 @@ class Risk(ShopPart):
         )
         return self.ring(ring_id)
 
-    # -- the scan's writer ------------------------------------------------------------------------
+    # -- the scan ------------------------------------------------------------------------------
+    def scan(
+        self,
+        *,
+        params: Params | None = None,
+        auto_hold_score: int | None = None,
+        step: Callable[[str, float], None] | None = None,
+        now: int | None = None,
+    ) -> ScanResult:
+        """Project the shop, detect its rings and write them (F-1). With ``auto_hold_score``
+        (else the shop's ``ring_auto_hold_score`` setting), every open ring scoring at least
+        that much is frozen at once by the circuit breaker (F-6), audited as any freeze."""
+        started = time.perf_counter()
+        now = self._now(now)
+        settings = self.catch_up(now)
+        stats = Stats()
+        rings = detect(
+            GraphSource(self.store),
+            params=params,
+            thresholds=level_thresholds(settings),
+            now=now,
+            step=step,
+            stats=stats,
+        )
+        _stable_ids(rings, self.reviewed_rings() + self.open_rings())
+        scan_id = uuid.uuid4().hex[:12]
+        self.save_rings([r.to_dict() for r in rings], scan_id=scan_id, now=now)
+        held = []
+        if auto_hold_score is None:
+            auto_hold_score = settings.ring_auto_hold_score
+        if auto_hold_score is not None:
+            over = [r.id for r in rings if r.score >= auto_hold_score]
+            status = {r["id"]: r for r in self.rings(status="open", limit=1000)}
+            for rid in over:
+                ring = status.get(rid) or self.ring(rid)
+                if ring["status"] == "open":  # F-6: never a ring a person decided on
+                    self.freeze_ring(
+                        rid,
+                        actor=CIRCUIT_BREAKER,
+                        reason=f"circuit breaker: score {ring['score']} >= {auto_hold_score}",
+                        now=now,
+                    )
+                    held.append(rid)
+        stats.written = len(rings)
+        return ScanResult(scan_id, rings, stats, time.perf_counter() - started, held)
+
     def reviewed_rings(self) -> list[dict[str, Any]]:
         """Frozen and released rings with their member ids (F-1)."""
         return self.store.read("risk.reviewed")
@@ -217,3 +292,51 @@ def _summary(row: Mapping[str, Any], stake: Mapping[str, int]) -> dict[str, Any]
         "released_at": row["released_at"],
         "released_by": row["released_by"],
     }
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _stable_ids(rings: list[Detected], existing: list[dict[str, Any]]) -> None:
+    """F-1: a ring found again under another member set keeps the id of the stored ring it
+    overlaps most, if by at least half (Jaccard), each stored ring given once."""
+    taken: set[str] = set()
+    stored = [(r["id"], set(r["member_ids"])) for r in existing]
+    for ring in rings:
+        members = ring.member_ids
+        best = max(
+            ((_jaccard(members, m), rid) for rid, m in stored if rid not in taken),
+            default=(0.0, ""),
+        )
+        if best[0] >= 0.5:
+            ring.id = best[1]
+            taken.add(best[1])
+
+
+class GraphSource:
+    """The shop's graph as the detector's :class:`~teamgraph.fraud.projection.Source`: one
+    statement of ``queries/risk.cypher`` per part, the neighbourhood's ids in batches (F-7)."""
+
+    def __init__(self, store: GraphStore, batch: int = 5000) -> None:
+        self.store = store
+        self.batch = batch
+
+    def shared_signals(self, max_shared: int) -> pd.DataFrame:
+        return projection.shared_frame(
+            self.store.read("risk.shared_signals", max_shared=max_shared)
+        )
+
+    def distributors(self) -> pd.DataFrame:
+        return projection.distributors_frame(self.store.read("risk.distributors"))
+
+    def distributor_bindings(self) -> pd.DataFrame:
+        return projection.links_frame(self.store.read("risk.distributor_bindings"))
+
+    def neighbourhood(self, ids: list[str]) -> projection.Neighbourhood:
+        parts: dict[str, list[dict[str, Any]]] = {p: [] for p in projection.NEIGHBOURHOOD_PARTS}
+        for start in range(0, len(ids), self.batch):
+            chunk = ids[start : start + self.batch]
+            for part in parts:
+                parts[part].extend(self.store.read(f"risk.members_{part}", ids=chunk))
+        return projection.neighbourhood_frames(parts)

@@ -27,19 +27,16 @@ Choices where RULES.md is silent (U-n, docs/choices.md):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from teamgraph.errors import ValidationError
-from teamgraph.part import ShopPart
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
-
-if TYPE_CHECKING:
-    pass
+from teamgraph.shop.base import ShopBase
 
 Period = Literal["day", "week", "month"]
 Metric = Literal["sales", "commission", "clients"]
@@ -51,8 +48,8 @@ DISTRIBUTOR_PAGE: Final = 500
 DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
 
 
-class Analytics(ShopPart):
-    """Mixed into Shop; uses its store, clock and settings."""
+class Analytics(ShopBase):
+    """Part of Shop: whole-shop figures, read one projection per call."""
 
     # -- the overview ------------------------------------------------------------------------
     def last_order_at(self) -> int | None:

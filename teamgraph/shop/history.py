@@ -1,6 +1,7 @@
 """Historical orders and refunds at bulk speed: the same decisions as ``Shop.record_order``,
 ``complete_order`` and ``refund`` make one event at a time, made in memory for a batch of
-events in time order and written in one statement per batch.
+events in time order and written in one statement per batch. The importer calls it as
+``shop.bulk.record_orders`` / ``shop.bulk.record_refunds`` (:mod:`teamgraph.shop.bulk`).
 
 Why it gives what live events give:
 
@@ -18,9 +19,10 @@ Why it gives what live events give:
   does; a pending settings change that falls due inside the span cuts the batch there, so every
   event is decided under the settings live events would see (and once it applied, the state
   is read from the graph again: a mode change may end every binding, R-1.10).
-- Each batch is one statement (``orders.load_batch``, ``refunds.load_batch``) and one
-  statement is atomic: an interrupted load stops at a batch boundary, and the re-run skips the
-  stored ids and goes on from that state, as an uninterrupted run went on from it.
+- Each batch is one statement (``orders.load_batch``, ``refunds.load_batch``, written by
+  ``Bulk.load_order_batch`` / ``load_refund_batch``) and one statement is atomic: an
+  interrupted load stops at a batch boundary, and the re-run skips the stored ids and goes on
+  from that state, as an uninterrupted run went on from it.
 
 Choices (numbered with the importer's, E- in docs/choices.md):
 - E-8 A historical load has the shop to itself while it runs: counters are written as deltas
@@ -38,16 +40,19 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from teamgraph.commerce import _lines, _with_product_costs
 from teamgraph.errors import ValidationError
 from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
-from teamgraph.shop import Shop
+from teamgraph.shop.orders import _lines, _with_product_costs
+
+if TYPE_CHECKING:
+    from teamgraph.shop.base import ShopBase
+    from teamgraph.shop.bulk import Bulk
 
 READ_CHUNK = 5_000
 
@@ -93,7 +98,7 @@ def _chunks(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
         yield seq[i : i + n]
 
 
-def _read_many(shop: Shop, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+def _read_many(shop: ShopBase, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(set(ids)), READ_CHUNK):
         out.extend(shop.store.read(statement, ids=list(chunk)))
@@ -116,7 +121,7 @@ class _Expiries:
     them in the graph at the next ``catch_up``. Read once, after a ``catch_up``, so each
     expiry is counted once."""
 
-    def __init__(self, shop: Shop, until: int) -> None:
+    def __init__(self, shop: ShopBase, until: int) -> None:
         rows = shop.store.read("orders.history_bindings_due", until=until)
         self.due = sorted((r["due"], r["distributor_id"]) for r in rows)
         self.next = 0
@@ -129,7 +134,7 @@ class _Expiries:
             self.next += 1
 
 
-def _people(shop: Shop) -> dict[str, _Distributor]:
+def _people(shop: ShopBase) -> dict[str, _Distributor]:
     out = {}
     for r in shop.store.read("orders.history_distributors"):
         out[r["id"]] = _Distributor(
@@ -196,7 +201,7 @@ Events = list[tuple[int, int, str]]
 
 
 def record_orders(
-    shop: Shop,
+    bulk: Bulk,
     new: Mapping[str, Order],
     completions: Mapping[str, tuple[int, str | None]],
     products: Mapping[str, Mapping[str, Any]],
@@ -209,6 +214,7 @@ def record_orders(
     payments and completions interleaved by their times, a payment before a completion at the
     same time. Returns the orders refused, id -> reason (a bad line, as ``record_order``
     refuses it)."""
+    shop = bulk.shop
     events: Events = [(o.paid_at, 0, oid) for oid, o in new.items()]
     events += [(o.completed_at, 1, oid) for oid, o in new.items() if o.completed_at is not None]
     events += [(at, 1, oid) for oid, (at, _) in completions.items()]
@@ -311,7 +317,7 @@ def record_orders(
             }
             for did in sorted(touched)
         ]
-        shop.load_order_batch(
+        bulk.load_order_batch(
             orders=[_given(row) for row in rows.values()],
             completions=done,
             customers=[{"id": c, "orders": n, "spent_fen": f} for c, (n, f) in spent.items()],
@@ -353,7 +359,7 @@ def _why(exc: ValidationError) -> str:
 
 # -- refunds --------------------------------------------------------------------------------------
 def record_refunds(
-    shop: Shop,
+    bulk: Bulk,
     refunds: Sequence[Refund],
     *,
     batch_size: int = 2_000,
@@ -363,6 +369,7 @@ def record_refunds(
     would: what it claws back per line and tier (R-3.11, M-3), each clawback in the status of
     the reward it reverses as read at the refund's time (M-4), and the attributed
     distributor's received amount (M-2). Returns the refunds refused, id -> reason."""
+    shop = bulk.shop
     todo = sorted(refunds, key=lambda r: (r.at, r.id))
     refused: dict[str, str] = {}
     for batch in _chunks(todo, batch_size):
@@ -395,7 +402,7 @@ def record_refunds(
             if o["attributed_to"] is not None:
                 received[o["attributed_to"]] += rf.amount_fen
         touched = [o for o in orders.values() if o["touched"]]
-        shop.load_refund_batch(
+        bulk.load_refund_batch(
             refunds=written,
             orders=[
                 {"id": o["id"], "refunded_fen": o["refunded_fen"], "status": o["status"]}
@@ -424,7 +431,7 @@ def record_refunds(
 
 
 def _refund(o: dict[str, Any], rf: Refund, clawbacks: list[dict[str, Any]]) -> None:
-    """One refund of order ``o`` (its state in memory), as ``Commerce.refund`` decides it."""
+    """One refund of order ``o`` (its state in memory), as ``Shop.refund`` decides it."""
     targets = [x for x in o["lines"] if rf.product_id is None or x["product_id"] == rf.product_id]
     if not targets:
         raise ValidationError(

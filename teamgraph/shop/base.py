@@ -1,0 +1,149 @@
+"""The core of a :class:`~teamgraph.shop.Shop` that every part of it stands on: its store and
+id, the clock, the settings with the catch-up of their time-based effects, the distributor
+profile, and the level check (R-4.3) that ends every change of a distributor's counters.
+
+Each part of the shop (``relationships``, ``team``, ``orders``, ``ledger``, ``analytics``,
+``risk``, ``keys``) subclasses :class:`ShopBase` and calls only what is here or its own methods,
+so each type-checks on its own and none stands in for another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from teamgraph.clock import now_ms
+from teamgraph.errors import Conflict, NotFound
+from teamgraph.graph import GraphStore
+from teamgraph.rules import binding as rules_binding
+from teamgraph.rules import levels as rules_levels
+from teamgraph.rules import settings as rules_settings
+from teamgraph.rules.settings import ProgramSettings
+
+
+class ShopBase:
+    """One shop's store and settings; the parts of ``Shop`` build on it."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.id = store.shop
+
+    def _now(self, now: int | None) -> int:
+        return now if now is not None else now_ms()
+
+    # -- settings ----------------------------------------------------------------------------
+    def _stored_settings(self) -> tuple[ProgramSettings, int]:
+        rows = self.store.read("shop.get", id=self.id)
+        if not rows:
+            raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
+        return ProgramSettings.model_validate_json(rows[0]["settings"]), int(
+            rows[0]["settings_version"]
+        )
+
+    def settings(self, *, now: int | None = None) -> ProgramSettings:
+        """The settings in force at ``now`` (a pending mode change applies once due, R-1.9)."""
+        return self._stored_settings()[0].effective(self._now(now))
+
+    def catch_up(self, now: int | None = None) -> ProgramSettings:
+        """Make time-based effects real before a read or a write that depends on them:
+        a pending mode change that is due takes effect (R-1.9, R-1.10), bindings past their
+        expiry end (R-1.2) and ledger entries past their after-sale window settle or are held
+        (R-3.10). Idempotent; one read when nothing is due, so no job has to have run."""
+        now = self._now(now)
+        rows = self.store.read("shop.due", id=self.id, now=now)
+        if not rows:
+            raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
+        row = rows[0]
+        stored = ProgramSettings.model_validate_json(row["settings"])
+        pending = stored.pending
+        if pending is not None and now >= pending.effective_at:
+            new = stored.effective(now)
+            statement = (
+                "binding.end_all"
+                if stored.attribution_mode == "chain" and new.attribution_mode == "sharer"
+                else "shop.put_settings"
+            )
+            self.store.write(
+                statement,
+                id=self.id,
+                version=int(row["settings_version"]),
+                settings=new.model_dump_json(),
+                at=pending.effective_at,
+            )  # a lost compare-and-set means another process applied it: same outcome
+            stored = self._stored_settings()[0]
+        if row["bindings"]:
+            self.store.write("binding.expire_due", now=now)
+        if row["entries"]:
+            self.store.write("ledger.settle_due", now=now)
+        return stored.effective(now)
+
+    def update_settings(
+        self, patch: Mapping[str, Any], *, now: int | None = None
+    ) -> tuple[ProgramSettings, list[dict[str, str]]]:
+        """Apply a settings change; returns the new settings and their warnings (R-3.7).
+
+        R-1.11: a change of ``auto_unbind`` recomputes every active binding's expiry in the
+        same statement as the settings (now + ``binding_days``, or permanent)."""
+        now = self._now(now)
+        self.catch_up(now)
+        current, version = self._stored_settings()
+        new = rules_settings.change(current, dict(patch), now)
+        params: dict[str, Any] = {
+            "id": self.id,
+            "version": version,
+            "settings": new.model_dump_json(),
+        }
+        if new.auto_unbind != current.auto_unbind:
+            params["expires_at"] = rules_binding.expiry(new, now)
+            rows = self.store.write("binding.reexpire_all", **params)
+        else:
+            rows = self.store.write("shop.put_settings", **params)
+        if not rows:
+            raise Conflict("settings.concurrent", "the settings changed meanwhile; read them again")
+        return new, rules_settings.warnings(new)
+
+    # -- the distributor profile (read by relationships and team views) -----------------------
+    def distributor(self, distributor_id: str, *, now: int | None = None) -> dict[str, Any]:
+        """Profile, level, status (dormant computed when read), inviter and counters."""
+        now = self._now(now)
+        return self._profile(distributor_id, self.catch_up(now), now)
+
+    def _profile(self, distributor_id: str, settings: ProgramSettings, now: int) -> dict[str, Any]:
+        rows = self.store.read("distributor.profiles", ids=[distributor_id])
+        if not rows:
+            raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
+        row = rows[0]
+        row["status"] = rules_binding.status_at(
+            row["status"], row.pop("last_active_at"), settings, now
+        )
+        row["by_depth"] = _depths(row["by_depth"])
+        return row
+
+    def _check_levels(
+        self, ids: list[str], now: int, settings: ProgramSettings | None = None
+    ) -> None:
+        """R-4.3: raise each distributor to the level its counters earn, at once."""
+        levels = (settings or self.settings(now=now)).levels
+        if len(levels) < 2:
+            return
+        for row in self.store.read("distributor.profiles", ids=ids):
+            earned = rules_levels.earned_level(levels, level_values(row), row["level"])
+            if earned > row["level"]:
+                self.store.write("distributor.raise_level", id=row["id"], level=earned, now=now)
+
+
+def _depths(by_depth: list[int] | None) -> list[dict[str, int]]:
+    """``by_depth`` as stored (index = depth - 1) as the rows team views show."""
+    return [{"depth": i + 1, "distributors": int(n)} for i, n in enumerate(by_depth or []) if n]
+
+
+def level_values(d: Mapping[str, Any]) -> dict[str, int]:
+    """R-4.2's conditions, from the counters on the distributor."""
+    return {
+        "bound_customers": d["direct_clients"] or 0,
+        "invited_distributors": d["invitees"] or 0,
+        "paid_orders": d["paid_orders"] or 0,
+        "received_fen": d["received_fen"] or 0,
+        "transaction_fen": d["transaction_fen"] or 0,
+        "completed_orders": d["completed_orders"] or 0,
+    }

@@ -1,0 +1,71 @@
+"""API keys of a shop: roles, who a key speaks for (:class:`Principal`), creating a key and
+checking one. A key reads ``<shop>.<secret>``; only the secret's hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from teamgraph.errors import AuthError, ValidationError
+from teamgraph.shop.base import ShopBase
+
+Role = Literal["merchant", "analyst", "distributor"]
+ROLES: tuple[Role, ...] = ("merchant", "analyst", "distributor")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a key speaks for: a role in one shop, and for ``distributor`` keys its id."""
+
+    shop: str
+    role: Role
+    distributor_id: str | None = None
+
+
+def _key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """A key reads ``<shop>.<secret>``: the shop part tells which graph holds its hash."""
+    shop, sep, secret = key.partition(".")
+    if not sep or not secret:
+        raise AuthError("auth.invalid_key", "the key is malformed")
+    return shop, secret
+
+
+class Keys(ShopBase):
+    """Part of Shop: its API keys."""
+
+    def create_key(
+        self, role: str, distributor_id: str | None = None, *, now: int | None = None
+    ) -> str:
+        """A new API key; only its hash is stored. Returned once, never shown again."""
+        if role not in ROLES:
+            raise ValidationError("key.role", f"role is one of {', '.join(ROLES)}", field="role")
+        if (role == "distributor") != (distributor_id is not None):
+            raise ValidationError(
+                "key.distributor",
+                "a distributor key names its distributor, and only it does",
+                field="distributor_id",
+            )
+        secret = secrets.token_urlsafe(24)
+        self.store.write(
+            "key.create",
+            id=_key_hash(secret),
+            role=role,
+            distributor_id=distributor_id,
+            now=self._now(now),
+        )
+        return f"{self.id}.{secret}"
+
+    def authenticate(self, key: str) -> Principal:
+        shop, secret = split_key(key)
+        if shop != self.id:
+            raise AuthError("auth.invalid_key", "the key does not belong to this shop")
+        rows = self.store.read("key.get", id=_key_hash(secret))
+        if not rows:
+            raise AuthError("auth.invalid_key", "unknown key")
+        return Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])
