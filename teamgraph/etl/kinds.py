@@ -618,7 +618,7 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
     orders_, products_known = _check_orders(job, built, out)
     stored = job.by_id("orders", orders_)
     events: list[tuple[int, int, str]] = []
-    completions: dict[str, tuple[int, str | None]] = {}
+    completions: dict[str, tuple[int, str | None, int]] = {}
     for oid, o in orders_.items():
         s = stored.get(oid)
         if s is None:
@@ -630,7 +630,7 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
             continue
         if o.completed_at is not None and s["completed_at"] is None:
             events.append((o.completed_at, 1, oid))
-            completions[oid] = (o.completed_at, s["attributed_to"])
+            completions[oid] = (o.completed_at, s["attributed_to"], s["paid_at"])
         elif o.completed_at is not None and s["completed_at"] != o.completed_at:
             _reject_order(out, o, f"completed_at: order {oid} was completed at {s['completed_at']}")
         else:

@@ -208,6 +208,10 @@ class StoredLine:
     paid_fen: int
     refunded_fen: int
 
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> StoredLine:
+        return cls(row["idx"], row["product_id"], row["paid_fen"], row["refunded_fen"])
+
 
 @dataclass(frozen=True)
 class StoredReward:
@@ -225,6 +229,15 @@ class StoredReward:
     status: str
     settle_at: int | None
     frozen: bool
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> StoredReward:
+        return cls(
+            id=row["id"], distributor_id=row["distributor_id"], tier=row["tier"],
+            line=row["line"], amount=row["amount"], basis=row["basis"], rate_bp=row["rate_bp"],
+            returned=row["returned"], status=row["status"], settle_at=row["settle_at"],
+            frozen=bool(row["frozen"]),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -125,11 +125,11 @@ class ShopBase:
         """R-4.3: raise each distributor to the level its counters earn, at once."""
         levels = (settings or self.settings(now=now)).levels
         if len(levels) < 2:
-            return
+            return  # nothing to rise to: spare the read
         for row in self.store.read("distributor.profiles", ids=ids):
-            earned = rules_levels.earned_level(levels, level_values(row), row["level"])
-            if earned > row["level"]:
-                self.store.write("distributor.raise_level", id=row["id"], level=earned, now=now)
+            level = rules_levels.raised(levels, level_values(row), row["level"])
+            if level is not None:
+                self.store.write("distributor.raise_level", id=row["id"], level=level, now=now)
 
 
 def _depths(by_depth: list[int] | None) -> list[dict[str, int]]:

@@ -167,7 +167,7 @@ class Bulk:
     def record_orders(
         self,
         new: Mapping[str, history.Order],
-        completions: Mapping[str, tuple[int, str | None]],
+        completions: Mapping[str, tuple[int, str | None, int]],
         products: Mapping[str, Mapping[str, Any]],
         *,
         batch_size: int = 2_000,

@@ -5,11 +5,12 @@ events in time order and written in one statement per batch. The importer calls 
 
 Why it gives what live events give:
 
-- Each event is decided by the same rules code (:mod:`teamgraph.rules.commission` ``earners``,
-  ``rewards``, ``allocate``, ``clawbacks``; :mod:`teamgraph.rules.levels` ``earned_level``;
-  :mod:`teamgraph.rules.ledger` ``status_at``) from the same inputs live events read: the
-  binding then in force, else the sharer then valid (M-1); the chain's levels as they stand
-  after every earlier event; the buyer's paid orders so far (first-order rate); the products.
+- Each event is decided by the very functions a live event calls
+  (:mod:`teamgraph.rules.orders`: ``decide_order``, ``decide_completion``, ``decide_refund``;
+  :func:`teamgraph.rules.levels.raised`), from the same inputs a live event reads: the
+  candidates for attribution as of the paid time (the buyer's bindings and sharer visits,
+  chosen among by :func:`teamgraph.rules.binding.attribute`, M-1, B-6), the chain's levels as
+  they stand after every earlier event, the buyer's paid orders so far, the products.
 - State that events change is kept in memory between events and read from the graph only at
   the start (distributors: inviter, level, counters) or per batch (buyers: binding history and
   paid orders; refunded orders: lines and entries). Levels rise after each payment and
@@ -28,10 +29,7 @@ Choices (numbered with the importer's, E- in docs/choices.md):
 - E-8 A historical load has the shop to itself while it runs: counters are written as deltas
   of what the load computed from what it read, so an event recorded meanwhile by another
   process is not seen by the batch (the live path, one event at a time, stays for live events).
-- E-9 When several bindings of a customer were in force at an order's paid time (an
-  overlapping history the binding loader refuses to create, but a graph may hold), the one that
-  began last is used; of several sharers whose visits are equally recent, the one with the
-  smallest id. (Live, the order.context read then returns one of them unspecified.)
+- E-9 Historical orders are attributed exactly as live ones (B-6).
 """
 
 from __future__ import annotations
@@ -44,17 +42,15 @@ from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import ValidationError
 from teamgraph.rules import commission as rules_commission
-from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import levels as rules_levels
+from teamgraph.rules import orders as rules_orders
+from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
-from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
-from teamgraph.shop.orders import _lines, _with_product_costs
+from teamgraph.rules.timeutil import MS_PER_HOUR
 
 if TYPE_CHECKING:
     from teamgraph.shop.base import ShopBase
     from teamgraph.shop.bulk import Bulk
-
-READ_CHUNK = 5_000
 
 
 @dataclass
@@ -96,13 +92,6 @@ _COUNTERS = ("paid_orders", "transaction_fen", "received_fen", "completed_orders
 def _chunks(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
-
-
-def _read_many(shop: ShopBase, statement: str, ids: Iterable[str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(set(ids)), READ_CHUNK):
-        out.extend(shop.store.read(statement, ids=list(chunk)))
-    return out
 
 
 def _cut_at_settings(stored: ProgramSettings, times: Sequence[int], start: int, end: int) -> int:
@@ -154,12 +143,17 @@ def _people(shop: ShopBase) -> dict[str, _Distributor]:
 
 
 def _raise_level(d: _Distributor, settings: ProgramSettings, at: int) -> None:
-    """R-4.3 as ``Shop._check_levels``: the level the counters earn, at once, never lower."""
-    if len(settings.levels) < 2:
-        return
-    earned = rules_levels.earned_level(settings.levels, d.values, d.level)
-    if earned > d.level:
-        d.level, d.raised_at = earned, at
+    """R-4.3 as ``ShopBase._check_levels`` raises it live."""
+    level = rules_levels.raised(settings.levels, d.values, d.level)
+    if level is not None:
+        d.level, d.raised_at = level, at
+
+
+def _move(d: _Distributor, counters: Mapping[str, int], settings: ProgramSettings, at: int) -> None:
+    """The counters a decision moves (M-2), then the level they earn (R-4.3)."""
+    for name, amount in counters.items():
+        _bump(d, name, amount)
+    _raise_level(d, settings, at)
 
 
 def _bump(d: _Distributor, name: str, amount: int) -> None:
@@ -168,31 +162,28 @@ def _bump(d: _Distributor, name: str, amount: int) -> None:
     d.delta[name] = d.delta.get(name, 0) + amount
 
 
-def _attributed_chain(
-    customer: Mapping[str, Any], paid_at: int, window: int, people: Mapping[str, _Distributor]
-) -> list[tuple[str, int]]:
-    """M-1 as order.context reads it: the binding in force at ``paid_at`` (E-9: the latest
-    begun), else the sharer whose latest visit within the window is the most recent; then two
-    inviters above it (R-3.7), each with its level as it stands now."""
-    bound = [
-        (since, did)
+def _candidates(customer: Mapping[str, Any], window: int) -> tuple[list[Binding], list[Sharer]]:
+    """A buyer's whole binding history and every sharer visit, as attribution candidates
+    (:func:`teamgraph.rules.binding.attribute` picks the one in force at each paid time)."""
+    bindings = [
+        Binding(did, since, expires_at, ended_at)
         for did, since, ended_at, expires_at in customer["bindings"]
-        if since <= paid_at
-        and (ended_at is None or ended_at > paid_at)
-        and (expires_at is None or expires_at > paid_at)
     ]
-    head: str | None = max(bound)[1] if bound else None
-    if head is None:
-        best = -1
-        for did, times in sorted(customer["shares"], key=lambda s: s[0]):
-            hit = max((t for t in times or [] if t <= paid_at and t + window > paid_at), default=-1)
-            if hit > best:  # E-9: equally recent visits go to the smallest id
-                best, head = hit, did
+    sharers = [
+        Sharer(did, until=t + window, since=t)
+        for did, times in customer["shares"]
+        for t in times or []
+    ]
+    return bindings, sharers
+
+
+def _chain(head: str, people: Mapping[str, _Distributor]) -> list[tuple[str, int]]:
+    """``head`` and two inviters above it with their levels as they stand now (R-3.7)."""
     chain: list[tuple[str, int]] = []
-    while head is not None and head in people and len(chain) < 3:
-        d = people[head]
-        chain.append((head, d.level or 1))
-        head = d.inviter
+    at: str | None = head
+    while at is not None and at in people and len(chain) < 3:
+        chain.append((at, people[at].level))
+        at = people[at].inviter
     return chain
 
 
@@ -203,21 +194,21 @@ Events = list[tuple[int, int, str]]
 def record_orders(
     bulk: Bulk,
     new: Mapping[str, Order],
-    completions: Mapping[str, tuple[int, str | None]],
+    completions: Mapping[str, tuple[int, str | None, int]],
     products: Mapping[str, Mapping[str, Any]],
     *,
     batch_size: int = 2_000,
     on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, str]:
     """Record ``new`` orders (paid, and completed when they say so) and complete stored ones
-    (``completions``: order id -> (time, attributed distributor)), all in time order:
+    (``completions``: order id -> (time, attributed distributor, paid time)), all in time order:
     payments and completions interleaved by their times, a payment before a completion at the
     same time. Returns the orders refused, id -> reason (a bad line, as ``record_order``
     refuses it)."""
     shop = bulk.shop
     events: Events = [(o.paid_at, 0, oid) for oid, o in new.items()]
     events += [(o.completed_at, 1, oid) for oid, o in new.items() if o.completed_at is not None]
-    events += [(at, 1, oid) for oid, (at, _) in completions.items()]
+    events += [(at, 1, oid) for oid, (at, _, _) in completions.items()]
     events.sort()
     refused: dict[str, str] = {}
     if not events:
@@ -226,13 +217,14 @@ def record_orders(
     version = shop._stored_settings()[1]
     people = _people(shop)
     expiries = _Expiries(shop, events[-1][0])
-    rewards_of = {
-        pid: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
+    catalog = {
+        pid: rules_orders.Product(
+            rules_commission.ProductReward(p["reward_bp"], p["reward_fen"]), p["cost_fen"]
+        )
         for pid, p in products.items()
     }
-    cost_of = {pid: p["cost_fen"] for pid, p in products.items()}
     times = [e[0] for e in events]
-    attributed: dict[str, str | None] = {oid: d for oid, (_, d) in completions.items()}
+    attributed: dict[str, str | None] = {oid: d for oid, (_, d, _) in completions.items()}
     start = 0
     while start < len(events):
         settings = shop.catch_up(events[start][0])
@@ -245,7 +237,8 @@ def record_orders(
         batch = events[start:end]
         window = settings.sharer_window_hours * MS_PER_HOUR
         paying = {new[oid].customer_id for _, step, oid in batch if step == 0}
-        buyers = {r["id"]: r for r in _read_many(shop, "orders.history_customers", paying)}
+        buyers = {r["id"]: r for r in bulk._read_ids("orders.history_customers", paying)}
+        candidates = {c: _candidates(buyer, window) for c, buyer in buyers.items()}
         rows: dict[str, dict[str, Any]] = {}
         touched: set[str] = set()
         done: list[dict[str, Any]] = []
@@ -255,59 +248,66 @@ def record_orders(
             if step == 0:
                 o = new[oid]
                 try:
-                    lines = _lines(o.lines)
-                    costs = [{"id": x.product_id, "cost_fen": cost_of[x.product_id]} for x in lines]
-                    parsed = _with_product_costs(lines, costs)
+                    lines = rules_orders.parse_lines(o.lines)
                 except ValidationError as exc:
                     refused[oid] = _why(exc)
                     continue
                 buyer = buyers[o.customer_id]
-                chain = _attributed_chain(buyer, at, window, people)
-                earners = rules_commission.earners(chain, o.customer_id, settings.tiers)
-                first = buyer["paid_orders"] == 0
-                rewards = rules_commission.rewards(
-                    settings, earners, parsed, rewards_of, first_order=first
+                bindings, sharers = candidates[o.customer_id]
+                decided = rules_orders.decide_order(
+                    settings,
+                    rules_orders.OrderContext(
+                        order_id=oid,
+                        customer_id=o.customer_id,
+                        paid_at=at,
+                        lines=lines,
+                        products=catalog,
+                        bindings=bindings,
+                        sharers=sharers,
+                        chains={
+                            d: _chain(d, people)
+                            for d in {b.distributor_id for b in bindings}
+                            | {x.distributor_id for x in sharers}
+                        },
+                        paid_orders=buyer["paid_orders"],
+                    ),
                 )
-                head = chain[0][0] if chain else None
+                head = decided.attributed_to
                 attributed[oid] = head
-                paid_fen = sum(x.paid_fen for x in parsed)
                 buyer["paid_orders"] += 1
                 spent[o.customer_id][0] += 1
-                spent[o.customer_id][1] += paid_fen
+                spent[o.customer_id][1] += decided.paid_fen
                 rows[oid] = {
                     "id": oid,
                     "customer_id": o.customer_id,
                     "paid_at": at,
-                    "paid_fen": paid_fen,
-                    "split_fen": sum(x.split_fen for x in parsed),
+                    "paid_fen": decided.paid_fen,
+                    "split_fen": decided.split_fen,
                     "digest": o.digest,
                     "attributed_to": head,
-                    "first_order": first,
+                    "first_order": decided.first_order,
                     "completed_at": None,
                     "settle_at": None,
-                    "lines": [_given(_line(i, x)) for i, x in enumerate(parsed)],
-                    "entries": [_given(_entry(oid, r)) for r in rewards],
+                    "lines": [_given(x) for x in decided.lines],
+                    "entries": [_given(e) for e in decided.entries],
                 }
                 if head is not None and head in people:
                     touched.add(head)
-                    d = people[head]
-                    _bump(d, "paid_orders", 1)
-                    _bump(d, "transaction_fen", paid_fen)
-                    _bump(d, "received_fen", paid_fen)
-                    _raise_level(d, settings, at)
+                    _move(people[head], decided.counters, settings, at)
             else:
                 if oid in refused:
                     continue
-                settle_at = at + settings.settle_days * MS_PER_DAY
+                paid_at = new[oid].paid_at if oid in new else completions[oid][2]
+                completed = rules_orders.decide_completion(settings, paid_at=paid_at, at=at)
                 if oid in rows:
-                    rows[oid]["completed_at"], rows[oid]["settle_at"] = at, settle_at
+                    rows[oid]["completed_at"] = at
+                    rows[oid]["settle_at"] = completed.settle_at
                 else:
-                    done.append({"id": oid, "at": at, "settle_at": settle_at})
+                    done.append({"id": oid, "at": at, "settle_at": completed.settle_at})
                 head = attributed.get(oid)
                 if head is not None and head in people:
                     touched.add(head)
-                    _bump(people[head], "completed_orders", 1)
-                    _raise_level(people[head], settings, at)
+                    _move(people[head], completed.counters, settings, at)
         changed = [
             {
                 "id": did,
@@ -338,20 +338,6 @@ def _given(row: dict[str, Any]) -> dict[str, Any]:
     return {k: x for k, x in row.items() if x is not None}
 
 
-def _line(idx: int, x: rules_commission.Line) -> dict[str, Any]:
-    """An order line as order.create writes it."""
-    return {"idx": idx, "product_id": x.product_id, "qty": x.qty, "paid_fen": x.paid_fen,
-            "split_fen": x.split_fen, "cost_fen": x.cost_fen}  # fmt: skip
-
-
-def _entry(order_id: str, r: rules_commission.Reward) -> dict[str, Any]:
-    """A reward entry as record_order writes it (its id names the order, line and tier)."""
-    return {"id": f"{order_id}:r{r.line}:t{r.tier}", "distributor_id": r.distributor_id,
-            "amount": r.amount, "unit": r.unit, "tier": r.tier, "line": r.line,
-            "product_id": r.product_id, "basis": r.basis, "rate_bp": r.rate_bp,
-            "per_unit": r.per_unit}  # fmt: skip
-
-
 def _why(exc: ValidationError) -> str:
     rule = f"{exc.rule} " if exc.rule else ""
     return f"{rule}{exc.code}: {exc.message}"
@@ -376,7 +362,7 @@ def record_refunds(
         shop.catch_up(batch[0].at)
         orders = {
             r["id"]: r
-            for r in _read_many(shop, "refunds.history_orders", {x.order_id for x in batch})
+            for r in bulk._read_ids("refunds.history_orders", {x.order_id for x in batch})
         }
         for o in orders.values():
             o["lines"] = sorted((x for x in o["lines"] if x["idx"] is not None),
@@ -431,53 +417,24 @@ def record_refunds(
 
 
 def _refund(o: dict[str, Any], rf: Refund, clawbacks: list[dict[str, Any]]) -> None:
-    """One refund of order ``o`` (its state in memory), as ``Shop.refund`` decides it."""
-    targets = [x for x in o["lines"] if rf.product_id is None or x["product_id"] == rf.product_id]
-    if not targets:
-        raise ValidationError(
-            "refund.product",
-            f"order {rf.order_id} has no line of {rf.product_id}",
-            rule="R-3.11",
-            field="product_id",
-        )
-    room = [x["paid_fen"] - x["refunded_fen"] for x in targets]
-    if rf.amount_fen <= 0 or rf.amount_fen > sum(room):
-        raise ValidationError(
-            "refund.too_much" if rf.amount_fen > 0 else "refund.amount",
-            f"refund {rf.amount_fen} fen: {sum(room)} fen is refundable",
-            rule="R-3.11",
-            field="amount_fen",
-            extra={"refundable_fen": sum(room)},
-        )
-    parts = rules_commission.allocate(rf.amount_fen, room)
-    for line, part in zip(targets, parts, strict=True):
-        if part == 0:
-            continue
-        mine = [e for e in o["entries"] if e["line"] == line["idx"]]
-        issued = [
-            rules_commission.Issued(
-                entry_id=e["id"], distributor_id=e["distributor_id"], tier=e["tier"],
-                line=e["line"], amount=e["amount"], basis=e["basis"], rate_bp=e["rate_bp"],
-                returned=e["returned"],
-            )
-            for e in mine
-        ]  # fmt: skip
-        by_id = {e["id"]: e for e in mine}
-        for entry_id, amount in rules_commission.clawbacks(
-            issued, line_paid=line["paid_fen"], refunded_before=line["refunded_fen"], refund=part
-        ):
-            reward = by_id[entry_id]
-            status = rules_ledger.status_at(
-                rules_ledger.Entry(
-                    entry_id, "reward", reward["amount"], reward["status"], reward["settle_at"]
-                ),
-                rf.at,
-                frozen=bool(reward["frozen"]),
-            )
-            clawbacks.append({"id": f"{rf.id}:{entry_id}", "entry_id": entry_id,
-                              "amount": amount, "status": status, "at": rf.at,
-                              "order_id": rf.order_id, "refund_id": rf.id})  # fmt: skip
-            reward["returned"] += amount
-            reward["touched"] = True
-        line["refunded_fen"] += part
-        line["touched"] = True
+    """One refund of order ``o`` (its state in memory), decided as ``Shop.refund`` decides it,
+    and its effect on that state."""
+    decided = rules_orders.decide_refund(
+        refund_id=rf.id,
+        order_id=rf.order_id,
+        amount_fen=rf.amount_fen,
+        product_id=rf.product_id,
+        at=rf.at,
+        paid_at=o["paid_at"],
+        lines=[rules_orders.StoredLine.of(x) for x in o["lines"]],
+        rewards=[rules_orders.StoredReward.of(e) for e in o["entries"]],
+    )
+    lines = {x["idx"]: x for x in o["lines"]}
+    for part in decided.lines:
+        lines[part["idx"]]["refunded_fen"] += part["amount"]
+        lines[part["idx"]]["touched"] = True
+    rewards = {e["id"]: e for e in o["entries"]}
+    for cb in decided.clawbacks:
+        rewards[cb["entry_id"]]["returned"] += cb["amount"]
+        rewards[cb["entry_id"]]["touched"] = True
+        clawbacks.append({**cb, "at": rf.at, "order_id": rf.order_id, "refund_id": rf.id})

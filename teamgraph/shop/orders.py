@@ -1,30 +1,17 @@
 """Orders of a :class:`~teamgraph.shop.Shop`: products, orders, completions and refunds, and
 the rewards and clawbacks they write to the ledger (RULES.md section 3).
 
-Same pattern as the rest of Shop: the pure rules decide (``rules/commission.py``,
-``rules/ledger.py``), one read gathers the context, one statement writes. Events are idempotent
-on their id (R-3.12): the same id with the same body answers the first result and writes
-nothing; another body is 409 ``event.conflict``.
-
-Choices where RULES.md is silent:
-- M-1 An order is attributed as of its paid time: the binding then in force, else the
-  sharer then valid (R-1.4).
-- M-2 Performance counters (R-4.2) of the attributed distributor: paid orders and transaction
-  amount (成交) grow when paid; received amount (实收) grows when paid and shrinks by refunds;
-  completed orders (成单) grow on completion.
-- M-3 A refund without ``product_id`` is spread over the order's lines in proportion to what is
-  still refundable on each (largest remainder); with ``product_id`` it falls on that product's
-  lines.
-- M-4 A clawback takes the read-time status of the reward it reverses: against a pending
-  reward it is pending (the two net before settling), against a settled one it comes off the
-  settled balance at once, which may go negative (R-3.11).
+Same pattern as the rest of Shop: one read gathers an event's context, the pure decisions of
+:mod:`teamgraph.rules.orders` (the very ones a historical load calls, :mod:`.history`) say
+what it writes, and one statement writes it. Events are idempotent on their id (R-3.12): the
+same id with the same body answers the first result and writes nothing; another body is 409
+``event.conflict``. The choices M-1 to M-4 are written down with the decisions.
 
 M-5 (points) is in :mod:`teamgraph.shop.ledger`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -32,9 +19,10 @@ from typing import Any
 
 from teamgraph.errors import Conflict, NotFound, ValidationError
 from teamgraph.rules import commission as rules_commission
-from teamgraph.rules import ledger as rules_ledger
+from teamgraph.rules import orders as rules_orders
+from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import MAX_RATE_BP
-from teamgraph.rules.timeutil import MS_PER_DAY, MS_PER_HOUR
+from teamgraph.rules.timeutil import MS_PER_HOUR
 from teamgraph.shop.base import ShopBase
 
 ATTEMPTS = 50
@@ -110,8 +98,9 @@ class Orders(ShopBase):
         body = {"customer_id": customer_id, "lines": [dict(x) for x in lines], "paid_at": paid_at}
         fingerprint = digest(body)
         paid = paid_at if paid_at is not None else now
-        parsed = _lines(lines)
+        parsed = rules_orders.parse_lines(lines)
         settings = self.catch_up(now)
+        window = settings.sharer_window_hours * MS_PER_HOUR
         for _attempt in range(ATTEMPTS):
             ctx = self.store.read(
                 "order.context",
@@ -119,7 +108,7 @@ class Orders(ShopBase):
                 paid_at=paid,
                 order_id=order_id,
                 product_ids=sorted({x.product_id for x in parsed}),
-                window=settings.sharer_window_hours * MS_PER_HOUR,
+                window=window,
             )
             if not ctx:
                 raise NotFound(
@@ -128,58 +117,23 @@ class Orders(ShopBase):
             row = ctx[0]
             if row["existing_digest"] is not None:
                 return self._repeat(order_id, row["existing_digest"], fingerprint, now)
-            costed = _with_product_costs(parsed, row["products"])
-            chain = row["bound_chain"] or row["sharer_chain"]
-            earners = rules_commission.earners(
-                [(d, lvl or 1) for d, lvl, _ in chain], customer_id, settings.tiers
+            decided = rules_orders.decide_order(
+                settings, _order_context(order_id, customer_id, paid, parsed, row, window)
             )
-            products = {
-                p["id"]: rules_commission.ProductReward(p["reward_bp"], p["reward_fen"])
-                for p in row["products"]
-                if p["id"] is not None
-            }
-            rewards = rules_commission.rewards(
-                settings, earners, costed, products, first_order=row["paid_orders"] == 0
-            )
-            attributed = chain[0][0] if chain else None
-            entries = [
-                {
-                    "id": f"{order_id}:r{r.line}:t{r.tier}",
-                    "distributor_id": r.distributor_id,
-                    "amount": r.amount,
-                    "unit": r.unit,
-                    "tier": r.tier,
-                    "line": r.line,
-                    "product_id": r.product_id,
-                    "basis": r.basis,
-                    "rate_bp": r.rate_bp,
-                    "per_unit": r.per_unit,
-                }
-                for r in rewards
-            ]
             try:
                 written = self.store.write(
                     "order.create",
                     id=order_id,
                     customer_id=customer_id,
                     paid_at=paid,
-                    paid_fen=sum(x.paid_fen for x in costed),
-                    split_fen=sum(x.split_fen for x in costed),
+                    paid_fen=decided.paid_fen,
+                    split_fen=decided.split_fen,
                     digest=fingerprint,
-                    attributed_to=attributed,
-                    first_order=row["paid_orders"] == 0,
-                    lines=[
-                        {
-                            "idx": i,
-                            "product_id": x.product_id,
-                            "qty": x.qty,
-                            "paid_fen": x.paid_fen,
-                            "split_fen": x.split_fen,
-                            "cost_fen": x.cost_fen,
-                        }
-                        for i, x in enumerate(costed)
-                    ],
-                    entries=entries,
+                    attributed_to=decided.attributed_to,
+                    first_order=decided.first_order,
+                    lines=decided.lines,
+                    entries=decided.entries,
+                    **_deltas(decided.counters, "paid_orders", "transaction_fen", "received_fen"),
                 )
             except Conflict:  # the same id was recorded meanwhile: answer as a repeat
                 existing = self.store.read("order.view", id=order_id)[0]
@@ -189,6 +143,7 @@ class Orders(ShopBase):
             # another order of this buyer came first: it may have been the first order (R-3.5)
         else:  # pragma: no cover - a buyer's orders racing this one won every time
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
+        attributed = decided.attributed_to
         if attributed is not None:
             self._check_levels([attributed], now, settings)
         return self._order_view(order_id)
@@ -229,19 +184,14 @@ class Orders(ShopBase):
         at = at if at is not None else now
         settings = self.catch_up(now)
         current = self._order_view(order_id)
-        if at < current["paid_at"]:
-            raise ValidationError(
-                "order.complete_at",
-                "an order cannot complete before it was paid",
-                rule="R-3.10",
-                field="at",
-            )
+        done = rules_orders.decide_completion(settings, paid_at=current["paid_at"], at=at)
         if current["completed_at"] is None:
             rows = self.store.write(
                 "order.complete",
                 id=order_id,
                 at=at,
-                settle_at=at + settings.settle_days * MS_PER_DAY,
+                settle_at=done.settle_at,
+                **_deltas(done.counters, "completed_orders"),
             )
             if rows and current["attributed_to"]:
                 self._check_levels([current["attributed_to"]], now, settings)
@@ -280,76 +230,16 @@ class Orders(ShopBase):
                     field="id",
                 )
             return self._refund_view(order_id, refund_id, now)
-        if at < row["paid_at"]:
-            raise ValidationError(
-                "refund.at",
-                "a refund cannot come before the order was paid",
-                rule="R-3.11",
-                field="at",
-            )
-        lines = sorted(row["lines"], key=lambda x: x["idx"])
-        targets = [x for x in lines if product_id is None or x["product_id"] == product_id]
-        if not targets:
-            raise ValidationError(
-                "refund.product",
-                f"order {order_id} has no line of {product_id}",
-                rule="R-3.11",
-                field="product_id",
-            )
-        room = [x["paid_fen"] - x["refunded_fen"] for x in targets]
-        if amount_fen <= 0 or amount_fen > sum(room):
-            raise ValidationError(
-                "refund.too_much" if amount_fen > 0 else "refund.amount",
-                f"refund {amount_fen} fen: {sum(room)} fen is refundable",
-                rule="R-3.11",
-                field="amount_fen",
-                extra={"refundable_fen": sum(room)},
-            )
-        parts = rules_commission.allocate(amount_fen, room)
-        entries = [e for e in row["entries"] if e is not None]
-        settle = {e["id"]: e for e in entries}
-        clawbacks: list[dict[str, Any]] = []
-        line_parts = []
-        for line, part in zip(targets, parts, strict=True):
-            if part == 0:
-                continue
-            line_parts.append({"idx": line["idx"], "amount": part})
-            issued = [
-                rules_commission.Issued(
-                    entry_id=e["id"],
-                    distributor_id=e["distributor_id"],
-                    tier=e["tier"],
-                    line=e["line"],
-                    amount=e["amount"],
-                    basis=e["basis"],
-                    rate_bp=e["rate_bp"],
-                    returned=e["returned"],
-                )
-                for e in entries
-                if e["line"] == line["idx"]
-            ]
-            for entry_id, amount in rules_commission.clawbacks(
-                issued,
-                line_paid=line["paid_fen"],
-                refunded_before=line["refunded_fen"],
-                refund=part,
-            ):
-                reward = settle[entry_id]
-                status = rules_ledger.status_at(
-                    rules_ledger.Entry(
-                        entry_id, "reward", reward["amount"], reward["status"], reward["settle_at"]
-                    ),
-                    at,
-                    frozen=bool(reward["frozen"]),
-                )
-                clawbacks.append(
-                    {
-                        "id": f"{refund_id}:{entry_id}",
-                        "entry_id": entry_id,
-                        "amount": amount,
-                        "status": status,
-                    }
-                )
+        decided = rules_orders.decide_refund(
+            refund_id=refund_id,
+            order_id=order_id,
+            amount_fen=amount_fen,
+            product_id=product_id,
+            at=at,
+            paid_at=row["paid_at"],
+            lines=[rules_orders.StoredLine.of(x) for x in row["lines"]],
+            rewards=[rules_orders.StoredReward.of(e) for e in row["entries"] if e is not None],
+        )
         try:
             written = self.store.write(
                 "refund.create",
@@ -359,8 +249,9 @@ class Orders(ShopBase):
                 at=at,
                 digest=fingerprint,
                 refunded_before=row["refunded_fen"],
-                lines=line_parts,
-                clawbacks=clawbacks,
+                lines=decided.lines,
+                clawbacks=decided.clawbacks,
+                **_deltas(decided.counters, "received_fen"),
             )
         except Conflict:  # the same refund id was written meanwhile: answer as a repeat
             written = []
@@ -384,43 +275,43 @@ class Orders(ShopBase):
         return {"id": refund_id, "order_id": order_id, "clawbacks": mine, "order": order}
 
 
-def _lines(lines: Sequence[Mapping[str, Any]]) -> list[rules_commission.Line]:
-    if not lines:
-        raise ValidationError("order.lines", "an order has at least one line", field="lines")
-    out = []
-    for i, x in enumerate(lines):
-        try:
-            paid = x["paid_fen"]
-            split = x.get("split_fen")
-            out.append(
-                rules_commission.Line(
-                    product_id=str(x["product_id"]),
-                    qty=x.get("qty", 1),
-                    paid_fen=paid,
-                    split_fen=paid if split is None else split,
-                    cost_fen=x.get("cost_fen"),
-                )
+def _order_context(
+    order_id: str,
+    customer_id: str,
+    paid_at: int,
+    lines: Sequence[rules_commission.Line],
+    row: Mapping[str, Any],
+    window: int,
+) -> rules_orders.OrderContext:
+    """An order's decision context from what ``order.context`` read."""
+    return rules_orders.OrderContext(
+        order_id=order_id,
+        customer_id=customer_id,
+        paid_at=paid_at,
+        lines=lines,
+        products={
+            p["id"]: rules_orders.Product(
+                rules_commission.ProductReward(p["reward_bp"], p["reward_fen"]), p["cost_fen"]
             )
-        except KeyError as exc:
-            raise ValidationError(
-                "order.line", f"lines[{i}] needs {exc.args[0]}", field=f"lines[{i}].{exc.args[0]}"
-            ) from None
-        except TypeError as exc:
-            raise ValidationError(
-                "order.line", f"lines[{i}]: {exc}", rule="R-3.9", field=f"lines[{i}]"
-            ) from None
-    rules_commission.validate_lines(out)
-    return out
+            for p in row["products"]
+            if p["id"] is not None
+        },
+        bindings=[
+            Binding(b["distributor_id"], b["since"], b["expires_at"], b["ended_at"])
+            for b in row["bindings"]
+        ],
+        sharers=[
+            Sharer(s["distributor_id"], until=s["visited_at"] + window, since=s["visited_at"])
+            for s in row["sharers"]
+        ],
+        chains={
+            c["distributor_id"]: [(d, level) for d, level in c["chain"]]
+            for c in (*row["bindings"], *row["sharers"])
+        },
+        paid_orders=row["paid_orders"],
+    )
 
 
-def _with_product_costs(
-    lines: list[rules_commission.Line], products: list[dict[str, Any]]
-) -> list[rules_commission.Line]:
-    """R-3.8: a line without its own cost takes its product's unit cost × quantity."""
-    cost = {p["id"]: p["cost_fen"] for p in products if p["id"] is not None}
-    return [
-        line
-        if line.cost_fen is not None or cost.get(line.product_id) is None
-        else dataclasses.replace(line, cost_fen=line.qty * cost[line.product_id])
-        for line in lines
-    ]
+def _deltas(counters: Mapping[str, int], *names: str) -> dict[str, int]:
+    """The counter deltas a decision gives, as the statement's parameters (0 when unmoved)."""
+    return {name: counters.get(name, 0) for name in names}

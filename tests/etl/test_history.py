@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from teamgraph.errors import Conflict
 from teamgraph.etl.importer import Options, Result, load_file
 from teamgraph.shop import Shop
-from teamgraph.shop import history as history_mod
 from tests.etl.conftest import rejects, write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, ledger_entries
 
@@ -261,29 +260,6 @@ def test_bulk_history_equals_live_events_for_any_history(
     check_same(
         make_shop, tmp_path_factory.mktemp("h"), seed, 4 if small else 2_000, change_mode=mode
     )
-
-
-def test_overlapping_history_is_read_as_e9_says() -> None:
-    """E-9: of two bindings in force at once the later begun pays; of two sharers seen equally
-    recently the smaller id; the chain climbs two inviters with their levels (R-3.7)."""
-    people = {
-        "d1": history_mod._Distributor(inviter="d2", level=2, frozen=False, values={}),
-        "d2": history_mod._Distributor(inviter="d3", level=1, frozen=False, values={}),
-        "d3": history_mod._Distributor(inviter="d4", level=3, frozen=False, values={}),
-        "d4": history_mod._Distributor(inviter=None, level=1, frozen=False, values={}),
-        "d9": history_mod._Distributor(inviter=None, level=1, frozen=False, values={}),
-    }
-    overlapping = {
-        "bindings": [["d9", 10, None, None], ["d1", 20, None, 100]],
-        "shares": [["d4", [50]]],
-    }
-    assert history_mod._attributed_chain(overlapping, 30, 10, people) == [
-        ("d1", 2), ("d2", 1), ("d3", 3),
-    ]  # fmt: skip
-    assert history_mod._attributed_chain(overlapping, 100, 10, people) == [("d9", 1)]
-    sharers = {"bindings": [], "shares": [["d9", [40, 45]], ["d2", [45]], ["d4", [30]]]}
-    assert history_mod._attributed_chain(sharers, 50, 10, people)[0] == ("d2", 1)
-    assert history_mod._attributed_chain(sharers, 56, 10, people) == []  # window passed
 
 
 def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: Path) -> None:

@@ -16,39 +16,38 @@ RETURN p.id AS id, p.name AS name, p.price_fen AS price_fen, p.cost_fen AS cost_
        p.reward_bp AS reward_bp, p.reward_fen AS reward_fen
 
 // name: order.context
-// Who the order pays, as of its paid time: the binding then in force, else the latest sharer
-// visit within the window before it (R-1.2-R-1.4; SHARED_BY keeps each pair's visit times),
-// each with two inviters above it (R-3.7); the buyer's paid orders so far
-// (first-order rate, R-3.5); the products' own rewards; and an order already under this id.
+// What an order's decision needs as of its paid time (rules.orders.decide_order): the candidates
+// for attribution, i.e. the bindings then in force and the sharers whose latest visit before it
+// is within the window (SHARED_BY keeps each pair's visit times), each with the two inviters
+// above it and their levels (R-3.7); the rules choose among them (M-1, B-6). Then the buyer's
+// paid orders so far (first-order rate, R-3.5), the products' own rewards and costs, and an
+// order already under this id.
 MATCH (c:Customer {id: $customer_id})
 OPTIONAL MATCH (c)-[b:BOUND_TO]->(bd:Distributor)
 WHERE b.since <= $paid_at AND coalesce(b.ended_at, $paid_at + 1) > $paid_at
   AND coalesce(b.expires_at, $paid_at + 1) > $paid_at
-WITH c, bd
 OPTIONAL MATCH (bd)-[:INVITED_BY]->(b2:Distributor)
-WITH c, bd, b2
 OPTIONAL MATCH (b2)-[:INVITED_BY]->(b3:Distributor)
-WITH c, bd, b2, b3
+WITH c, collect(CASE WHEN bd IS NULL THEN null ELSE {
+       distributor_id: bd.id, since: b.since, ended_at: b.ended_at, expires_at: b.expires_at,
+       chain: [x IN [bd, b2, b3] WHERE x IS NOT NULL | [x.id, x.level]]} END) AS bindings
 OPTIONAL MATCH (c)-[sh:SHARED_BY]->(sd0:Distributor)
-WITH c, bd, b2, b3, sd0,
+WITH c, bindings, sd0,
      reduce(m = -1, t IN coalesce(sh.times, []) |
        CASE WHEN t <= $paid_at AND t + $window > $paid_at AND t > m THEN t ELSE m END) AS hit
-ORDER BY hit DESC
-LIMIT 1
-WITH c, bd, b2, b3, CASE WHEN hit >= 0 THEN sd0 ELSE null END AS sd
+WITH c, bindings, CASE WHEN hit >= 0 THEN sd0 ELSE null END AS sd, hit
 OPTIONAL MATCH (sd)-[:INVITED_BY]->(s2:Distributor)
-WITH c, bd, b2, b3, sd, s2
 OPTIONAL MATCH (s2)-[:INVITED_BY]->(s3:Distributor)
-WITH c, bd, b2, b3, sd, s2, s3
+WITH c, bindings, collect(CASE WHEN sd IS NULL THEN null ELSE {
+       distributor_id: sd.id, visited_at: hit,
+       chain: [x IN [sd, s2, s3] WHERE x IS NOT NULL | [x.id, x.level]]} END) AS sharers
 OPTIONAL MATCH (p:Product)
 WHERE p.id IN $product_ids
-WITH c, bd, b2, b3, sd, s2, s3,
+WITH c, bindings, sharers,
      collect({id: p.id, reward_bp: p.reward_bp, reward_fen: p.reward_fen,
               cost_fen: p.cost_fen}) AS products
 OPTIONAL MATCH (o:Order {id: $order_id})
-RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders,
-       [x IN [bd, b2, b3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS bound_chain,
-       [x IN [sd, s2, s3] WHERE x IS NOT NULL | [x.id, x.level, x.status]] AS sharer_chain,
+RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindings, sharers,
        products, o.digest AS existing_digest
 
 // name: order.create
@@ -86,9 +85,9 @@ FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
 WITH o, count(e) AS entries
 OPTIONAL MATCH (t1:Distributor {id: coalesce($attributed_to, "")})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
-  SET x.perf_paid_orders = x.perf_paid_orders + 1,
-      x.perf_transaction_fen = x.perf_transaction_fen + $paid_fen,
-      x.perf_received_fen = x.perf_received_fen + $paid_fen)
+  SET x.perf_paid_orders = x.perf_paid_orders + $paid_orders,
+      x.perf_transaction_fen = x.perf_transaction_fen + $transaction_fen,
+      x.perf_received_fen = x.perf_received_fen + $received_fen)
 RETURN o.id AS id
 
 // name: order.view
@@ -123,7 +122,7 @@ FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END |
 WITH o, count(e) AS entries
 OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
-  SET x.perf_completed_orders = x.perf_completed_orders + 1)
+  SET x.perf_completed_orders = x.perf_completed_orders + $completed_orders)
 RETURN o.id AS id, o.settle_at AS settle_at
 
 // name: refund.context
@@ -178,7 +177,7 @@ FOREACH (x IN CASE WHEN reward IS NULL THEN [] ELSE [reward] END |
 WITH o, rf, count(cb) AS clawbacks
 OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
-  SET x.perf_received_fen = x.perf_received_fen - $amount_fen)
+  SET x.perf_received_fen = x.perf_received_fen + $received_fen)
 RETURN rf.id AS id
 
 // name: ledger.settle_due
