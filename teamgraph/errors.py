@@ -45,6 +45,11 @@ class TeamgraphError(Exception):
         body.update(self.extra)
         return body
 
+    def reason(self) -> str:
+        """One line for a report (an import's rejects): rule, code, message."""
+        rule = f"{self.rule} " if self.rule else ""
+        return f"{rule}{self.code}: {self.message}"
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, {self.message!r}, rule={self.rule!r})"
 

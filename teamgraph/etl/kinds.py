@@ -46,9 +46,10 @@ from typing import Any
 
 import pandas as pd
 
-from teamgraph.errors import TeamgraphError
+from teamgraph.errors import TeamgraphError, ValidationError
 from teamgraph.etl import values as v
 from teamgraph.etl.progress import Bars
+from teamgraph.rules import orders as rules_orders
 from teamgraph.rules import share as rules_share
 from teamgraph.shop import Shop, history
 from teamgraph.shop.bulk import Member, SignalKind, Stored
@@ -114,12 +115,6 @@ class Outcome:
 def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
-
-
-def _why(exc: TeamgraphError) -> str:
-    """A refusal from the Shop as a reject reason: rule, code, message."""
-    rule = f"{exc.rule} " if exc.rule else ""
-    return f"{rule}{exc.code}: {exc.message}"
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -548,7 +543,7 @@ def products(job: Job, frame: pd.DataFrame) -> Outcome:
                     now=job.now,
                 )
             except TeamgraphError as exc:
-                out.reject(idx, _why(exc))
+                out.reject(idx, exc.reason())
                 continue
             out.loaded.add(idx)
     _settle_repeats(repeats, out)
@@ -668,7 +663,7 @@ def orders(job: Job, frame: pd.DataFrame) -> Outcome:
                     job.shop.complete_order(oid, at=at, now=at)
             except TeamgraphError as exc:
                 failed.add(oid)
-                _reject_order(out, o, _why(exc))
+                _reject_order(out, o, exc.reason())
                 continue
             out.loaded.update(o.rows)
     return out
@@ -683,9 +678,21 @@ def _same_order(job: Job, order: _Order, out: Outcome) -> bool:
             order.id, order.customer_id, order.lines, paid_at=order.paid_at, now=order.paid_at
         )
     except TeamgraphError as exc:
-        _reject_order(out, order, _why(exc))
+        _reject_order(out, order, exc.reason())
         return False
     return True
+
+
+def _completion_refused(order: _Order) -> str | None:
+    """R-3.10 for a row that says both when the order was paid and when it completed: the
+    rule's own refusal, found before either event is recorded."""
+    if order.completed_at is None:
+        return None
+    try:
+        rules_orders.check_completion(order.paid_at, order.completed_at)
+    except ValidationError as exc:
+        return exc.reason()
+    return None
 
 
 def _reject_order(out: Outcome, order: _Order, reason: str) -> None:
@@ -708,8 +715,8 @@ def _check_orders(
             _reject_order(out, o, f"unknown product_id {unknown[0]}")
         elif o.paid_at > job.now:
             _reject_order(out, o, "paid_at: in the future")
-        elif o.completed_at is not None and o.completed_at < o.paid_at:
-            _reject_order(out, o, "completed_at: before paid_at")
+        elif (why := _completion_refused(o)) is not None:
+            _reject_order(out, o, why)
         elif o.completed_at is not None and o.completed_at > job.now:
             _reject_order(out, o, "completed_at: in the future")
         else:
@@ -747,8 +754,6 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
                 out.unchanged.add(idx)
         elif r["at"] > job.now:
             out.reject(idx, "at: in the future")
-        elif r["at"] < order["paid_at"]:
-            out.reject(idx, "at: before the order was paid")
         else:
             todo.append(idx)
     if job.bulk:
@@ -776,7 +781,7 @@ def refunds(job: Job, frame: pd.DataFrame) -> Outcome:
                 job.shop.refund(r["order_id"], r["id"], r["amount_fen"],
                                 product_id=r["product_id"], at=r["at"], now=r["at"])  # fmt: skip
             except TeamgraphError as exc:
-                out.reject(idx, _why(exc))
+                out.reject(idx, exc.reason())
                 continue
             out.loaded.add(idx)
     _settle_repeats(repeats, out)
@@ -794,7 +799,7 @@ def _same_refund(job: Job, r: dict[str, Any], idx: int, out: Outcome) -> bool:
         job.shop.refund(r["order_id"], r["id"], r["amount_fen"],
                         product_id=r["product_id"], at=r["at"], now=r["at"])  # fmt: skip
     except TeamgraphError as exc:
-        out.reject(idx, _why(exc))
+        out.reject(idx, exc.reason())
         return False
     return True
 

@@ -188,9 +188,8 @@ class CompletionDecision:
     counters: dict[str, int]
 
 
-def decide_completion(settings: ProgramSettings, *, paid_at: int, at: int) -> CompletionDecision:
-    """R-3.10: completion starts the after-sale window of ``settle_days``; the attributed
-    distributor's completed orders grow by one (M-2)."""
+def check_completion(paid_at: int, at: int) -> None:
+    """R-3.10: an order completes after it was paid (else its rewards would settle early)."""
     if at < paid_at:
         raise ValidationError(
             "order.complete_at",
@@ -198,6 +197,12 @@ def decide_completion(settings: ProgramSettings, *, paid_at: int, at: int) -> Co
             rule="R-3.10",
             field="at",
         )
+
+
+def decide_completion(settings: ProgramSettings, *, paid_at: int, at: int) -> CompletionDecision:
+    """R-3.10: completion starts the after-sale window of ``settle_days``; the attributed
+    distributor's completed orders grow by one (M-2)."""
+    check_completion(paid_at, at)
     return CompletionDecision(at + settings.settle_days * MS_PER_DAY, {"completed_orders": 1})
 
 

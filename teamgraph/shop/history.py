@@ -250,7 +250,7 @@ def record_orders(
                 try:
                     lines = rules_orders.parse_lines(o.lines)
                 except ValidationError as exc:
-                    refused[oid] = _why(exc)
+                    refused[oid] = exc.reason()
                     continue
                 buyer = buyers[o.customer_id]
                 bindings, sharers = candidates[o.customer_id]
@@ -338,11 +338,6 @@ def _given(row: dict[str, Any]) -> dict[str, Any]:
     return {k: x for k, x in row.items() if x is not None}
 
 
-def _why(exc: ValidationError) -> str:
-    rule = f"{exc.rule} " if exc.rule else ""
-    return f"{rule}{exc.code}: {exc.message}"
-
-
 # -- refunds --------------------------------------------------------------------------------------
 def record_refunds(
     bulk: Bulk,
@@ -377,7 +372,7 @@ def record_refunds(
             try:
                 _refund(o, rf, clawbacks)
             except ValidationError as exc:
-                refused[rf.id] = _why(exc)
+                refused[rf.id] = exc.reason()
                 continue
             written.append({"id": rf.id, "order_id": rf.order_id, "amount_fen": rf.amount_fen,
                             "at": rf.at, "digest": rf.digest})  # fmt: skip
