@@ -6,6 +6,6 @@ each one's figures and replaces that benchmark's section of ``benchmarks/RESULTS
 ``<!-- benchmark:NAME -->`` markers), leaving the other sections as they are.
 
 Benchmarks print figures and ratios; they never fail a test run, and no test asserts a timing
-(DESIGN.md "Performance"). ``tests/test_benchmarks_smoke.py`` only proves the code path works on
-a tiny shop.
+(figures belong in RESULTS.md). ``tests/test_benchmarks_smoke.py`` only proves the code path works
+on a tiny shop.
 """

@@ -6,8 +6,8 @@ distributors) on a fresh embedded engine, starts the API as a real process
 warm-up, R calls of each endpoint cycling through 20 distributors with the largest teams,
 20 median ones and 20 random leaves; then the same calls in-process (``Shop.distributor``,
 ``Shop.team``, ``Shop.progress``) to separate HTTP from the store. Team views read counters kept
-on the nodes (DESIGN.md "Performance"), so the biggest team should cost what a leaf costs: the
-ratio is reported.
+on the nodes (docs/architecture.md, "Counters kept on nodes"), so the biggest team should cost what
+a leaf costs: the ratio is reported.
 """
 
 from __future__ import annotations

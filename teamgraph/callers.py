@@ -10,8 +10,8 @@ the two entry points cannot drift apart (a key refused by one and accepted by th
   the shop exists, so a key reveals nothing about other shops);
 - :meth:`Caller.require` admits only given roles (``auth.forbidden`` otherwise);
   :data:`MERCHANT`, :data:`READERS` and :data:`EVERYONE` are the role sets the API and the pages
-  grant (API.md "Auth": the merchant does everything, the analyst reads, a distributor key sees
-  only its own distributor);
+  grant (docs/api.md "Authentication and roles": the merchant does everything, the analyst reads, a
+  distributor key sees only its own distributor);
 - :meth:`Caller.may_read_distributor` confines a distributor key to its own id.
 
 Imports ``teamgraph.shop`` and ``graph``'s ``Engine``; both entry points import this module,
@@ -66,7 +66,8 @@ class Caller:
         if not self.allows(*roles):
             raise Forbidden(
                 "auth.forbidden",
-                f"a {self.role} key may not do this (needs {'/'.join(roles)})",
+                f"{'an' if self.role == 'analyst' else 'a'} {self.role} key may not do this "
+                f"(needs {'/'.join(roles)})",
             )
         return self
 

@@ -32,7 +32,7 @@ demo_app = typer.Typer(
     help="Synthetic shops for demos, tests and benchmarks.", no_args_is_help=True
 )
 app.add_typer(demo_app, name="demo")
-fraud_app = typer.Typer(help="Fraud-ring detection (RULES.md section 6).", no_args_is_help=True)
+fraud_app = typer.Typer(help="Fraud-ring detection (docs/rules.md §6).", no_args_is_help=True)
 app.add_typer(fraud_app, name="fraud")
 
 DEMO_SHOP = "demo"

@@ -1,7 +1,7 @@
 """The one error root of teamgraph.
 
 Every error a user can cause is a :class:`TeamgraphError` with a stable ``code`` (dotted,
-``area.reason``), the id of the rule it breaks (``R-x.y`` from RULES.md, or ``None`` when no
+``area.reason``), the id of the rule it breaks (``R-x.y`` from docs/rules.md, or ``None`` when no
 program rule is involved), a human message and, where one field is at fault, its name. The API
 maps the tree to HTTP in one place (``teamgraph.api.errors``)::
 

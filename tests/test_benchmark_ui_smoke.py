@@ -1,5 +1,5 @@
 """benchmarks/ui.py on a tiny shop: it builds the shop, times every page callback and records
-its section (structure only: no timing is asserted, DESIGN.md "Performance")."""
+its section (structure only: no timing is asserted: figures belong in benchmarks/RESULTS.md)."""
 
 from __future__ import annotations
 

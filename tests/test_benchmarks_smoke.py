@@ -1,6 +1,6 @@
 """The benchmark code path on a tiny shop: it runs, returns its figures and records its section.
 
-Structure only: no timing is asserted here (DESIGN.md "Performance"), and the real
+Structure only: no timing is asserted here (figures belong in benchmarks/RESULTS.md), and the real
 ``benchmarks/RESULTS.md`` is never touched (results go to ``tmp_path``). Team views and orders
 also run on the suite's Neo4j (``TEAMGRAPH_TEST_NEO4J_URI``, which ``make test`` sets), as
 ``make bench`` runs them beside FalkorDB.

@@ -79,7 +79,7 @@ def test_roles_are_checked_once_for_both_entry_points(engine: Engine, shop: Shop
         callers["analyst"].require(*MERCHANT)
     assert (err.value.code, err.value.message) == (
         "auth.forbidden",
-        "a analyst key may not do this (needs merchant)",
+        "an analyst key may not do this (needs merchant)",
     )
     with pytest.raises(Forbidden) as err:
         callers["distributor"].require(*READERS)

@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI), as API.md specifies it.
+"""The HTTP API (FastAPI), as docs/api.md specifies it.
 
 ``create_app(settings)`` builds the app; the graph engine opens in the lifespan (one per
 process) and reaches routes through ``deps``. One router per resource in ``routers/``; errors

@@ -27,7 +27,7 @@ from teamgraph.graph import Engine, connect
 
 DESCRIPTION = """\
 teamgraph's commission API: events in (visits, customers, orders, refunds), attribution, team
-views and commission out. Every rule cited in errors (`R-x.y`) is in RULES.md.
+views and commission out. Every rule cited in errors (`R-x.y`) is in docs/rules.md.
 
 Authenticate with `Authorization: Bearer <key>` (`teamgraph key create`).
 """

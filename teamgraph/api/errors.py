@@ -1,4 +1,5 @@
-"""The one mapping from errors to HTTP: ``{"error": {code, rule, message, field?}}`` (API.md)."""
+"""The one mapping from errors to HTTP: ``{"error": {code, rule, message, field?}}``
+(docs/api.md)."""
 
 from __future__ import annotations
 

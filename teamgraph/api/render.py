@@ -1,4 +1,4 @@
-"""Responses as API.md "Conventions" shows them: times are ISO-8601 with the shop's offset.
+"""Responses as docs/api.md "Conventions" shows them: times are ISO-8601 with the shop's offset.
 
 ``Shop`` returns times as epoch ms ints under keys ending in ``_at`` or ``_until`` (``paid_at``,
 ``completed_at``, ``settle_at``, ``requested_at``, ``approved_at``, ``rejected_at``, ...) and

@@ -66,7 +66,7 @@ FUTURE_TOLERANCE_MS = 5 * 60_000
 
 
 def instant(value: int | str | None, *, now: int, field: str = "at") -> int:
-    """API.md: an event's time as ISO-8601 or epoch ms, omitted is ``now``; 422
+    """docs/api.md: an event's time as ISO-8601 or epoch ms, omitted is ``now``; 422
     ``time.invalid`` when malformed, ``time.future`` when ahead of ``now`` by more than
     :data:`FUTURE_TOLERANCE_MS`: the shop acts on an event's time as "now" (expiring every
     binding due by then), so an event from the future would end bindings still in force."""
@@ -82,7 +82,8 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    """API.md "Lists": one page and the cursor of the next (``null`` on the last page)."""
+    """docs/api.md "Lists and cursors": one page and the cursor of the next (``null`` on the last
+    page)."""
 
     items: list[T]
     next_cursor: str | None

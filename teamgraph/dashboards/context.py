@@ -3,7 +3,7 @@
 ``create_app(engine)`` installs the engine here once; page callbacks call :func:`caller` with
 the key from the ``session`` store and get a :class:`~teamgraph.callers.Caller` (its ``shop``,
 its ``principal``, the role checks), resolved by :mod:`teamgraph.callers` exactly as the API
-resolves a bearer key. Pages therefore never import the app (STYLE.md 11).
+resolves a bearer key. Pages therefore never import the app.
 """
 
 from __future__ import annotations

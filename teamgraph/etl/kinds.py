@@ -6,7 +6,7 @@ Each loader takes a :class:`Job` and a frame of cells whose columns carry the fi
 returns an :class:`Outcome`: which rows were loaded (written or changed), which were already
 stored as they are (unchanged), and why each other row was refused.
 
-Choices written down here (the rules are in RULES.md; the formats in docs/import-formats.md):
+Choices written down here (the rules are in docs/rules.md; the formats in docs/import-formats.md):
 - E-1 A row whose given cells all equal what is stored is ``unchanged`` and is not written; a
   row repeating an earlier row of the same file counts as unchanged too, while a row repeating
   an earlier row's key with other values is refused.

@@ -1,4 +1,4 @@
-"""Fraud-ring detection (RULES.md section 6): find, score and explain rings in a shop.
+"""Fraud-ring detection (docs/rules.md §6): find, score and explain rings in a shop.
 
 A library under the Shop: it works on the projection of a shop it is given (a
 :class:`~teamgraph.fraud.projection.Source`), computes in pandas, scipy and networkx, and returns
@@ -9,7 +9,7 @@ in memory), ``signals`` (the R-6.3 signals, pure functions), ``detect`` (candida
 Louvain, the score), ``report`` (CSV and HTML), ``quality`` (precision and recall against
 planted rings), ``mask`` (signal values as shown).
 
-Choices where RULES.md is silent (F-1…F-6, the ring decisions and the circuit breaker, are in
+Choices where docs/rules.md is silent (F-1…F-6, the ring decisions and the circuit breaker, are in
 :mod:`teamgraph.shop.risk`):
 
 - F-7 The projection is read in two passes: the whole shop (shared signal values aggregated in

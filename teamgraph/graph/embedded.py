@@ -15,7 +15,7 @@ The process that started a server owns it and stops it when it closes; ``teamgra
 starts one detached that lives until ``teamgraph db stop``. An owned server gets
 ``PR_SET_PDEATHSIG`` so it dies with its owner even on ``kill -9``: no orphaned redis-server.
 Data is kept with AOF (``--appendonly yes --appendfsync everysec``): every acknowledged write
-survived ``kill -9`` in our measurements (DESIGN.md).
+survived ``kill -9`` in our measurements (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ of one shop: a FalkorDB graph key or a Neo4j database, so no query can reach ano
 
 Statements are named (``teamgraph/graph/queries``); values go in as parameters only. Results
 come back as lists of plain dicts. Every write is one statement, and one statement is atomic on
-both engines (DESIGN.md): :meth:`GraphStore.write_batch` sends one deduplicated UNWIND batch as
-one statement, so a bad row fails the whole batch and nothing of it is stored.
+both engines (docs/architecture.md): :meth:`GraphStore.write_batch` sends one deduplicated UNWIND
+batch as one statement, so a bad row fails the whole batch and nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def dedupe(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> list[Row]:
     """Keep the last row per key, in first-seen order.
 
     FalkorDB keeps the first of repeated keys in one UNWIND and Neo4j the last, and a repeated
-    relationship pair crashes FalkorDB's MERGE ... ON MATCH SET (DESIGN.md), so every batch
-    is deduplicated here before it is sent.
+    relationship pair crashes FalkorDB's MERGE ... ON MATCH SET (docs/architecture.md), so every
+    batch is deduplicated here before it is sent.
     """
     out: dict[tuple[Any, ...], Row] = {}
     for row in rows:

@@ -1,4 +1,4 @@
-"""Pure program rules (RULES.md): settings model, binding, attribution, commission, levels,
+"""Pure program rules (docs/rules.md): settings model, binding, attribution, commission, levels,
 withdrawals.
 
 No I/O, no graph, no clock, no presentation (QR codes are :mod:`teamgraph.qr`, files

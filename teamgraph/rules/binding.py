@@ -1,10 +1,10 @@
-"""Binding and attribution (RULES.md section 1), as pure decisions over plain values.
+"""Binding and attribution (docs/rules.md §1), as pure decisions over plain values.
 
 The caller reads the customer's current binding and sharer, asks :func:`visit` what a share
 visit does, and writes the answer in one statement. :func:`attribute` says who a customer's
 orders and becoming a distributor count for at a given time.
 
-Choices where RULES.md is silent (written down as RULES.md asks):
+Choices where docs/rules.md is silent (written down as docs/rules.md asks):
 - B-1 Every visit records the visiting distributor as the customer's latest sharer for
   ``sharer_window_hours``, in both modes, so the fallback of R-1.4 always has one.
 - B-2 Team counts (direct and indirect clients, R-2.3) count lasting bindings. A sharer

@@ -1,4 +1,4 @@
-"""Commission (推广奖励, RULES.md §3): what an order pays, what a refund claws back, and the
+"""Commission (推广奖励, docs/rules.md §3): what an order pays, what a refund claws back, and the
 monthly ladder bonus, as pure decisions over plain values.
 
 The caller reads the order's lines, the attributed distributor's inviter chain with levels and
@@ -6,7 +6,7 @@ the products' own reward settings, asks :func:`earners` who earns and :func:`rew
 and writes one ledger entry per :class:`Reward`. On a refund it asks :func:`clawbacks`, per
 line, what to take back from each issued entry, and on a month's close :func:`ladder_bonus`.
 
-Rules (RULES.md):
+Rules (docs/rules.md):
 - R-1.6 / R-1.7 / R-3.7 Tier 1 is the attributed distributor, tier 2 its inviter, tier 3 the
   inviter's inviter, up to ``settings.tiers``; nobody earns from their own purchase.
 - R-3.1 / R-3.2 The kind is cash, points or balance; points and balance are always ``fixed``.
@@ -22,7 +22,7 @@ Rules (RULES.md):
   exactly what remains, never more than was issued.
 - R-3.13 Ladder bonus: the bonus of the highest threshold reached in a calendar month, once.
 
-Choices where RULES.md is silent (written down here, as RULES.md asks):
+Choices where docs/rules.md is silent (written down here, as docs/rules.md asks):
 - C-1 The chain is cut to ``tiers`` first; then a tier whose distributor is the buyer is
   skipped, not replaced by the next one up: the others keep their own tier and reward, so a
   distributor's own purchase pays exactly what it would pay without that tier (R-1.6, R-3.7).

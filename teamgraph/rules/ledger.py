@@ -4,7 +4,7 @@ Every money movement is one :class:`Entry` — an issued reward, a clawback, a l
 merchant adjustment, a withdrawal, a tax withholding — and :func:`balances` adds them up as of a
 time. Nothing is ever stored as a balance, so nothing can drift from the entries.
 
-Rules (RULES.md):
+Rules (docs/rules.md):
 - R-3.10 A reward is ``pending`` until its after-sale window has passed (``settle_at``), then
   ``settled``; a frozen account's reward is ``held`` instead (R-6.4).
 - R-3.11 A clawback after settlement may make the settled balance negative; it is netted against
@@ -19,7 +19,7 @@ the sum of all non-withdrawal entries, for any ledger — withdrawals only move 
 balances, they neither create nor destroy it. (A rejected tax entry, G-4, is returned with its
 withdrawal and left out of both sides.)
 
-Choices where RULES.md is silent (written down here, as RULES.md asks):
+Choices where docs/rules.md is silent (written down here, as docs/rules.md asks):
 - G-1 Settlement is computed when read (:func:`status_at`): a ``pending`` reward, clawback or
   bonus whose ``settle_at`` has passed counts as ``settled`` with no job having run. A
   ``settle_at`` of ``None`` (order not completed yet) stays pending.

@@ -1,6 +1,6 @@
 """Distributor levels (等级): which level a distributor has earned, and its progress to the next.
 
-Rules (RULES.md §4):
+Rules (docs/rules.md §4):
 - R-4.1 Up to 5 levels (checked by :mod:`teamgraph.rules.settings`); with one level, levels are
   not shown to distributors (:func:`shown`).
 - R-4.2 A level's upgrade conditions are any of :data:`CONDITIONS`; meeting any chosen one is
@@ -10,7 +10,7 @@ Rules (RULES.md §4):
 - R-4.4 Progress, per chosen condition of the next level: current value, threshold, percentage;
   the overall percentage is the highest of them (:func:`progress`).
 
-Choices where RULES.md is silent (written down here, as RULES.md asks):
+Choices where docs/rules.md is silent (written down here, as docs/rules.md asks):
 - L-1 A level counts as earned when one of its own chosen conditions is met, whether or not a
   lower level's is: a distributor may jump from level 1 straight to level 3.
 - L-2 Level 1 is the entry level: every distributor holds it, its conditions (if any) are never

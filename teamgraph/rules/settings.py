@@ -1,11 +1,12 @@
-"""The program settings of one shop (API.md "Settings") and the rules that govern changing them.
+"""The program settings of one shop (docs/api.md "Settings") and the rules that govern changing
+them.
 
 Validation cites the rule it enforces: R-3.3 (rate cap, refused not clipped), R-4.1 (1–5
 levels), R-3.7 (tiers 1–3, a warning at 3), R-3.2 (points and balance are fixed rewards),
 R-3.1 (switching the reward kind resets level rewards), R-1.9 (mode changes take effect at
 05:00 the next day, at most once every 3 days).
 
-Choices where RULES.md is silent (written down here, as RULES.md asks):
+Choices where docs/rules.md is silent (written down here, as docs/rules.md asks):
 - S-1 The 3-day spacing of R-1.9 is counted from the time of the previous accepted *request*
   (not its effective time); a second change is refused with ``retry_after`` = that time + 3 days.
 - S-2 Asking to go back while a change is pending is itself a change, so S-1 refuses it: a

@@ -20,7 +20,7 @@ def from_ms(ms: int, tz: str = "UTC") -> datetime:
 
 
 def iso(ms: int | None, tz: str = "UTC") -> str | None:
-    """ISO-8601 with offset, as API.md's responses carry times."""
+    """ISO-8601 with offset, as docs/api.md's responses carry times."""
     return None if ms is None else from_ms(ms, tz).isoformat(timespec="milliseconds")
 
 
@@ -33,7 +33,7 @@ def next_local_time(ms: int, tz: str, hour: int) -> int:
 
 
 def parse_instant(value: str | int | None, *, now: int, field: str = "at") -> int:
-    """API.md: times are accepted as ISO-8601 with an offset or as epoch ms; omitted is now."""
+    """docs/api.md: times are accepted as ISO-8601 with an offset or as epoch ms; omitted is now."""
     from teamgraph.errors import ValidationError
 
     if value is None:

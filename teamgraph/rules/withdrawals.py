@@ -1,11 +1,11 @@
-"""Withdrawals (提现, RULES.md §5): whether a request may be made, what tax it withholds, how
+"""Withdrawals (提现, docs/rules.md §5): whether a request may be made, what tax it withholds, how
 its account is shown, and which status changes are allowed.
 
 The caller sums the distributor's ledger (:mod:`teamgraph.rules.ledger`), counts its requests
 since :func:`period_start`, asks :func:`check_request`, and writes the entries; the merchant's
 approve / reject / pay goes through :func:`transition`.
 
-Rules (RULES.md):
+Rules (docs/rules.md):
 - R-5.1 Methods the shop enabled (bank card, Alipay, WeChat); one withdrawal between ``min_fen``
   and ``max_fen``; at most ``max_count`` per day, week or month.
 - R-5.2 A request moves settled balance into ``requested``; the merchant approves or rejects
@@ -14,7 +14,7 @@ Rules (RULES.md):
 - R-5.3 Exports carry the account masked and in full (:func:`mask_account`).
 - R-5.4 Optional tax withholding at ``tax_bp``, its own ledger entry (:func:`tax`).
 
-Choices where RULES.md is silent (written down here, as RULES.md asks):
+Choices where docs/rules.md is silent (written down here, as docs/rules.md asks):
 - W-1 Periods are calendar periods in the shop's time zone: the local day, the ISO week from
   Monday 00:00, the month from the 1st 00:00. ``period_start`` is their start in epoch ms.
 - W-2 ``count_in_period`` counts the distributor's requests made since :func:`period_start` that

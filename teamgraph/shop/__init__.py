@@ -69,7 +69,7 @@ class Shop(Keys, Relationships, Team, Orders, Ledger, Analytics, Risk):
         """Create the shop (idempotent): schema, then its node with initial settings.
 
         ``settings`` are validated and stored as they are; R-1.9 timing applies only to later
-        changes (API.md "CLI"). On an existing shop, given settings must equal the stored ones.
+        changes (README "The CLI"). On an existing shop, given settings must equal the stored ones.
         """
         check_shop_id(shop_id)
         initial = rules_settings.parse(dict(settings or {}))

@@ -2,12 +2,12 @@
 orders, commission cost, active and new distributors, the visit funnel, daily trends), the
 leaderboards, the distributor list and the team view's tree and earnings.
 
-DESIGN.md "Performance": analytics that scan the shop read **one projection per call**
+Analytics that scan the shop read **one projection per call**
 (a statement of ``graph/queries/analytics.cypher``) and compute in pandas; nothing is kept
 between calls. Money stays integer fen (sums of int64 columns, turned back into ``int``);
 days are calendar days in the shop's time zone.
 
-Choices where RULES.md is silent (U-n, docs/choices.md):
+Choices where docs/rules.md is silent (U-n, docs/choices.md):
 
 - U-1 *Distribution sales* are the orders attributed to a distributor (R-1.4), net of what
   was refunded so far, counted on the day they were paid; *commission cost* is every reward,

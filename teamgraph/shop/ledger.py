@@ -1,9 +1,10 @@
-"""The ledger and withdrawals of a :class:`~teamgraph.shop.Shop` (R-3.12, R-3.13, RULES.md
+"""The ledger and withdrawals of a :class:`~teamgraph.shop.Shop` (R-3.12, R-3.13, docs/rules.md
 section 5): balances as sums of entries, a distributor's entries page by page, the monthly
 ladder bonus, and withdrawals from request to payment. Same pattern as the rest of Shop: the
 pure rules decide (``rules/ledger.py``, ``rules/withdrawals.py``), one statement writes.
 
-Choices where RULES.md is silent (the M- choices of orders are in :mod:`teamgraph.shop.orders`):
+Choices where docs/rules.md is silent (the M- choices of orders are in
+:mod:`teamgraph.shop.orders`):
 - M-5 Points rewards (``reward_kind = points``) are kept in their own unit; balances are in fen
   and points are reported apart.
 """
@@ -89,7 +90,7 @@ class Ledger(ShopBase):
         self.store.write_batch("ladder.award_batch", rows, key=("id",), now=now, month=month)
         return rows
 
-    # -- withdrawals (RULES.md section 5) -------------------------------------------------------
+    # -- withdrawals (docs/rules.md §5) -------------------------------------------------------
     def request_withdrawal(
         self,
         distributor_id: str,

@@ -1,5 +1,5 @@
 """Orders of a :class:`~teamgraph.shop.Shop`: products, orders, completions and refunds, and
-the rewards and clawbacks they write to the ledger (RULES.md section 3).
+the rewards and clawbacks they write to the ledger (docs/rules.md §3).
 
 Same pattern as the rest of Shop: one read gathers an event's context, the pure decisions of
 :mod:`teamgraph.rules.orders` (the very ones a historical load calls, :mod:`.history`) say

@@ -1,4 +1,4 @@
-"""Relationships of a :class:`~teamgraph.shop.Shop` (RULES.md sections 1 and 2): customers and
+"""Relationships of a :class:`~teamgraph.shop.Shop` (docs/rules.md sections 1 and 2): customers and
 their visits, bindings and the merchant's edits of them, applications, approvals, a
 distributor's status and level, and the performance counters order events feed."""
 
@@ -20,7 +20,7 @@ from teamgraph.shop.base import ShopBase
 class Relationships(ShopBase):
     """Part of Shop: who is bound to whom, who is a distributor."""
 
-    # -- customers and visits (RULES.md section 1) ----------------------------------------------
+    # -- customers and visits (docs/rules.md §1) ----------------------------------------------
     def create_customer(
         self,
         customer_id: str,
@@ -34,7 +34,7 @@ class Relationships(ShopBase):
     ) -> tuple[dict[str, Any], bool]:
         """Register a customer (idempotent on its id). Joining through a distributor's link is
         a visit at the joining time (R-1.5, R-1.13). Returns the customer and whether it was
-        created; the same id with other details is 409 ``event.conflict`` (API.md)."""
+        created; the same id with other details is 409 ``event.conflict`` (docs/api.md)."""
         now = self._now(now)
         joined = joined_at if joined_at is not None else now
         phone_hash = hashlib.sha256(phone.encode()).hexdigest() if phone else None
@@ -275,7 +275,7 @@ class Relationships(ShopBase):
         )
         return self._customer_view(customer_id, settings, now)
 
-    # -- distributors (RULES.md section 2) ------------------------------------------------------
+    # -- distributors (docs/rules.md §2) ------------------------------------------------------
     def apply(self, customer_id: str, *, now: int | None = None) -> dict[str, Any]:
         """R-2.1: a customer applies; approved at once unless the shop reviews applications."""
         now = self._now(now)

@@ -1,5 +1,5 @@
 """The risk side of a :class:`~teamgraph.shop.Shop`: fraud rings found by a scan, listed,
-explained, frozen and released (RULES.md section 6).
+explained, frozen and released (docs/rules.md §6).
 
 A scan (:meth:`Risk.scan`, ``teamgraph fraud scan``) reads the shop's projection from its graph
 (:class:`GraphSource`, ``queries/risk.cypher``), has the detection library
@@ -9,7 +9,7 @@ its distributor members' rewards: pending rewards that come due while the ring i
 ``held`` instead of ``settled`` (R-6.4, the settle sweep ``ledger.settle_due``), and settle when
 the ring is released. Nothing is deleted; each freeze and release is an audit ``Change``.
 
-Choices where RULES.md is silent (F-…, the fraud detector's are in :mod:`teamgraph.fraud`):
+Choices where docs/rules.md is silent (F-…, the fraud detector's are in :mod:`teamgraph.fraud`):
 
 - F-1 A ring is ``open`` when found, ``frozen`` or ``released`` after a decision. A scan
   replaces the open rings (an open ring not found again is dropped: it was never reviewed) and

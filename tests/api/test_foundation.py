@@ -1,4 +1,4 @@
-"""API.md "Conventions", health, auth and settings, over real HTTP."""
+"""docs/api.md "Conventions", health, auth and settings, over real HTTP."""
 
 from __future__ import annotations
 

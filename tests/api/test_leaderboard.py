@@ -1,4 +1,4 @@
-"""GET /v1/leaderboard over HTTP (API.md "Team views"; analytics U-2, U-5)."""
+"""GET /v1/leaderboard over HTTP (docs/api.md "Team views and the ledger"; analytics U-2, U-5)."""
 
 from __future__ import annotations
 

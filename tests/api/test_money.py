@@ -1,5 +1,6 @@
-"""Products, orders, refunds, the ledger and withdrawals over real HTTP (API.md "Events", "Team
-views" ledger, "Money out"), as scenarios named after the rules of RULES.md sections 3 and 5.
+"""Products, orders, refunds, the ledger and withdrawals over real HTTP (docs/api.md "Events and
+idempotency", "Team views" ledger, "Money out"), as scenarios named after the rules of
+docs/rules.md sections 3 and 5.
 
 Every story runs in the past (the API refuses events more than 5 minutes ahead), so the
 after-sale windows of ``settle_days`` are over by the time the ledger is read.

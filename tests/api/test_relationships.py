@@ -1,5 +1,6 @@
-"""Customers, visits, distributors and team views over real HTTP (API.md "Events", "Team views",
-"Merchant edits"), as scenarios named after the rules of RULES.md sections 1, 2 and 4."""
+"""Customers, visits, distributors and team views over real HTTP (docs/api.md "Events and
+idempotency", "Team views and the ledger", "Merchant edits"), as scenarios named after the rules of
+docs/rules.md sections 1, 2 and 4."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 def refused(
     response: httpx.Response, status: int, code: str, rule: str | None = None
 ) -> dict[str, Any]:
-    """The error shape of API.md with the expected status, code and (when given) rule."""
+    """The error shape of docs/api.md with the expected status, code and (when given) rule."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}, body

@@ -1,5 +1,5 @@
-"""API.md "Risk" over real HTTP: the ring list and one ring's evidence, freeze and release
-(R-6.2, R-6.4), who may call them, and the errors."""
+"""docs/api.md "Fraud rings" over real HTTP: the ring list and one ring's evidence, freeze and
+release (R-6.2, R-6.4), who may call them, and the errors."""
 
 from __future__ import annotations
 

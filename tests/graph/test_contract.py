@@ -1,5 +1,5 @@
 """The graph store contract: the same tests on every engine (embedded FalkorDB, and the suite's
-Neo4j that `make test` starts). DESIGN.md "The graph store" is the specification."""
+Neo4j that `make test` starts). docs/architecture.md describes the contract."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_repeated_relationship_pair_in_one_batch_is_safe(store: GraphStore) -> N
         "distributor.upsert_batch",
         [{"id": i, "level": 1, "status": "active", "became_at": 1} for i in ("a", "b")],
     )
-    # the same (b -> a) pair twice: deduplicated before it reaches the engine (DESIGN.md)
+    # the same (b -> a) pair twice: deduplicated before it reaches the engine (docs/architecture.md)
     rows = [{"id": "b", "inviter_id": "a", "at": 1}, {"id": "b", "inviter_id": "a", "at": 2}]
     assert store.write_batch("invitation.create_batch", rows) == [{"n": 1}]
     assert store.read("team.by_depth", id="a") == [{"depth": 1, "distributors": 1}]

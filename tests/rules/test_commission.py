@@ -1,5 +1,5 @@
 """Commission rules (R-1.6, R-1.7, R-3.1–R-3.13), pure: worked examples with the arithmetic in
-the comments, and hypothesis properties for the money invariants (STYLE.md 7, 8, 12)."""
+the comments, and hypothesis properties for the money invariants."""
 
 from __future__ import annotations
 

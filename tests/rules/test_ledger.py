@@ -1,5 +1,5 @@
 """Ledger rules (R-3.10, R-3.11, R-3.12, R-5.2, R-5.4, R-6.4), pure: balances are sums of
-entries as of a time; nothing is created or lost (STYLE.md 7)."""
+entries as of a time; nothing is created or lost."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The counters that team views read equal a full recount after any sequence of visits,
-expiries, rebinds, unbinds, approvals, freezes and mode switches (DESIGN.md "Performance")."""
+expiries, rebinds, unbinds, approvals, freezes and mode switches (docs/architecture.md, "Counters
+kept on nodes")."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 A small invitation forest of distributors (some bound to each other, so some buy from their own
 chain), customers bound to random distributors, and random sequences of orders, completions,
 time passing, refunds, withdrawals and their approval / rejection / payment, freezes, rebinds
-and repeated events. A model written here from RULES.md predicts every reward, clawback, status
+and repeated events. A model written here from docs/rules.md predicts every reward, clawback, status
 and refusal; after each step the shop must agree with it, and:
 
 1. every order line pays at most half its split (and at most split − cost with cost
@@ -161,7 +161,8 @@ histories = st.lists(st.tuples(rounds, tail), min_size=2, max_size=3).map(
 )
 
 
-# -- the model: RULES.md sections 3 and 5 over plain values ----------------------------------------
+# -- the model: docs/rules.md sections 3 and 5 over plain values
+# ----------------------------------------
 
 
 @dataclass

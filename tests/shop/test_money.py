@@ -1,4 +1,4 @@
-"""RULES.md sections 3 and 5 (and the order-fed part of 4) through Shop, with explicit times:
+"""docs/rules.md sections 3 and 5 (and the order-fed part of 4) through Shop, with explicit times:
 who an order pays, how much, when it settles, what a refund takes back, and money going out."""
 
 from __future__ import annotations

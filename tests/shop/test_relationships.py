@@ -1,4 +1,4 @@
-"""RULES.md sections 1, 2 and 4 through Shop, with time as an argument."""
+"""docs/rules.md sections 1, 2 and 4 through Shop, with time as an argument."""
 
 from __future__ import annotations
 

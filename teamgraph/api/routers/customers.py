@@ -1,5 +1,6 @@
 """Customers: the customer event, the customer's binding view and the merchant's binding edits
-(API.md "Events", "Merchant edits"; RULES.md R-1.2–R-1.4, R-1.8, R-1.12, R-1.13)."""
+(docs/api.md "Events and idempotency", "Customers and bindings"; docs/rules.md R-1.2–R-1.4, R-1.8,
+R-1.12, R-1.13)."""
 
 from __future__ import annotations
 

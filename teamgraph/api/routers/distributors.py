@@ -1,6 +1,7 @@
 """Distributors: applications and their review, status and level edits, the team views and the
-commission ledger (API.md "Events", "Team views", "Merchant edits"; RULES.md R-2.1–R-2.3,
-R-3.10–R-3.12, R-4.3, R-4.4, R-5.2).
+commission ledger (docs/api.md "Events and idempotency", "Team views and the ledger",
+"Distributors: applications and merchant edits"; docs/rules.md R-2.1–R-2.3, R-3.10–R-3.12, R-4.3,
+R-4.4, R-5.2).
 
 Team views and the ledger are read by the merchant and the analyst for any distributor, and by
 a distributor key for its own id only (``DistributorReaderDep``).

@@ -1,5 +1,5 @@
 """Leaderboards (排行榜): distributors ranked by sales, commission or new clients over a calendar
-day, week or month (API.md "Team views"; ``teamgraph.shop.analytics`` U-2, U-5).
+day, week or month (docs/api.md "Team views and the ledger"; ``teamgraph.shop.analytics`` U-2, U-5).
 
 Merchant and analyst keys see every name. A distributor key sees the same ranking with other
 distributors' names masked (their first character, then ``*``) and its own row as ``me``.

@@ -1,5 +1,5 @@
-"""Orders: the paid-order event, completion and refunds, and the order with what it paid (API.md
-"Events"; RULES.md R-3.4–R-3.12).
+"""Orders: the paid-order event, completion and refunds, and the order with what it paid
+(docs/api.md "Events"; docs/rules.md R-3.4–R-3.12).
 
 Orders and refunds are events with their own ids (R-3.12): the first recording is 201, the same
 event again 200 with the first result and nothing written, the same id with another body 409

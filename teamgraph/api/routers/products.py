@@ -1,5 +1,5 @@
-"""``POST /v1/products`` (merchant): a product and its own reward setting (API.md "Events";
-RULES.md R-3.2, R-3.3, R-3.5, R-3.8)."""
+"""``POST /v1/products`` (merchant): a product and its own reward setting (docs/api.md "Events and
+idempotency"; docs/rules.md R-3.2, R-3.3, R-3.5, R-3.8)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Fraud rings (API.md "Risk"; RULES.md R-6.2, R-6.4): the scan's rings by score, one ring's
-evidence, and the freeze / release decisions.
+"""Fraud rings (docs/api.md "Fraud rings"; docs/rules.md R-6.2, R-6.4): the scan's rings by score,
+one ring's evidence, and the freeze / release decisions.
 
 Read and decided by the merchant and the analyst; distributor keys are refused (403). Rings
 are written by ``teamgraph fraud scan``, not over HTTP.

@@ -36,7 +36,7 @@ def put_settings(
         ..., examples=[{"attribution_mode": "sharer"}, {"tiers": 2, "settle_days": 7}]
     ),
 ) -> dict[str, Any]:
-    """Change any subset of the settings (API.md "Settings").
+    """Change any subset of the settings (docs/api.md "Settings").
 
     A mode change answers with `pending: {attribution_mode, effective_at}` (R-1.9); a second
     change within 3 days is 409 `settings.too_soon` with `retry_after`. Tiers = 3 answers with a

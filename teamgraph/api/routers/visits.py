@@ -1,5 +1,6 @@
-"""``POST /v1/visits``: a customer opened a distributor's share link or code (API.md "Events";
-RULES.md R-1.2–R-1.4, R-1.8, R-1.13). Integrators push it with the merchant key."""
+"""``POST /v1/visits``: a customer opened a distributor's share link or code (docs/api.md "Events
+and idempotency"; docs/rules.md R-1.2–R-1.4, R-1.8, R-1.13). Integrators push it with the merchant
+key."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Withdrawals (提现): requests, the merchant's review, the bank batch export and its confirmation
-(API.md "Money out"; RULES.md R-5.1–R-5.4, R-3.11).
+(docs/api.md "Withdrawals"; docs/rules.md R-5.1–R-5.4, R-3.11).
 
 Who may do what: the merchant everything; a distributor key requests and reads its own
 withdrawals only; the analyst reads. The full account number is shown to merchant keys only

@@ -3,7 +3,7 @@
 A file ``foo.cypher`` without sections holds the statement ``foo``. A file with lines
 ``// name: bar`` holds one statement per section, named ``bar``. Files named ``schema_*.cypher``
 hold per-engine DDL (indexes, constraints) and ``admin_*.cypher`` per-engine administration
-(Neo4j databases); they are the only per-engine text (DESIGN.md) and stay out of
+(Neo4j databases); they are the only per-engine text (docs/architecture.md) and stay out of
 :func:`catalogue`, whose statements must run unchanged on both engines.
 
 Concurrent writers. FalkorDB runs one write at a time; Neo4j 5 runs them side by side at read

@@ -1,4 +1,4 @@
-// Binding and attribution (RULES.md section 1). A binding is a BOUND_TO relationship with
+// Binding and attribution (docs/rules.md §1). A binding is a BOUND_TO relationship with
 // active = true until it ends (ended_at, end_reason); bindings are never deleted (R-1.12).
 // Every statement that starts or ends a binding moves the counters of the distributor
 // (direct_clients) and of its inviter (indirect_clients) in the same statement.

@@ -1,4 +1,4 @@
-// Distributors (RULES.md section 2) and their counters. A customer applies (application:
+// Distributors (docs/rules.md §2) and their counters. A customer applies (application:
 // pending), is approved (label :Distributor, status active, inviter fixed for good) or
 // rejected. Counters read by team views and levels live on the node:
 // direct_clients, indirect_clients, invitees, team_size, by_depth (index = depth - 1), and the

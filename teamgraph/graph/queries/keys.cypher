@@ -1,4 +1,4 @@
-// API keys: only the SHA-256 of the secret is stored (API.md "Conventions").
+// API keys: only the SHA-256 of the secret is stored (docs/api.md "Conventions").
 
 // name: key.create
 CREATE (k:ApiKey {id: $id, role: $role, distributor_id: $distributor_id, created_at: $now})

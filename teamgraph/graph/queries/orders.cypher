@@ -1,4 +1,4 @@
-// Products, orders, refunds and the ledger (RULES.md section 3). Recording a paid order is one
+// Products, orders, refunds and the ledger (docs/rules.md §3). Recording a paid order is one
 // read (order.context) and one write (order.create). Ledger entries are (:Entry)-[:TO]->
 // (:Distributor) and -[:FOR]->(:Order); amounts never change once written: a refund adds
 // clawback entries, settlement moves an entry's status (pending -> settled or held).

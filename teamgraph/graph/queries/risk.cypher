@@ -1,4 +1,4 @@
-// Fraud rings (RULES.md section 6). A scan (teamgraph.fraud) writes one (:Ring) per group it
+// Fraud rings (docs/rules.md §6). A scan (teamgraph.fraud) writes one (:Ring) per group it
 // finds, its members linked by (:Customer)-[:MEMBER_OF {role}]->(:Ring); the evidence (score
 // contributions, edges, masked signals) is a JSON document on the ring. A ring is `open`, then
 // `frozen` / `released` by an analyst or the merchant. A frozen ring holds its distributor

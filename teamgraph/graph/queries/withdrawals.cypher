@@ -1,4 +1,4 @@
-// Withdrawals (RULES.md section 5). A request is a ledger entry of kind 'withdrawal' (the net
+// Withdrawals (docs/rules.md §5). A request is a ledger entry of kind 'withdrawal' (the net
 // payout, negative) with, when tax is withheld (R-5.4), a companion entry of kind 'tax'; both
 // move through requested -> approved -> paid, or -> rejected (which returns the money).
 
