@@ -67,7 +67,7 @@ def test_every_file_is_loaded_and_sections_parse() -> None:
     files = sorted(p for p in queries.QUERY_DIR.glob("*.cypher"))
     assert files, "no query files"
     names = queries.catalogue()
-    assert "customer.upsert_batch" in names and "team.by_depth" in names
+    assert "customer.upsert_batch" in names and "team.tree" in names
     assert queries.parse("// name: a\nRETURN 1\n// name: b\nRETURN 2", "f") == {
         "a": "RETURN 1",
         "b": "RETURN 2",

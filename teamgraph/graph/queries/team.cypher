@@ -1,11 +1,6 @@
 // Team views (R-2.3). Counts come from the counters on the nodes; these statements list
 // members, one page at a time (keyset pagination on id).
 
-// name: team.by_depth
-MATCH p = (m:Distributor)-[:INVITED_BY*1..15]->(d:Distributor {id: $id})
-RETURN length(p) AS depth, toInteger(count(DISTINCT m)) AS distributors
-ORDER BY depth
-
 // name: team.direct_clients
 MATCH (c:Customer)-[b:BOUND_TO {active: true}]->(d:Distributor {id: $id})
 WHERE c.id > $after AND (b.expires_at IS NULL OR b.expires_at > $now)
