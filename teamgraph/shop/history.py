@@ -47,6 +47,7 @@ from teamgraph.rules import orders as rules_orders
 from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_HOUR
+from teamgraph.shop.base import level_values
 
 if TYPE_CHECKING:
     from teamgraph.shop.base import ShopBase
@@ -130,14 +131,7 @@ def _people(shop: ShopBase) -> dict[str, _Distributor]:
             inviter=r["inviter_id"],
             level=r["level"],
             frozen=r["status"] == "frozen",
-            values={
-                "bound_customers": r["direct_clients"] or 0,
-                "invited_distributors": r["invitees"] or 0,
-                "paid_orders": r["paid_orders"] or 0,
-                "received_fen": r["received_fen"] or 0,
-                "transaction_fen": r["transaction_fen"] or 0,
-                "completed_orders": r["completed_orders"] or 0,
-            },
+            values=level_values(r),
         )
     return out
 

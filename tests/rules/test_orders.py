@@ -16,20 +16,13 @@ from teamgraph.rules import orders as O
 from teamgraph.rules.binding import Binding, Sharer, attribute
 from teamgraph.rules.commission import ProductReward
 from teamgraph.rules.levels import raised
-from teamgraph.rules.settings import Conditions, Level, ProgramSettings
+from teamgraph.rules.settings import ProgramSettings
 from teamgraph.rules.timeutil import MS_PER_DAY
+from tests.rules.test_commission import RATE_LEVELS
 
-LEVELS = [
-    Level(level=1, name="L1", reward_bp=1000, inviter_reward_bp=300),
-    Level(
-        level=2,
-        name="L2",
-        conditions=Conditions(paid_orders=3),
-        reward_bp=1500,
-        inviter_reward_bp=500,
-        first_order_reward_bp=2000,
-    ),
-]
+LEVELS = (
+    RATE_LEVELS  # level 1: 10% and 3% to an inviter; level 2 (3 paid orders): 15%, 5%, 20% first
+)
 SETTINGS = ProgramSettings(levels=LEVELS, tiers=3, settle_days=7)
 CHAINS = {"d1": [("d1", 2), ("d2", 1), ("d3", 1)], "d9": [("d9", 1)]}
 
