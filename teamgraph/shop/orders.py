@@ -143,9 +143,8 @@ class Orders(ShopBase):
             # another order of this buyer came first: it may have been the first order
         else:  # pragma: no cover - a buyer's orders racing this one won every time
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
-        attributed = decided.attributed_to
-        if attributed is not None:
-            self._check_levels([attributed], now, settings)
+        if decided.attributed_to is not None:
+            self._check_levels([decided.attributed_to], now, settings)
         return self._order_view(order_id)
 
     def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
