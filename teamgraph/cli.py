@@ -9,17 +9,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
-from teamgraph import logs
-from teamgraph.config import Settings
 from teamgraph.errors import TeamgraphError
-from teamgraph.graph import connect
-from teamgraph.graph.embedded import EmbeddedServer
-from teamgraph.shop import Shop
+
+if TYPE_CHECKING:
+    from teamgraph.config import Settings
+    from teamgraph.graph import Engine
 
 app = typer.Typer(help="teamgraph: a shop's distribution program on a graph.", no_args_is_help=True)
 shop_app = typer.Typer(help="Create shops.", no_args_is_help=True)
@@ -39,9 +37,20 @@ DEMO_SHOP = "demo"
 
 
 def _settings() -> Settings:
+    from teamgraph import logs
+    from teamgraph.config import Settings
+
     s = Settings()
     logs.configure(s.log_level, s.log_format)
     return s
+
+
+def _connect() -> Engine:
+    """The graph engine of this process's settings. Imported here, as the other heavy modules
+    are in the commands that use them, so that ``teamgraph --help`` starts at once."""
+    from teamgraph.graph import connect
+
+    return connect(_settings())
 
 
 def _fail(exc: TeamgraphError) -> None:
@@ -58,8 +67,10 @@ def shop_create(
     ] = None,
 ) -> None:
     """Create SHOP (idempotent)."""
+    from teamgraph.shop import Shop
+
     settings = json.loads(settings_file.read_text()) if settings_file else None
-    engine = connect(_settings())
+    engine = _connect()
     try:
         Shop.create(engine, shop, settings)
         typer.echo(shop)
@@ -75,7 +86,9 @@ def shop_recount(
     apply: Annotated[bool, typer.Option(help="write the recomputed counters")] = False,
 ) -> None:
     """Check the team counters against the relationships (and repair them with --apply)."""
-    engine = connect(_settings())
+    from teamgraph.shop import Shop
+
+    engine = _connect()
     try:
         wrong = Shop.open(engine, shop).recount(apply=apply)
     except TeamgraphError as exc:
@@ -96,7 +109,9 @@ def shop_ladder(
     month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
 ) -> None:
     """Award the monthly ladder bonus (R-3.13) for MONTH; safe to run again."""
-    engine = connect(_settings())
+    from teamgraph.shop import Shop
+
+    engine = _connect()
     try:
         rows = Shop.open(engine, shop).award_ladder(month)
     except TeamgraphError as exc:
@@ -115,7 +130,9 @@ def key_create(
     distributor: Annotated[str | None, typer.Option(help="for a distributor key: its id")] = None,
 ) -> None:
     """Create a key and print it alone on stdout (it is not stored in clear)."""
-    engine = connect(_settings())
+    from teamgraph.shop import Shop
+
+    engine = _connect()
     try:
         typer.echo(Shop.open(engine, shop).create_key(role, distributor))
     except TeamgraphError as exc:
@@ -143,8 +160,7 @@ def ui(host: str = "127.0.0.1", port: int = 8050) -> None:
     """Run the analytics UI (Dash)."""
     from teamgraph.dashboards import create_app as create_ui
 
-    settings = _settings()
-    engine = connect(settings)
+    engine = _connect()
     try:
         create_ui(engine).run(host=host, port=port, debug=False)
     finally:
@@ -152,6 +168,8 @@ def ui(host: str = "127.0.0.1", port: int = 8050) -> None:
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    import httpx
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -176,6 +194,8 @@ def up(
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
     from teamgraph.etl import demo, generator
+    from teamgraph.graph import connect
+    from teamgraph.shop import Shop
 
     settings = _settings()
     engine = connect(settings)  # starts the embedded engine and owns it
@@ -226,6 +246,8 @@ def up(
 @db_app.command("start")
 def db_start() -> None:
     """Start the embedded engine detached; it runs until `teamgraph db stop`."""
+    from teamgraph.graph.embedded import EmbeddedServer
+
     s = _settings()
     try:
         handle = EmbeddedServer(s.data_dir, port=s.engine_port, timeout=s.engine_start_timeout)
@@ -238,6 +260,8 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the embedded engine of TEAMGRAPH_DATA (its AOF is flushed first)."""
+    from teamgraph.graph.embedded import EmbeddedServer
+
     s = _settings()
     stopped = EmbeddedServer(s.data_dir).stop()
     typer.echo("stopped" if stopped else "no engine was running")
@@ -246,6 +270,8 @@ def db_stop() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say whether an embedded engine runs on TEAMGRAPH_DATA, and where."""
+    from teamgraph.graph.embedded import EmbeddedServer
+
     s = _settings()
     rec = EmbeddedServer(s.data_dir).record()
     if rec is None:
@@ -289,6 +315,7 @@ def load(
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from teamgraph.etl import crmeb, importer
+    from teamgraph.shop import Shop
 
     if kind not in LOAD_KINDS:
         typer.secho(f"error: KIND is one of {', '.join(LOAD_KINDS)}", fg="red", err=True)
@@ -309,7 +336,7 @@ def load(
         except (ZoneInfoNotFoundError, ValueError):
             typer.secho(f"error: unknown time zone {tz!r}", fg="red", err=True)
             raise typer.Exit(1) from None
-    engine = connect(_settings())
+    engine = _connect()
     try:
         target = Shop.open(engine, shop)
         options = importer.Options(
@@ -410,13 +437,14 @@ def export_table(
     """Export a table as a file, read page by page: money as integer fen plus a *_yuan text
     column, times in the shop's time zone. Prints the file's path."""
     from teamgraph.etl import exports
+    from teamgraph.shop import Shop
 
     suffix = out.suffix.lstrip(".").lower() if out is not None else ""
     fmt = format_ or (suffix if suffix in exports.FORMATS else "csv")
     if fmt not in exports.FORMATS:
         typer.secho("error: --format is csv, xlsx or parquet", fg="red", err=True)
         raise typer.Exit(1)
-    engine = connect(_settings())
+    engine = _connect()
     try:
         path, rows = exports.export(
             Shop.open(engine, shop), kind, out, fmt, distributor_id=distributor, status=status
@@ -450,8 +478,9 @@ def fraud_scan(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from teamgraph.fraud import detect, report
+    from teamgraph.shop import Shop
 
-    engine = connect(_settings())
+    engine = _connect()
     try:
         target = Shop.open(engine, shop)
         with Progress(

@@ -43,4 +43,4 @@ def with_times(value: Any, tz: str) -> Any:
 
 def public(shop: Shop, value: Any) -> Any:
     """``value`` rendered for a response of ``shop`` (its time zone, R-1.9's settings)."""
-    return with_times(value, shop.settings().timezone)
+    return with_times(value, shop.timezone())

@@ -9,7 +9,7 @@ and their refunds. A scan's cost so grows with the suspicious part of the shop, 
 it (F-7).
 
 A :class:`Source` gives both passes. The shop's graph is one, read by ``Shop``'s risk module
-(``teamgraph.shop.risk.GraphSource``) into the frames built here (:func:`shared_frame`,
+(``teamgraph.shop.projection.GraphSource``) into the frames built here (:func:`shared_frame`,
 :func:`distributors_frame`, :func:`links_frame`, :func:`neighbourhood_frames`);
 :class:`TableSource` builds the same projection from the generator's tables without a graph
 (the benchmark's 1,000,000-customer figures, F-12).

@@ -27,16 +27,17 @@ Choices where docs/rules.md is silent (U-n, docs/choices.md):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from teamgraph.errors import ValidationError
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
 from teamgraph.shop.base import ShopBase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Period = Literal["day", "week", "month"]
 Metric = Literal["sales", "commission", "clients"]
@@ -62,6 +63,8 @@ class Analytics(ShopBase):
         """The shop's distribution figures for ``[start, end)`` (U-1–U-4): totals, the funnel
         and one row per day (shop time zone) with sales, orders, commission, visits and new
         customers."""
+        import pandas as pd
+
         if end <= start or end - start > MAX_SPAN_DAYS * MS_PER_DAY:
             raise ValidationError(
                 "analytics.period",
@@ -151,6 +154,8 @@ class Analytics(ShopBase):
     ) -> dict[str, Any]:
         """The ranking of distributors by ``metric`` in the ``period`` containing ``at`` (U-2,
         U-5), optionally of one ``level``; ``groups`` has the same ranking within each level."""
+        import pandas as pd
+
         if metric not in METRICS:
             raise ValidationError(
                 "leaderboard.metric", "metric is sales, commission or clients", field="metric"
@@ -279,6 +284,8 @@ class Analytics(ShopBase):
         """One row per month (shop time zone) with what the distributor earned that month by
         its status now (``pending``, ``settled``: rewards, clawbacks and bonuses) and what was
         ``withdrawn`` (paid withdrawals and their tax), all in fen."""
+        import pandas as pd
+
         tz = self.catch_up(self._now(now)).timezone
         df = pd.DataFrame(
             self.store.read("analytics.earnings", id=distributor_id),
@@ -308,10 +315,14 @@ class Analytics(ShopBase):
 
 # -- helpers -------------------------------------------------------------------------------------
 def _int(value: Any) -> int:
+    import pandas as pd
+
     return int(value) if pd.notna(value) else 0
 
 
 def _local(ms: pd.Series, tz: str) -> pd.Series:
+    import pandas as pd
+
     return pd.to_datetime(ms.astype("int64"), unit="ms", utc=True).dt.tz_convert(tz)
 
 

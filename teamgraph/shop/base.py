@@ -27,6 +27,8 @@ class ShopBase:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self.id = store.shop
+        self._seen: ProgramSettings | None = None
+        """The settings as this object last read or wrote them (:meth:`timezone`)."""
 
     def _now(self, now: int | None) -> int:
         return now if now is not None else now_ms()
@@ -36,13 +38,20 @@ class ShopBase:
         rows = self.store.read("shop.get", id=self.id)
         if not rows:
             raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
-        return ProgramSettings.model_validate_json(rows[0]["settings"]), int(
-            rows[0]["settings_version"]
-        )
+        self._seen = ProgramSettings.model_validate_json(rows[0]["settings"])
+        return self._seen, int(rows[0]["settings_version"])
 
     def settings(self, *, now: int | None = None) -> ProgramSettings:
         """The settings in force at ``now`` (a pending mode change applies once due, R-1.9)."""
         return self._stored_settings()[0].effective(self._now(now))
+
+    def timezone(self) -> str:
+        """The shop's time zone, to render times in: as this object last read the settings
+        (each API request and UI callback opens its own Shop, so within one of them), else
+        read now."""
+        if self._seen is None:
+            return self._stored_settings()[0].timezone
+        return self._seen.timezone
 
     def catch_up(self, now: int | None = None) -> ProgramSettings:
         """Make time-based effects real before a read or a write that depends on them:
@@ -54,7 +63,7 @@ class ShopBase:
         if not rows:
             raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
         row = rows[0]
-        stored = ProgramSettings.model_validate_json(row["settings"])
+        stored = self._seen = ProgramSettings.model_validate_json(row["settings"])
         pending = stored.pending
         if pending is not None and now >= pending.effective_at:
             new = stored.effective(now)
@@ -100,6 +109,7 @@ class ShopBase:
             rows = self.store.write("shop.put_settings", **params)
         if not rows:
             raise Conflict("settings.concurrent", "the settings changed meanwhile; read them again")
+        self._seen = new
         return new, rules_settings.warnings(new)
 
     # -- the distributor profile (read by relationships and team views) -----------------------

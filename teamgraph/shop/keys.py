@@ -1,12 +1,21 @@
 """API keys of a shop: roles, who a key speaks for (:class:`Principal`), creating a key and
-checking one. A key reads ``<shop>.<secret>``; only the secret's hash is stored."""
+checking one. A key reads ``<shop>.<secret>``; only the secret's hash is stored.
+
+K-1 A process remembers a key it has checked for :data:`KEY_CACHE_SECONDS`, so a request
+with a known key costs no lookup in the graph. A key therefore works in every process for at
+most that long after it stops existing (its shop dropped); a new key works at once, since
+only keys found are remembered.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
+
+from cachetools import TTLCache
 
 from teamgraph.errors import AuthError, ValidationError
 from teamgraph.shop.base import ShopBase
@@ -22,6 +31,13 @@ class Principal:
     shop: str
     role: Role
     distributor_id: str | None = None
+
+
+KEY_CACHE_SECONDS: Final = 5.0
+"""How long a process trusts a key it has found (K-1)."""
+
+_known: TTLCache[tuple[str, str], Principal] = TTLCache(maxsize=10_000, ttl=KEY_CACHE_SECONDS)
+_known_lock = threading.Lock()
 
 
 def _key_hash(secret: str) -> str:
@@ -65,7 +81,15 @@ class Keys(ShopBase):
         shop, secret = split_key(key)
         if shop != self.id:
             raise AuthError("auth.invalid_key", "the key does not belong to this shop")
-        rows = self.store.read("key.get", id=_key_hash(secret))
+        digest = _key_hash(secret)
+        with _known_lock:
+            known = _known.get((self.id, digest))
+        if known is not None:
+            return known
+        rows = self.store.read("key.get", id=digest)
         if not rows:
             raise AuthError("auth.invalid_key", "unknown key")
-        return Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])
+        principal = Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])
+        with _known_lock:
+            _known[(self.id, digest)] = principal
+        return principal

@@ -94,6 +94,19 @@ class Orders(ShopBase):
     ) -> dict[str, Any]:
         """A paid order (R-3.1–R-3.9): who it pays, how much, each reward pending until the
         order completes and its after-sale window passes. Idempotent on ``order_id``."""
+        return self.place_order(order_id, customer_id, lines, paid_at=paid_at, now=now)[0]
+
+    def place_order(
+        self,
+        order_id: str,
+        customer_id: str,
+        lines: Sequence[Mapping[str, Any]],
+        *,
+        paid_at: int | None = None,
+        now: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """:meth:`record_order`, and whether this call recorded it (``False``: a repeat of a
+        recorded order, R-3.12), so that an API can answer 201 or 200 without a read first."""
         now = self._now(now)
         body = {"customer_id": customer_id, "lines": [dict(x) for x in lines], "paid_at": paid_at}
         fingerprint = digest(body)
@@ -116,7 +129,7 @@ class Orders(ShopBase):
                 )
             row = ctx[0]
             if row["existing_digest"] is not None:
-                return self._repeat(order_id, row["existing_digest"], fingerprint, now)
+                return self._repeat(order_id, row["existing_digest"], fingerprint, now), False
             decided = rules_orders.decide_order(
                 settings, _order_context(order_id, customer_id, paid, parsed, row, window)
             )
@@ -137,7 +150,7 @@ class Orders(ShopBase):
                 )
             except Conflict:  # the same id was recorded meanwhile: answer as a repeat
                 existing = self.store.read("order.view", id=order_id)[0]
-                return self._repeat(order_id, existing["digest"], fingerprint, now)
+                return self._repeat(order_id, existing["digest"], fingerprint, now), False
             if written:
                 break
             # another order of this buyer came first: it may have been the first order (R-3.5)
@@ -145,7 +158,7 @@ class Orders(ShopBase):
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
         if decided.attributed_to is not None:
             self._check_levels([decided.attributed_to], now, settings)
-        return self._order_view(order_id)
+        return self._order_view(order_id), True
 
     def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
         if stored != fingerprint:
@@ -205,10 +218,25 @@ class Orders(ShopBase):
         product_id: str | None = None,
         at: int | None = None,
         now: int | None = None,
-        _attempt: int = 0,
     ) -> dict[str, Any]:
         """R-3.11: a refund claws back what it refunds, per line and tier, exactly. Refunds of
         one order racing each other are serialised by a compare-and-set on its refunded total."""
+        return self.place_refund(
+            order_id, refund_id, amount_fen, product_id=product_id, at=at, now=now
+        )[0]
+
+    def place_refund(
+        self,
+        order_id: str,
+        refund_id: str,
+        amount_fen: int,
+        *,
+        product_id: str | None = None,
+        at: int | None = None,
+        now: int | None = None,
+        _attempt: int = 0,
+    ) -> tuple[dict[str, Any], bool]:
+        """:meth:`refund`, and whether this call recorded it (``False``: a repeat, R-3.12)."""
         now = self._now(now)
         if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
             raise TypeError("amount_fen is integer fen")
@@ -228,7 +256,7 @@ class Orders(ShopBase):
                     rule="R-3.12",
                     field="id",
                 )
-            return self._refund_view(order_id, refund_id, now)
+            return self._refund_view(order_id, refund_id, now), False
         decided = rules_orders.decide_refund(
             refund_id=refund_id,
             order_id=order_id,
@@ -257,7 +285,7 @@ class Orders(ShopBase):
         if not written:  # another refund of this order came first: decide again on fresh state
             if _attempt >= ATTEMPTS:  # pragma: no cover - lost every race
                 raise Conflict("refund.busy", f"order {order_id} is being refunded; retry")
-            return self.refund(
+            return self.place_refund(
                 order_id,
                 refund_id,
                 amount_fen,
@@ -266,7 +294,7 @@ class Orders(ShopBase):
                 now=now,
                 _attempt=_attempt + 1,
             )
-        return self._refund_view(order_id, refund_id, now)
+        return self._refund_view(order_id, refund_id, now), True
 
     def _refund_view(self, order_id: str, refund_id: str, now: int) -> dict[str, Any]:
         order = self.order(order_id, now=now)

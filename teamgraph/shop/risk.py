@@ -47,15 +47,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import NotFound, ValidationError
-from teamgraph.fraud import projection
-from teamgraph.fraud.detect import Detected, Params, Stats, detect, level_thresholds
-from teamgraph.graph import GraphStore
 from teamgraph.shop.base import ShopBase
+
+if TYPE_CHECKING:  # the detector (networkx, scipy, pandas) loads when a scan runs
+    from teamgraph.fraud.detect import Detected, Params, Stats
 
 RING_STATUSES = ("open", "frozen", "released")
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
@@ -187,6 +185,9 @@ class Risk(ShopBase):
         """Project the shop, detect its rings and write them (F-1). With ``auto_hold_score``
         (else the shop's ``ring_auto_hold_score`` setting), every open ring scoring at least
         that much is frozen at once by the circuit breaker (F-6), audited as any freeze."""
+        from teamgraph.fraud.detect import Stats, detect, level_thresholds
+        from teamgraph.shop.projection import GraphSource
+
         started = time.perf_counter()
         now = self._now(now)
         settings = self.catch_up(now)
@@ -312,31 +313,3 @@ def _stable_ids(rings: list[Detected], existing: list[dict[str, Any]]) -> None:
         if best[0] >= 0.5:
             ring.id = best[1]
             taken.add(best[1])
-
-
-class GraphSource:
-    """The shop's graph as the detector's :class:`~teamgraph.fraud.projection.Source`: one
-    statement of ``queries/risk.cypher`` per part, the neighbourhood's ids in batches (F-7)."""
-
-    def __init__(self, store: GraphStore, batch: int = 5000) -> None:
-        self.store = store
-        self.batch = batch
-
-    def shared_signals(self, max_shared: int) -> pd.DataFrame:
-        return projection.shared_frame(
-            self.store.read("risk.shared_signals", max_shared=max_shared)
-        )
-
-    def distributors(self) -> pd.DataFrame:
-        return projection.distributors_frame(self.store.read("risk.distributors"))
-
-    def distributor_bindings(self) -> pd.DataFrame:
-        return projection.links_frame(self.store.read("risk.distributor_bindings"))
-
-    def neighbourhood(self, ids: list[str]) -> projection.Neighbourhood:
-        parts: dict[str, list[dict[str, Any]]] = {p: [] for p in projection.NEIGHBOURHOOD_PARTS}
-        for start in range(0, len(ids), self.batch):
-            chunk = ids[start : start + self.batch]
-            for part in parts:
-                parts[part].extend(self.store.read(f"risk.members_{part}", ids=chunk))
-        return projection.neighbourhood_frames(parts)

@@ -17,8 +17,6 @@ from teamgraph.api.deps import MerchantDep, ReaderDep
 from teamgraph.api.render import public
 from teamgraph.api.schemas import EventId, Fen, Id, Instant, RequestBody, Time, instant
 from teamgraph.clock import now_ms
-from teamgraph.errors import NotFound
-from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -103,13 +101,6 @@ class RefundPublic(BaseModel):
 
 
 # -- routes --------------------------------------------------------------------------------------
-def _existing(shop: Shop, order_id: str, now: int) -> dict[str, Any] | None:
-    try:
-        return shop.order(order_id, now=now)
-    except NotFound:
-        return None
-
-
 @router.post("", status_code=201, response_model=OrderPublic)
 def record_order(body: OrderCreate, caller: MerchantDep, response: Response) -> Any:
     """A paid order: attributed as of `paid_at` (M-1), rewarding its distributor and inviters
@@ -119,9 +110,8 @@ def record_order(body: OrderCreate, caller: MerchantDep, response: Response) -> 
     now = now_ms()
     paid_at = None if body.paid_at is None else instant(body.paid_at, now=now, field="paid_at")
     lines = [line.model_dump(exclude_none=True) for line in body.lines]
-    existed = _existing(shop, body.id, now) is not None
-    view = shop.record_order(body.id, body.customer_id, lines, paid_at=paid_at, now=now)
-    response.status_code = 200 if existed else 201
+    view, created = shop.place_order(body.id, body.customer_id, lines, paid_at=paid_at, now=now)
+    response.status_code = 201 if created else 200
     return public(shop, view)
 
 
@@ -151,10 +141,8 @@ def refund(order_id: str, body: RefundCreate, caller: MerchantDep, response: Res
     shop = caller.shop
     now = now_ms()
     at = None if body.at is None else instant(body.at, now=now)
-    before = shop.order(order_id, now=now)["refunded_fen"]
-    view = shop.refund(
+    view, created = shop.place_refund(
         order_id, body.id, body.amount_fen, product_id=body.product_id, at=at, now=now
     )
-    # a refund is > 0 fen, so only a new one moves the order's refunded total
-    response.status_code = 201 if view["order"]["refunded_fen"] > before else 200
+    response.status_code = 201 if created else 200
     return public(shop, view)

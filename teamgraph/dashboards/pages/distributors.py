@@ -120,7 +120,7 @@ def rows_for(
     sort: str = "sales",
 ) -> tuple[list[dict[str, Any]], int]:
     """The grid's rows (the first 500 by ``sort``) and how many distributors match."""
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     page = shop.distributor_table(search=search, levels=levels, statuses=statuses, sort=sort)
     return distributor_rows(page["items"], tz, lang), page["total"]
 

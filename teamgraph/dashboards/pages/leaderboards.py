@@ -82,7 +82,7 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
 
 
 def board_view(shop: Shop, lang: str, period: str, metric: str, at: str | None) -> tuple[Any, str]:
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     day = date.fromisoformat(at) if at else default_until(shop, tz, now_ms())
     noon = to_ms(datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(tz)))
     board = shop.leaderboard(period, metric, at=noon, limit=100)  # type: ignore[arg-type]

@@ -108,7 +108,7 @@ def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> ht
 def customer_view(shop: Shop, customer_id: str, lang: str) -> list[Any]:
     """The binding, sharer and attribution, the binding history as a timeline and the audit
     of the merchant's edits."""
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     c = shop.customer(customer_id)
     audit = shop.audit(customer_id)
     b = c["binding"]

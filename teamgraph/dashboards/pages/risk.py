@@ -136,7 +136,7 @@ def ring_columns(lang: str) -> list[dict[str, Any]]:
 
 
 def ring_list(shop: Shop, status: str | None, lang: str) -> tuple[list[dict[str, Any]], str]:
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     rings = shop.rings(status=status, limit=MAX_RINGS)
     return ring_rows(rings, tz, lang), t("risk.count", lang, n=number(len(rings)))
 
@@ -144,7 +144,7 @@ def ring_list(shop: Shop, status: str | None, lang: str) -> tuple[list[dict[str,
 # -- one ring ------------------------------------------------------------------------------------
 def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
     """Everything the page shows for one ring."""
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     ring = shop.ring(ring_id)
     stake = ring["at_stake"]
     frozen = ring["status"] == "frozen"

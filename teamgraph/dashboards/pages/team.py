@@ -134,7 +134,7 @@ def render(key: str | None, lang: str, picked: str | None) -> Any:
 
 def team_view(shop: Shop, distributor_id: str, lang: str) -> list[Any]:
     """Everything the page shows for one distributor."""
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     profile = shop.distributor(distributor_id)
     ledger = shop.ledger(distributor_id, limit=50)
     balances = ledger["balances"]

@@ -117,7 +117,7 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
 
 
 def queue(shop: Shop, status: str | None, lang: str) -> tuple[list[dict[str, Any]], str]:
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     items = shop.withdrawals(status=status, limit=MAX_ROWS)["items"]
     total = sum(int(w["amount_fen"]) for w in items)
     summary = t("wd.summary", lang, n=number(len(items)), total=money(total))
@@ -199,7 +199,7 @@ def download(_c: Any, _x: Any, key: str | None, lang: str) -> Any:
     if instead is not None:
         raise PreventUpdate
     shop = caller.shop
-    tz = shop.settings().timezone
+    tz = shop.timezone()
     items = shop.withdrawals(status="approved", limit=20_000)["items"]
     if ctx.triggered_id == "wd-xlsx":
         return dcc.send_bytes(export_xlsx(items, tz), "withdrawals-approved.xlsx")

@@ -1,0 +1,39 @@
+"""The shop's graph as the fraud detector reads it (:class:`GraphSource`), imported by
+:meth:`teamgraph.shop.risk.Risk.scan` when a scan runs, with the detector and its libraries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from teamgraph.fraud import projection
+from teamgraph.graph import GraphStore
+
+
+class GraphSource:
+    """The shop's graph as the detector's :class:`~teamgraph.fraud.projection.Source`: one
+    statement of ``queries/risk.cypher`` per part, the neighbourhood's ids in batches (F-7)."""
+
+    def __init__(self, store: GraphStore, batch: int = 5000) -> None:
+        self.store = store
+        self.batch = batch
+
+    def shared_signals(self, max_shared: int) -> pd.DataFrame:
+        return projection.shared_frame(
+            self.store.read("risk.shared_signals", max_shared=max_shared)
+        )
+
+    def distributors(self) -> pd.DataFrame:
+        return projection.distributors_frame(self.store.read("risk.distributors"))
+
+    def distributor_bindings(self) -> pd.DataFrame:
+        return projection.links_frame(self.store.read("risk.distributor_bindings"))
+
+    def neighbourhood(self, ids: list[str]) -> projection.Neighbourhood:
+        parts: dict[str, list[dict[str, Any]]] = {p: [] for p in projection.NEIGHBOURHOOD_PARTS}
+        for start in range(0, len(ids), self.batch):
+            chunk = ids[start : start + self.batch]
+            for part in parts:
+                parts[part].extend(self.store.read(f"risk.members_{part}", ids=chunk))
+        return projection.neighbourhood_frames(parts)
