@@ -145,6 +145,9 @@ def key_create(
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes sharing the port (docs/api.md)")
+    ] = 1,
 ) -> None:
     """Run the API (embedded engine unless NEO4J_URI or FALKORDB_URL is set)."""
     import uvicorn
@@ -152,7 +155,21 @@ def serve(
     from teamgraph.api import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    engine = _connect()  # this process owns the embedded engine while its workers use it
+    try:
+        uvicorn.run(
+            "teamgraph.api.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        engine.close()
 
 
 @app.command()

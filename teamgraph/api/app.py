@@ -67,3 +67,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(leaderboard.router)
     app.include_router(rings.router)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The API as each worker of ``teamgraph serve --workers N`` builds it: settings and
+    logging from the environment, the engine connected in its own lifespan."""
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return create_app(settings)

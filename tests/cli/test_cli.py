@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from teamgraph.graph import Engine
-from tests.conftest import ROOT, engine_env, free_port, new_shop_id
+from tests.conftest import ROOT, engine_env, free_port, new_shop_id, plain_env
 from tests.conftest import run_cli as run
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -119,3 +119,45 @@ def test_shop_recount_reports_and_repairs(cli: tuple[Cli, str]) -> None:
     ok = teamgraph("shop", "recount", shop)
     assert ok.returncode == 0, ok.stderr
     assert "0 distributors' counters differ" in ok.stderr
+
+
+def test_serve_with_workers_shares_one_engine_and_stops_it(tmp_path: Path) -> None:
+    """`teamgraph serve --workers 2`: two API processes on one port and the one embedded
+    engine the serving process owns; every request answers, and SIGTERM stops all of it."""
+    port = free_port()
+    env = plain_env(tmp_path)
+    assert run(tmp_path, "shop", "create", "workers", env=env).returncode == 0
+    made = run(tmp_path, "key", "create", "--shop", "workers", "--role", "merchant", env=env)
+    key_text = made.stdout.strip()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "teamgraph", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        engine_pid = json.loads((tmp_path / "engine.json").read_text())["pid"]
+        auth = {"Authorization": f"Bearer {key_text}"}
+        with httpx.Client(base_url=url, headers=auth) as client:
+            answers = [
+                client.post("/v1/customers", json={"id": f"c{i}"}).status_code for i in range(20)
+            ]
+            assert answers == [201] * 20
+            assert client.get("/v1/customers/c19").json()["id"] == "c19"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    assert proc.returncode == 0
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{engine_pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{engine_pid}").exists(), "redis-server outlived `teamgraph serve`"
