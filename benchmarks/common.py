@@ -551,7 +551,9 @@ def build_markdown(build: Sequence[dict[str, Any]], statements: dict[str, Any]) 
 class ApiServer:
     """``python -m teamgraph serve`` on a free port, attached to the engine of ``data_dir``."""
 
-    def __init__(self, data_dir: Path, engine_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, engine_env: dict[str, str] | None = None, workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("FALKORDB_URL", "NEO4J_URI")}
@@ -560,7 +562,10 @@ class ApiServer:
         self.log_path = data_dir / "api.log"
         self._log: TextIO = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "teamgraph", "serve", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "teamgraph", "serve"),
+                *("--port", str(self.port), "--workers", str(workers)),
+            ],
             cwd=ROOT,
             env=env,
             stdout=self._log,
@@ -600,9 +605,9 @@ class ApiServer:
 
 @contextlib.contextmanager
 def api_server(
-    data_dir: Path, reporter: Reporter, engine_env: dict[str, str] | None = None
+    data_dir: Path, reporter: Reporter, engine_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[ApiServer]:
-    server = ApiServer(data_dir, engine_env)
+    server = ApiServer(data_dir, engine_env, workers)
     on = " on Neo4j" if engine_env and engine_env.get("NEO4J_URI") else ""
     try:
         with reporter.phase(f"start the API (python -m teamgraph serve){on}"):

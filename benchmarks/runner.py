@@ -31,6 +31,7 @@ from teamgraph import logs
 BENCHMARKS: dict[str, str] = {
     "team_views": "benchmarks.team_views",
     "orders": "benchmarks.orders",
+    "workers": "benchmarks.workers",
     "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
     "etl": "benchmarks.etl",
     "fraud": "benchmarks.fraud",

@@ -120,6 +120,31 @@ def test_orders_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> N
     assert "### Statements per call" in text and "order.context" in text
 
 
+def test_workers_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    argv = [
+        *SIZE,
+        "--worker-counts",
+        "1,2",
+        "--worker-clients",
+        "2",
+        "--reads",
+        "20",
+        "--writes",
+        "10",
+    ]
+    args = runner.parser().parse_args([*argv, "--quiet", "--only", "workers", "--out", str(out)])
+
+    result = runner.run_all(args)["workers"]
+
+    assert [r["workers"] for r in result["runs"]] == [1, 2]
+    for run in result["runs"]:
+        assert (run["reads"]["n"], run["writes"]["n"]) == (20, 10)
+        assert run["reads"]["errors"] == run["writes"]["errors"] == 0
+    text = out.read_text()
+    assert text.count("<!-- benchmark:workers -->") == 1 and "| workers |" in text
+
+
 ETL = ["--etl-orders", "20", "--etl-large-customers", "400", "--etl-large-orders", "300"]
 
 
