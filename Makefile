@@ -21,14 +21,15 @@ BENCH_NEO4J_HOME ?= .teamgraph/neo4j-bench
 BENCH_NEO4J_PORT ?= 7689
 BENCH_ARGS ?=
 
-.PHONY: help uv install install-python install-node install-system demo test lint bench clean \
-	neo4j neo4j-stop
+.PHONY: help uv install install-python install-node install-system demo test lint bench \
+	bench-quick clean neo4j neo4j-stop
 
 help:
 	@echo "make demo   install, start the embedded graph, the API and the UI with a demo shop"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  run the benchmarks, team views and orders on Neo4j too (benchmarks/RESULTS.md)"
+	@echo "make bench-quick  the request paths only (team views, orders, API workers) at 100k, FalkorDB"
 	@echo "make neo4j  start a local Neo4j 5 Community on bolt://127.0.0.1:7687 (neo4j-stop stops it)"
 
 uv:
@@ -82,6 +83,11 @@ bench: install-python install-system
 	$(NEO4J) start $(BENCH_NEO4J_HOME) $(BENCH_NEO4J_PORT)
 	$(UV) run python -m benchmarks --neo4j bolt://127.0.0.1:$(BENCH_NEO4J_PORT) $(BENCH_ARGS); \
 	  rc=$$?; $(NEO4J) stop $(BENCH_NEO4J_HOME); exit $$rc
+
+# The request paths alone on the embedded engine: a 100k shop's team views, orders and API
+# workers, in a few minutes (the ETL, fraud and UI benchmarks and Neo4j only run in `bench`).
+bench-quick: install-python
+	$(UV) run python -m benchmarks --only team_views --only orders --only workers $(BENCH_ARGS)
 
 clean:
 	rm -rf .teamgraph .pytest_cache .mypy_cache .ruff_cache
