@@ -860,7 +860,7 @@ ROLE = {
     "order.context": "the context",
     "order.create": "the write",
     "shop.due": "`catch_up`",
-    "order.view": "the order as answered; the route also looks for an existing one first",
+    "order.view": "the order as answered",
     "distributor.profiles": "level check, attributed orders only",
     "distributor.raise_level": "a level earned",
     "key.get": "the key",
