@@ -103,6 +103,24 @@ class Ledger(ShopBase):
         now: int | None = None,
     ) -> dict[str, Any]:
         """R-5.1/R-5.2: settled balance moves into ``requested``; tax withheld (R-5.4)."""
+        return self.place_withdrawal(
+            distributor_id, amount_fen, method, account, holder=holder,
+            withdrawal_id=withdrawal_id, now=now,
+        )[0]  # fmt: skip
+
+    def place_withdrawal(
+        self,
+        distributor_id: str,
+        amount_fen: int,
+        method: str,
+        account: str,
+        *,
+        holder: str | None = None,
+        withdrawal_id: str | None = None,
+        now: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """:meth:`request_withdrawal`, and whether this call made the request (``False``: a
+        repeat of the same id and body, R-3.12; K-3)."""
         now = self._now(now)
         settings = self.catch_up(now)
         profile = self.store.read("distributor.profiles", ids=[distributor_id])
@@ -128,7 +146,7 @@ class Ledger(ShopBase):
                     rule="R-3.12",
                     field="id",
                 )
-            return self.withdrawal(wid)
+            return self.withdrawal(wid), False
         if not account or not account.strip():
             raise ValidationError("withdrawal.account", "an account is needed", field="account")
         if profile[0]["status"] == "frozen":
@@ -168,7 +186,7 @@ class Ledger(ShopBase):
         except Conflict:  # the same id was requested meanwhile: answer as a repeat (R-3.12)
             if not self.store.read("withdrawal.get", id=wid):
                 raise
-            return self.request_withdrawal(
+            return self.place_withdrawal(
                 distributor_id, amount_fen, method, account, holder=holder,
                 withdrawal_id=wid, now=now,
             )  # fmt: skip
@@ -179,7 +197,7 @@ class Ledger(ShopBase):
                 rule="R-5.2",
                 field="amount_fen",
             )
-        return self.withdrawal(wid)
+        return self.withdrawal(wid), True
 
     def withdrawal(self, withdrawal_id: str) -> dict[str, Any]:
         rows = self.store.read("withdrawal.get", id=withdrawal_id)

@@ -32,7 +32,7 @@ from teamgraph.api.schemas import (
     Time,
 )
 from teamgraph.callers import Caller
-from teamgraph.errors import NotFound, ValidationError
+from teamgraph.errors import ValidationError
 from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
@@ -157,14 +157,7 @@ def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: R
     distributor key requests for itself only (403)."""
     shop = caller.shop
     _readable(caller, body.distributor_id)
-    existed = False
-    if body.id is not None:
-        try:
-            shop.withdrawal(body.id)
-            existed = True
-        except NotFound:
-            existed = False
-    view = shop.request_withdrawal(
+    view, created = shop.place_withdrawal(
         body.distributor_id,
         body.amount_fen,
         body.method,
@@ -172,7 +165,7 @@ def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: R
         holder=body.holder,
         withdrawal_id=body.id,
     )
-    response.status_code = 200 if existed else 201
+    response.status_code = 201 if created else 200
     return _shown(caller, public(shop, view))
 
 
