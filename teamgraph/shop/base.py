@@ -136,7 +136,15 @@ class ShopBase:
         levels = (settings or self.settings(now=now)).levels
         if len(levels) < 2:
             return  # nothing to rise to: spare the read
-        for row in self.store.read("distributor.profiles", ids=ids):
+        self._raise_levels(self.store.read("distributor.profiles", ids=ids), now, settings)
+
+    def _raise_levels(
+        self, rows: list[dict[str, Any]], now: int, settings: ProgramSettings | None = None
+    ) -> None:
+        """R-4.3 for distributors whose level and counters a statement has just returned (the
+        write that moved them: no read after it)."""
+        levels = (settings or self.settings(now=now)).levels
+        for row in rows:
             level = rules_levels.raised(levels, level_values(row), row["level"])
             if level is not None:
                 self.store.write("distributor.raise_level", id=row["id"], level=level, now=now)

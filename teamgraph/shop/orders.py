@@ -156,8 +156,8 @@ class Orders(ShopBase):
             # another order of this buyer came first: it may have been the first order
         else:  # pragma: no cover - a buyer's orders racing this one won every time
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
-        if decided.attributed_to is not None:
-            self._check_levels([decided.attributed_to], now, settings)
+        if written[0]["attributed"] is not None:
+            self._raise_levels([written[0]["attributed"]], now, settings)
         return self._order_view(order_id), True
 
     def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
@@ -205,8 +205,8 @@ class Orders(ShopBase):
                 settle_at=done.settle_at,
                 **_deltas(done.counters, "completed_orders"),
             )
-            if rows and current["attributed_to"]:
-                self._check_levels([current["attributed_to"]], now, settings)
+            if rows and rows[0]["attributed"] is not None:
+                self._raise_levels([rows[0]["attributed"]], now, settings)
         return self.order(order_id, now=now)  # its rewards may settle at once
 
     def refund(

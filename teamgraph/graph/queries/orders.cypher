@@ -52,7 +52,8 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindi
 
 // name: order.create
 // One statement: the order, its lines, its reward entries, the buyer's own totals and the
-// attributed distributor's performance counters (R-4.2). A repeated id violates the unique
+// attributed distributor's performance counters (R-4.2), answered with that distributor's
+// level and counters as they now stand, for the level check (R-4.3) without a read after. A repeated id violates the unique
 // constraint and the whole statement is rolled back (the caller answers idempotently).
 // The rewards were decided on whether this is the buyer's first paid order (R-3.5): that is
 // checked again under the buyer's lock, so of two first orders racing only one gets the
@@ -88,7 +89,12 @@ FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
   SET x.perf_paid_orders = x.perf_paid_orders + $paid_orders,
       x.perf_transaction_fen = x.perf_transaction_fen + $transaction_fen,
       x.perf_received_fen = x.perf_received_fen + $received_fen)
-RETURN o.id AS id
+RETURN o.id AS id,
+       CASE WHEN t1 IS NULL THEN null ELSE {
+         id: t1.id, level: t1.level, direct_clients: t1.direct_clients, invitees: t1.invitees,
+         paid_orders: t1.perf_paid_orders, received_fen: t1.perf_received_fen,
+         transaction_fen: t1.perf_transaction_fen, completed_orders: t1.perf_completed_orders
+       } END AS attributed
 
 // name: order.view
 MATCH (o:Order {id: $id})
@@ -123,7 +129,12 @@ WITH o, count(e) AS entries
 OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
   SET x.perf_completed_orders = x.perf_completed_orders + $completed_orders)
-RETURN o.id AS id, o.settle_at AS settle_at
+RETURN o.id AS id, o.settle_at AS settle_at,
+       CASE WHEN t1 IS NULL THEN null ELSE {
+         id: t1.id, level: t1.level, direct_clients: t1.direct_clients, invitees: t1.invitees,
+         paid_orders: t1.perf_paid_orders, received_fen: t1.perf_received_fen,
+         transaction_fen: t1.perf_transaction_fen, completed_orders: t1.perf_completed_orders
+       } END AS attributed
 
 // name: refund.context
 MATCH (o:Order {id: $order_id})
