@@ -165,7 +165,7 @@ def make_refunds(
 
 # -- statements -----------------------------------------------------------------------------------
 class CountingStore:
-    """A thin proxy around a shop's store logging each ``read``/``write``/``write_batch`` by
+    """A thin proxy around a shop's store logging each read and write statement by
     name with its duration (benchmark only); everything else goes to the store."""
 
     def __init__(self, inner: Any) -> None:
@@ -190,6 +190,9 @@ class CountingStore:
 
     def write_batch(self, name: str, /, *a: Any, **kw: Any) -> Any:
         return self._timed("write", self._inner.write_batch, name, *a, **kw)
+
+    def write_together(self, name: str, /, *a: Any, **kw: Any) -> Any:
+        return self._timed("write", self._inner.write_together, name, *a, **kw)
 
 
 class CountingEngine:

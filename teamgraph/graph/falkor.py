@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -21,6 +21,7 @@ from falkordb import FalkorDB
 from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import queries
 from teamgraph.graph.embedded import ServerHandle
+from teamgraph.graph.group import Groups
 from teamgraph.graph.store import Row, check_shop_id, dedupe
 
 KEY_PREFIX = "tg:"
@@ -60,10 +61,11 @@ def _raise(exc: redis.exceptions.ResponseError, name: str) -> None:
 class FalkorStore:
     engine = "falkordb"
 
-    def __init__(self, db: FalkorDB, shop: str) -> None:
+    def __init__(self, db: FalkorDB, shop: str, groups: Groups | None = None) -> None:
         self.shop = check_shop_id(shop)
         self._db = db
         self._graph = db.select_graph(KEY_PREFIX + shop)
+        self._groups = groups if groups is not None else Groups()
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         try:
@@ -96,6 +98,12 @@ class FalkorStore:
         if not batch:
             return []
         return self.write(name, rows=batch, **params)
+
+    def write_together(
+        self, name: str, row: Mapping[str, Any], keys: Sequence[Hashable] = ()
+    ) -> list[Row]:
+        group = self._groups.of(self.shop, lambda n, rows: self.write(n, rows=rows))
+        return group.write(name, row, keys)
 
     def setup_schema(self, timeout: float = 60.0) -> None:
         """Create what is missing only (the client's list_indices / list_constraints tell),
@@ -186,6 +194,7 @@ class FalkorEngine:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
         self.server = server
         self.host, self.port = host, port
+        self._groups = Groups()
         try:
             self._db = FalkorDB(host=host, port=port, password=password)
         except redis.exceptions.ConnectionError as exc:
@@ -197,7 +206,7 @@ class FalkorEngine:
         return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
 
     def open(self, shop: str) -> FalkorStore:
-        return FalkorStore(self._db, shop)
+        return FalkorStore(self._db, shop, self._groups)
 
     def shops(self) -> list[str]:
         try:

@@ -24,7 +24,7 @@ on both engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, NoReturn, TypeVar
 
@@ -33,6 +33,7 @@ from neo4j import exceptions as neo4j_errors
 
 from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import queries
+from teamgraph.graph.group import Groups
 from teamgraph.graph.scope import SHOP_PARAM, scoped, unscoped_paths
 from teamgraph.graph.store import Row, check_shop_id, dedupe
 
@@ -125,6 +126,12 @@ class Neo4jStore:
             return []
         return self.write(name, rows=batch, **params)
 
+    def write_together(
+        self, name: str, row: Mapping[str, Any], keys: Sequence[Hashable] = ()
+    ) -> list[Row]:
+        group = self._owner.groups.of(self.shop, lambda n, rows: self.write(n, rows=rows))
+        return group.write(name, row, keys)
+
     def setup_schema(self, timeout: float = 120.0) -> None:
         self._owner.setup_database(self.database, timeout)
         register = queries.admin("neo4j")["neo4j.register_shop"]
@@ -175,6 +182,7 @@ class Neo4jEngine:
         database_per_shop: bool = False,
     ) -> None:
         self.uri = uri
+        self.groups = Groups()
         # No notifications: the statements use portable forms Neo4j 5 calls deprecated
         # (CALL { WITH x ... }) and read properties a shop may not have written yet; a warning
         # per call in the log would say nothing.

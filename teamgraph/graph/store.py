@@ -13,7 +13,7 @@ batch as one statement, so a bad row fails the whole batch and nothing of it is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from teamgraph.errors import ValidationError
@@ -80,6 +80,15 @@ class GraphStore(Protocol):
     ) -> list[Row]:
         """Deduplicate ``rows`` on ``key`` and send them as ``$rows`` (with ``params``) in one
         statement."""
+        ...
+
+    def write_together(
+        self, name: str, row: Mapping[str, Any], keys: Sequence[Hashable] = ()
+    ) -> list[Row]:
+        """Write ``row`` as one of the named statement's ``$rows``, in one statement with the
+        rows other threads of this process submit meanwhile (group commit,
+        :mod:`teamgraph.graph.group`); the result rows of ``row`` alone. Rows naming the same
+        ``keys`` are never written together."""
         ...
 
     def setup_schema(self) -> None:

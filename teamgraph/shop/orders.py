@@ -133,27 +133,30 @@ class Orders(ShopBase):
             decided = rules_orders.decide_order(
                 settings, _order_context(order_id, customer_id, paid, parsed, row, window)
             )
-            try:
-                written = self.store.write(
-                    "order.create",
-                    id=order_id,
-                    customer_id=customer_id,
-                    paid_at=paid,
-                    paid_fen=decided.paid_fen,
-                    split_fen=decided.split_fen,
-                    digest=fingerprint,
-                    attributed_to=decided.attributed_to,
-                    first_order=decided.first_order,
-                    lines=decided.lines,
-                    entries=decided.entries,
-                    **_deltas(decided.counters, "paid_orders", "transaction_fen", "received_fen"),
+            order = {
+                "id": order_id,
+                "customer_id": customer_id,
+                "paid_at": paid,
+                "paid_fen": decided.paid_fen,
+                "split_fen": decided.split_fen,
+                "digest": fingerprint,
+                "attributed_to": decided.attributed_to,
+                "first_order": decided.first_order,
+                "lines": decided.lines,
+                "entries": decided.entries,
+                **_deltas(decided.counters, "paid_orders", "transaction_fen", "received_fen"),
+            }
+            try:  # with the orders other requests are writing meanwhile (group commit)
+                written = self.store.write_together(
+                    "order.create", order, keys=(("customer", customer_id), ("order", order_id))
                 )
             except Conflict:  # the same id was recorded meanwhile: answer as a repeat
                 existing = self.store.read("order.view", id=order_id)[0]
                 return self._repeat(order_id, existing["digest"], fingerprint, now), False
             if written:
                 break
-            # another order of this buyer came first: it may have been the first order
+            # stored meanwhile (the context read again tells), or another order of this buyer
+            # came first and may have been the first order: decide again
         else:  # pragma: no cover - a buyer's orders racing this one won every time
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
         if written[0]["attributed"] is not None:

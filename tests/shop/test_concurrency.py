@@ -327,6 +327,45 @@ def test_r3_5_r4_2_concurrent_orders_on_one_distributor_keep_its_counters(
     assert_consistent(shop, now)
 
 
+def test_r3_12_orders_raced_together_repeats_conflicts_and_many_buyers(
+    make_shop: Callable[..., Shop],
+) -> None:
+    """16 orders at once, as a flash sale sends them (written together by group commit,
+    ``teamgraph.graph.group``): 8 buyers' own orders, 5 repeats of one order (same id, same
+    body), 3 of that id with another body. One order ``dup`` is stored, its repeats answer it
+    (R-3.12), the other bodies get ``event.conflict``, and no buyer's order is lost."""
+    shop = make_shop()
+    distributors(shop, "d")
+    buyers = [f"c{k}" for k in range(8)]
+    customers(shop, [*buyers, "x"], via="d")
+    now = T0 + HOUR
+
+    def work(i: int) -> Any:
+        if i < 8:
+            return shop.record_order(
+                f"o{i}", buyers[i], [{"product_id": "p", "paid_fen": 1_000 + i}], now=now
+            )
+        paid = 5_000 if i < 13 else 6_000 + i
+        return shop.record_order("dup", "x", [{"product_id": "p", "paid_fen": paid}], now=now)
+
+    outcomes = race(work)
+
+    won = wins(outcomes)
+    assert error_codes(outcomes) == Counter({"event.conflict": 3}) or (
+        # the first of the other bodies may have been stored first: then the 5 repeats conflict
+        error_codes(outcomes) == Counter({"event.conflict": 7})
+    ), outcomes
+    dup = [o for o in won if o["id"] == "dup"]
+    assert len({o["paid_fen"] for o in dup}) == 1 and len(dup) in (5, 1)
+    orders = {o["id"]: o for o in all_orders(shop)}
+    assert set(orders) == {*(f"o{i}" for i in range(8)), "dup"}
+    assert all(o["first_order"] for o in orders.values())
+    d = shop.distributor("d", now=now)
+    assert d["paid_orders"] == 9
+    assert d["transaction_fen"] == sum(1_000 + i for i in range(8)) + orders["dup"]["paid_fen"]
+    assert_consistent(shop, now)
+
+
 def test_r3_10_concurrent_completions_count_once(make_shop: Callable[..., Shop]) -> None:
     """Four orders, each completed by four requests at once: each completes once, and the
     distributor's completed orders (R-4.2, 成单) count four."""

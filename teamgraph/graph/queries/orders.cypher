@@ -51,45 +51,54 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindi
        products, o.digest AS existing_digest
 
 // name: order.create
-// One statement: the order, its lines, its reward entries, the buyer's own totals and the
-// attributed distributor's performance counters (R-4.2), answered with that distributor's
-// level and counters as they now stand, for the level check (R-4.3) without a read after. A repeated id violates the unique
-// constraint and the whole statement is rolled back (the caller answers idempotently).
-// The rewards were decided on whether this is the buyer's first paid order (R-3.5): that is
+// Orders as $rows, each with its index `i` (one row alone, or the rows concurrent requests
+// submitted together: group commit, teamgraph.graph.group). Per order, in one statement: the
+// order, its lines, its reward entries, the buyer's own totals and the attributed
+// distributor's performance counters (R-4.2), answered with that distributor's level and
+// counters as they now stand, for the level check (R-4.3) without a read after. Two rows are
+// never of the same buyer or the same order id (the group's keys).
+// Each order was decided on whether it is the buyer's first paid order (R-3.5): that is
 // checked again under the buyer's lock, so of two first orders racing only one gets the
-// first-order rate; no row back = the other one came first (the caller decides again).
-MATCH (c:Customer {id: $customer_id})
+// first-order rate; an id already stored is left alone. Either way the row answers nothing
+// (the caller reads the context again: a repeat, or decided again). Two processes creating
+// the same id at once on Neo4j violate the unique constraint and the statement is rolled back.
+UNWIND $rows AS p
+MATCH (c:Customer {id: p.customer_id})
 SET c._lock = true
 REMOVE c._lock
-WITH c
-WHERE (coalesce(c.own_paid_orders, 0) = 0) = $first_order
-CREATE (c)-[:PLACED]->(o:Order {id: $id, customer_id: $customer_id, paid_at: $paid_at,
-                                 paid_fen: $paid_fen, split_fen: $split_fen,
-                                 refunded_fen: 0, status: 'paid', digest: $digest,
-                                 attributed_to: $attributed_to, first_order: $first_order})
+WITH c, p
+WHERE (coalesce(c.own_paid_orders, 0) = 0) = p.first_order
+OPTIONAL MATCH (known:Order {id: p.id})
+WITH c, p, known
+WHERE known IS NULL
+CREATE (c)-[:PLACED]->(o:Order {id: p.id, customer_id: p.customer_id, paid_at: p.paid_at,
+                                 paid_fen: p.paid_fen, split_fen: p.split_fen,
+                                 refunded_fen: 0, status: 'paid', digest: p.digest,
+                                 attributed_to: p.attributed_to, first_order: p.first_order})
 SET c.own_paid_orders = coalesce(c.own_paid_orders, 0) + 1,
-    c.own_spent_fen = coalesce(c.own_spent_fen, 0) + $paid_fen
-WITH o
-UNWIND $lines AS line
-CREATE (o)-[:HAS]->(:Line {order_id: $id, idx: line.idx, product_id: line.product_id,
-                          qty: line.qty, paid_fen: line.paid_fen, split_fen: line.split_fen,
-                          cost_fen: line.cost_fen, refunded_fen: 0})
-WITH o, count(line) AS lines
-UNWIND (CASE WHEN size($entries) = 0 THEN [null] ELSE $entries END) AS e
+    c.own_spent_fen = coalesce(c.own_spent_fen, 0) + p.paid_fen
+WITH o, p
+FOREACH (line IN p.lines |
+  CREATE (o)-[:HAS]->(:Line {order_id: p.id, idx: line.idx, product_id: line.product_id,
+                            qty: line.qty, paid_fen: line.paid_fen, split_fen: line.split_fen,
+                            cost_fen: line.cost_fen, refunded_fen: 0}))
+WITH o, p
+UNWIND (CASE WHEN size(p.entries) = 0 THEN [null] ELSE p.entries END) AS e
 OPTIONAL MATCH (d:Distributor {id: e.distributor_id})
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
   CREATE (x)<-[:TO]-(:Entry {id: e.id, kind: 'reward', distributor_id: x.id,
                              amount: e.amount, unit: e.unit,
-                             status: 'pending', at: $paid_at, order_id: $id, tier: e.tier,
+                             status: 'pending', at: p.paid_at, order_id: p.id, tier: e.tier,
                              line: e.line, product_id: e.product_id, basis: e.basis,
                              rate_bp: e.rate_bp, per_unit: e.per_unit, returned: 0})-[:FOR]->(o))
-WITH o, count(e) AS entries
-OPTIONAL MATCH (t1:Distributor {id: coalesce($attributed_to, "")})
+WITH o, p.i AS i, count(e) AS entries
+WITH o, i, $rows[i] AS p
+OPTIONAL MATCH (t1:Distributor {id: coalesce(p.attributed_to, "")})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
-  SET x.perf_paid_orders = x.perf_paid_orders + $paid_orders,
-      x.perf_transaction_fen = x.perf_transaction_fen + $transaction_fen,
-      x.perf_received_fen = x.perf_received_fen + $received_fen)
-RETURN o.id AS id,
+  SET x.perf_paid_orders = x.perf_paid_orders + p.paid_orders,
+      x.perf_transaction_fen = x.perf_transaction_fen + p.transaction_fen,
+      x.perf_received_fen = x.perf_received_fen + p.received_fen)
+RETURN i, o.id AS id,
        CASE WHEN t1 IS NULL THEN null ELSE {
          id: t1.id, level: t1.level, direct_clients: t1.direct_clients, invitees: t1.invitees,
          paid_orders: t1.perf_paid_orders, received_fen: t1.perf_received_fen,
