@@ -195,6 +195,21 @@ class CountingStore:
         return self._timed("write", self._inner.write_together, name, *a, **kw)
 
 
+class Alone:
+    """The store with group commit left out: each order its own ``order.create`` (the A/B of
+    :func:`grouped_or_alone`)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._inner, attr)
+
+    def write_together(self, name: str, row: Mapping[str, Any], keys: Any = ()) -> Any:
+        rows = self._inner.write(name, rows=[{**row, "i": 0}])
+        return [{k: v for k, v in r.items() if k != "i"} for r in rows]
+
+
 class CountingEngine:
     """The engine, its stores wrapped in :class:`CountingStore` sharing one log: to count the
     statements of an API route run in this process."""
@@ -501,6 +516,45 @@ def in_process(
     return out
 
 
+def grouped_or_alone(
+    engine: Any,
+    shop: Shop,
+    orders: Sequence[dict[str, Any]],
+    clients: int,
+    seen: Seen,
+    reporter: common.Reporter,
+) -> dict[str, Any]:
+    """``clients`` threads recording orders in this process, with group commit and without
+    (each order its own statement), in alternating rounds: what writing together gives, apart
+    from HTTP."""
+    rounds = [list(orders[i::4]) for i in range(4)]
+    out: dict[str, list[dict[str, Any]]] = {"grouped": [], "alone": []}
+    for k, items in enumerate(rounds):
+        how = "grouped" if k % 2 == 0 else "alone"
+        store = shop.store if how == "grouped" else Alone(shop.store)
+        counted = Shop(store)
+
+        def make_call(
+            counted: Shop = counted,
+        ) -> tuple[Callable[[Any], Outcome], Callable[[], None]]:
+            def call(body: dict[str, Any]) -> Outcome:
+                view = counted.record_order(body["id"], body["customer_id"], body["lines"])
+                seen.order(body["id"], view)
+                return Outcome()
+
+            return call, lambda: None
+
+        before = engine.groups.totals()
+        stats, _ = measure_concurrently(
+            make_call, items, clients, reporter, f"in-process record, {clients} threads, {how}"
+        )
+        statements, rows = (a - b for a, b in zip(engine.groups.totals(), before, strict=True))
+        stats["rows_per_statement"] = rows / statements if statements else 1.0
+        stats["load_average"] = os.getloadavg()[0]
+        out[how].append(stats)
+    return out
+
+
 def through_the_route(
     engine: Any, key: str, bodies: Sequence[dict[str, Any]], seen: Seen, reporter: common.Reporter
 ) -> dict[str, Any]:
@@ -715,6 +769,7 @@ def plan_workload(
         "warmup_http": orders("warm-h", warmup),
         "http": orders("http", n),
         "http_concurrent": orders("http4", n) if args.clients > 1 else [],
+        "concurrent_in_process": orders("group", n) if args.clients > 1 else [],
     }
     # refunds fall on completed orders when there are enough, else on the first ones
     plan["refunds_in_process"] = make_refunds("rf-i", plan["in_process"], refunds, rng)
@@ -792,6 +847,10 @@ def run(args: argparse.Namespace, engine_kind: str = "falkordb") -> dict[str, An
         engine_before = persistence(engine)
         seen = Seen()
         result["in_process"] = in_process(shop, plan, seen, reporter)
+        if args.clients > 1:
+            result["grouped"] = grouped_or_alone(
+                engine, shop, plan["concurrent_in_process"], args.clients, seen, reporter
+            )
         key = shop.create_key("merchant")
         result["route"] = through_the_route(engine, key, plan["route"], seen, reporter)
         with common.api_server(data_dir, reporter, bench.env) as server:
@@ -869,6 +928,34 @@ ROLE = {
     "key.get": "the key",
     "shop.get": "settings, to render times",
 }
+
+
+HEADER_GROUPED = [
+    "how", "round", "threads", "n", "per s", "p50", "p99", "orders per write", "load average",
+]  # fmt: skip
+
+
+def _grouped_markdown(grouped: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The in-process A/B of group commit: alternating rounds, with and without."""
+    rows = [
+        [how, k + 1, st["clients"], st["n"], f"{st['rps']:,.0f}", f"{st['p50_ms']:.2f}",
+         f"{st['p99_ms']:.2f}", f"{st['rows_per_statement']:.2f}", f"{st['load_average']:.2f}"]
+        for how in ("grouped", "alone")
+        for k, st in enumerate(grouped[how])
+    ]  # fmt: skip
+    mean = {h: sum(st["rps"] for st in grouped[h]) / len(grouped[h]) for h in grouped}
+    return [
+        "### Group commit: concurrent orders written together, or each alone",
+        "",
+        "In this process, threads recording orders through `Shop.record_order`, rounds "
+        "alternating between group commit (`teamgraph.graph.group`) and one `order.create` per "
+        "order.",
+        "",
+        common.md_table(HEADER_GROUPED, rows),
+        "",
+        f"- Group commit: **{mean['grouped']:,.0f} orders/s** against {mean['alone']:,.0f} "
+        f"written alone (× {mean['grouped'] / mean['alone']:.2f}).",
+    ]
 
 
 def _row(name: str, where: str, clients: int, st: dict[str, Any]) -> list[Any]:
@@ -989,6 +1076,9 @@ def markdown(result: dict[str, Any]) -> str:
             )
             + "."
         )
+    grouped = result.get("grouped")
+    if grouped:
+        lines += ["", *_grouped_markdown(grouped), ""]
     orders = (calls.get("record") or local.get("record") or {}).get("orders", {})
     if orders.get("orders"):
         lines.append(

@@ -194,7 +194,8 @@ class FalkorEngine:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
         self.server = server
         self.host, self.port = host, port
-        self._groups = Groups()
+        self.groups = Groups()
+        """Group commit of concurrent writes, per shop (:mod:`teamgraph.graph.group`)."""
         try:
             self._db = FalkorDB(host=host, port=port, password=password)
         except redis.exceptions.ConnectionError as exc:
@@ -206,7 +207,7 @@ class FalkorEngine:
         return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
 
     def open(self, shop: str) -> FalkorStore:
-        return FalkorStore(self._db, shop, self._groups)
+        return FalkorStore(self._db, shop, self.groups)
 
     def shops(self) -> list[str]:
         try:

@@ -129,6 +129,12 @@ class Groups:
                 group = self._of[shop] = GroupCommit(run)
             return group
 
+    def totals(self) -> tuple[int, int]:
+        """Statements and rows written together so far, every shop's summed."""
+        with self._lock:
+            groups = list(self._of.values())
+        return sum(g.statements for g in groups), sum(g.rows for g in groups)
+
 
 def _own(row: Row) -> Row:
     return {k: v for k, v in row.items() if k != "i"}

@@ -183,6 +183,7 @@ class Neo4jEngine:
     ) -> None:
         self.uri = uri
         self.groups = Groups()
+        """Group commit of concurrent writes, per shop (:mod:`teamgraph.graph.group`)."""
         # No notifications: the statements use portable forms Neo4j 5 calls deprecated
         # (CALL { WITH x ... }) and read properties a shop may not have written yet; a warning
         # per call in the log would say nothing.
