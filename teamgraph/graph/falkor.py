@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -61,11 +62,18 @@ def _raise(exc: redis.exceptions.ResponseError, name: str) -> None:
 class FalkorStore:
     engine = "falkordb"
 
-    def __init__(self, db: FalkorDB, shop: str, groups: Groups | None = None) -> None:
+    def __init__(
+        self,
+        db: FalkorDB,
+        shop: str,
+        groups: Groups | None = None,
+        memo: dict[str, Any] | None = None,
+    ) -> None:
         self.shop = check_shop_id(shop)
         self._db = db
         self._graph = db.select_graph(KEY_PREFIX + shop)
         self._groups = groups if groups is not None else Groups()
+        self.memo: dict[str, Any] = memo if memo is not None else {}
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         try:
@@ -79,6 +87,7 @@ class FalkorStore:
             raise _unavailable(exc, name) from None
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
+        self.memo.clear()
         try:
             return _rows(self._graph.query(queries.get(name), params))
         except redis.exceptions.ResponseError as exc:
@@ -173,6 +182,7 @@ class FalkorStore:
             raise TeamgraphError("graph.explain_failed", str(exc)) from None
 
     def drop(self) -> None:
+        self.memo.clear()
         try:
             self._graph.delete()
         except redis.exceptions.ResponseError as exc:
@@ -195,6 +205,7 @@ class FalkorEngine:
         self.server = server
         self.host, self.port = host, port
         self.groups = Groups()
+        self._memos: defaultdict[str, dict[str, Any]] = defaultdict(dict)
         """Group commit of concurrent writes, per shop (:mod:`teamgraph.graph.group`)."""
         try:
             self._db = FalkorDB(host=host, port=port, password=password)
@@ -207,7 +218,7 @@ class FalkorEngine:
         return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
 
     def open(self, shop: str) -> FalkorStore:
-        return FalkorStore(self._db, shop, self.groups)
+        return FalkorStore(self._db, shop, self.groups, self._memos[shop])
 
     def shops(self) -> list[str]:
         try:

@@ -24,6 +24,7 @@ on both engines.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, NoReturn, TypeVar
@@ -88,6 +89,7 @@ class Neo4jStore:
         self.shop = check_shop_id(shop)
         self._owner = owner
         self.database = owner.database_of(self.shop)
+        self.memo = owner.memos[self.shop]
 
     def _run(self, name: str, params: Mapping[str, Any], routing: RoutingControl) -> list[Row]:
         if SHOP_PARAM in params:
@@ -112,6 +114,7 @@ class Neo4jStore:
         return self._run(name, params, RoutingControl.READ)
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
+        self.memo.clear()
         return self._run(name, params, RoutingControl.WRITE)
 
     def write_batch(
@@ -156,6 +159,7 @@ class Neo4jStore:
     def drop(self) -> None:
         """Delete every node of the shop (in batches of their own transactions), or its
         database where a shop has one."""
+        self.memo.clear()
         admin = queries.admin("neo4j")
         if self._owner.database_per_shop:
             self._owner.system(admin["neo4j.drop_database"], database=self.database)
@@ -183,6 +187,8 @@ class Neo4jEngine:
     ) -> None:
         self.uri = uri
         self.groups = Groups()
+        self.memos: defaultdict[str, dict[str, Any]] = defaultdict(dict)
+        """Per shop: :attr:`Neo4jStore.memo`."""
         """Group commit of concurrent writes, per shop (:mod:`teamgraph.graph.group`)."""
         # No notifications: the statements use portable forms Neo4j 5 calls deprecated
         # (CALL { WITH x ... }) and read properties a shop may not have written yet; a warning

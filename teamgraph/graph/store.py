@@ -62,6 +62,9 @@ class GraphStore(Protocol):
 
     engine: str
     shop: str
+    memo: dict[str, Any]
+    """What this process remembers about the shop between requests (the shop layer's to
+    use), shared by the engine's stores of the shop and emptied by any write through them."""
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         """Run the named read-only statement."""

@@ -9,8 +9,10 @@ so each type-checks on its own and none stands in for another.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from teamgraph.clock import now_ms
 from teamgraph.errors import Conflict, NotFound
@@ -19,6 +21,28 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules.settings import ProgramSettings
+
+DUE = "due"
+"""The store's memo (:attr:`GraphStore.memo`) of :class:`_NothingDue`."""
+DUE_MEMO_MS: Final = 5_000
+"""K-4: how long, in the shop's time and in this process's, ``catch_up`` trusts that nothing
+falls due (the same bound as a known key, K-1)."""
+
+
+@dataclass(frozen=True)
+class _NothingDue:
+    """What ``catch_up`` read: the settings, and that nothing is due from ``since`` to
+    ``until`` (shop time, ms); trusted for :data:`DUE_MEMO_MS` after ``read_at`` (monotonic)."""
+
+    settings: ProgramSettings
+    since: int
+    until: int
+    read_at: float
+
+    def covers(self, now: int) -> bool:
+        return (
+            self.since <= now < self.until and time.monotonic() - self.read_at < DUE_MEMO_MS / 1000
+        )
 
 
 class ShopBase:
@@ -57,9 +81,15 @@ class ShopBase:
         """Make time-based effects real before a read or a write that depends on them:
         a pending mode change that is due takes effect (R-1.9, R-1.10), bindings past their
         expiry end (R-1.2) and ledger entries past their after-sale window settle or are held
-        (R-3.10). Idempotent; one read when nothing is due, so no job has to have run."""
+        (R-3.10). Idempotent; one read when nothing is due, so no job has to have run — and
+        none when this process found nothing due within the next seconds a moment ago (K-4)."""
         now = self._now(now)
-        rows = self.store.read("shop.due", id=self.id, now=now)
+        known = self.store.memo.get(DUE)
+        if known is not None and known.covers(now):
+            self._seen = known.settings
+            return known.settings.effective(now)
+        until = now + DUE_MEMO_MS
+        rows = self.store.read("shop.due", id=self.id, now=now, until=until)
         if not rows:
             raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
         row = rows[0]
@@ -80,6 +110,8 @@ class ShopBase:
                 at=pending.effective_at,
             )  # a lost compare-and-set means another process applied it: same outcome
             stored = self._stored_settings()[0]
+        elif not row["soon"] and (pending is None or pending.effective_at > until):
+            self.store.memo[DUE] = _NothingDue(stored, now, until, time.monotonic())
         if row["bindings"]:
             self.store.write("binding.expire_due", now=now)
         if row["entries"]:

@@ -32,13 +32,17 @@ OPTIONAL MATCH (o:Order)
 RETURN customers, distributors, toInteger(count(o)) AS orders
 
 // name: shop.due
-// What catch_up has to do: the shop's settings, and whether any binding or ledger entry is
-// due (both scans are on indexed `due` properties that only unfinished items carry).
+// What catch_up has to do: the shop's settings, and how many bindings and ledger entries are
+// due by $now (to act on) and by $until (none: nothing falls due before then, K-4). Both scans
+// are on indexed `due` properties that only unfinished items carry.
 MATCH (s:Shop {id: $id})
 OPTIONAL MATCH ()-[b:BOUND_TO]->()
-WHERE b.due <= $now
-WITH s, toInteger(count(b)) AS bindings
+WHERE b.due <= $until
+WITH s, toInteger(count(b)) AS bindings_soon,
+     toInteger(sum(CASE WHEN b.due <= $now THEN 1 ELSE 0 END)) AS bindings
 OPTIONAL MATCH (e:Entry)
-WHERE e.due <= $now
-RETURN s.settings AS settings, s.settings_version AS settings_version, bindings,
-       toInteger(count(e)) AS entries
+WHERE e.due <= $until
+WITH s, bindings, bindings_soon, toInteger(count(e)) AS entries_soon,
+     toInteger(sum(CASE WHEN e.due <= $now THEN 1 ELSE 0 END)) AS entries
+RETURN s.settings AS settings, s.settings_version AS settings_version, bindings, entries,
+       bindings_soon + entries_soon AS soon
