@@ -161,7 +161,7 @@ class Orders(ShopBase):
             raise Conflict("order.busy", f"orders of {customer_id} are being recorded; retry")
         if written[0]["attributed"] is not None:
             self._raise_levels([written[0]["attributed"]], now, settings)
-        return self._order_view(order_id), True
+        return _written_view(order, decided.entries), True
 
     def _repeat(self, order_id: str, stored: str, fingerprint: str, now: int) -> dict[str, Any]:
         if stored != fingerprint:
@@ -340,6 +340,43 @@ def _order_context(
         },
         paid_orders=row["paid_orders"],
     )
+
+
+def _written_view(order: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The order as ``order.create`` has just stored it (``order``, its row) and as
+    ``order.view`` would read it back: the caller needs no read after the write."""
+    rewards = [
+        {
+            "id": e["id"],
+            "kind": "reward",
+            "distributor_id": e["distributor_id"],
+            "amount": e["amount"],
+            "unit": e["unit"],
+            "status": "pending",
+            "tier": e["tier"],
+            "line": e["line"],
+            "at": order["paid_at"],
+            "settle_at": None,
+            "basis": e["basis"],
+            "rate_bp": e["rate_bp"],
+            "returned": 0,
+        }
+        for e in sorted(entries, key=lambda e: (e["tier"], e["line"]))
+    ]
+    return {
+        "id": order["id"],
+        "customer_id": order["customer_id"],
+        "paid_at": order["paid_at"],
+        "paid_fen": order["paid_fen"],
+        "split_fen": order["split_fen"],
+        "refunded_fen": 0,
+        "status": "paid",
+        "attributed_to": order["attributed_to"],
+        "completed_at": None,
+        "settle_at": None,
+        "rewards": rewards,
+        "clawbacks": [],
+    }
 
 
 def _deltas(counters: Mapping[str, int], *names: str) -> dict[str, int]:
