@@ -171,6 +171,7 @@ class CountingStore:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self.log: list[tuple[str, str, int]] = []  # (read|write, name, ns)
+        self.rows: list[Mapping[str, Any]] = []  # the rows handed to write_together
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._inner, attr)
@@ -191,8 +192,9 @@ class CountingStore:
     def write_batch(self, name: str, /, *a: Any, **kw: Any) -> Any:
         return self._timed("write", self._inner.write_batch, name, *a, **kw)
 
-    def write_together(self, name: str, /, *a: Any, **kw: Any) -> Any:
-        return self._timed("write", self._inner.write_together, name, *a, **kw)
+    def write_together(self, name: str, row: Mapping[str, Any], *a: Any, **kw: Any) -> Any:
+        self.rows.append(row)
+        return self._timed("write", self._inner.write_together, name, row, *a, **kw)
 
 
 class Alone:
@@ -494,6 +496,7 @@ def in_process(
         ("complete", complete, [o["id"] for o in plan["in_process"][: plan["completions"]]]),
         ("refund", refund, plan["refunds_in_process"]),
     ]
+    out["rows"] = counting.rows  # what order.create was given: engine_limit replays them
     for name, call, items in phases:
         if not items:
             continue
@@ -553,6 +556,49 @@ def grouped_or_alone(
         stats["load_average"] = os.getloadavg()[0]
         out[how].append(stats)
     return out
+
+
+LIMIT_GROUP = 8
+"""Orders per statement in :func:`engine_limit`'s grouped runs (the clients of a flash sale)."""
+
+
+def engine_limit(
+    shop: Shop, rows: Sequence[Mapping[str, Any]], reporter: common.Reporter
+) -> dict[str, Any]:
+    """``order.create`` beside ``benchmark.minimal_order`` (the same nodes and relationships,
+    none of the checks and counters), on copies of the rows recorded orders wrote: one order
+    per statement, then :data:`LIMIT_GROUP`. Run last: the copies are orders no check counts."""
+    out: dict[str, Any] = {}
+    for name in ("order.create", "benchmark.minimal_order"):
+        for size in (1, LIMIT_GROUP):
+            tag = f"{'min' if name.startswith('benchmark') else 'cre'}{size}"
+            copies = [_copy(r, f"{tag}-{k}") for k, r in enumerate(rows)]
+            durations: list[int] = []
+            label = f"{name}, {size} per statement"
+            with reporter.loop(label, -(-len(copies) // size)) as advance:
+                started = time.perf_counter()
+                for i in range(0, len(copies), size):
+                    batch = [{**c, "i": j} for j, c in enumerate(copies[i : i + size])]
+                    t0 = time.perf_counter_ns()
+                    shop.store.write(name, rows=batch)
+                    durations.append(time.perf_counter_ns() - t0)
+                    advance()
+                wall = time.perf_counter() - started
+            stats = common.latency_stats(durations, wall)
+            stats["orders_per_s"] = len(copies) / wall if wall > 0 else 0.0
+            stats["load_average"] = os.getloadavg()[0]
+            reporter.say(
+                f"  ✓ {label}: p50 {stats['p50_ms']:.2f} ms a statement, "
+                f"{stats['orders_per_s']:,.0f} orders/s"
+            )
+            out[f"{name}/{size}"] = stats
+    return out
+
+
+def _copy(row: Mapping[str, Any], order_id: str) -> dict[str, Any]:
+    """A recorded order's row under a new id, as a repeat buyer's (no first-order check)."""
+    entries = [{**e, "id": f"{order_id}:{e['id']}"} for e in row["entries"]]
+    return {**row, "id": order_id, "first_order": False, "entries": entries}
 
 
 def through_the_route(
@@ -859,6 +905,8 @@ def run(args: argparse.Namespace, engine_kind: str = "falkordb") -> dict[str, An
         result["persistence"] = {"before": engine_before, "after": persistence(engine)}
         with reporter.phase("check the distributors' counters"):
             result["check"] = check(shop, data, seen)
+        rows = result["in_process"].pop("rows")[: args.orders // 4]
+        result["limit"] = engine_limit(shop, rows, reporter)
     result["total_seconds"] = time.perf_counter() - started
     result["notes"] = notes(result)
     return result
@@ -955,6 +1003,45 @@ def _grouped_markdown(grouped: dict[str, list[dict[str, Any]]]) -> list[str]:
         "",
         f"- Group commit: **{mean['grouped']:,.0f} orders/s** against {mean['alone']:,.0f} "
         f"written alone (× {mean['grouped'] / mean['alone']:.2f}).",
+    ]
+
+
+HEADER_LIMIT = [
+    "statement", "orders per statement", "statements", "p50 ms", "p99 ms", "orders/s",
+    "load average",
+]  # fmt: skip
+
+
+HEADER_LIMIT = [
+    "statement", "orders per statement", "statements", "p50 ms", "p99 ms", "orders/s",
+    "load average",
+]  # fmt: skip
+
+
+def _limit_markdown(limit: dict[str, dict[str, Any]]) -> list[str]:
+    """``order.create`` beside the engine's own limit for the same nodes."""
+    rows = []
+    for key, st in limit.items():
+        name, size = key.split("/")
+        rows.append(
+            [f"`{name}`", size, st["n"], f"{st['p50_ms']:.2f}", f"{st['p99_ms']:.2f}",
+             f"{st['orders_per_s']:,.0f}", f"{st['load_average']:.2f}"]
+        )  # fmt: skip
+    one, minimal = limit["order.create/1"], limit["benchmark.minimal_order/1"]
+    grouped = limit[f"order.create/{LIMIT_GROUP}"]
+    return [
+        "### The write beside the engine's own limit",
+        "",
+        "Copies of the recorded orders' rows written again, one statement at a time: "
+        "`order.create`, and `benchmark.minimal_order`, which writes the same nodes and "
+        "relationships without the locks, checks and counters.",
+        "",
+        common.md_table(HEADER_LIMIT, rows),
+        "",
+        f"- One order: `order.create` p50 {one['p50_ms']:.2f} ms against "
+        f"{minimal['p50_ms']:.2f} ms for the bare nodes (× {one['p50_ms'] / minimal['p50_ms']:.2f})"
+        f"; {LIMIT_GROUP} per statement, {grouped['orders_per_s']:,.0f} orders/s against "
+        f"{one['orders_per_s']:,.0f} one at a time.",
     ]
 
 
@@ -1079,6 +1166,8 @@ def markdown(result: dict[str, Any]) -> str:
     grouped = result.get("grouped")
     if grouped:
         lines += ["", *_grouped_markdown(grouped), ""]
+    if result.get("limit"):
+        lines += ["", *_limit_markdown(result["limit"]), ""]
     orders = (calls.get("record") or local.get("record") or {}).get("orders", {})
     if orders.get("orders"):
         lines.append(

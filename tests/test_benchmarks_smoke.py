@@ -125,7 +125,14 @@ def test_orders_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> N
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
     assert text.count("<!-- benchmark:orders -->") == 1
     assert "### Statements per call" in text and "order.context" in text
-    assert "### Group commit" in text
+    assert "### Group commit" in text and "### The write beside the engine's own limit" in text
+    limit = result["limit"]
+    assert set(limit) == {
+        f"{name}/{size}"
+        for name in ("order.create", "benchmark.minimal_order")
+        for size in (1, orders.LIMIT_GROUP)
+    }
+    assert all(st["orders_per_s"] > 0 for st in limit.values())
 
 
 def test_workers_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
