@@ -87,7 +87,8 @@ class FalkorStore:
             raise _unavailable(exc, name) from None
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
-        self.memo.clear()
+        if not queries.keeps_memo(name):
+            self.memo.clear()
         try:
             return _rows(self._graph.query(queries.get(name), params))
         except redis.exceptions.ResponseError as exc:

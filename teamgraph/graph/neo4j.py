@@ -114,7 +114,8 @@ class Neo4jStore:
         return self._run(name, params, RoutingControl.READ)
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
-        self.memo.clear()
+        if not queries.keeps_memo(name):
+            self.memo.clear()
         return self._run(name, params, RoutingControl.WRITE)
 
     def write_batch(

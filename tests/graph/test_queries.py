@@ -114,3 +114,15 @@ def test_every_lock_is_removed_in_the_statement_that_takes_it() -> None:
         "distributor.approve", "shop.put_settings", "ladder.award_batch",
     ):  # fmt: skip
         assert name in locked, f"{name} checks before it locks"
+
+
+def test_a_statement_that_keeps_the_memo_makes_nothing_due_and_leaves_the_settings() -> None:
+    """K-4: a write marked ``// keeps: memo`` leaves what a process remembers about its shop
+    true, so it must not write a ``due`` nor the shop's settings (nor end bindings)."""
+    kept = [name for name in queries.catalogue() if queries.keeps_memo(name)]
+    assert kept == ["order.create"]
+    for name in kept:
+        code = "\n".join(
+            line for line in queries.get(name).splitlines() if not line.lstrip().startswith("//")
+        )
+        assert not re.search(r"\.due\b|\bdue\s*:|settings|BOUND_TO|:Shop\b", code), name

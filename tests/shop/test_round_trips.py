@@ -178,3 +178,22 @@ def test_k3_a_new_order_answers_what_it_reads_back_with_no_read_after_the_write(
     assert answer == shop.order("o1", now=T0 + DAY)
     assert len(answer["rewards"]) == 6 and answer["attributed_to"] == "c"
     assert answer == shop.record_order("o1", "c1", lines, now=T0 + DAY)  # a repeat, read
+
+
+def test_k4_orders_leave_what_the_process_knows_about_due_times(make_shop: ShopFactory) -> None:
+    """An order makes nothing due (its rewards get a due time at completion), so a flash sale
+    of orders reads the catch-up once, not once per order: 2 statements an order."""
+    shop = make_shop()
+    distributors(shop, "d1")
+    shop.create_customer("c1", via_distributor_id="d1", now=T0)
+    now = T0 + DAY
+    view, log = counted(shop)
+    view.team("d1", now=now)
+    for k in range(3):
+        view.record_order(f"o{k}", "c1", [{"product_id": "p", "paid_fen": 100}], now=now + k)
+    view.team("d1", now=now + 4)
+    assert reads(log, "shop.due") == 1
+    assert [n for _, n, _ in log.log].count("order.context") == 3
+    view.complete_order("o0", now=now + 5)  # makes rewards due: the next request reads again
+    view.team("d1", now=now + 6)
+    assert reads(log, "shop.due") == 2

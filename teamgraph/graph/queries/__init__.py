@@ -77,6 +77,17 @@ def get(name: str) -> str:
         raise KeyError(f"no Cypher statement named {name!r} in {QUERY_DIR}") from None
 
 
+KEEPS_MEMO = "// keeps: memo"
+"""A statement's line saying it makes nothing due and changes no settings, so that what a
+process remembers about its shop (``GraphStore.memo``, K-4) stays true after it."""
+
+
+@cache
+def keeps_memo(name: str) -> bool:
+    """Whether statement ``name`` carries the line :data:`KEEPS_MEMO`."""
+    return any(line.strip() == KEEPS_MEMO for line in get(name).splitlines())
+
+
 def schema(engine: str) -> list[str]:
     """The DDL statements of one engine (``falkordb`` or ``neo4j``), in file order."""
     path = QUERY_DIR / f"schema_{engine}.cypher"

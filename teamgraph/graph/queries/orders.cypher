@@ -62,6 +62,8 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindi
 // first-order rate; an id already stored is left alone. Either way the row answers nothing
 // (the caller reads the context again: a repeat, or decided again). Two processes creating
 // the same id at once on Neo4j violate the unique constraint and the statement is rolled back.
+// Nothing it writes carries a `due` (entries get theirs at completion), nor are settings changed:
+// keeps: memo
 UNWIND $rows AS p
 MATCH (c:Customer {id: p.customer_id})
 SET c._lock = true
