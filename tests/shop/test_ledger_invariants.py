@@ -596,6 +596,7 @@ class Play:
         if action == "next":  # the step a merchant normally takes
             action = "approve" if self.model.withdrawals[first].status == "requested" else "pay"
         chosen = [first, self._pick(ids, n + 1)] if batch and len(ids) > 1 else [first]
+        chosen = list(dict.fromkeys(chosen))  # one id named twice moves once, as the shop does
         allowed = self.model.move(chosen, action)
         try:
             out = self.shop.move_withdrawals(chosen, action, now=self.now)
