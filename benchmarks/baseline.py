@@ -724,7 +724,9 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
 
 # -- output ---------------------------------------------------------------------------------------
 def _x(value: float | None) -> str:
-    return "–" if value is None else f"× {value:.2f}" if value < 10 else f"× {value:.0f}"
+    if value is None:
+        return "–"
+    return f"× {value:.2f}" if value < 10 else f"× {value:.1f}" if value < 100 else f"× {value:.0f}"
 
 
 def _ms(stats: dict[str, Any]) -> str:
