@@ -5,7 +5,8 @@ and walks it with recursive SQL. This benchmark builds the synthetic shop of
 ``teamgraph.etl.demo`` (``--customers`` / ``--distributors`` / ``--seed``, the build of
 ``team_views``) twice in the same run:
 
-- in a fresh embedded FalkorDB, as ``team_views`` does;
+- in a fresh embedded FalkorDB, as ``team_views`` does (FalkorDB only: teamgraph on the Neo4j
+  of ``--neo4j`` is not measured beside the baseline yet);
 - in a private PostgreSQL server (``initdb`` and ``pg_ctl`` from ``--pg-bin``, default the newest
   ``/usr/lib/postgresql/*/bin``; a temporary data directory, loopback TCP like the embedded
   engine, stopped and removed afterwards whatever the outcome; run as the user ``postgres``
