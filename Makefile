@@ -9,6 +9,8 @@ SHELL := /bin/bash
 # uv as installed by pip may not be on PATH: fall back to the module (evaluated at each use)
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 APT_PACKAGES := chromium fonts-wqy-microhei docker-compose openjdk-17-jdk-headless maven
+# the benchmarks only: the relational baseline's PostgreSQL (benchmarks/baseline.py)
+BENCH_APT_PACKAGES := postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 # `make neo4j`: the developer's server (README "Neo4j"); `make test`: a fresh one of its own.
@@ -21,15 +23,17 @@ BENCH_NEO4J_HOME ?= .teamgraph/neo4j-bench
 BENCH_NEO4J_PORT ?= 7689
 BENCH_ARGS ?=
 
-.PHONY: help uv install install-python install-node install-system demo test lint bench \
-	bench-quick clean neo4j neo4j-stop
+.PHONY: help uv install install-python install-node install-system install-bench-system demo \
+	test lint bench bench-quick clean neo4j neo4j-stop
 
 help:
 	@echo "make demo   install, start the embedded graph, the API and the UI with a demo shop"
 	@echo "make test   install what the tests need and run them all"
 	@echo "make lint   ruff and mypy only"
-	@echo "make bench  run the benchmarks, team views and orders on Neo4j too (benchmarks/RESULTS.md)"
-	@echo "make bench-quick  the request paths only (team views, orders, API workers) at 100k, FalkorDB"
+	@echo "make bench  run the benchmarks, team views and orders on Neo4j too, PostgreSQL beside"
+	@echo "            (benchmarks/RESULTS.md)"
+	@echo "make bench-quick  the request paths only (team views, orders, API workers) and the"
+	@echo "            PostgreSQL baseline, at 100k on FalkorDB"
 	@echo "make neo4j  start a local Neo4j 5 Community on bolt://127.0.0.1:7687 (neo4j-stop stops it)"
 
 uv:
@@ -46,14 +50,22 @@ install-python: uv
 install-node:
 	npm ci --prefix tools/cypherlint --no-audit --no-fund --loglevel=error
 
-install-system:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# $(call apt_install,PACKAGES): the Debian packages of the list that are missing
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing \
 	    >/dev/null; fi
+endef
+
+install-system:
+	$(call apt_install,$(APT_PACKAGES))
+
+install-bench-system:
+	$(call apt_install,$(BENCH_APT_PACKAGES))
 
 install: install-python install-node install-system
 
@@ -81,17 +93,20 @@ test: install lint
 
 # The benchmarks get a Neo4j of their own on a fresh data directory, stopped afterwards whatever
 # the outcome: team views and orders are measured on it beside FalkorDB (benchmark `neo4j`).
+# The baseline (benchmarks/baseline.py) starts a PostgreSQL of its own the same way.
 # BENCH_ARGS: e.g. "--only neo4j --customers 20000".
-bench: install-python install-system
+bench: install-python install-system install-bench-system
 	rm -rf $(BENCH_NEO4J_HOME)
 	$(NEO4J) start $(BENCH_NEO4J_HOME) $(BENCH_NEO4J_PORT)
 	$(UV) run python -m benchmarks --neo4j bolt://127.0.0.1:$(BENCH_NEO4J_PORT) $(BENCH_ARGS); \
 	  rc=$$?; $(NEO4J) stop $(BENCH_NEO4J_HOME); exit $$rc
 
 # The request paths alone on the embedded engine: a 100k shop's team views, orders and API
-# workers, in a few minutes (the ETL, fraud and UI benchmarks and Neo4j only run in `bench`).
-bench-quick: install-python
-	$(UV) run python -m benchmarks --only team_views --only orders --only workers $(BENCH_ARGS)
+# workers, and the PostgreSQL baseline beside them, in a few minutes (the ETL, fraud and UI
+# benchmarks and Neo4j only run in `bench`).
+bench-quick: install-python install-bench-system
+	$(UV) run python -m benchmarks --only team_views --only orders --only workers --only baseline \
+	  $(BENCH_ARGS)
 
 clean:
 	rm -rf .teamgraph .pytest_cache .mypy_cache .ruff_cache

@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, str] = {
     "orders": "benchmarks.orders",
     "workers": "benchmarks.workers",
     "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
+    "baseline": "benchmarks.baseline",  # PostgreSQL beside teamgraph, both measured in itself
     "etl": "benchmarks.etl",
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
