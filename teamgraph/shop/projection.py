@@ -21,19 +21,21 @@ class GraphSource:
 
     def shared_signals(self, max_shared: int) -> pd.DataFrame:
         return projection.shared_frame(
-            self.store.read("risk.shared_signals", max_shared=max_shared)
+            self.store.read_columns("risk.shared_signals", max_shared=max_shared)
         )
 
     def distributors(self) -> pd.DataFrame:
-        return projection.distributors_frame(self.store.read("risk.distributors"))
+        return projection.distributors_frame(self.store.read_columns("risk.distributors"))
 
     def distributor_bindings(self) -> pd.DataFrame:
-        return projection.links_frame(self.store.read("risk.distributor_bindings"))
+        return projection.links_frame(self.store.read_columns("risk.distributor_bindings"))
 
     def neighbourhood(self, ids: list[str]) -> projection.Neighbourhood:
-        parts: dict[str, list[dict[str, Any]]] = {p: [] for p in projection.NEIGHBOURHOOD_PARTS}
+        parts: dict[str, dict[str, list[Any]]] = {p: {} for p in projection.NEIGHBOURHOOD_PARTS}
         for start in range(0, len(ids), self.batch):
             chunk = ids[start : start + self.batch]
-            for part in parts:
-                parts[part].extend(self.store.read(f"risk.members_{part}", ids=chunk))
+            for part, cols in parts.items():
+                read = self.store.read_columns(f"risk.members_{part}", ids=chunk)
+                for name, values in read.items():
+                    cols.setdefault(name, []).extend(values)
         return projection.neighbourhood_frames(parts)
