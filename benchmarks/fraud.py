@@ -311,9 +311,10 @@ def markdown(r: dict[str, Any]) -> str:
         "has every ring found apart; the same orders-free shop in memory shows the same "
         "merges.",
         "- Memory: RSS of the benchmark's process, sampled every 20 ms. The peak is an upper "
-        "bound of what the scan needs (it includes what the process held before: the "
-        "generator's data); the increase is a lower bound (the scan reuses memory freed "
-        "earlier). The engine is its own process and is not counted.",
+        "bound of what the scan needs (it includes what the process held before: for the "
+        "graph scans, what loading left, the generator's tables being dropped before the scan; "
+        "for the in-memory runs, the generator's tables); the increase is a lower bound (the "
+        "scan reuses memory freed earlier). The engine is its own process and is not counted.",
         "- The graph read is two passes (F-7): its cost follows the shared values and the "
         "candidates' neighbourhoods, not the shop's size. The in-memory large run has every "
         "order; the large graph run (`--fraud-graph-large`) has only the rings' orders, since "

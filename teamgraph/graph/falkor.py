@@ -48,9 +48,16 @@ def _columns(result: Any) -> Columns:
     if not result.result_set:
         return {n: [] for n in names}
     return {
-        n: [_plain(v) for v in col]
+        n: _plain_column(col)
         for n, col in zip(names, zip(*result.result_set, strict=True), strict=True)
     }
+
+
+def _plain_column(col: Sequence[Any]) -> list[Any]:
+    """A column's values as :func:`_plain` makes them; a column of scalars as it is."""
+    if any(issubclass(t, (dict, list)) for t in set(map(type, col))):
+        return [_plain(v) for v in col]
+    return list(col)
 
 
 def _unavailable(exc: redis.exceptions.RedisError, name: str) -> EngineError:
