@@ -133,11 +133,22 @@ def signal_components(shared: pd.DataFrame) -> list[list[str]]:
 
 
 def binding_cycles(bindings: pd.DataFrame, bound: int) -> list[list[str]]:
-    """Attribution cycles among distributors (open bindings), up to ``bound`` long."""
+    """Attribution cycles among distributors (open bindings), up to ``bound`` long. Every cycle
+    lies inside one strongly connected component, so only the bindings inside components of
+    two or more distributors (scipy, for the whole shop at once) go to networkx."""
     if bindings.empty:
         return []
+    src = bindings["customer_id"].to_numpy(dtype=object)
+    dst = bindings["distributor_id"].to_numpy(dtype=object)
+    codes, ids = pd.factorize(np.concatenate([src, dst]))
+    n, m = len(ids), len(src)
+    graph = coo_matrix((np.ones(m, np.int8), (codes[:m], codes[m:])), shape=(n, n))
+    _, comp = connected_components(graph, directed=True, connection="strong")
+    size = np.bincount(comp)
+    a, b = comp[codes[:m]], comp[codes[m:]]
+    inside = (a == b) & (size[a] >= 2)
     g = nx.DiGraph()
-    g.add_edges_from(zip(bindings["customer_id"], bindings["distributor_id"], strict=True))
+    g.add_edges_from(zip(src[inside], dst[inside], strict=True))
     return sig.cycles(g, bound)
 
 
@@ -167,7 +178,9 @@ def merge(seeds: Sequence[Sequence[str]]) -> list[list[str]]:
 class Index:
     """The neighbourhood as dicts, for the per-group work."""
 
-    def __init__(self, hood: Neighbourhood, shared: pd.DataFrame, distributors: pd.DataFrame):
+    def __init__(
+        self, hood: Neighbourhood, shared: pd.DataFrame, distributors: pd.DataFrame | ById
+    ):
         self.customers = {r["id"]: r for r in _records(hood.customers)}
         self.bindings: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in _records(hood.bindings):
@@ -189,18 +202,45 @@ class Index:
             ["kind", "value", "customer_id", "first_seen", "k"]
         ].itertuples(index=False):
             self.shared[cid].append((kind, value, int(k), first))
-        self.distributor = {r["id"]: r for r in _records(distributors)}
+        self.distributor = distributors if isinstance(distributors, ById) else ById(distributors)
 
     def is_distributor(self, cid: str) -> bool:
         c = self.customers.get(cid)
         return cid in self.distributor or bool(c and c.get("is_distributor"))
 
 
+def _columns(frame: pd.DataFrame) -> list[list[Any]]:
+    """Each column of ``frame`` as plain Python values, missing ones ``None``."""
+    return [col.astype(object).where(col.notna(), None).tolist() for _, col in frame.items()]
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts of plain Python values, missing ones ``None``."""
     if frame.empty:
         return []
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict("records")
+    names = list(frame.columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*_columns(frame), strict=True)]
+
+
+class ById:
+    """The rows of a frame by ``id`` (the last row of a repeated id), each a dict as
+    :func:`_records` makes it, made only when asked for: the scan looks up a few of the shop's
+    distributors, not all of them."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._names = list(frame.columns)
+        self._cols = _columns(frame) if not frame.empty else []
+        ids = self._cols[self._names.index("id")] if self._cols else []
+        self._at = {k: i for i, k in enumerate(ids)}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        i = self._at.get(key)
+        if i is None:
+            return None
+        return {n: col[i] for n, col in zip(self._names, self._cols, strict=True)}
 
 
 def anchors(seed: Iterable[str], idx: Index) -> set[str]:
@@ -414,7 +454,7 @@ def detect(
 
     shared = source.shared_signals(params.max_shared)
     shared = shared[links(shared, params.min_link)].reset_index(drop=True)
-    distributors = source.distributors()
+    distributors = ById(source.distributors())
     dist_bindings = source.distributor_bindings()
     stats.shared_rows = len(shared)
     stats.shared_values = int(shared[["kind", "value"]].drop_duplicates().shape[0])

@@ -17,7 +17,7 @@ A :class:`Source` gives both passes. The shop's graph is one, read by ``Shop``'s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,8 +39,15 @@ _REWARDS = ["order_id", "distributor_id", "amount", "status", "tier"]
 _REFUNDS = ["order_id", "at", "amount_fen"]
 
 
-def _frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=columns)
+Columns = Mapping[str, Sequence[Any]]
+"""A part of the projection as the engine answers it: one list per column, no dict per row."""
+
+
+def _frame(cols: Columns, columns: list[str]) -> pd.DataFrame:
+    """A frame from one list per column; an empty one has object columns (no type to infer)."""
+    if not any(len(cols.get(c, ())) for c in columns):
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({c: cols[c] for c in columns}, columns=columns)
 
 
 @dataclass
@@ -76,25 +83,25 @@ NEIGHBOURHOOD_PARTS = ("customers", "bindings", "invitations", "orders", "reward
 """The frames of a :class:`Neighbourhood`, in the order a source reads them."""
 
 
-def shared_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The shared signal values as :meth:`Source.shared_signals` answers them, from rows whose
-    ``kind`` is a graph label (``Device``) or already a kind (``device``)."""
-    out = _frame(rows, _SHARED)
+def shared_frame(cols: Columns) -> pd.DataFrame:
+    """The shared signal values as :meth:`Source.shared_signals` answers them, from columns
+    whose ``kind`` is a graph label (``Device``) or already a kind (``device``)."""
+    out = _frame(cols, _SHARED)
     out["kind"] = out["kind"].map(lambda k: SIGNAL_LABELS.get(k, str(k).lower()))
     return out
 
 
-def distributors_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    return _frame(rows, _DISTRIBUTORS)
+def distributors_frame(cols: Columns) -> pd.DataFrame:
+    return _frame(cols, _DISTRIBUTORS)
 
 
-def links_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def links_frame(cols: Columns) -> pd.DataFrame:
     """Bindings: ``customer_id, distributor_id, since, ended_at``."""
-    return _frame(rows, _LINKS)
+    return _frame(cols, _LINKS)
 
 
-def neighbourhood_frames(parts: Mapping[str, Iterable[Mapping[str, Any]]]) -> Neighbourhood:
-    """A :class:`Neighbourhood` from the rows of each of :data:`NEIGHBOURHOOD_PARTS`."""
+def neighbourhood_frames(parts: Mapping[str, Columns]) -> Neighbourhood:
+    """A :class:`Neighbourhood` from the columns of each of :data:`NEIGHBOURHOOD_PARTS`."""
     return Neighbourhood(
         customers=_frame(parts["customers"], _CUSTOMERS),
         bindings=_frame(parts["bindings"], _LINKS),

@@ -23,7 +23,7 @@ from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import queries
 from teamgraph.graph.embedded import ServerHandle
 from teamgraph.graph.group import Groups
-from teamgraph.graph.store import Row, check_shop_id, dedupe
+from teamgraph.graph.store import Columns, Row, check_shop_id, dedupe
 
 KEY_PREFIX = "tg:"
 _INDEX = re.compile(
@@ -43,6 +43,23 @@ def _plain(value: Any) -> Any:
 def _rows(result: Any) -> list[Row]:
     names = [h[1] for h in result.header]
     return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
+
+
+def _columns(result: Any) -> Columns:
+    names = [h[1] for h in result.header]
+    if not result.result_set:
+        return {n: [] for n in names}
+    return {
+        n: _plain_column(col)
+        for n, col in zip(names, zip(*result.result_set, strict=True), strict=True)
+    }
+
+
+def _plain_column(col: Sequence[Any]) -> list[Any]:
+    """A column's values as :func:`_plain` makes them; a column of scalars as it is."""
+    if any(issubclass(t, (dict, list)) for t in set(map(type, col))):
+        return [_plain(v) for v in col]
+    return list(col)
 
 
 def _unavailable(exc: redis.exceptions.RedisError, name: str) -> EngineError:
@@ -76,11 +93,20 @@ class FalkorStore:
         self.memo: dict[str, Any] = memo if memo is not None else {}
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
+        result = self._read(name, params)
+        return [] if result is None else _rows(result)
+
+    def read_columns(self, name: str, /, **params: Any) -> Columns:
+        result = self._read(name, params)
+        return {} if result is None else _columns(result)
+
+    def _read(self, name: str, params: Mapping[str, Any]) -> Any:
+        """The client's result of a read, or None when the shop has no graph yet."""
         try:
-            return _rows(self._graph.ro_query(queries.get(name), params))
+            return self._graph.ro_query(queries.get(name), dict(params))
         except redis.exceptions.ResponseError as exc:
             if "empty key" in str(exc) or "Invalid graph operation on empty key" in str(exc):
-                return []
+                return None
             _raise(exc, name)
             raise  # unreachable
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:

@@ -29,14 +29,14 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, NoReturn, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, RoutingControl
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Record, RoutingControl
 from neo4j import exceptions as neo4j_errors
 
 from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import queries
 from teamgraph.graph.group import Groups
 from teamgraph.graph.scope import SHOP_PARAM, scoped, unscoped_paths
-from teamgraph.graph.store import Row, check_shop_id, dedupe
+from teamgraph.graph.store import Columns, Row, check_shop_id, dedupe
 
 DB_PREFIX = "tg-"
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -92,11 +92,18 @@ class Neo4jStore:
         self.memo = owner.memos[self.shop]
 
     def _run(self, name: str, params: Mapping[str, Any], routing: RoutingControl) -> list[Row]:
+        records, _ = self._execute(name, params, routing)
+        return [r.data() for r in records]
+
+    def _execute(
+        self, name: str, params: Mapping[str, Any], routing: RoutingControl
+    ) -> tuple[list[Record], list[str]]:
+        """The records and column names of one statement, run as ``routing``."""
         if SHOP_PARAM in params:
             raise ValueError(f"{name}: the parameter ${SHOP_PARAM} is reserved for the shop")
         text = statement(name)
         try:
-            records, _, _ = self._owner.driver.execute_query(
+            records, _, keys = self._owner.driver.execute_query(
                 Query(text),
                 parameters_={**params, SHOP_PARAM: self.shop},
                 database_=self.database,
@@ -104,14 +111,20 @@ class Neo4jStore:
             )
         except neo4j_errors.ClientError as exc:
             if exc.code == DATABASE_NOT_FOUND and routing is RoutingControl.READ:
-                return []  # a shop that does not exist reads as empty, as on FalkorDB
+                return [], []  # a shop that does not exist reads as empty, as on FalkorDB
             translate(exc, name, self._owner.uri)
         except Exception as exc:
             translate(exc, name, self._owner.uri)
-        return [r.data() for r in records]
+        return records, list(keys)
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         return self._run(name, params, RoutingControl.READ)
+
+    def read_columns(self, name: str, /, **params: Any) -> Columns:
+        records, keys = self._execute(name, params, RoutingControl.READ)
+        if not records:
+            return {k: [] for k in keys}
+        return dict(zip(keys, map(list, zip(*records, strict=True)), strict=True))
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
         if not queries.keeps_memo(name):

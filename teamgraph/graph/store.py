@@ -5,9 +5,11 @@ the CLI or the API lifespan and injected). ``engine.open(shop)`` gives the :clas
 of one shop: a FalkorDB graph key or a Neo4j database, so no query can reach another shop.
 
 Statements are named (``teamgraph/graph/queries``); values go in as parameters only. Results
-come back as lists of plain dicts. Every write is one statement, and one statement is atomic on
-both engines (docs/architecture.md): :meth:`GraphStore.write_batch` sends one deduplicated UNWIND
-batch as one statement, so a bad row fails the whole batch and nothing of it is stored.
+come back as lists of plain dicts, or, for a large read, as one list per column
+(:meth:`GraphStore.read_columns`: no dict per row). Every write is one statement, and one
+statement is atomic on both engines (docs/architecture.md): :meth:`GraphStore.write_batch`
+sends one deduplicated UNWIND batch as one statement, so a bad row fails the whole batch and
+nothing of it is stored.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 from teamgraph.errors import ValidationError
 
 Row = dict[str, Any]
+Columns = dict[str, list[Any]]
 
 SHOP_ID = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 
@@ -68,6 +71,11 @@ class GraphStore(Protocol):
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         """Run the named read-only statement."""
+        ...
+
+    def read_columns(self, name: str, /, **params: Any) -> Columns:
+        """Run the named read-only statement; its result as one list per returned column, in
+        the statement's order (a shop without a graph yet answers no columns at all)."""
         ...
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
