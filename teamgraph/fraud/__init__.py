@@ -4,9 +4,10 @@ A library under the Shop: it works on the projection of a shop it is given (a
 :class:`~teamgraph.fraud.projection.Source`), computes in pandas, scipy and networkx, and returns
 its rings. It imports nothing of ``teamgraph.shop`` or ``teamgraph.graph``: ``Shop.scan``
 (:mod:`teamgraph.shop.risk`) reads the graph into the projection (through
-:class:`teamgraph.shop.projection.GraphSource`), runs the detector, writes the rings and
-holds them (freezing and releasing live there too). Modules: ``projection`` (the shop in memory), ``signals`` (the R-6.3 signals, pure functions), ``detect`` (candidate groups,
-Louvain, the score), ``report`` (CSV and HTML), ``quality`` (precision and recall against
+:class:`teamgraph.shop.projection.GraphSource`), runs the detector, writes the rings and holds
+them (freezing and releasing live there too). Modules: ``projection`` (the shop in memory),
+``signals`` (the R-6.3 signals, pure functions), ``detect`` (candidate groups, Louvain, the
+score), ``report`` (CSV and HTML), ``quality`` (precision and recall against
 planted rings), ``mask`` (signal values as shown).
 
 Choices where docs/rules.md is silent (F-1…F-6, the ring decisions and the circuit breaker, are in
