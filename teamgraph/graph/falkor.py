@@ -19,7 +19,7 @@ import redis
 from falkordb import FalkorDB
 
 from teamgraph.errors import Conflict, EngineError, TeamgraphError
-from teamgraph.graph import queries
+from teamgraph.graph import bulk, queries
 from teamgraph.graph.embedded import ServerHandle
 from teamgraph.graph.store import Row, check_shop_id, dedupe
 
@@ -198,6 +198,40 @@ class FalkorEngine:
 
     def open(self, shop: str) -> FalkorStore:
         return FalkorStore(self._db, shop)
+
+    def can_bulk_create(self, shop: str) -> bool:
+        """Whether :meth:`bulk_create` can write ``shop``: its graph key does not exist."""
+        try:
+            return not self._db.connection.exists(KEY_PREFIX + check_shop_id(shop))
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, "bulk") from None
+
+    def bulk_create(
+        self,
+        shop: str,
+        nodes: Sequence[bulk.Nodes],
+        edges: Sequence[bulk.Edges],
+        *,
+        limit: int = bulk.MAX_COMMAND_BYTES,
+    ) -> tuple[int, int]:
+        """Create the graph of the new shop ``shop`` from ``nodes`` and ``edges`` with
+        ``GRAPH.BULK`` (:mod:`teamgraph.graph.bulk`); no schema (``setup_schema`` after it).
+        Refuses a shop whose graph exists (FalkorDB does too). Returns (nodes, edges) made."""
+        key = KEY_PREFIX + check_shop_id(shop)
+        if not self.can_bulk_create(shop):
+            raise Conflict("shop.exists", f"shop {shop!r} has a graph: a bulk load makes new ones")
+        made = [0, 0]
+        try:
+            for command in bulk.commands(key, nodes, edges, limit):
+                reply = self._db.connection.execute_command(*command)
+                text = reply.decode() if isinstance(reply, bytes) else str(reply)
+                for i, part in enumerate(text.split(", ")[:2]):
+                    made[i] += int(part.split(" ")[0])
+        except redis.exceptions.ResponseError as exc:
+            raise EngineError("graph.bulk_failed", f"bulk load of {shop!r}: {exc}") from None
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise _unavailable(exc, "bulk") from None
+        return made[0], made[1]
 
     def shops(self) -> list[str]:
         try:

@@ -1,0 +1,155 @@
+"""A new shop's graph written in one pass by FalkorDB's bulk path (``GRAPH.BULK``).
+
+``GRAPH.BULK <key> BEGIN ...`` creates a graph key from binary blocks of nodes and edges and
+refuses a key that exists, so it only ever writes a *new* shop; the schema (indexes, unique
+constraints) is made after it (``FalkorStore.setup_schema``). The wire format is the one of
+the ``falkordb-bulk-loader`` package (``entity_file.py``, ``label.py``, ``relation_type.py``,
+``query_buffer.py``), fed here from Python values instead of CSV cells:
+
+- a command: ``GRAPH.BULK key [BEGIN] nodes edges label_blocks type_blocks <blocks...>``;
+- a block: its label (``Customer:Distributor`` for several) or edge type, NUL-terminated,
+  the number of properties (uint32) and their names, NUL-terminated; then one record per node
+  (its property values) or edge (source and target node as uint64, then its values);
+- a value: a type byte and its bytes: 0 null (the property is not set, as a Cypher ``SET`` of
+  null), 1 bool, 2 double, 3 NUL-terminated UTF-8 string, 4 int64, 5 array (int64 length,
+  then its values).
+
+Nodes are numbered 0, 1, ... in the order they are sent, across commands; an edge names its
+ends by those numbers, so every node goes before the edges.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from teamgraph.errors import ValidationError
+
+MAX_COMMAND_BYTES = 64_000_000
+"""Bytes per ``GRAPH.BULK`` command (the bulk loader's default buffer; Redis takes 512 MB)."""
+
+_NULL = b"\x00"
+_TRUE = b"\x01\x01"
+_FALSE = b"\x01\x00"
+_LONG = struct.Struct("=Bq").pack
+_DOUBLE = struct.Struct("=Bd").pack
+_EDGE = struct.Struct("=QQ").pack
+
+
+@dataclass(frozen=True)
+class Nodes:
+    """Nodes of one label set, each a property map (a None value: the property is not set)."""
+
+    labels: tuple[str, ...]
+    rows: Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Edges of one type: (source node number, target node number, property map)."""
+
+    type: str
+    rows: Sequence[tuple[int, int, Mapping[str, Any]]]
+
+
+def value(v: Any) -> bytes:
+    """One property value in the bulk format."""
+    if v is None:
+        return _NULL
+    if v is True:
+        return _TRUE
+    if v is False:
+        return _FALSE
+    if isinstance(v, int):
+        return _LONG(4, v)
+    if isinstance(v, str):
+        raw = v.encode()
+        if b"\x00" in raw:
+            raise ValidationError("bulk.nul", f"a text value holds a NUL character: {v!r}")
+        return b"\x03" + raw + b"\x00"
+    if isinstance(v, float):
+        return _DOUBLE(2, v)
+    if isinstance(v, list | tuple):
+        return _LONG(5, len(v)) + b"".join(value(x) for x in v)
+    raise ValidationError("bulk.type", f"no bulk encoding for a {type(v).__name__}: {v!r}")
+
+
+def _header(name: str, props: Sequence[str]) -> bytes:
+    return b"".join(
+        [
+            name.encode() + b"\x00",
+            struct.pack("=I", len(props)),
+            *(p.encode() + b"\x00" for p in props),
+        ]
+    )
+
+
+def _names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every property name the rows set, in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for k, v in row.items():
+            if v is not None and k not in seen:
+                seen[k] = None
+    return list(seen)
+
+
+def _node_records(rows: Sequence[Mapping[str, Any]], props: Sequence[str]) -> Iterator[bytes]:
+    for row in rows:
+        yield b"".join([value(row.get(p)) for p in props])
+
+
+def _edge_records(
+    rows: Sequence[tuple[int, int, Mapping[str, Any]]], props: Sequence[str]
+) -> Iterator[bytes]:
+    for src, dst, p in rows:
+        yield _EDGE(src, dst) + b"".join([value(p.get(name)) for name in props])
+
+
+def commands(
+    key: str, nodes: Sequence[Nodes], edges: Sequence[Edges], limit: int = MAX_COMMAND_BYTES
+) -> Iterator[list[Any]]:
+    """The ``GRAPH.BULK`` commands (argument lists) that create graph ``key`` holding ``nodes``
+    and then ``edges``, each at most about ``limit`` bytes."""
+    first = True
+    blocks: list[tuple[bool, bytes]] = []  # (is a node block, bytes)
+    counts = [0, 0]
+    size = 0
+
+    def flush() -> list[Any]:
+        nonlocal first, size
+        labels = [b for is_node, b in blocks if is_node]
+        types = [b for is_node, b in blocks if not is_node]
+        command: list[Any] = ["GRAPH.BULK", key, *(["BEGIN"] if first else [])]
+        command += [counts[0], counts[1], len(labels), len(types), *labels, *types]
+        first, size = False, 0
+        blocks.clear()
+        counts[0] = counts[1] = 0
+        return command
+
+    groups: list[tuple[bool, str, list[str], Iterator[bytes]]] = []
+    for n in nodes:
+        props = _names(n.rows)
+        groups.append((True, ":".join(n.labels), props, _node_records(n.rows, props)))
+    for e in edges:
+        props = _names([p for _, _, p in e.rows])
+        groups.append((False, e.type, props, _edge_records(e.rows, props)))
+    for is_node, name, props, records in groups:
+        head = _header(name, props)
+        part: list[bytes] = [head]
+        part_size = len(head)
+        for record in records:
+            if size + part_size + len(record) > limit and part_size > len(head):
+                blocks.append((is_node, b"".join(part)))
+                yield flush()
+                part, part_size = [head], len(head)
+            part.append(record)
+            part_size += len(record)
+            counts[0 if is_node else 1] += 1
+        if part_size > len(head):
+            blocks.append((is_node, b"".join(part)))
+            size += part_size
+    if blocks:
+        yield flush()

@@ -1,0 +1,204 @@
+"""`teamgraph load shop DIR`: a whole shop's files in one command (E-11). A new shop on FalkorDB
+is written by the engine's bulk path (``GRAPH.BULK``); the tests hold it equal, node by node and
+property by property, to the same files loaded one by one into a created shop, bad rows and
+rejects files included, on both engines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from teamgraph.errors import Conflict
+from teamgraph.etl import generator
+from teamgraph.etl.importer import Options, Result, load_shop, shop_files
+from teamgraph.graph import Engine
+from teamgraph.graph import bulk as graph_bulk
+from teamgraph.shop import Shop
+from tests.conftest import new_shop_id
+from tests.conftest import run_cli as run
+
+NOW = 1_790_000_000_000  # 2026-09-21, after every generated time
+
+BAD_ROWS: dict[str, list[dict[str, Any]]] = {
+    # each refused by its loader's own check, so the rejects files must match too
+    "distributors": [{"id": "c000001", "status": "active", "level": 9}],  # R-4.1: no level 9
+    "customers": [{"id": "x-1", "name": "甲", "via_distributor_id": "nobody"}],
+    "invitations": [{"id": "c000100", "inviter_id": "c000100"}],  # self-invitation
+    "bindings": [{"customer_id": "c000150", "distributor_id": "x-1", "since": 1_750_000_000_000}],
+    "signals": [{"customer_id": "nobody", "kind": "device", "value": "dev-x"}],
+}
+
+
+def shop_dir(out: Path) -> Path:
+    """A small generated shop (every kind, two planted rings) as CSV, with a bad row or two
+    appended to the member files."""
+    generator.write(generator.generate(400, 40, 300, 7, 2), out, "csv")
+    for kind, rows in BAD_ROWS.items():
+        path = out / f"{kind}.csv"
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f))
+        with path.open("a", encoding="utf-8", newline="") as f:
+            csv.DictWriter(f, header, quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    return out
+
+
+@pytest.fixture
+def shops(engine: Engine) -> Iterator[list[str]]:
+    made: list[str] = []
+    yield made
+    for shop_id in made:
+        engine.open(shop_id).drop()
+
+
+def dump(engine: Engine, shop_id: str) -> tuple[list[Any], list[Any]]:
+    """Every node (labels, properties) and edge (type, ends, properties) of the shop, sorted,
+    with the shop's own id taken out (the two shops compared have different ids)."""
+    store = engine.open(shop_id)
+
+    def plain(props: dict[str, Any]) -> str:
+        props = {k: v for k, v in props.items() if k != "shop"}  # Neo4j: the shop scope
+        if props.get("id") == shop_id:
+            props["id"] = "<shop>"
+        return json.dumps(props, sort_keys=True, ensure_ascii=False)
+
+    nodes = sorted((sorted(r["labels"]), plain(r["props"])) for r in store.read("dump.nodes"))
+    edges = sorted(
+        (r["type"], r["from_id"], r["to_id"], plain(r["props"])) for r in store.read("dump.edges")
+    )
+    return nodes, edges
+
+
+def per_kind(result: Result) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        p.kind: (p.rows, p.loaded, p.unchanged, p.rejected)
+        for p in result.parts
+        if p.kind != "bulk write"
+    }
+
+
+def rejects(directory: Path) -> dict[str, list[dict[str, str]]]:
+    out = {}
+    for path in sorted(directory.glob("*.rejects.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            out[path.name] = list(csv.DictReader(f))
+    return out
+
+
+def test_a_new_shop_loaded_whole_equals_the_files_loaded_one_by_one(
+    engine: Engine, shops: list[str], tmp_path: Path
+) -> None:
+    """E-11: same nodes, edges, properties (counters, codes, the shop node), same counts and
+    rejects, whichever path wrote the shop."""
+    one_by_one, whole = shop_dir(tmp_path / "a"), tmp_path / "b"
+    shutil.copytree(one_by_one, whole)
+    settings = json.loads((one_by_one / "settings.json").read_text("utf-8"))
+    old, new = new_shop_id("old"), new_shop_id("new")
+    shops += [old, new]
+    Shop.create(engine, old, settings, now=NOW)  # it exists: loaded file by file
+    assert not engine.can_bulk_create(old)
+    assert engine.can_bulk_create(new) == (engine.kind != "neo4j")
+    a = load_shop(engine, old, one_by_one, Options(now=NOW))
+    b = load_shop(engine, new, whole, Options(now=NOW))
+
+    assert ("bulk write" in [p.kind for p in b.parts]) == (engine.kind != "neo4j")
+    assert "bulk write" not in [p.kind for p in a.parts]
+    assert per_kind(a) == per_kind(b)
+    assert a.rejected == b.rejected == sum(len(rows) for rows in BAD_ROWS.values())
+    assert rejects(one_by_one) == rejects(whole)
+    assert set(rejects(whole)) == {f"{k}.csv.rejects.csv" for k in BAD_ROWS}
+    nodes_a, edges_a = dump(engine, old)
+    nodes_b, edges_b = dump(engine, new)
+    assert len(nodes_a) > 1000 and len(edges_a) > 1000
+    assert nodes_a == nodes_b
+    assert edges_a == edges_b
+    # the counters the recount wrote are there (R-2.3), not only zeroes
+    top = Shop.open(engine, new).bulk.distributor_page("", 1000)
+    assert sum(d["direct_clients"] for d in top) > 0 and sum(d["invitees"] for d in top) > 0
+
+
+def test_loading_the_shop_again_changes_nothing(
+    engine: Engine, shops: list[str], tmp_path: Path
+) -> None:
+    directory = shop_dir(tmp_path / "s")
+    shop_id = new_shop_id("again")
+    shops.append(shop_id)
+    first = load_shop(engine, shop_id, directory, Options(now=NOW))
+    Shop.open(engine, shop_id).catch_up(NOW)  # entries due by NOW settle (R-3.10), as again
+    before = dump(engine, shop_id)
+    again = load_shop(engine, shop_id, directory, Options(now=NOW))
+    assert "bulk write" not in [p.kind for p in again.parts]
+    assert again.loaded == 0
+    assert again.unchanged + again.rejected == first.rows
+    assert dump(engine, shop_id) == before
+
+
+def test_the_bulk_written_shop_has_its_schema(
+    embedded_engine: Engine, shops: list[str], tmp_path: Path
+) -> None:
+    """The indexes and unique constraints are made after GRAPH.BULK: a second customer with a
+    stored id is refused."""
+    shop_id = new_shop_id("schema")
+    shops.append(shop_id)
+    load_shop(embedded_engine, shop_id, shop_dir(tmp_path / "s"), Options(now=NOW))
+    store = embedded_engine.open(shop_id)
+    with pytest.raises(Conflict):
+        store.write_batch("etl.customers_create", [{"id": "c000000"}])
+
+
+def test_bulk_values_and_commands(embedded_engine: Engine, shops: list[str]) -> None:
+    """Every value type the loaders write, a null left unset, several labels, and a graph
+    split over several GRAPH.BULK commands; an existing graph is refused."""
+    shop_id = new_shop_id("values")
+    shops.append(shop_id)
+    people = [
+        {"id": f"p{i}", "name": "王伟" if i % 2 else None, "n": i, "ok": i % 3 == 0,
+         "groups": ["vip", "新客"] if i % 2 else [], "by_depth": [i, 2 * i]}
+        for i in range(200)
+    ]  # fmt: skip
+    nodes = [
+        graph_bulk.Nodes(("Customer", "Distributor"), people[:50]),
+        graph_bulk.Nodes(("Customer",), people[50:]),
+    ]
+    edges = [graph_bulk.Edges("INVITED_BY", [(i, 0, {"at": i}) for i in range(1, 50)])]
+    assert len(list(graph_bulk.commands("k", nodes, edges, limit=2_000))) > 3
+    made = embedded_engine.bulk_create(shop_id, nodes, edges, limit=2_000)  # type: ignore[call-arg]
+    assert made == (200, 49)
+    stored = {r["props"]["id"]: r for r in embedded_engine.open(shop_id).read("dump.nodes")}
+    assert stored["p1"]["props"] == {k: v for k, v in people[1].items()}
+    assert stored["p0"]["props"] == {k: v for k, v in people[0].items() if v is not None}
+    assert sorted(stored["p3"]["labels"]) == ["Customer", "Distributor"]
+    assert stored["p60"]["labels"] == ["Customer"]
+    edges_read = embedded_engine.open(shop_id).read("dump.edges")
+    assert {(r["from_id"], r["to_id"], r["props"]["at"]) for r in edges_read} == {
+        (f"p{i}", "p0", i) for i in range(1, 50)
+    }
+    with pytest.raises(Conflict):
+        embedded_engine.bulk_create(shop_id, nodes, edges)
+
+
+def test_shop_files_reads_a_directory(tmp_path: Path) -> None:
+    generator.write(generator.generate(20, 2, 5, 7, 0), tmp_path, "parquet")
+    (tmp_path / "customers.parquet.rejects.csv").write_text("x")
+    files = shop_files(tmp_path)
+    assert set(files) == {*generator.LOAD_ORDER, "settings"}
+    (tmp_path / "customers.csv").write_text("id\nc1\n")
+    with pytest.raises(Exception, match="two customers files"):
+        shop_files(tmp_path)
+
+
+def test_load_shop_on_the_command_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    directory = shop_dir(tmp_path / "files")
+    first = run(data, "load", "shop", str(directory), "--shop", "acme")
+    assert first.returncode == 2, first.stderr  # the bad rows
+    assert "bulk write:" in first.stdout
+    assert "bindings.csv.rejects.csv" in first.stderr
+    again = run(data, "load", "shop", str(directory), "--shop", "acme")
+    assert "bulk write" not in again.stdout
+    assert "shop: 0 loaded" in again.stdout, again.stdout
