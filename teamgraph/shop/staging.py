@@ -17,6 +17,7 @@ this way equal, node by node and property by property, to one loaded file by fil
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -67,6 +68,10 @@ class Committed:
     nodes: int
     edges: int
     shop: Shop
+    seconds: dict[str, float]
+    """Wall clock of each step: ``graph`` (the staged nodes and edges numbered), ``bulk``
+    (encoded and sent by GRAPH.BULK), ``schema`` (``Shop.create``: indexes, constraints, the
+    shop node), ``recount``."""
 
 
 class StagedBulk:
@@ -290,8 +295,18 @@ class StagedShop:
         shop node) and recount the team counters; returns what was written."""
         from teamgraph.shop import Shop
 
+        clock = [time.perf_counter()]
+
+        def lap() -> float:
+            clock.append(time.perf_counter())
+            return clock[-1] - clock[-2]
+
         nodes, edges = self.bulk.graph()
+        seconds = {"graph": lap()}
         made = engine.bulk_create(self.id, nodes, edges) if nodes else (0, 0)
+        seconds["bulk"] = lap()
         shop = Shop.create(engine, self.id, self.initial, now=now)
+        seconds["schema"] = lap()
         shop.recount(apply=True, now=now)
-        return Committed(made[0], made[1], shop)
+        seconds["recount"] = lap()
+        return Committed(made[0], made[1], shop, seconds)

@@ -202,3 +202,31 @@ def test_load_shop_on_the_command_line(tmp_path: Path) -> None:
     again = run(data, "load", "shop", str(directory), "--shop", "acme")
     assert "bulk write" not in again.stdout
     assert "shop: 0 loaded" in again.stdout, again.stdout
+
+
+def test_times_read_a_column_at_once_equal_times_read_cell_by_cell() -> None:
+    """The importer's fast path for ``YYYY-MM-DDTHH:MM:SS+HH:MM`` cells gives what
+    ``values.instant`` gives; every other cell is left to it (and to its refusals)."""
+    import pandas as pd
+
+    from teamgraph.etl import kinds
+    from teamgraph.etl import values as v
+
+    cells = [
+        "2025-01-22T23:58:37+08:00", "2025-02-30T00:00:00+08:00", None,
+        " 2025-01-22T23:58:37+08:00", "2025-01-22T23:58:37Z", "1969-12-31T23:59:59-05:30", "",
+        "x", "0001-01-01T00:00:00+00:00", 5, "2999-12-31T23:59:59+14:00",
+        "２０２５-01-22T23:58:37+08:00",
+    ]  # fmt: skip
+    column = pd.Series(cells, dtype=object)
+    fast = kinds._iso_times(column)
+    assert [c for c, f in zip(cells, fast, strict=True) if f is not None] == [
+        cells[0],
+        cells[5],
+        cells[8],
+        cells[10],
+    ]
+    for cell, value in zip(cells, fast, strict=True):
+        if value is not None:
+            assert value == v.instant(cell, None)
+    assert kinds._present(column).tolist() == [v.given(c) for c in cells]
