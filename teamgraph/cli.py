@@ -210,7 +210,7 @@ def up(
     shop: str = DEMO_SHOP,
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
-    from teamgraph.etl import demo, generator
+    from teamgraph.etl import demo
     from teamgraph.graph import connect
     from teamgraph.shop import Shop
 
@@ -220,7 +220,7 @@ def up(
     try:
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
-            counts = demo.build(Shop.create(engine, shop, generator.SETTINGS))
+            _, counts = demo.create(engine, shop)
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         found = Shop.open(engine, shop).scan()
         typer.echo(f"  fraud scan: {found.summary()}")

@@ -276,3 +276,21 @@ def test_a_bulk_load_stopped_after_the_write_is_finished_by_running_it_again(
     again = load_shop(embedded_engine, stopped, two, Options(now=NOW))
     assert "bulk write" not in [p.kind for p in again.parts]
     assert dump(embedded_engine, whole) == dump(embedded_engine, stopped)
+
+
+def test_the_demo_shop_is_made_new_by_load_shop(
+    engine: Engine, shops: list[str], tmp_path: Path
+) -> None:
+    """``teamgraph up`` makes its demo shop with ``demo.create`` (E-11): the same rows as
+    ``demo.build`` file by file, and the withdrawal queue on top."""
+    from teamgraph.etl import demo
+
+    size = {"customers": 600, "distributors": 60, "orders": 150, "rings": 4}
+    new, built = new_shop_id("demo"), new_shop_id("built")
+    shops += [new, built]
+    _, counts = demo.create(engine, new, workdir=tmp_path / "new", **size)
+    by_file = demo.build(
+        Shop.create(engine, built, generator.SETTINGS), workdir=tmp_path / "built", **size
+    )
+    assert counts == by_file
+    assert counts["customers"] == 600 and counts["signals"] > 0 and counts["withdrawals"] > 0
