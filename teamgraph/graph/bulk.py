@@ -54,26 +54,35 @@ class Edges:
     rows: Sequence[tuple[int, int, Mapping[str, Any]]]
 
 
+def _text(v: str) -> bytes:
+    raw = v.encode()
+    if b"\x00" in raw:
+        raise ValidationError("bulk.nul", f"a text value holds a NUL character: {v!r}")
+    return b"\x03" + raw + b"\x00"
+
+
+def _array(v: list[Any] | tuple[Any, ...]) -> bytes:
+    return _LONG(5, len(v)) + b"".join([value(x) for x in v])
+
+
+_BY_TYPE: dict[type, Any] = {
+    str: _text,
+    int: lambda v: _LONG(4, v),
+    type(None): lambda v: _NULL,
+    bool: lambda v: _TRUE if v else _FALSE,
+    float: lambda v: _DOUBLE(2, v),
+    list: _array,
+    tuple: _array,
+}
+
+
 def value(v: Any) -> bytes:
-    """One property value in the bulk format."""
-    if v is None:
-        return _NULL
-    if v is True:
-        return _TRUE
-    if v is False:
-        return _FALSE
-    if isinstance(v, int):
-        return _LONG(4, v)
-    if isinstance(v, str):
-        raw = v.encode()
-        if b"\x00" in raw:
-            raise ValidationError("bulk.nul", f"a text value holds a NUL character: {v!r}")
-        return b"\x03" + raw + b"\x00"
-    if isinstance(v, float):
-        return _DOUBLE(2, v)
-    if isinstance(v, list | tuple):
-        return _LONG(5, len(v)) + b"".join(value(x) for x in v)
-    raise ValidationError("bulk.type", f"no bulk encoding for a {type(v).__name__}: {v!r}")
+    """One property value in the bulk format (picked by its exact type: a bool is not sent as
+    an int, and a type with no encoding is refused)."""
+    encode = _BY_TYPE.get(type(v))
+    if encode is None:
+        raise ValidationError("bulk.type", f"no bulk encoding for a {type(v).__name__}: {v!r}")
+    return encode(v)
 
 
 def _header(name: str, props: Sequence[str]) -> bytes:

@@ -8,11 +8,13 @@ the statement it replaces would apply it to the graph (each method names its sta
 same MERGE / ON CREATE / coalesce rules, a null value leaving a property unset). The loaders'
 checks, rejects and counts are therefore the ones of a normal load into an empty shop.
 
-:meth:`StagedShop.commit` then writes the staged graph with ``engine.bulk_create``
-(FalkorDB's ``GRAPH.BULK``, :mod:`teamgraph.graph.bulk`), creates the shop on it
-(``Shop.create``: schema, then the shop node with its settings) and recounts the team counters
-(``Shop.recount(apply=True)``), as a load of those kinds ends. The tests hold a shop loaded
-this way equal, node by node and property by property, to one loaded file by file (E-11).
+:meth:`StagedShop.commit` then sets the team counters as ``Shop.recount(apply=True)`` would
+after such a load (the same ``rules.team.recount``, over the staged forest and bindings),
+writes the staged graph with ``engine.bulk_create`` (FalkorDB's ``GRAPH.BULK``,
+:mod:`teamgraph.graph.bulk`), creates the shop on it (``Shop.create``: schema, then the shop
+node with its settings) and catches it up to the load's time, as that recount starts with.
+The tests hold a shop loaded this way equal, node by node and property by property, to one
+loaded file by file (E-11).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 from teamgraph.graph import bulk as graph_bulk
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules import share as rules_share
+from teamgraph.rules import team as rules_team
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.shop.bulk import Member, SignalKind, Stored
 
@@ -51,13 +54,14 @@ def _coalesce(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def _dedupe(rows: Iterable[Mapping[str, Any]], key: tuple[str, ...]) -> list[Props]:
-    """As ``GraphStore.write_batch``: the last row per key, in first-seen order."""
-    out: dict[tuple[Any, ...], Props] = {}
+def _dedupe(rows: Iterable[Mapping[str, Any]], key: tuple[str, ...]) -> list[Mapping[str, Any]]:
+    """As ``GraphStore.write_batch``: the last row per key, in first-seen order (the rows
+    themselves: they are read, never changed)."""
+    out: dict[tuple[Any, ...], Mapping[str, Any]] = {}
     for row in rows:
-        k = tuple(row[f] for f in key)
+        k = tuple([row[f] for f in key])
         out.pop(k, None)
-        out[k] = dict(row)
+        out[k] = row
     return list(out.values())
 
 
@@ -69,9 +73,9 @@ class Committed:
     edges: int
     shop: Shop
     seconds: dict[str, float]
-    """Wall clock of each step: ``graph`` (the staged nodes and edges numbered), ``bulk``
-    (encoded and sent by GRAPH.BULK), ``schema`` (``Shop.create``: indexes, constraints, the
-    shop node), ``recount``."""
+    """Wall clock of each step: ``counters`` (the team counters, in memory), ``graph`` (the
+    staged nodes and edges numbered), ``bulk`` (encoded and sent by GRAPH.BULK), ``schema``
+    (``Shop.create``: indexes, constraints, the shop node), ``catch-up``."""
 
 
 class StagedBulk:
@@ -240,6 +244,20 @@ class StagedBulk:
             n += 1
         return n
 
+    # -- the team counters ---------------------------------------------------------------------
+    def count_teams(self) -> None:
+        """Every distributor's team counters as ``Shop.recount(apply=True)`` sets them after a
+        load (R-2.3): the same :func:`teamgraph.rules.team.recount` over the staged invitation
+        forest (``team.edges``) and active bindings (``team.active_bindings``), written with the
+        nodes instead of read back and applied after them."""
+        direct: dict[str, int] = {}
+        for (_, d, _), b in self.bound.items():
+            if b["active"] is True:
+                direct[d] = direct.get(d, 0) + 1
+        truth = rules_team.recount(sorted(self.distributors), self.inviters().items(), direct)
+        for did, counts in truth.items():
+            self.members[did].update({k: v for k, v in counts.items() if k != "id"})
+
     # -- the graph -------------------------------------------------------------------------------
     def graph(self) -> tuple[list[graph_bulk.Nodes], list[graph_bulk.Edges]]:
         """The staged nodes and edges, for ``engine.bulk_create``."""
@@ -291,8 +309,8 @@ class StagedShop:
         return self._settings if now is None else self._settings.effective(now)
 
     def commit(self, engine: Engine, *, now: int) -> Committed:
-        """Write the staged graph by the engine's bulk path, create the shop on it (schema,
-        shop node) and recount the team counters; returns what was written."""
+        """Count the teams, write the staged graph by the engine's bulk path, create the shop
+        on it (schema, shop node) and catch it up to ``now``; returns what was written."""
         from teamgraph.shop import Shop
 
         clock = [time.perf_counter()]
@@ -301,12 +319,14 @@ class StagedShop:
             clock.append(time.perf_counter())
             return clock[-1] - clock[-2]
 
+        self.bulk.count_teams()
+        seconds = {"counters": lap()}
         nodes, edges = self.bulk.graph()
-        seconds = {"graph": lap()}
+        seconds["graph"] = lap()
         made = engine.bulk_create(self.id, nodes, edges) if nodes else (0, 0)
         seconds["bulk"] = lap()
         shop = Shop.create(engine, self.id, self.initial, now=now)
         seconds["schema"] = lap()
-        shop.recount(apply=True, now=now)
-        seconds["recount"] = lap()
+        shop.catch_up(now)  # as the recount that ends a load starts with
+        seconds["catch-up"] = lap()
         return Committed(made[0], made[1], shop, seconds)
