@@ -21,8 +21,9 @@ ends by those numbers, so every node goes before the edges.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from teamgraph.errors import ValidationError
@@ -105,16 +106,38 @@ def _names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def _node_records(rows: Sequence[Mapping[str, Any]], props: Sequence[str]) -> Iterator[bytes]:
-    for row in rows:
-        yield b"".join([value(row.get(p)) for p in props])
+def _column(values: list[Any]) -> list[bytes]:
+    """One property of many entities, encoded: a column of text, integers or booleans (and
+    nulls) in one comprehension each, anything else value by value."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {str}:
+        if any("\x00" in v for v in values if v is not None):
+            return [value(v) for v in values]  # refused with its reason
+        return [_NULL if v is None else b"\x03" + v.encode() + b"\x00" for v in values]
+    if kinds == {int}:
+        return [_NULL if v is None else _LONG(4, v) for v in values]
+    if kinds == {bool}:
+        return [_NULL if v is None else _TRUE if v else _FALSE for v in values]
+    return [value(v) for v in values]
 
 
-def _edge_records(
-    rows: Sequence[tuple[int, int, Mapping[str, Any]]], props: Sequence[str]
-) -> Iterator[bytes]:
-    for src, dst, p in rows:
-        yield _EDGE(src, dst) + b"".join([value(p.get(name)) for name in props])
+def _nodes_encoded(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[bytes]]:
+    """The property names of a node block and its records."""
+    props = _names(rows)
+    if not props:
+        return props, [b"" for _ in rows]
+    columns = [_column([row.get(p) for row in rows]) for p in props]
+    return props, [b"".join(cells) for cells in zip(*columns, strict=True)]
+
+
+def _edges_encoded(
+    rows: Sequence[tuple[int, int, Mapping[str, Any]]],
+) -> tuple[list[str], list[bytes]]:
+    """The property names of an edge block and its records (ends, then properties)."""
+    props = _names([p for _, _, p in rows])
+    ends = [_EDGE(src, dst) for src, dst, _ in rows]
+    columns = [_column([p.get(name) for _, _, p in rows]) for name in props]
+    return props, [b"".join(cells) for cells in zip(ends, *columns, strict=True)]
 
 
 def commands(
@@ -138,14 +161,14 @@ def commands(
         counts[0] = counts[1] = 0
         return command
 
-    groups: list[tuple[bool, str, list[str], Iterator[bytes]]] = []
+    # each group's records are encoded when it is reached, so only one group's are held
+    groups: list[tuple[bool, str, Callable[[], tuple[list[str], list[bytes]]]]] = []
     for n in nodes:
-        props = _names(n.rows)
-        groups.append((True, ":".join(n.labels), props, _node_records(n.rows, props)))
+        groups.append((True, ":".join(n.labels), partial(_nodes_encoded, n.rows)))
     for e in edges:
-        props = _names([p for _, _, p in e.rows])
-        groups.append((False, e.type, props, _edge_records(e.rows, props)))
-    for is_node, name, props, records in groups:
+        groups.append((False, e.type, partial(_edges_encoded, e.rows)))
+    for is_node, name, encode in groups:
+        props, records = encode()
         head = _header(name, props)
         part: list[bytes] = [head]
         part_size = len(head)

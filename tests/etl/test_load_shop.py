@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from teamgraph.errors import Conflict
+from teamgraph.errors import Conflict, ValidationError
 from teamgraph.etl import generator
 from teamgraph.etl.importer import Options, Result, load_shop, shop_files
 from teamgraph.graph import Engine
@@ -190,6 +190,8 @@ def test_bulk_values_and_commands(embedded_engine: Engine, falkor_shops: list[st
     }
     with pytest.raises(Conflict):
         embedded_engine.bulk_create(shop_id, nodes, edges)
+    with pytest.raises(ValidationError, match="NUL"):  # the format ends text at a NUL
+        list(graph_bulk.commands("k", [graph_bulk.Nodes(("Customer",), [{"id": "a\x00b"}])], []))
 
 
 def test_shop_files_reads_a_directory(tmp_path: Path) -> None:
