@@ -177,8 +177,11 @@ def test_bulk_values_and_commands(embedded_engine: Engine, falkor_shops: list[st
     ]
     edges = [graph_bulk.Edges("INVITED_BY", [(i, 0, {"at": i}) for i in range(1, 50)])]
     assert len(list(graph_bulk.commands("k", nodes, edges, limit=2_000))) > 3
+    conn = embedded_engine._db.connection  # type: ignore[attr-defined]
+    rewrite = conn.config_get("auto-aof-rewrite-percentage")
     made = embedded_engine.bulk_create(shop_id, nodes, edges, limit=2_000)  # type: ignore[call-arg]
     assert made == (200, 49)
+    assert conn.config_get("auto-aof-rewrite-percentage") == rewrite  # paused, then put back
     stored = {r["props"]["id"]: r for r in embedded_engine.open(shop_id).read("dump.nodes")}
     assert stored["p1"]["props"] == {k: v for k, v in people[1].items()}
     assert stored["p0"]["props"] == {k: v for k, v in people[0].items() if v is not None}
