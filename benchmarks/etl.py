@@ -13,10 +13,17 @@ Orders and refunds go through the bulk historical path (:mod:`teamgraph.shop.his
 event decided in paid-time order by the same rules code, one statement per batch), which the
 tests prove equal to sending the events live one by one.
 
+Then ``teamgraph load shop`` (:func:`teamgraph.etl.importer.load_shop`) of the same files into a
+new shop: the members, invitations, bindings and signals checked in memory and written by
+FalkorDB's bulk path (``GRAPH.BULK``), then the schema and the recount (E-11). Products, orders
+and refunds are left out of that directory: they load the same way either path, and are timed
+above.
+
 With ``--etl-large-customers N`` (default 0: not run) a second shop of N customers, N/10
 distributors and ``--etl-large-orders`` orders (default N) is generated and every file loaded
 the same way, in a fresh engine: the generator's shop end to end, and the historical
-attribution of that many orders measured, not extrapolated.
+attribution of that many orders measured, not extrapolated; and its new-shop bulk load too
+(first, in its own fresh engine). ``--etl-large-new-only`` measures only that bulk load.
 """
 
 from __future__ import annotations
@@ -64,6 +71,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=0,
         help="also load every file of a shop this large (distributors: a tenth) in a fresh "
         "engine; default 0: not run",
+    )
+    g.add_argument(
+        "--etl-large-new-only",
+        action="store_true",
+        help="of the large shop, measure only `teamgraph load shop` into a new shop (the bulk "
+        "path), not every file loaded one by one",
+    )
+    g.add_argument(
+        "--etl-large-no-signals",
+        action="store_true",
+        help="leave the signals out of the large shop's new-shop bulk load (they are most of "
+        "its memory: about 4 M rows at 1 M customers)",
     )
     g.add_argument(
         "--etl-large-orders",
@@ -169,6 +188,49 @@ def _load_avg() -> float | None:
         return None
 
 
+NEW_SHOP_ID = "bench-new"
+
+
+def _new_shop(
+    engine: Any,
+    paths: dict[str, Path],
+    out: Path,
+    reporter: common.Reporter,
+    *,
+    signals: bool = True,
+) -> dict[str, Any]:
+    """``teamgraph load shop`` into a new shop of the staged kinds' files (and settings.json):
+    each kind's check in memory, then the bulk write and its steps, timed."""
+    from teamgraph.shop.staging import STAGED_KINDS
+
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in [*STAGED_KINDS, "settings"]:
+        if kind == "signals" and not signals:
+            continue
+        (out / paths[kind].name).symlink_to(paths[kind].resolve())
+    with reporter.phase("load shop (new: the bulk path)") as ph:
+        result = importer.load_shop(engine, NEW_SHOP_ID, out, importer.Options(), bars=Bars(False))
+        ph.rows = result.rows
+    parts = [
+        {
+            "kind": p.kind,
+            "rows": p.rows,
+            "loaded": p.loaded,
+            "rejected": p.rejected,
+            "seconds": p.seconds,
+            "steps": dict(p.steps),
+        }
+        for p in result.parts
+    ]
+    return {
+        "rows": result.rows,
+        "rejected": result.rejected,
+        "seconds": ph.seconds,
+        "parts": parts,
+        "load_avg": _load_avg(),
+    }
+
+
 def _shop(
     engine: Any, shop_id: str, settings_path: Path, reporter: common.Reporter
 ) -> tuple[Shop, float]:
@@ -196,6 +258,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seed": args.seed,
             "large_customers": args.etl_large_customers,
             "large_orders": args.etl_large_orders,
+            "large_new_only": args.etl_large_new_only,
+            "large_no_signals": args.etl_large_no_signals,
         },
         "machine": common.machine(),
         "started": common.now_text(),
@@ -215,6 +279,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result["rerun"] = _load(
                 shop, RERUN_KIND, paths[RERUN_KIND], reporter, f"load {RERUN_KIND} again"
             )
+            result["new_shop"] = _new_shop(engine, paths, tmp / "new", reporter)
         by = {k["kind"]: k for k in kinds}
         n_orders = _orders_of(paths["orders"])
         result["orders"] = _orders_figures(n_orders, by["orders"])
@@ -246,6 +311,12 @@ def run_large(args: argparse.Namespace, out: Path, reporter: common.Reporter) ->
     large: dict[str, Any] = {"run": True, "customers": n, "distributors": m, "orders": k}
     large["files"] = files | {"counts": counts}
     large["kinds"] = []
+    with common.embedded_engine(reporter) as (engine, _):
+        large["new_shop"] = _new_shop(
+            engine, paths, out / "new", reporter, signals=not args.etl_large_no_signals
+        )
+    if args.etl_large_new_only:
+        return large
     with common.embedded_engine(reporter) as (engine, _):
         shop, _ = _shop(engine, common.SHOP_ID, paths["settings"], reporter)
         for kind in generator.LOAD_ORDER:  # kept as they come, so a stopped run shows them
@@ -314,6 +385,50 @@ WHERE_THE_TIME_GOES = (
 )
 
 
+NEW_SHOP_AIM_S = 30  # issue 13: members, invitations and bindings of a 1M shop
+SIGNALS_AIM_S = 60  # issue 13: 4.25M signals of a 1M shop
+
+
+def _new_shop_text(new: dict[str, Any], customers: int) -> str:
+    parts = new["parts"]
+    members = [p for p in parts if p["kind"] in ("distributors", "customers", "invitations",
+                                                  "bindings")]  # fmt: skip
+    signals = next((p for p in parts if p["kind"] == "signals"), None)
+    write = next((p for p in parts if p["kind"] == "bulk write"), None)
+    rows = [
+        [p["kind"], p["rows"], p["loaded"], p["rejected"], p["seconds"],
+         p["rows"] / p["seconds"] if p["seconds"] > 0 else None]
+        for p in parts
+        if p["kind"] != "bulk write"
+    ]  # fmt: skip
+    if write is not None:
+        rate = write["rows"] / write["seconds"] if write["seconds"] else None
+        rows.append(["bulk write (nodes + edges)", write["rows"], write["loaded"], 0,
+                     write["seconds"], rate])  # fmt: skip
+    table = common.md_table(["step", "rows", "loaded", "rejected", "s", "rows/s"], rows)
+    steps = ", ".join(f"{k} {v:.1f} s" for k, v in (write or {}).get("steps", {}).items())
+    checked = sum(p["seconds"] for p in members)
+    return "\n".join(
+        [
+            f"`teamgraph load shop DIR --shop NEW` of the {customers:,}-customer shop's "
+            "distributors, customers, invitations, bindings and signals files into a shop that "
+            f"does not exist yet: {new['seconds']:.1f} s in all (load average "
+            f"{new['load_avg']} as it ended). Each file is read and checked by its usual loader "
+            "against the shop staged in memory (*s* of each kind: file read, parsing, checks, "
+            "no statement), then the whole graph is written at once (*bulk write*: "
+            f"{steps}).",
+            "",
+            table,
+            "",
+            f"Members, invitations and bindings checked in {checked:.1f} s"
+            + (f", signals in {signals['seconds']:.1f} s" if signals else "")
+            + (f"; the bulk write of all of it {write['seconds']:.1f} s" if write else "")
+            + f" (issue 13 aims: ≤ {NEW_SHOP_AIM_S} s for the members, invitations and bindings of "
+            f"a 1M shop, ≤ {SIGNALS_AIM_S} s for its signals).",
+        ]
+    )
+
+
 def _load_line(loads: Sequence[float], nproc: int) -> str:
     if not loads:
         return "- Load average: not known on this system."
@@ -349,6 +464,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"--seed {p['seed']}"
         + (f" --etl-large-customers {p['large_customers']}" if p["large_customers"] else "")
         + (f" --etl-large-orders {p['large_orders']}" if p.get("large_orders") is not None else "")
+        + (" --etl-large-new-only" if p.get("large_new_only") else "")
+        + (" --etl-large-no-signals" if p.get("large_no_signals") else "")
     )
     o = result["orders"]
     rerun = result["rerun"] | {"label": f"{RERUN_KIND} again"}
@@ -399,6 +516,13 @@ def markdown(result: dict[str, Any]) -> str:
         "",
     ]
     large = result["large"]
+    if "new_shop" in result:
+        lines += [
+            f"### A new shop in one command: {p['customers']:,} customers",
+            "",
+            _new_shop_text(result["new_shop"], p["customers"]),
+            "",
+        ]
     lines += [f"### {p['large_customers'] or 1_000_000:,} customers", ""]
     if not large.get("run"):
         lines += [
@@ -408,6 +532,9 @@ def markdown(result: dict[str, Any]) -> str:
         ]
     else:
         lc = large["files"]["counts"]
+        if "new_shop" in large:
+            lines += ["#### A new shop in one command", "",
+                      _new_shop_text(large["new_shop"], large["customers"]), ""]  # fmt: skip
         lines += [
             f"{large['customers']:,} customers, {large['distributors']:,} distributors "
             f"(generated in {large['files']['generate_s']:.1f} s, written in "
@@ -415,7 +542,9 @@ def markdown(result: dict[str, Any]) -> str:
             + ", ".join(f"{k} {v:,}" for k, v in lc.items())
             + " rows), every file loaded in a fresh engine.",
             "",
-            _table(large["kinds"]),
+            _table(large["kinds"])
+            if large["kinds"]
+            else "Loaded file by file: not run (`--etl-large-new-only`).",
             "",
             "Slowest statements per kind: " + _top(large["kinds"]) + ".",
             "",

@@ -210,7 +210,7 @@ def up(
     shop: str = DEMO_SHOP,
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
-    from teamgraph.etl import demo, generator
+    from teamgraph.etl import demo
     from teamgraph.graph import connect
     from teamgraph.shop import Shop
 
@@ -220,7 +220,7 @@ def up(
     try:
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
-            counts = demo.build(Shop.create(engine, shop, generator.SETTINGS))
+            _, counts = demo.create(engine, shop)
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         found = Shop.open(engine, shop).scan()
         typer.echo(f"  fraud scan: {found.summary()}")
@@ -305,8 +305,17 @@ LOAD_KINDS = (
 
 @app.command()
 def load(
-    kind: Annotated[str, typer.Argument(help=f"what FILE holds: {', '.join(LOAD_KINDS)}")],
-    file: Annotated[Path, typer.Argument(help="CSV, Excel (.xlsx), Parquet or JSON Lines")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help=f"what FILE holds: {', '.join(LOAD_KINDS)}; or shop: FILE is a directory of "
+            "<kind>.<ext> files (and settings.json)"
+        ),
+    ],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV, Excel (.xlsx), Parquet or JSON Lines; for shop, a directory"),
+    ],
     shop: Annotated[str, typer.Option(help="the shop to load into")] = DEMO_SHOP,
     map_: Annotated[
         list[str] | None,
@@ -328,17 +337,24 @@ def load(
     ] = None,
 ) -> None:
     """Load FILE into the shop (docs/import-formats.md). Bad rows go to FILE.rejects.csv with
-    the reason; a re-run changes nothing. Exit 2 when rows were rejected."""
+    the reason; a re-run changes nothing. Exit 2 when rows were rejected.
+
+    `load shop DIR` loads every file of DIR in order, creating the shop (with DIR/settings.json)
+    if it does not exist; a new shop on FalkorDB is written by the engine's bulk path (E-11)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from teamgraph.etl import crmeb, importer
     from teamgraph.shop import Shop
 
-    if kind not in LOAD_KINDS:
-        typer.secho(f"error: KIND is one of {', '.join(LOAD_KINDS)}", fg="red", err=True)
+    if kind not in (*LOAD_KINDS, "shop"):
+        typer.secho(f"error: KIND is one of {', '.join(LOAD_KINDS)}, shop", fg="red", err=True)
         raise typer.Exit(1)
     if money not in ("fen", "yuan"):
         typer.secho("error: --money is fen or yuan", fg="red", err=True)
+        raise typer.Exit(1)
+    if kind == "shop" and (preset or map_):
+        typer.secho("error: load shop takes files as `teamgraph demo generate` writes them: "
+                    "no --preset, no --map", fg="red", err=True)  # fmt: skip
         raise typer.Exit(1)
     if preset not in (None, "crmeb") or (preset and kind not in ("customers", "orders")):
         typer.secho(
@@ -355,19 +371,20 @@ def load(
             raise typer.Exit(1) from None
     engine = _connect()
     try:
-        target = Shop.open(engine, shop)
         options = importer.Options(
             money="yuan" if money == "yuan" else "fen",
             tz=tz,
             encoding=encoding,
             mapping=importer.parse_mapping(map_),
         )
-        if preset == "crmeb" and kind == "customers":
-            result = crmeb.load_users(target, file, options)
+        if kind == "shop":
+            result = importer.load_shop(engine, shop, file, options)
+        elif preset == "crmeb" and kind == "customers":
+            result = crmeb.load_users(Shop.open(engine, shop), file, options)
         elif preset == "crmeb":
-            result = crmeb.load_orders(target, file, options, cart=cart)
+            result = crmeb.load_orders(Shop.open(engine, shop), file, options, cart=cart)
         else:
-            result = importer.load_file(target, kind, file, options)
+            result = importer.load_file(Shop.open(engine, shop), kind, file, options)
     except TeamgraphError as exc:
         _fail(exc)
     finally:
@@ -376,7 +393,8 @@ def load(
         typer.echo(f"  {part.summary()}")
     typer.echo(result.summary())
     if result.rejects is not None:
-        typer.echo(f"rejected rows: {result.rejects}", err=True)
+        for path in dict.fromkeys(p.rejects for p in [*result.parts, result] if p.rejects):
+            typer.echo(f"rejected rows: {path}", err=True)
         raise typer.Exit(2)
 
 
@@ -417,7 +435,8 @@ def demo_generate(
         typer.echo(f"  {path}  {rows}")
     typer.echo(
         f"generated in {generated - started:.1f} s, written in {written - generated:.1f} s; "
-        f"load with `teamgraph shop create SHOP --settings {paths['settings']}`, then "
+        f"load with `teamgraph load shop {out} --shop SHOP` (a new shop: created with its "
+        f"settings.json and written by the engine's bulk path), or file by file with "
         f"`teamgraph load KIND FILE --shop SHOP` for KIND in this order: "
         f"{', '.join(generator.LOAD_ORDER)}",
         err=True,

@@ -195,12 +195,16 @@ def test_etl_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None
     assert [k["kind"] for k in large["kinds"]] == list(etl.generator.LOAD_ORDER)
     assert all(k["rejected"] == 0 and k["rows"] > 0 for k in large["kinds"])
     assert large["history"]["orders"] == 300 and large["history"]["orders_per_s"] > 0
+    for new in (result["new_shop"], large["new_shop"]):  # teamgraph load shop: the bulk path
+        assert [p["kind"] for p in new["parts"]][-1] == "bulk write"
+        assert new["rejected"] == 0 and new["parts"][-1]["rows"] > new["rows"] / 2
 
     text = out.read_text()
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
     assert text.count("<!-- benchmark:etl -->") == 1
     assert "### Orders: historical attribution" in text and "orders/s**, measured" in text
     assert "customers again" in text and "### 400 customers" in text
+    assert "### A new shop in one command" in text and "bulk write (nodes + edges)" in text
     assert "in statements" in text and "`etl.customers_upsert`" in text
 
 

@@ -1,10 +1,11 @@
 """Demo shops.
 
-- :func:`build` is the shop of ``teamgraph up`` / ``make demo``: a small synthetic shop from
+- :func:`create` is the shop of ``teamgraph up`` / ``make demo``: a small synthetic shop from
   :mod:`teamgraph.etl.generator` (customers, distributors, invitations, bindings, products,
   orders, refunds, identity signals and a few planted fraud rings of every kind), written as
-  import files and loaded through the importer, as ``teamgraph load`` would. ``up`` then runs
-  a fraud scan, so the risk pages have rings to show.
+  import files and loaded into a new shop as ``teamgraph load shop`` would (on FalkorDB by the
+  engine's bulk path). :func:`build` loads the same files into a shop already created, file
+  by file. ``up`` then runs a fraud scan, so the risk pages have rings to show.
 - :func:`generate` / :func:`load` are the older, faster relationships-only shop (customers,
   distributors in an invitation forest a few levels deep, bindings; no orders or signals) that
   the team-view and order benchmarks and the UI tests build on.
@@ -17,9 +18,12 @@ import random
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from teamgraph.shop import Shop
+
+if TYPE_CHECKING:
+    from teamgraph.graph import Engine
 
 DAY_MS = 86_400_000
 START_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00
@@ -137,6 +141,36 @@ def build(
     names = dict(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True))
     counts["withdrawals"] = len(withdrawals(shop, names))
     return counts
+
+
+def create(
+    engine: Engine,
+    shop_id: str,
+    *,
+    seed: int = 7,
+    workdir: Path | None = None,
+    customers: int = BUILD_SIZE["customers"],
+    distributors: int = BUILD_SIZE["distributors"],
+    orders: int = BUILD_SIZE["orders"],
+    rings: int = BUILD_SIZE["rings"],
+) -> tuple[Shop, dict[str, int]]:
+    """The demo shop of :func:`build`, made new the way a migrating merchant makes one: its
+    files loaded by ``teamgraph load shop`` (a new shop on FalkorDB: the engine's bulk path,
+    E-11), created with the generator's ``settings.json``. Returns the shop and the rows loaded
+    per kind."""
+    from teamgraph.etl import generator, importer
+
+    data = generator.generate(customers, distributors, orders, seed, rings)
+    with tempfile.TemporaryDirectory(prefix="teamgraph-demo-") as tmp:
+        paths = generator.write(data, workdir or Path(tmp), "parquet")
+        result = importer.load_shop(engine, shop_id, paths["settings"].parent)
+    counts = {p.kind: p.loaded for p in result.parts if p.kind != "bulk write"}
+    counts = {kind: counts[kind] for kind in generator.LOAD_ORDER}
+    shop = Shop.open(engine, shop_id)
+    table = data.tables["distributors"]
+    names = dict(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True))
+    counts["withdrawals"] = len(withdrawals(shop, names))
+    return shop, counts
 
 
 WITHDRAWALS = {"requests": 12, "approved": 6, "paid": 2}

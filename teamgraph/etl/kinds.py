@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from teamgraph.errors import TeamgraphError, ValidationError
@@ -168,12 +169,18 @@ def parse(
                     out.reject(i, f"missing {spec.name}")
             continue
         fn = spec.parse(job)
-        present = _present(frame[spec.name])
-        for i, cell, here in zip(index, frame[spec.name].tolist(), present.tolist(), strict=True):
+        column = frame[spec.name]
+        present = _present(column)
+        fast = _iso_times(column) if spec.parse is _time else [None] * len(column)
+        for i, cell, here, ready in zip(
+            index, column.tolist(), present.tolist(), fast, strict=True
+        ):
             value = None
             if not here:
                 if spec.required:
                     out.reject(i, f"missing {spec.name}")
+            elif ready is not None:
+                value = ready
             else:
                 try:
                     value = fn(cell)
@@ -191,7 +198,41 @@ def _present(column: pd.Series) -> pd.Series:
         return pd.Series(True, index=column.index)
     if kind == "f":
         return column.notna()
+    if kind == "O" or isinstance(column.dtype, pd.StringDtype):
+        # given = not missing and, for text, not blank; .str leaves non-text cells NaN
+        try:
+            blank = column.str.strip().eq("").fillna(False).astype(bool)
+        except AttributeError:  # no text cell at all
+            blank = pd.Series(False, index=column.index)
+        return column.notna() & ~blank
     return column.map(v.given).astype(bool)
+
+
+_ISO_SECONDS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}"
+
+
+def _iso_times(column: pd.Series) -> list[int | None]:
+    """Epoch ms of the cells written exactly ``YYYY-MM-DDTHH:MM:SS+HH:MM`` (what exports and the
+    generator write), parsed for the whole column at once; None for every other cell, which
+    :func:`values.instant` then reads one by one (and refuses with its own reason)."""
+    if not (column.dtype.kind == "O" or isinstance(column.dtype, pd.StringDtype)):
+        return [None] * len(column)
+    try:
+        shaped = column.str.fullmatch(_ISO_SECONDS).fillna(False).astype(bool)
+    except AttributeError:  # no text cell at all
+        return [None] * len(column)
+    out: list[int | None] = [None] * len(column)
+    if not shaped.any():
+        return out
+    stamps = pd.to_datetime(column[shaped], format="%Y-%m-%dT%H:%M:%S%z", utc=True, errors="coerce")
+    ticks = stamps.array.asi8  # in the unit pandas chose (seconds far from 1970)
+    per_ms = {"s": 1 / 1000, "ms": 1, "us": 1000, "ns": 1_000_000}[stamps.dt.unit]
+    ms = ticks * 1000 if per_ms < 1 else ticks // int(per_ms)
+    bad = stamps.isna().to_numpy()
+    for pos, value, nat in zip(np.flatnonzero(shaped.to_numpy()), ms.tolist(), bad, strict=True):
+        if not nat:  # NaT (an impossible date like 02-30): read one by one
+            out[pos] = value
+    return out
 
 
 def _first_per_key(

@@ -278,6 +278,14 @@ class Neo4jEngine:
     def open(self, shop: str) -> Neo4jStore:
         return Neo4jStore(self, shop)
 
+    def can_bulk_create(self, shop: str) -> bool:
+        """Never: a new shop on Neo4j is written by the batched statements (for a very large
+        first load, ``neo4j-admin database import``: docs/neo4j.md)."""
+        return False
+
+    def bulk_create(self, shop: str, nodes: Sequence[Any], edges: Sequence[Any]) -> tuple[int, int]:
+        raise EngineError("graph.no_bulk", "Neo4j has no bulk path here: use the batched loads")
+
     def shops(self) -> list[str]:
         admin = queries.admin("neo4j")
         if self.database_per_shop:

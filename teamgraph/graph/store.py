@@ -126,6 +126,15 @@ class Engine(Protocol):
         """Ids of the shops that have a graph on this server."""
         ...
 
+    def can_bulk_create(self, shop: str) -> bool:
+        """Whether :meth:`bulk_create` can write ``shop`` (FalkorDB, and no graph of it yet)."""
+        ...
+
+    def bulk_create(self, shop: str, nodes: Sequence[Any], edges: Sequence[Any]) -> tuple[int, int]:
+        """Create a new shop's graph from nodes and edges (:mod:`teamgraph.graph.bulk`) by the
+        engine's bulk path, without schema; returns (nodes, edges) made."""
+        ...
+
     def ping(self) -> bool: ...
 
     def describe(self) -> dict[str, Any]:
