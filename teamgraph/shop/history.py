@@ -185,6 +185,68 @@ def _chain(head: str, people: Mapping[str, _Distributor]) -> list[tuple[str, int
 Events = list[tuple[int, int, str]]
 
 
+@dataclass
+class _Batch:
+    """What one batch writes (``orders.load_batch``), as rows of values in the statement's
+    column order; an order completed in its own batch is written completed."""
+
+    orders: dict[str, list[Any]] = field(default_factory=dict)
+    lines: list[list[Any]] = field(default_factory=list)
+    entries: list[list[Any]] = field(default_factory=list)
+    completions: list[list[Any]] = field(default_factory=list)
+    spent: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    touched: set[str] = field(default_factory=set)
+
+    def paid(self, oid: str, o: Order, at: int, decided: rules_orders.OrderDecision) -> None:
+        self.orders[oid] = [
+            oid,
+            o.customer_id,
+            at,
+            decided.paid_fen,
+            decided.split_fen,
+            o.digest,
+            decided.attributed_to,
+            decided.first_order,
+            None,
+            None,
+        ]
+        self.lines += [
+            [oid, x["idx"], x["product_id"], x["qty"], x["paid_fen"], x["split_fen"], x["cost_fen"]]
+            for x in decided.lines
+        ]
+        self.entries += [[oid, e["id"], e["distributor_id"], e["amount"], e["unit"], e["tier"],
+                          e["line"], e["product_id"], e["basis"], e["rate_bp"], e["per_unit"]]
+                         for e in decided.entries]  # fmt: skip
+        spent = self.spent[o.customer_id]
+        spent[0] += 1
+        spent[1] += decided.paid_fen
+
+    def completed(self, oid: str, at: int, settle_at: int) -> None:
+        row = self.orders.get(oid)
+        if row is not None:
+            row[8], row[9] = at, settle_at
+        else:
+            self.completions.append([oid, at, settle_at])
+
+    def write(self, bulk: Bulk, people: Mapping[str, _Distributor]) -> None:
+        changed = [
+            [did, *(people[did].delta.get(k, 0) for k in _COUNTERS),
+             people[did].level if people[did].raised_at is not None else None,
+             people[did].raised_at]
+            for did in sorted(self.touched)
+        ]  # fmt: skip
+        bulk.load_order_batch(
+            orders=list(self.orders.values()),
+            lines=self.lines,
+            entries=self.entries,
+            completions=self.completions,
+            customers=[[c, n, f] for c, (n, f) in self.spent.items()],
+            distributors=changed,
+        )
+        for did in self.touched:
+            people[did].delta, people[did].raised_at = {}, None
+
+
 def record_orders(
     bulk: Bulk,
     new: Mapping[str, Order],
@@ -207,10 +269,6 @@ def record_orders(
     refused: dict[str, str] = {}
     if not events:
         return refused
-    shop.catch_up(events[0][0])
-    version = shop._stored_settings()[1]
-    people = _people(shop)
-    expiries = _Expiries(shop, events[-1][0])
     catalog = {
         pid: rules_orders.Product(
             rules_commission.ProductReward(p["reward_bp"], p["reward_fen"]), p["cost_fen"]
@@ -220,23 +278,24 @@ def record_orders(
     times = [e[0] for e in events]
     attributed: dict[str, str | None] = {oid: d for oid, (_, d, _) in completions.items()}
     start = 0
+    stored: ProgramSettings | None = None
     while start < len(events):
-        settings = shop.catch_up(events[start][0])
-        stored, now_version = shop._stored_settings()
-        if now_version != version:  # a settings change applied (a mode change may end
-            version = now_version  # every binding, R-1.10): the graph is the state again
+        if stored is None or (
+            stored.pending is not None and stored.pending.effective_at <= times[start]
+        ):
+            # the state as the graph has it: at the start, and again once a pending settings
+            # change applied (a mode change may end every binding, R-1.10)
+            settings = shop.catch_up(times[start])
+            stored = shop._stored_settings()[0]
             people = _people(shop)
-            expiries = _Expiries(shop, events[-1][0])
+            expiries = _Expiries(shop, times[-1])
+            window = settings.sharer_window_hours * MS_PER_HOUR
+            paying = {new[oid].customer_id for _, step, oid in events[start:] if step == 0}
+            buyers = {r["id"]: r for r in bulk._read_ids("orders.history_customers", paying)}
+            candidates = {c: _candidates(buyer, window) for c, buyer in buyers.items()}
         end = _cut_at_settings(stored, times, start, min(start + batch_size, len(events)))
         batch = events[start:end]
-        window = settings.sharer_window_hours * MS_PER_HOUR
-        paying = {new[oid].customer_id for _, step, oid in batch if step == 0}
-        buyers = {r["id"]: r for r in bulk._read_ids("orders.history_customers", paying)}
-        candidates = {c: _candidates(buyer, window) for c, buyer in buyers.items()}
-        rows: dict[str, dict[str, Any]] = {}
-        touched: set[str] = set()
-        done: list[dict[str, Any]] = []
-        spent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        out = _Batch()
         for at, step, oid in batch:
             expiries.advance(at, people)
             if step == 0:
@@ -269,67 +328,26 @@ def record_orders(
                 head = decided.attributed_to
                 attributed[oid] = head
                 buyer["paid_orders"] += 1
-                spent[o.customer_id][0] += 1
-                spent[o.customer_id][1] += decided.paid_fen
-                rows[oid] = {
-                    "id": oid,
-                    "customer_id": o.customer_id,
-                    "paid_at": at,
-                    "paid_fen": decided.paid_fen,
-                    "split_fen": decided.split_fen,
-                    "digest": o.digest,
-                    "attributed_to": head,
-                    "first_order": decided.first_order,
-                    "completed_at": None,
-                    "settle_at": None,
-                    "lines": [_given(x) for x in decided.lines],
-                    "entries": [_given(e) for e in decided.entries],
-                }
+                out.paid(oid, o, at, decided)
                 if head is not None and head in people:
-                    touched.add(head)
+                    out.touched.add(head)
                     _move(people[head], decided.counters, settings, at)
             else:
                 if oid in refused:
                     continue
                 paid_at = new[oid].paid_at if oid in new else completions[oid][2]
                 completed = rules_orders.decide_completion(settings, paid_at=paid_at, at=at)
-                if oid in rows:
-                    rows[oid]["completed_at"] = at
-                    rows[oid]["settle_at"] = completed.settle_at
-                else:
-                    done.append({"id": oid, "at": at, "settle_at": completed.settle_at})
+                out.completed(oid, at, completed.settle_at)
                 head = attributed.get(oid)
                 if head is not None and head in people:
-                    touched.add(head)
+                    out.touched.add(head)
                     _move(people[head], completed.counters, settings, at)
-        changed = [
-            {
-                "id": did,
-                **{k: people[did].delta.get(k, 0) for k in _COUNTERS},
-                "level": people[did].level if people[did].raised_at is not None else None,
-                "level_at": people[did].raised_at,
-            }
-            for did in sorted(touched)
-        ]
-        bulk.load_order_batch(
-            orders=[_given(row) for row in rows.values()],
-            completions=done,
-            customers=[{"id": c, "orders": n, "spent_fen": f} for c, (n, f) in spent.items()],
-            distributors=changed,
-        )
-        for did in touched:
-            people[did].delta, people[did].raised_at = {}, None
+        out.write(bulk, people)
         if on_batch is not None:
             on_batch(len(batch))
         start = end
     shop.catch_up(events[-1][0])  # as the last live event leaves the ledger (its own catch_up)
     return refused
-
-
-def _given(row: dict[str, Any]) -> dict[str, Any]:
-    """A row without its null values: the statement reads a missing key as null, and the
-    parameters of a batch are shorter to send and to parse."""
-    return {k: x for k, x in row.items() if x is not None}
 
 
 # -- refunds --------------------------------------------------------------------------------------
