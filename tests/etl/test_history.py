@@ -273,8 +273,18 @@ def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: P
     state(shop, orders)  # awards the month's ladder bonus once (C-10)
     before = state(shop, orders)
     o = shop.order(orders[0], now=NOW)
-    row = [o["id"], o["customer_id"], o["paid_at"], o["paid_fen"], o["split_fen"], "x",
-           o["attributed_to"], False, None, None]  # orders.load_batch's columns
+    row = [
+        o["id"],
+        o["customer_id"],
+        o["paid_at"],
+        o["paid_fen"],
+        o["split_fen"],
+        "x",
+        o["attributed_to"],
+        False,
+        None,
+        None,
+    ]  # orders.load_batch's columns
     counters = [["d0", 1, 1, 1, 0, None, None]]
     with pytest.raises(Conflict):
         shop.bulk.load_order_batch(
