@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, str] = {
     "workers": "benchmarks.workers",
     "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
     "etl": "benchmarks.etl",
+    "history": "benchmarks.history",
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
 }
