@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, str] = {
     "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
     "baseline": "benchmarks.baseline",  # PostgreSQL beside teamgraph, both measured in itself
     "etl": "benchmarks.etl",
+    "history": "benchmarks.history",
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
 }

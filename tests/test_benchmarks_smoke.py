@@ -208,6 +208,20 @@ def test_etl_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None
     assert "in statements" in text and "`etl.customers_upsert`" in text
 
 
+def test_history_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    argv = [*SIZE, "--history-orders", "40", "--quiet", "--only", "history", "--out", str(out)]
+    result = runner.run_all(runner.parser().parse_args(argv))["history"]
+
+    o = result["orders"]
+    assert o["orders"] == 40 and o["lines"] >= 40 and o["rejected"] == 0
+    assert o["python_cpu_s"] > 0 and o["engine_cpu_s"] is not None and o["engine_cpu_s"] >= 0
+    assert "orders.load_batch" in {s["name"] for s in o["statements"]}
+    text = out.read_text()
+    assert text.count("<!-- benchmark:history -->") == 1
+    assert "engine CPU s" in text and "orders per CPU s" in text
+
+
 def test_results_section_is_appended_then_replaced(tmp_path: Path) -> None:
     out = tmp_path / "R.md"
     common.update_results(out, "a", "first")

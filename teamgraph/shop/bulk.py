@@ -194,16 +194,23 @@ class Bulk:
     def load_order_batch(
         self,
         *,
-        orders: Sequence[Mapping[str, Any]],
-        completions: Sequence[Mapping[str, Any]],
-        customers: Sequence[Mapping[str, Any]],
-        distributors: Sequence[Mapping[str, Any]],
+        orders: Sequence[Sequence[Any]],
+        lines: Sequence[Sequence[Any]],
+        entries: Sequence[Sequence[Any]],
+        completions: Sequence[Sequence[Any]],
+        customers: Sequence[Sequence[Any]],
+        distributors: Sequence[Sequence[Any]],
     ) -> dict[str, Any]:
-        """One batch of historical orders, completions and the counters and levels they move,
-        as decided by :func:`teamgraph.shop.history.record_orders`: one atomic statement."""
+        """One batch of historical orders, their lines and reward entries, completions and the
+        counters and levels they move, as decided by
+        :func:`teamgraph.shop.history.record_orders`: one atomic statement. Rows are lists of
+        values in the columns ``orders.load_batch`` names (fewer characters to write and parse
+        than maps repeating every key)."""
         return self._store.write(
             "orders.load_batch",
             orders=list(orders),
+            lines=list(lines),
+            entries=list(entries),
             completions=list(completions),
             customers=list(customers),
             distributors=list(distributors),

@@ -11,19 +11,26 @@ Why it gives what live events give:
   candidates for attribution as of the paid time (the buyer's bindings and sharer visits,
   chosen among by :func:`teamgraph.rules.binding.attribute`, M-1, B-6), the chain's levels as
   they stand after every earlier event, the buyer's paid orders so far, the products.
-- State that events change is kept in memory between events and read from the graph only at
-  the start (distributors: inviter, level, counters) or per batch (buyers: binding history and
-  paid orders; refunded orders: lines and entries). Levels rise after each payment and
-  completion of the attributed distributor, as ``_check_levels`` raises them, counting direct
-  clients less the bindings that expire on the way (``binding.expire_due`` lowers them).
-- Each batch starts with ``Shop.catch_up`` at its first event's time, as every live event
-  does; a pending settings change that falls due inside the span cuts the batch there, so every
-  event is decided under the settings live events would see (and once it applied, the state
-  is read from the graph again: a mode change may end every binding, R-1.10).
+- State that events change is kept in memory between events and read from the graph once, at
+  the start of an orders load (distributors: inviter, level, counters; every buyer: binding
+  history and paid orders), or per batch of refunds (refunded orders: lines and entries).
+  Levels rise after each payment and completion of the attributed distributor, as
+  ``_check_levels`` raises them, counting direct clients less the bindings that expire on the
+  way (``binding.expire_due`` lowers them).
+- An orders load runs ``Shop.catch_up`` at its first event's time and at its last, as the
+  first and the last live event do; in between nothing an order's decision depends on is
+  read from the graph, and what catch-up would change there (expired bindings, settled
+  entries) is counted in memory or read by no decision. A pending settings change that falls
+  due inside the span cuts the batch there, so every event is decided under the settings live
+  events would see; once it applied (``catch_up`` at its time), the state is read from the
+  graph again: a mode change may end every binding (R-1.10). A refunds load catches up before
+  each batch.
 - Each batch is one statement (``orders.load_batch``, ``refunds.load_batch``, written by
   ``Bulk.load_order_batch`` / ``load_refund_batch``) and one statement is atomic: an
   interrupted load stops at a batch boundary, and the re-run skips the stored ids and goes on
-  from that state, as an uninterrupted run went on from it.
+  from that state, as an uninterrupted run went on from it. Orders batches are written by a
+  thread of their own while the next batch is decided (``_Writer``: one write in flight, in
+  order; a failed write stops the load before any later batch is written).
 
 Choices (numbered with the importer's, E- in docs/choices.md):
 - E-8 A historical load has the shop to itself while it runs: counters are written as deltas
@@ -37,6 +44,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +193,98 @@ def _chain(head: str, people: Mapping[str, _Distributor]) -> list[tuple[str, int
 Events = list[tuple[int, int, str]]
 
 
+@dataclass
+class _Batch:
+    """What one batch writes (``orders.load_batch``), as rows of values in the statement's
+    column order; an order completed in its own batch is written completed."""
+
+    orders: dict[str, list[Any]] = field(default_factory=dict)
+    lines: list[list[Any]] = field(default_factory=list)
+    entries: list[list[Any]] = field(default_factory=list)
+    completions: list[list[Any]] = field(default_factory=list)
+    spent: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    touched: set[str] = field(default_factory=set)
+
+    def paid(self, oid: str, o: Order, at: int, decided: rules_orders.OrderDecision) -> None:
+        self.orders[oid] = [
+            oid,
+            o.customer_id,
+            at,
+            decided.paid_fen,
+            decided.split_fen,
+            o.digest,
+            decided.attributed_to,
+            decided.first_order,
+            None,
+            None,
+        ]
+        self.lines += [
+            [oid, x["idx"], x["product_id"], x["qty"], x["paid_fen"], x["split_fen"], x["cost_fen"]]
+            for x in decided.lines
+        ]
+        self.entries += [[oid, e["id"], e["distributor_id"], e["amount"], e["unit"], e["tier"],
+                          e["line"], e["product_id"], e["basis"], e["rate_bp"], e["per_unit"]]
+                         for e in decided.entries]  # fmt: skip
+        spent = self.spent[o.customer_id]
+        spent[0] += 1
+        spent[1] += decided.paid_fen
+
+    def completed(self, oid: str, at: int, settle_at: int) -> None:
+        row = self.orders.get(oid)
+        if row is not None:
+            row[8], row[9] = at, settle_at
+        else:
+            self.completions.append([oid, at, settle_at])
+
+    def rows(self, people: Mapping[str, _Distributor]) -> dict[str, list[list[Any]]]:
+        """The statement's parameters, the distributors' counters taken as deltas now (and
+        started again from zero for the next batch)."""
+        changed = [
+            [did, *(people[did].delta.get(k, 0) for k in _COUNTERS),
+             people[did].level if people[did].raised_at is not None else None,
+             people[did].raised_at]
+            for did in sorted(self.touched)
+        ]  # fmt: skip
+        for did in self.touched:
+            people[did].delta, people[did].raised_at = {}, None
+        return {
+            "orders": list(self.orders.values()),
+            "lines": self.lines,
+            "entries": self.entries,
+            "completions": self.completions,
+            "customers": [[c, n, f] for c, (n, f) in self.spent.items()],
+            "distributors": changed,
+        }
+
+
+class _Writer:
+    """Writes batches one at a time and in order, each while the next one is decided: the
+    decisions are Python and the write is mostly the engine's, so on two cores they overlap.
+    At most one write is in flight; :meth:`wait` returns once it is done and raises what it
+    raised, so a failed batch stops the load before any later batch is written (the graph
+    holds a prefix of the events, as before)."""
+
+    def __init__(self, write: Callable[..., Any]) -> None:
+        self._write = write
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-write")
+        self._pending: Future[Any] | None = None
+
+    def submit(self, rows: Mapping[str, Any]) -> None:
+        self.wait()
+        self._pending = self._pool.submit(self._write, **rows)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)  # a write under way finishes: a batch is atomic anyway
+
+
 def record_orders(
     bulk: Bulk,
     new: Mapping[str, Order],
@@ -207,10 +307,6 @@ def record_orders(
     refused: dict[str, str] = {}
     if not events:
         return refused
-    shop.catch_up(events[0][0])
-    version = shop._stored_settings()[1]
-    people = _people(shop)
-    expiries = _Expiries(shop, events[-1][0])
     catalog = {
         pid: rules_orders.Product(
             rules_commission.ProductReward(p["reward_bp"], p["reward_fen"]), p["cost_fen"]
@@ -220,116 +316,79 @@ def record_orders(
     times = [e[0] for e in events]
     attributed: dict[str, str | None] = {oid: d for oid, (_, d, _) in completions.items()}
     start = 0
-    while start < len(events):
-        settings = shop.catch_up(events[start][0])
-        stored, now_version = shop._stored_settings()
-        if now_version != version:  # a settings change applied (a mode change may end
-            version = now_version  # every binding, R-1.10): the graph is the state again
-            people = _people(shop)
-            expiries = _Expiries(shop, events[-1][0])
-        end = _cut_at_settings(stored, times, start, min(start + batch_size, len(events)))
-        batch = events[start:end]
-        window = settings.sharer_window_hours * MS_PER_HOUR
-        paying = {new[oid].customer_id for _, step, oid in batch if step == 0}
-        buyers = {r["id"]: r for r in bulk._read_ids("orders.history_customers", paying)}
-        candidates = {c: _candidates(buyer, window) for c, buyer in buyers.items()}
-        rows: dict[str, dict[str, Any]] = {}
-        touched: set[str] = set()
-        done: list[dict[str, Any]] = []
-        spent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for at, step, oid in batch:
-            expiries.advance(at, people)
-            if step == 0:
-                o = new[oid]
-                try:
-                    lines = rules_orders.parse_lines(o.lines)
-                except ValidationError as exc:
-                    refused[oid] = exc.reason()
-                    continue
-                buyer = buyers[o.customer_id]
-                bindings, sharers = candidates[o.customer_id]
-                decided = rules_orders.decide_order(
-                    settings,
-                    rules_orders.OrderContext(
-                        order_id=oid,
-                        customer_id=o.customer_id,
-                        paid_at=at,
-                        lines=lines,
-                        products=catalog,
-                        bindings=bindings,
-                        sharers=sharers,
-                        chains={
-                            d: _chain(d, people)
-                            for d in {b.distributor_id for b in bindings}
-                            | {x.distributor_id for x in sharers}
-                        },
-                        paid_orders=buyer["paid_orders"],
-                    ),
-                )
-                head = decided.attributed_to
-                attributed[oid] = head
-                buyer["paid_orders"] += 1
-                spent[o.customer_id][0] += 1
-                spent[o.customer_id][1] += decided.paid_fen
-                rows[oid] = {
-                    "id": oid,
-                    "customer_id": o.customer_id,
-                    "paid_at": at,
-                    "paid_fen": decided.paid_fen,
-                    "split_fen": decided.split_fen,
-                    "digest": o.digest,
-                    "attributed_to": head,
-                    "first_order": decided.first_order,
-                    "completed_at": None,
-                    "settle_at": None,
-                    "lines": [_given(x) for x in decided.lines],
-                    "entries": [_given(e) for e in decided.entries],
-                }
-                if head is not None and head in people:
-                    touched.add(head)
-                    _move(people[head], decided.counters, settings, at)
-            else:
-                if oid in refused:
-                    continue
-                paid_at = new[oid].paid_at if oid in new else completions[oid][2]
-                completed = rules_orders.decide_completion(settings, paid_at=paid_at, at=at)
-                if oid in rows:
-                    rows[oid]["completed_at"] = at
-                    rows[oid]["settle_at"] = completed.settle_at
+    stored: ProgramSettings | None = None
+    with _Writer(bulk.load_order_batch) as writer:
+        while start < len(events):
+            if stored is None or (
+                stored.pending is not None and stored.pending.effective_at <= times[start]
+            ):
+                # the state as the graph has it: at the start, and again once a pending settings
+                # change applied (a mode change may end every binding, R-1.10)
+                writer.wait()
+                settings = shop.catch_up(times[start])
+                stored = shop._stored_settings()[0]
+                people = _people(shop)
+                expiries = _Expiries(shop, times[-1])
+                window = settings.sharer_window_hours * MS_PER_HOUR
+                paying = {new[oid].customer_id for _, step, oid in events[start:] if step == 0}
+                buyers = {r["id"]: r for r in bulk._read_ids("orders.history_customers", paying)}
+                candidates = {c: _candidates(buyer, window) for c, buyer in buyers.items()}
+            end = _cut_at_settings(stored, times, start, min(start + batch_size, len(events)))
+            batch = events[start:end]
+            out = _Batch()
+            for at, step, oid in batch:
+                expiries.advance(at, people)
+                if step == 0:
+                    o = new[oid]
+                    try:
+                        lines = rules_orders.parse_lines(o.lines)
+                    except ValidationError as exc:
+                        refused[oid] = exc.reason()
+                        continue
+                    buyer = buyers[o.customer_id]
+                    bindings, sharers = candidates[o.customer_id]
+                    decided = rules_orders.decide_order(
+                        settings,
+                        rules_orders.OrderContext(
+                            order_id=oid,
+                            customer_id=o.customer_id,
+                            paid_at=at,
+                            lines=lines,
+                            products=catalog,
+                            bindings=bindings,
+                            sharers=sharers,
+                            chains={
+                                d: _chain(d, people)
+                                for d in {b.distributor_id for b in bindings}
+                                | {x.distributor_id for x in sharers}
+                            },
+                            paid_orders=buyer["paid_orders"],
+                        ),
+                    )
+                    head = decided.attributed_to
+                    attributed[oid] = head
+                    buyer["paid_orders"] += 1
+                    out.paid(oid, o, at, decided)
+                    if head is not None and head in people:
+                        out.touched.add(head)
+                        _move(people[head], decided.counters, settings, at)
                 else:
-                    done.append({"id": oid, "at": at, "settle_at": completed.settle_at})
-                head = attributed.get(oid)
-                if head is not None and head in people:
-                    touched.add(head)
-                    _move(people[head], completed.counters, settings, at)
-        changed = [
-            {
-                "id": did,
-                **{k: people[did].delta.get(k, 0) for k in _COUNTERS},
-                "level": people[did].level if people[did].raised_at is not None else None,
-                "level_at": people[did].raised_at,
-            }
-            for did in sorted(touched)
-        ]
-        bulk.load_order_batch(
-            orders=[_given(row) for row in rows.values()],
-            completions=done,
-            customers=[{"id": c, "orders": n, "spent_fen": f} for c, (n, f) in spent.items()],
-            distributors=changed,
-        )
-        for did in touched:
-            people[did].delta, people[did].raised_at = {}, None
-        if on_batch is not None:
-            on_batch(len(batch))
-        start = end
+                    if oid in refused:
+                        continue
+                    paid_at = new[oid].paid_at if oid in new else completions[oid][2]
+                    completed = rules_orders.decide_completion(settings, paid_at=paid_at, at=at)
+                    out.completed(oid, at, completed.settle_at)
+                    head = attributed.get(oid)
+                    if head is not None and head in people:
+                        out.touched.add(head)
+                        _move(people[head], completed.counters, settings, at)
+            writer.submit(out.rows(people))
+            if on_batch is not None:
+                on_batch(len(batch))
+            start = end
+        writer.wait()
     shop.catch_up(events[-1][0])  # as the last live event leaves the ledger (its own catch_up)
     return refused
-
-
-def _given(row: dict[str, Any]) -> dict[str, Any]:
-    """A row without its null values: the statement reads a missing key as null, and the
-    parameters of a batch are shorter to send and to parse."""
-    return {k: x for k, x in row.items() if x is not None}
 
 
 # -- refunds --------------------------------------------------------------------------------------

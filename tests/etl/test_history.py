@@ -273,16 +273,24 @@ def test_a_batch_sent_twice_is_refused_whole(make_shop: ShopFactory, tmp_path: P
     state(shop, orders)  # awards the month's ladder bonus once (C-10)
     before = state(shop, orders)
     o = shop.order(orders[0], now=NOW)
-    row = {"id": o["id"], "customer_id": o["customer_id"], "paid_at": o["paid_at"],
-           "paid_fen": o["paid_fen"], "split_fen": o["split_fen"], "digest": "x",
-           "attributed_to": o["attributed_to"], "first_order": False, "completed_at": None,
-           "settle_at": None, "lines": [], "entries": []}  # fmt: skip
-    counters = [{"id": "d0", "paid_orders": 1, "transaction_fen": 1, "received_fen": 1,
-                 "completed_orders": 0, "level": None, "level_at": None}]  # fmt: skip
+    row = [
+        o["id"],
+        o["customer_id"],
+        o["paid_at"],
+        o["paid_fen"],
+        o["split_fen"],
+        "x",
+        o["attributed_to"],
+        False,
+        None,
+        None,
+    ]  # orders.load_batch's columns
+    counters = [["d0", 1, 1, 1, 0, None, None]]
     with pytest.raises(Conflict):
         shop.bulk.load_order_batch(
-            orders=[row], completions=[], customers=[], distributors=counters
-        )
+            orders=[row], lines=[], entries=[], completions=[], customers=[],
+            distributors=counters,
+        )  # fmt: skip
     refund = {"id": "r-again", "order_id": o["id"], "amount_fen": 1, "at": NOW, "digest": "x"}
     shop.bulk.load_refund_batch(refunds=[refund], orders=[], lines=[], rewards=[], clawbacks=[],
                                 distributors=[])  # fmt: skip

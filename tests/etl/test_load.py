@@ -369,3 +369,35 @@ def test_via_names_a_member_of_the_shop_or_the_file(make_shop: ShopFactory, tmp_
 def test_every_kind_has_a_loader_and_a_whitelisted_signal_statement() -> None:
     assert set(kinds.KINDS) == set(ORDER)
     assert set(SIGNAL_STATEMENTS) == {"device", "phone", "address", "account", "ip"}
+
+
+def test_a_failed_batch_stops_the_orders_load_before_any_later_batch(
+    make_shop: ShopFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are written by a thread of their own while the next one is decided
+    (``history._Writer``), one at a time and in order: when the second write fails, the load
+    raises and the graph holds the first batch only, a prefix of the events in time order
+    (E-6), which a re-run continues."""
+    files = story(tmp_path)
+    shop = make_shop()
+    for kind in ORDER[:5]:
+        load(shop, kind, files[kind])
+    write = shop.bulk.load_order_batch
+    calls = []
+
+    def fail_second(**rows: Any) -> Any:
+        calls.append(sorted(r[0] for r in rows["orders"]))
+        if len(calls) == 2:
+            raise Interrupt
+        return write(**rows)
+
+    monkeypatch.setattr(shop.bulk, "load_order_batch", fail_second)
+    with pytest.raises(Interrupt):
+        load_file(shop, "orders", files["orders"], Options(batch_size=2))
+    assert calls == [["o1", "o3"], ["o2", "o4"]]  # the events by time, two per batch
+    stored = shop.bulk.stored("orders", ["o1", "o2", "o3", "o4", "o5"])
+    assert sorted((o["id"], o["completed_at"]) for o in stored) == [("o1", None), ("o3", None)]
+    monkeypatch.undo()
+    result = load(shop, "orders", files["orders"])
+    assert result.rejected == 0
+    assert len(shop.bulk.stored("orders", ["o1", "o2", "o3", "o4", "o5"])) == 5

@@ -306,63 +306,67 @@ RETURN d.id AS distributor_id, b.due AS due
 
 // name: orders.load_batch
 // One batch of historical orders as order.create and order.complete would leave them, in one
-// statement: the orders with their lines and reward entries ($orders; completed ones carry
-// settle_at, and their pending entries `due`), completions of orders written before
-// ($completions, each only if not completed yet), the buyers' own totals ($customers: deltas)
-// and the attributed distributors' counters and raised levels ($distributors: deltas; a level
-// only ever rises, R-4.3). Sent again, the unique order ids refuse it whole, so nothing is
-// counted twice; the importer skips the stored ids before deciding a batch.
+// statement. Rows come as lists of values, not maps (the FalkorDB client writes the parameters
+// out in Python, and a map repeats every key in every row): one section per kind of row, each
+// ending in a count without grouping keys, one row whatever it matched, so the next always runs.
+// - $orders [id, customer_id, paid_at, paid_fen, split_fen, digest, attributed_to,
+//   first_order, completed_at, settle_at] (completed ones carry settle_at);
+// - $lines [order_id, idx, product_id, qty, paid_fen, split_fen, cost_fen];
+// - $entries [order_id, id, distributor_id, amount, unit, tier, line, product_id, basis,
+//   rate_bp, per_unit]: reward entries, pending, due at their order's settle_at if it has one;
+// - $completions [id, at, settle_at] of orders written before (each only if not completed yet);
+// - $customers [id, orders, spent_fen]: the buyers' own totals, deltas;
+// - $distributors [id, paid_orders, transaction_fen, received_fen, completed_orders, level,
+//   level_at]: the attributed distributors' counters (deltas) and raised levels (a level only
+//   ever rises, R-4.3).
+// Sent again, the unique order ids refuse it whole, so nothing is counted twice; the importer
+// skips the stored ids before deciding a batch.
 UNWIND $orders AS row
-MATCH (c:Customer {id: row.customer_id})
-CREATE (c)-[:PLACED]->(o:Order {id: row.id, customer_id: row.customer_id, paid_at: row.paid_at,
-                                 paid_fen: row.paid_fen, split_fen: row.split_fen,
-                                 refunded_fen: 0, status: 'paid', digest: row.digest,
-                                 attributed_to: row.attributed_to, first_order: row.first_order,
-                                 completed_at: row.completed_at, settle_at: row.settle_at})
-WITH o, row
-UNWIND row.lines AS line
-CREATE (o)-[:HAS]->(:Line {order_id: row.id, idx: line.idx, product_id: line.product_id,
-                          qty: line.qty, paid_fen: line.paid_fen, split_fen: line.split_fen,
-                          cost_fen: line.cost_fen, refunded_fen: 0})
-WITH o, row, count(line) AS lines
-UNWIND (CASE WHEN size(row.entries) = 0 THEN [null] ELSE row.entries END) AS e
-OPTIONAL MATCH (d:Distributor {id: e.distributor_id})
-FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
-  CREATE (x)<-[:TO]-(:Entry {id: e.id, kind: 'reward', distributor_id: x.id,
-                             amount: e.amount, unit: e.unit, status: 'pending',
-                             at: row.paid_at, order_id: row.id, tier: e.tier, line: e.line,
-                             product_id: e.product_id, basis: e.basis, rate_bp: e.rate_bp,
-                             per_unit: e.per_unit, returned: 0, settle_at: row.settle_at,
-                             due: row.settle_at})-[:FOR]->(o))
-WITH count(DISTINCT o) AS created
-UNWIND (CASE WHEN size($completions) = 0 THEN [null] ELSE $completions END) AS cp
-OPTIONAL MATCH (done:Order {id: cp.id})
+MATCH (c:Customer {id: row[1]})
+CREATE (c)-[:PLACED]->(:Order {id: row[0], customer_id: row[1], paid_at: row[2],
+                                paid_fen: row[3], split_fen: row[4], refunded_fen: 0,
+                                status: 'paid', digest: row[5], attributed_to: row[6],
+                                first_order: row[7], completed_at: row[8], settle_at: row[9]})
+WITH count(*) AS orders
+UNWIND $lines AS line
+MATCH (o:Order {id: line[0]})
+CREATE (o)-[:HAS]->(:Line {order_id: line[0], idx: line[1], product_id: line[2], qty: line[3],
+                          paid_fen: line[4], split_fen: line[5], cost_fen: line[6],
+                          refunded_fen: 0})
+WITH count(*) AS lines
+UNWIND $entries AS e
+MATCH (o:Order {id: e[0]})
+MATCH (d:Distributor {id: e[2]})
+CREATE (d)<-[:TO]-(:Entry {id: e[1], kind: 'reward', distributor_id: e[2], amount: e[3],
+                           unit: e[4], status: 'pending', at: o.paid_at, order_id: e[0],
+                           tier: e[5], line: e[6], product_id: e[7], basis: e[8],
+                           rate_bp: e[9], per_unit: e[10], returned: 0,
+                           settle_at: o.settle_at, due: o.settle_at})-[:FOR]->(o)
+WITH count(*) AS entries
+UNWIND $completions AS cp
+MATCH (done:Order {id: cp[0]})
 WHERE done.completed_at IS NULL
-FOREACH (x IN CASE WHEN done IS NULL THEN [] ELSE [done] END |
-  SET x.completed_at = cp.at, x.settle_at = cp.settle_at)
-WITH created, done, cp
-OPTIONAL MATCH (done)<-[:FOR]-(ce)
-FOREACH (x IN CASE WHEN ce IS NULL THEN [] ELSE [ce] END |
-  SET x.settle_at = cp.settle_at,
-      x.due = CASE WHEN x.status = 'pending' THEN cp.settle_at ELSE null END)
-WITH created, count(DISTINCT done) AS completed
-UNWIND (CASE WHEN size($customers) = 0 THEN [null] ELSE $customers END) AS cu
-OPTIONAL MATCH (buyer:Customer {id: cu.id})
-FOREACH (x IN CASE WHEN buyer IS NULL THEN [] ELSE [buyer] END |
-  SET x.own_paid_orders = coalesce(x.own_paid_orders, 0) + cu.orders,
-      x.own_spent_fen = coalesce(x.own_spent_fen, 0) + cu.spent_fen)
-WITH created, completed, count(cu) AS buyers
-UNWIND (CASE WHEN size($distributors) = 0 THEN [null] ELSE $distributors END) AS dd
-OPTIONAL MATCH (t:Distributor {id: dd.id})
-FOREACH (x IN CASE WHEN t IS NULL THEN [] ELSE [t] END |
-  SET x.perf_paid_orders = x.perf_paid_orders + dd.paid_orders,
-      x.perf_transaction_fen = x.perf_transaction_fen + dd.transaction_fen,
-      x.perf_received_fen = x.perf_received_fen + dd.received_fen,
-      x.perf_completed_orders = x.perf_completed_orders + dd.completed_orders)
-FOREACH (x IN CASE WHEN t IS NOT NULL AND dd.level IS NOT NULL AND t.level < dd.level
-                   THEN [t] ELSE [] END |
-  SET x.level = dd.level, x.level_raised_at = dd.level_at)
-RETURN created, completed, toInteger(count(dd)) AS distributors
+SET done.completed_at = cp[1], done.settle_at = cp[2]
+WITH done, cp
+MATCH (done)<-[:FOR]-(ce)
+SET ce.settle_at = cp[2], ce.due = CASE WHEN ce.status = 'pending' THEN cp[2] ELSE null END
+WITH count(DISTINCT done) AS completed
+UNWIND $customers AS cu
+MATCH (buyer:Customer {id: cu[0]})
+SET buyer.own_paid_orders = coalesce(buyer.own_paid_orders, 0) + cu[1],
+    buyer.own_spent_fen = coalesce(buyer.own_spent_fen, 0) + cu[2]
+WITH count(*) AS buyers
+UNWIND $distributors AS dd
+MATCH (t:Distributor {id: dd[0]})
+WITH t, dd,
+     dd[5] IS NOT NULL AND t.level < dd[5] AS raised
+SET t.perf_paid_orders = t.perf_paid_orders + dd[1],
+    t.perf_transaction_fen = t.perf_transaction_fen + dd[2],
+    t.perf_received_fen = t.perf_received_fen + dd[3],
+    t.perf_completed_orders = t.perf_completed_orders + dd[4],
+    t.level = CASE WHEN raised THEN dd[5] ELSE t.level END,
+    t.level_raised_at = CASE WHEN raised THEN dd[6] ELSE t.level_raised_at END
+RETURN count(*) AS distributors
 
 // name: refunds.history_orders
 // The refunded orders of a batch, as refund.context reads one: lines and reward entries with
