@@ -66,6 +66,7 @@ def test_bad_input_is_a_clear_error_with_its_code(cli: tuple[Cli, str], tmp_path
 def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     api_port, ui_port = free_port(), free_port()
     env = dict(os.environ, TEAMGRAPH_DATA=str(tmp_path))
+    err = (tmp_path / "up.err").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -80,8 +81,9 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=err,
         text=True,
+        start_new_session=True,  # its API, UI and engine with it: killed together if it hangs
     )
     lines: list[str] = []
     try:
@@ -102,9 +104,17 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         assert any("customers" in line for line in lines)  # the demo shop was generated
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(60)
-        if proc.stdout:
-            proc.stdout.close()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # leave nothing running for the next tests
+            proc.wait(10)
+            log = (tmp_path / "up.err").read_text(errors="replace")[-3000:]
+            pytest.fail(f"teamgraph up did not stop within 60 s of Ctrl-C; its log ends:\n{log}")
+        finally:
+            err.close()
+            if proc.stdout:
+                proc.stdout.close()
     assert proc.returncode == 0
     deadline = time.monotonic() + 10
     while Path(f"/proc/{engine_pid}").exists() and time.monotonic() < deadline:
