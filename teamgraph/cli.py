@@ -214,6 +214,10 @@ def up(
     from teamgraph.graph import connect
     from teamgraph.shop import Shop
 
+    # Ctrl-C stops everything, even when this process was started with SIGINT ignored (as a
+    # shell's background job, or under a parent that ignores it): Python then installs no
+    # handler of its own, and the command could only be killed.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = _settings()
     engine = connect(settings)  # starts the embedded engine and owns it
     children: list[subprocess.Popen[bytes]] = []

@@ -84,6 +84,8 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         stderr=err,
         text=True,
         start_new_session=True,  # its API, UI and engine with it: killed together if it hangs
+        # started with SIGINT ignored, as a shell's background job is: Ctrl-C must still work
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     lines: list[str] = []
     try:
