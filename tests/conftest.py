@@ -86,6 +86,14 @@ def engine_env(engine: Engine, data: Path) -> dict[str, str]:
     return plain_env(data) | (neo4j_env() if engine.kind == "neo4j" else {})
 
 
+def connect_neo4j(env: dict[str, str]) -> Engine:
+    """A connection of its own to the suite's Neo4j (``env`` from :func:`neo4j_env`)."""
+    return connect(
+        Settings(NEO4J_URI=env["NEO4J_URI"], NEO4J_USER=env["NEO4J_USER"],
+                 NEO4J_PASSWORD=env["NEO4J_PASSWORD"])
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def neo4j_engine() -> Iterator[Engine]:
     env = neo4j_env()
@@ -94,10 +102,7 @@ def neo4j_engine() -> Iterator[Engine]:
         if os.environ.get("CI"):
             pytest.fail(reason)  # CI runs every test on both engines; a skip would hide that
         pytest.skip(reason)
-    engine = connect(
-        Settings(NEO4J_URI=env["NEO4J_URI"], NEO4J_USER=env["NEO4J_USER"],
-                 NEO4J_PASSWORD=env["NEO4J_PASSWORD"])
-    )  # fmt: skip
+    engine = connect_neo4j(env)
     yield engine
     engine.close()
 

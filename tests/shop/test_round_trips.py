@@ -11,13 +11,12 @@ from dataclasses import replace
 import pytest
 
 from benchmarks.orders import CountingStore
-from teamgraph.config import Settings
 from teamgraph.errors import AuthError
-from teamgraph.graph import Engine, connect
+from teamgraph.graph import Engine
 from teamgraph.graph.falkor import FalkorEngine
 from teamgraph.shop import Shop
 from teamgraph.shop.base import DUE, DUE_MEMO_MS
-from tests.conftest import neo4j_env
+from tests.conftest import connect_neo4j, neo4j_env
 from tests.shop.conftest import DAY, T0, ShopFactory, distributors
 
 
@@ -132,11 +131,7 @@ def other_process(engine: Engine) -> Iterator[Engine]:
     if isinstance(engine, FalkorEngine):
         again: Engine = FalkorEngine(engine.host, engine.port)
     else:
-        env = neo4j_env()
-        again = connect(
-            Settings(NEO4J_URI=env["NEO4J_URI"], NEO4J_USER=env["NEO4J_USER"],
-                     NEO4J_PASSWORD=env["NEO4J_PASSWORD"])
-        )  # fmt: skip
+        again = connect_neo4j(neo4j_env())
     yield again
     again.close()
 
