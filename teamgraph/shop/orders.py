@@ -279,6 +279,14 @@ class Orders(ShopBase):
                 at=at,
                 digest=fingerprint,
                 refunded_before=row["refunded_fen"],
+                lines_read=[
+                    {"idx": x["idx"], "refunded_fen": x["refunded_fen"]} for x in row["lines"]
+                ],
+                rewards_read=[
+                    {"id": e["id"], "returned": e["returned"]}
+                    for e in row["entries"]
+                    if e is not None
+                ],
                 lines=decided.lines,
                 clawbacks=decided.clawbacks,
                 **_deltas(decided.counters, "received_fen"),

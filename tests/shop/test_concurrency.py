@@ -293,6 +293,41 @@ def test_r3_11_concurrent_refunds_never_exceed_paid_and_claw_back_exactly(
     assert_consistent(shop, now)
 
 
+@pytest.mark.parametrize("torn", ["line", "reward", "missing reward"])
+def test_r3_11_a_refund_decided_on_a_torn_read_writes_nothing(
+    make_shop: Callable[..., Shop], torn: str
+) -> None:
+    """Neo4j's reads take no lock and can see part of a commit: a refund's total on the order
+    but not yet on its line (it happened on CI: 1,200 fen refunded of 1,000). refund.create
+    checks under the order's lock every value the decision read, not only the order's total."""
+    shop = make_shop()
+    distributors(shop, "d")
+    customers(shop, ["c"], via="d")
+    shop.record_order("o", "c", [{"product_id": "a", "paid_fen": 1_000}], now=T0 + HOUR)
+    now = T0 + 2 * HOUR
+    shop.refund("o", "first", 600, now=now)
+    ctx = shop.store.read("refund.context", order_id="o", refund_id="second")[0]
+    reward = next(e for e in ctx["entries"] if e is not None)
+    line_read = {"idx": 0, "refunded_fen": 600}
+    reward_read = {"id": reward["id"], "returned": reward["returned"]}
+    if torn == "line":  # the order's total seen after the first refund, its line before it
+        line_read["refunded_fen"] = 0
+    elif torn == "reward":
+        reward_read["returned"] = 0
+    rewards_read = [] if torn == "missing reward" else [reward_read]
+
+    written = shop.store.write(
+        "refund.create", id="second", order_id="o", amount_fen=400, at=now, digest="x",
+        refunded_before=600, lines_read=[line_read], rewards_read=rewards_read,
+        lines=[{"idx": 0, "amount": 400}], clawbacks=[], received_fen=-400,
+    )  # fmt: skip
+
+    assert written == []
+    assert shop.store.read("refund.context", order_id="o", refund_id="second") == [ctx]
+    assert shop.order("o", now=now)["refunded_fen"] == 600
+    assert_consistent(shop, now)
+
+
 # -- orders and completion (R-3.5, R-3.10, R-4.2) -------------------------------------------------
 
 

@@ -20,7 +20,10 @@ checks after::
 A concurrent writer blocks on the ``SET`` and, once the first commits, reads its result. Only
 what is read after the lock counts: a guard must not read a property the statement already read
 before it (Neo4j may reuse the value), so a statement that found its rows by a property
-(``binding.expire_due``) matches them again under the lock. Which node guards what: the customer
+(``binding.expire_due``) matches them again under the lock. A read that takes no lock (the
+context a decision is computed from) can see part of another transaction's commit on Neo4j, so a
+write carrying such a decision checks under the lock every stored value the decision used, not
+just one (``refund.create``). Which node guards what: the customer
 its bindings, ``SHARED_BY`` and first order; the distributor its balance; the order its refunds
 and completion; the withdrawal its status; the shop node its settings; the ring its status.
 One statement that locks several nodes takes them in one order (``ORDER BY`` id, or upwards in

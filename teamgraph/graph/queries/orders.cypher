@@ -166,16 +166,28 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
        } END) AS entries
 
 // name: refund.create
-// R-3.11 in one statement, only if the order's refunded total is still the one the clawbacks
-// were computed from, read again under the order's lock (no row back: another refund came
-// first; the caller recomputes): the refund, the lines' refunded totals, one clawback entry per
-// reward touched (its status follows the reward's: pending ones net before settling, settled
-// ones come off the settled balance), and the attributed distributor's received amount.
+// R-3.11 in one statement, only if everything the clawbacks were computed from is still as
+// refund.context read it, read again under the order's lock: the order's refunded total, each
+// line's and each reward's (no row back: another refund came first, or the read saw only part
+// of one, which Neo4j's lock-free reads can; the caller reads and decides again). Then: the
+// refund, the lines' refunded totals, one clawback entry per reward touched (its status follows
+// the reward's: pending ones net before settling, settled ones come off the settled balance),
+// and the attributed distributor's received amount.
 MATCH (o:Order {id: $order_id})
 SET o._lock = true
 REMOVE o._lock
 WITH o
 WHERE o.refunded_fen = $refunded_before
+OPTIONAL MATCH (o)-[:HAS]->(seen_line:Line)
+WITH o, collect(seen_line) AS seen_lines
+WHERE size(seen_lines) = size($lines_read)
+  AND all(x IN $lines_read WHERE
+          any(l IN seen_lines WHERE l.idx = x.idx AND l.refunded_fen = x.refunded_fen))
+OPTIONAL MATCH (seen_reward:Entry {kind: 'reward'})-[:FOR]->(o)
+WITH o, collect(seen_reward) AS seen_rewards
+WHERE size(seen_rewards) = size($rewards_read)
+  AND all(x IN $rewards_read WHERE
+          any(e IN seen_rewards WHERE e.id = x.id AND e.returned = x.returned))
 CREATE (rf:Refund {id: $id, order_id: $order_id, amount_fen: $amount_fen, at: $at,
                    digest: $digest})-[:OF]->(o)
 SET o.refunded_fen = o.refunded_fen + $amount_fen,
