@@ -62,9 +62,12 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindi
 // first-order rate; an id already stored is left alone. Either way the row answers nothing
 // (the caller reads the context again: a repeat, or decided again). Two processes creating
 // the same id at once on Neo4j violate the unique constraint and the statement is rolled back.
+// Buyers are locked in id order, so two groups sharing buyers cannot wait for each other.
 // Nothing it writes carries a `due` (entries get theirs at completion), nor are settings changed:
 // keeps: memo
 UNWIND $rows AS p
+WITH p
+ORDER BY p.customer_id
 MATCH (c:Customer {id: p.customer_id})
 SET c._lock = true
 REMOVE c._lock
