@@ -4,6 +4,10 @@ The key is resolved and the roles are checked by :mod:`teamgraph.callers`, as th
 aliases below only say where the key comes from (the ``Authorization`` header, which also puts
 the bearer scheme into the OpenAPI document) and which check a route needs. Routes take one
 :class:`~teamgraph.callers.Caller` and use ``caller.shop`` and ``caller.principal``.
+
+The dependencies that touch no engine are ``async``: FastAPI runs a plain ``def`` dependency on
+a worker thread, and each hop adds to every keyed GET for nothing. Resolving the key may read
+the engine (when the key is not remembered), so that one stays a plain ``def``, as do routes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from teamgraph.shop import Role
 _bearer = HTTPBearer(auto_error=False, description="A shop key: `teamgraph key create`")
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -45,7 +49,7 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 def require(*roles: Role) -> Callable[[Caller], Caller]:
     """A dependency admitting only ``roles``; 403 ``auth.forbidden`` otherwise."""
 
-    def check(caller: CallerDep) -> Caller:
+    async def check(caller: CallerDep) -> Caller:
         return caller.require(*roles)
 
     return check
@@ -55,7 +59,7 @@ MerchantDep = Annotated[Caller, Depends(require(*callers.MERCHANT))]
 ReaderDep = Annotated[Caller, Depends(require(*callers.READERS))]
 
 
-def _distributor_reader(distributor_id: str, caller: CallerDep) -> Caller:
+async def _distributor_reader(distributor_id: str, caller: CallerDep) -> Caller:
     """Team views: merchant and analyst read any distributor, a distributor key only its own."""
     return caller.may_read_distributor(distributor_id)
 
