@@ -29,6 +29,19 @@ from teamgraph.shop import Shop
 NAME = "ui"
 TITLE = "the UI's page callbacks on the large shop (p95 per page)"
 AIM_MS = 300
+LARGE = 1_000_000
+"""From this many customers on, the aim is ``LARGE_AIM_MS`` and the run has its own section."""
+LARGE_AIM_MS = 1_000
+
+
+def aim_ms(customers: int) -> int:
+    """The p95 a page's slowest callback should stay under: 300 ms at 100k, 1 s at 1M."""
+    return LARGE_AIM_MS if customers >= LARGE else AIM_MS
+
+
+def section(result: dict[str, Any]) -> str:
+    """RESULTS.md keeps the 100k run and the 1M run side by side."""
+    return f"{NAME}-1m" if result["params"]["customers"] >= LARGE else NAME
 HOUR = 3_600_000
 DAY = 24 * HOUR
 TZ = "Asia/Shanghai"
@@ -264,9 +277,11 @@ def markdown(result: dict[str, Any]) -> str:
         f"{p['distributors']} --ui-orders {p['orders']} --ui-visits {p['visits']} "
         f"--ui-rings {p['rings']} --ui-calls {p['calls']} --seed {p['seed']}"
     )
-    over = [pg for pg, ms in result["pages"].items() if ms >= AIM_MS]
+    aim = aim_ms(p["customers"])
+    over = [pg for pg, ms in result["pages"].items() if ms >= aim]
     lines = [
-        "## UI: each page's callbacks on the large shop",
+        "## UI: each page's callbacks on the large shop"
+        + (f" ({p['customers']:,} customers)" if p["customers"] >= LARGE else ""),
         "",
         f"Run {result['date']}: `{cmd}`, {common.duration_text(result['total_seconds'])} in all.",
         "",
@@ -292,12 +307,12 @@ def markdown(result: dict[str, Any]) -> str:
             ],
         ),
         "",
-        "### Per page: the slowest callback's p95 against the 300 ms aim",
+        f"### Per page: the slowest callback's p95 against the {aim:,} ms aim",
         "",
         common.md_table(
             ["page", "p95 ms", "aim"],
             [
-                [pg, ms, "meets" if ms < AIM_MS else f"{ms / AIM_MS:.1f}× over"]
+                [pg, ms, "meets" if ms < aim else f"{ms / aim:.1f}× over"]
                 for pg, ms in result["pages"].items()
             ],
         ),
@@ -329,4 +344,7 @@ p95 330 ms, team 335 ms and the ring list 945 ms):
 - **Team**: about ten `Shop` reads for one distributor (profile, ledger page and totals, tree,
   progress, earnings, the newest clients, invitees), each catching up first; the largest teams
   (9,000 direct clients) read their client lists newest-first from the distributor's side.
+- **Leaderboard by new clients** (2026-12-06): an index on `BOUND_TO.since` (both engines).
+  Without it the board read every binding of the shop: 1,538 ms at p95 at 1,000,000 customers,
+  the only page over the 1 s aim there.
 - Compare the p50s across runs: the p95s move with whatever else the machine is doing."""

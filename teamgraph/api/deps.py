@@ -12,7 +12,7 @@ the engine (when the key is not remembered), so that one stays a plain ``def``, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,7 +46,7 @@ CallerDep = Annotated[Caller, Depends(_caller)]
 """Any valid key of the shop; 401 ``auth.missing_key`` / ``auth.invalid_key`` otherwise."""
 
 
-def require(*roles: Role) -> Callable[[Caller], Caller]:
+def require(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency admitting only ``roles``; 403 ``auth.forbidden`` otherwise."""
 
     async def check(caller: CallerDep) -> Caller:

@@ -69,3 +69,7 @@ CREATE INDEX FOR (r:Ring) ON (r.status)
 CREATE INDEX FOR (o:Order) ON (o.paid_at)
 // name: index_customer_joined_at
 CREATE INDEX FOR (c:Customer) ON (c.joined_at)
+// When a binding began (analytics.board_clients: without it, the clients leaderboard read every
+// binding of the shop, 1.5 s at 1,000,000 customers).
+// name: index_bound_to_since
+CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.since)

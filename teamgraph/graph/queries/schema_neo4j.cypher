@@ -118,6 +118,10 @@ CREATE INDEX order_shop_paid_at IF NOT EXISTS FOR (o:Order) ON (o.shop, o.paid_a
 // name: index_customer_joined_at
 CREATE INDEX customer_shop_joined_at IF NOT EXISTS FOR (c:Customer) ON (c.shop, c.joined_at)
 
+// When a binding began (analytics.board_clients), scanned by relationship like `due` below.
+// name: index_bound_to_since
+CREATE INDEX bound_to_since IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.since)
+
 // Bindings that will expire (binding.expire_due), scanned by relationship; its ends are
 // filtered by shop.
 // name: index_bound_to_due
