@@ -93,7 +93,8 @@ test: install lint
 
 # The benchmarks get a Neo4j of their own on a fresh data directory, stopped afterwards whatever
 # the outcome: team views and orders are measured on it beside FalkorDB (benchmark `neo4j`).
-# The baseline (benchmarks/baseline.py) starts a PostgreSQL of its own the same way.
+# The baseline (benchmarks/baseline.py) starts a PostgreSQL of its own the same way and measures
+# teamgraph on both engines beside it (FalkorDB alone without --neo4j, as in bench-quick).
 # BENCH_ARGS: e.g. "--only neo4j --customers 20000".
 bench: install-python install-system install-bench-system
 	rm -rf $(BENCH_NEO4J_HOME)

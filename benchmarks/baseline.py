@@ -3,10 +3,11 @@
 What merchants run today keeps the referral chain as a parent-id column (CRMEB's ``spread_uid``)
 and walks it with recursive SQL. This benchmark builds the synthetic shop of
 ``teamgraph.etl.demo`` (``--customers`` / ``--distributors`` / ``--seed``, the build of
-``team_views``) twice in the same run:
+``team_views``) on each engine measured and once in PostgreSQL, in the same run:
 
-- in a fresh embedded FalkorDB, as ``team_views`` does (FalkorDB only: teamgraph on the Neo4j
-  of ``--neo4j`` is not measured beside the baseline yet);
+- in a fresh embedded FalkorDB, as ``team_views`` does; and in the Neo4j of ``--neo4j`` when
+  one is given (as ``make bench`` does; shop ``bench-baseline``, dropped before and after), the
+  same shop from the same seed;
 - in a private PostgreSQL server (``initdb`` and ``pg_ctl`` from ``--pg-bin``, default the newest
   ``/usr/lib/postgresql/*/bin``; a temporary data directory, loopback TCP like the embedded
   engine, stopped and removed afterwards whatever the outcome; run as the user ``postgres``
@@ -17,8 +18,10 @@ and walks it with recursive SQL. This benchmark builds the synthetic shop of
   customer's the distributor it is bound to: one column, as in CRMEB.
   ``--baseline-orders`` orders (default one per customer) by random customers.
 
-Then the same questions both ways, with one Python client each over loopback (the falkordb
-client; psycopg 3 with prepared statements, autocommit), sequentially after a warm-up:
+Then the same questions on every side, with one Python client each (the falkordb client over
+loopback, the neo4j driver; psycopg 3 with prepared statements, autocommit, over loopback),
+sequentially after a warm-up. PostgreSQL is measured once, beside the first engine's shop; then
+teamgraph on each engine in turn, each on its own copy of the shop:
 
 - the team view of the 20 largest teams, 20 median ones and 20 leaves (``team_views.select``,
   cycled as ``team_views.measure`` does): teamgraph's ``Shop.team`` (and ``progress`` and
@@ -32,9 +35,13 @@ client; psycopg 3 with prepared statements, autocommit), sequentially after a wa
   statements the history import reads, ``orders.history_distributors`` once and
   ``orders.history_customers`` per 5,000 buyers).
 
-Every answer is checked: the SQL team views and ranking against teamgraph's counters, the
-attribution of each order against teamgraph's bindings. Ratios are PostgreSQL ÷ teamgraph
-(above 1: teamgraph is faster); the machine's load average is written beside each figure.
+Every answer is checked: the SQL team views and ranking against each engine's counters, the
+attribution of each order against each engine's bindings. Ratios are PostgreSQL ÷ teamgraph
+(above 1: teamgraph is faster), for each engine; the machine's load average is written beside
+each figure.
+
+The result holds PostgreSQL's figures once (``postgres_side``) and teamgraph's per engine
+(``teamgraph``: ``falkordb``, ``neo4j``), each with its agreement with PostgreSQL and its ratios.
 """
 
 from __future__ import annotations
@@ -401,9 +408,9 @@ def each(
     return stats
 
 
-def sql_team_view(sides: Sides, did: str) -> dict[str, Any]:
+def sql_team_view(sql: Sql, did: str) -> dict[str, Any]:
     """SQL's team view of ``did`` in the shape of ``Shop.team``."""
-    [(direct, indirect, depths, members)] = sides.sql("team_view", id=sides.uid[did])
+    [(direct, indirect, depths, members)] = sql("team_view", id=sql.uid[did])
     by_depth = [
         {"depth": int(d), "distributors": int(n)} for d, n in zip(depths, members, strict=True)
     ]
@@ -459,16 +466,19 @@ def teamgraph_chains(shop: Shop, buyers: Sequence[str], now: int) -> dict[str, t
 
 
 # -- the benchmark --------------------------------------------------------------------------------
-@dataclass
-class Sides:
-    """What both sides are measured on: teamgraph's shop, the SQL connection, the id maps."""
+ENGINE_NAMES = {"falkordb": "FalkorDB", "neo4j": "Neo4j"}
+CLIENTS = {"falkordb": "the falkordb client over loopback TCP", "neo4j": "the neo4j driver (Bolt)"}
 
-    shop: Shop
+
+@dataclass
+class Sql:
+    """PostgreSQL's side: the connection and the id maps between the two shops."""
+
     conn: Any
     uid: dict[str, int]  # teamgraph id -> users.id
     name_of: dict[int, str]  # users.id -> teamgraph id
 
-    def sql(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
+    def __call__(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
         """A prepared statement of :data:`SQL`, all its rows fetched."""
         rows: list[tuple[Any, ...]] = self.conn.execute(
             SQL[name], params or None, prepare=True
@@ -476,113 +486,192 @@ class Sides:
         return rows
 
 
-def measure_team_views(
-    sides: Sides, ids: list[str], group_of: dict[str, str], n: int, warmup: int,
-    reporter: common.Reporter,
-) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """teamgraph's team, progress and profile (``team_views.in_process``), then each SQL team
-    query, on the same ids in the same order (``team_views.measure``)."""
-    tg = team_views.in_process(sides.shop, ids, group_of, n, warmup, reporter)
-    after = loadavg()
-    for stats in tg.values():
-        stats["load"] = after
-    pg: dict[str, Any] = {}
-    for q in TEAM_QUERIES:
+@dataclass
+class Questions:
+    """What every side is asked, the same ids in the same order on PostgreSQL and each engine."""
 
-        def call(did: str, q: str = q) -> None:
-            sides.sql(q, id=sides.uid[did])
-
-        pg[q] = team_views.measure(call, ids, group_of, n, warmup, reporter, f"PostgreSQL {q}")
-        pg[q]["load"] = loadavg()
-    return tg, pg
+    ids: list[str]  # the team views' distributors in the order cycled (team_views.cycle_order)
+    group_of: dict[str, str]  # id -> largest, median or leaf
+    largest: list[dict[str, Any]]  # the 10 largest teams by the counters: id, team_size
+    orders: list[tuple[int, str]]  # every order: its id, its buyer's teamgraph id
+    sample: list[tuple[int, str]]  # the orders attributed one at a time
+    now: int  # after every binding began
+    n: int
+    warmup: int
+    largest_runs: int
+    rank_runs: int
 
 
-def measure_largest(
-    sides: Sides, largest: Sequence[dict[str, Any]], runs: int, reporter: common.Reporter
-) -> list[dict[str, Any]]:
-    """The team view of each of the largest teams, ``runs`` times each side."""
-    out = []
-    for p in largest:
-        did = p["id"]
-        out.append(
-            {
-                "id": did,
-                "team_size": int(p["team_size"] or 0),
-                "teamgraph": repeat(
-                    functools.partial(sides.shop.team, did), runs, 2, reporter,
-                    f"teamgraph team of {did}",
-                ),
-                "postgres": repeat(
-                    functools.partial(sides.sql, "team_view", id=sides.uid[did]), runs, 2,
-                    reporter, f"PostgreSQL team_view of {did}",
-                ),
-            }
-        )  # fmt: skip
-    return out
+@dataclass
+class Answers:
+    """PostgreSQL's answers, which each engine's are checked against."""
+
+    team_views: dict[str, dict[str, Any]]  # id -> team_answer(), each id of the team views
+    ranking: list[tuple[str, int]]  # the 10 largest teams: id, size
+    chains: dict[int, tuple[Any, ...]]  # order id -> its three tiers (teamgraph ids)
 
 
 RANK_BUDGET_S = 30.0  # per side: the ranking's runs stop there (at least 3)
 RANK_PARAMS: dict[str, Any] = {"search": "", "levels": [], "statuses": [], "idle_since": 0}
 
 
-def ranking(sides: Sides) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """The 10 largest teams (id, size), teamgraph's and SQL's."""
-    tg = sides.shop.store.read("analytics.distributors", sort="team", limit=10, **RANK_PARAMS)
-    pg = sides.sql("largest_teams")
-    return (
-        [(r["id"], int(r["team_size"] or 0)) for r in tg],
-        [(sides.name_of[i], int(size)) for i, size in pg],
-    )
+def top_teams(shop: Shop) -> list[tuple[str, int]]:
+    """teamgraph's 10 largest teams (id, size): the ranking's statement."""
+    rows = shop.store.read("analytics.distributors", sort="team", limit=10, **RANK_PARAMS)
+    return [(r["id"], int(r["team_size"] or 0)) for r in rows]
 
 
-def measure_ranking(sides: Sides, runs: int, reporter: common.Reporter) -> dict[str, Any]:
-    read = functools.partial(
-        sides.shop.store.read, "analytics.distributors", sort="team", limit=10, **RANK_PARAMS
+def postgres_side(
+    result: dict[str, Any], shop: Shop, data: demo.DemoShop, conn: Any,
+    args: argparse.Namespace, reporter: common.Reporter,
+) -> tuple[Questions, Answers]:  # fmt: skip
+    """On the first engine's shop (every engine gets the same one, from the same seed): the
+    questions, then PostgreSQL loaded with the same shop and measured, once. Records the shop's
+    shape, the selection, PostgreSQL's load and figures in ``result``; returns the questions and
+    PostgreSQL's answers."""
+    p = result["params"]
+    with reporter.phase("read every distributor's profile") as ph:
+        profiles = shop.store.read("distributor.profiles", ids=[d["id"] for d in data.distributors])
+        ph.rows = len(profiles)
+    result["shop"] = team_views.shape(data, profiles)
+    result["selection"] = selection = team_views.select(profiles, args.seed)
+    ids, group_of = team_views.cycle_order(selection)
+    largest = sorted(profiles, key=lambda x: (-(x["team_size"] or 0), x["id"]))[:10]
+    result["largest10"] = [{"id": x["id"], "team_size": int(x["team_size"] or 0)} for x in largest]
+
+    uid = user_ids(data)
+    with reporter.phase("rows for PostgreSQL") as ph:
+        users = users_rows(data, uid)
+        orders = orders_rows(data, uid, p["orders"], args.seed)
+        ph.rows = len(users) + len(orders)
+    sql = Sql(conn, uid, {v: k for k, v in uid.items()})
+    bought = [(oid, sql.name_of[user]) for oid, user in orders]
+    rng = random.Random(args.seed + 1)
+    questions = Questions(
+        ids=ids,
+        group_of=group_of,
+        largest=result["largest10"],
+        orders=bought,
+        sample=[bought[rng.randrange(len(bought))] for _ in range(p["requests"])],
+        now=demo.START_MS + demo.DAY_MS * len(data.customers),
+        n=p["requests"],
+        warmup=p["warmup"],
+        largest_runs=max(5, p["requests"] // 100),
+        rank_runs=p["rank_runs"],
     )
-    return {
-        "teamgraph": repeat(read, runs, 1, reporter, "teamgraph: the 10 largest teams",
-                            RANK_BUDGET_S),
-        "postgres": repeat(
-            functools.partial(sides.sql, "largest_teams"), runs, 1, reporter,
-            "PostgreSQL: the 10 largest teams", RANK_BUDGET_S,
-        ),
+    result["pg_load"] = common.build_rows(load(conn, users, orders, reporter))
+    [(size,)] = conn.execute("SELECT pg_database_size('postgres')").fetchall()
+    result["pg_size_mb"] = size / 1024**2
+    result["postgres_side"], answers = measure_postgres(sql, questions, reporter)
+    return questions, answers
+
+
+def measure_postgres(
+    sql: Sql, q: Questions, reporter: common.Reporter
+) -> tuple[dict[str, Any], Answers]:
+    """PostgreSQL's figures: each SQL team query on the ids of the team views (as
+    ``team_views.measure`` cycles them), the largest teams one by one, the ranking, attribution
+    of one order at a time and of every order into Python; and its answers."""
+    load_before = loadavg()
+    views: dict[str, Any] = {}
+    for name in TEAM_QUERIES:
+
+        def call(did: str, name: str = name) -> None:
+            sql(name, id=sql.uid[did])
+
+        views[name] = team_views.measure(
+            call, q.ids, q.group_of, q.n, q.warmup, reporter, f"PostgreSQL {name}"
+        )
+        views[name]["load"] = loadavg()
+    largest = {
+        x["id"]: repeat(
+            functools.partial(sql, "team_view", id=sql.uid[x["id"]]), q.largest_runs, 2,
+            reporter, f"PostgreSQL team_view of {x['id']}",
+        )
+        for x in q.largest
     }  # fmt: skip
+    ranking = repeat(
+        functools.partial(sql, "largest_teams"), q.rank_runs, 1, reporter,
+        "PostgreSQL: the 10 largest teams", RANK_BUDGET_S,
+    )  # fmt: skip
+
+    def lookup(order: tuple[int, str]) -> None:
+        sql("attribution", id=order[0])
+
+    one = each(lookup, q.sample, q.warmup, reporter, "PostgreSQL: attribution")
+    label = f"PostgreSQL: attribute {len(q.orders):,} orders into Python"
+    with reporter.phase(label, len(q.orders)) as ph:
+        rows = sql.conn.execute(SQL["attribution_all"]).fetchall()
+    figures = {
+        "team_views": views,
+        "largest10": largest,
+        "ranking": ranking,
+        "attribution_one": one,
+        "attribution_all": {"seconds": ph.seconds, "rows_per_s": ph.rows_per_s, "load": loadavg()},
+        "load_average": {"before": load_before, "after": loadavg()},
+    }
+    answers = Answers(
+        team_views={did: team_answer(sql_team_view(sql, did)) for did in sorted(q.group_of)},
+        ranking=[(sql.name_of[i], int(size)) for i, size in sql("largest_teams")],
+        chains={oid: tuple(sql.name_of[x] if x else None for x in rest) for oid, *rest in rows},
+    )
+    return figures, answers
 
 
-Chains = list[tuple[Any, ...]]  # per order: (order id,) tier 1, 2 and 3
+Chains = list[tuple[Any, ...]]  # per order: tier 1, 2 and 3
 
 
-def measure_attribution(
-    sides: Sides, orders: Sequence[tuple[int, int]], sample: Sequence[tuple[int, int]],
-    warmup: int, now: int, reporter: common.Reporter,
-) -> tuple[dict[str, Any], dict[str, Any], Chains, Chains]:  # fmt: skip
-    """One order at a time (``sample``), then every order into Python; returns the figures
-    and both sides' three tiers of every order."""
-    shop, name_of = sides.shop, sides.name_of
+def measure_teamgraph(
+    shop: Shop, q: Questions, engine: str, reporter: common.Reporter
+) -> tuple[dict[str, Any], Chains]:
+    """teamgraph's figures on one engine, the same questions as PostgreSQL's: team, progress
+    and profile (``team_views.in_process``), the largest teams one by one, the ranking,
+    ``order.context`` one order at a time and every order into Python; and the three tiers of
+    every order."""
+    side = f"teamgraph on {engine}"
+    load_before = loadavg()
+    views = team_views.in_process(shop, q.ids, q.group_of, q.n, q.warmup, reporter)
+    after = loadavg()
+    for stats in views.values():
+        stats["load"] = after
+    largest = {
+        x["id"]: repeat(
+            functools.partial(shop.team, x["id"]), q.largest_runs, 2, reporter,
+            f"{side}: team of {x['id']}",
+        )
+        for x in q.largest
+    }  # fmt: skip
+    read = functools.partial(
+        shop.store.read, "analytics.distributors", sort="team", limit=10, **RANK_PARAMS
+    )
+    ranking = repeat(read, q.rank_runs, 1, reporter, f"{side}: the 10 largest teams", RANK_BUDGET_S)
     window = shop.settings().sharer_window_hours * 3_600_000
 
-    def context(order: tuple[int, int]) -> None:
+    def context(order: tuple[int, str]) -> None:
         shop.store.read(
-            "order.context", customer_id=name_of[order[1]], paid_at=now,
+            "order.context", customer_id=order[1], paid_at=q.now,
             order_id=f"bench-{order[0]}", product_ids=[], window=window,
         )  # fmt: skip
 
-    def lookup(order: tuple[int, int]) -> None:
-        sides.sql("attribution", id=order[0])
-
-    one = {
-        "teamgraph": each(context, sample, warmup, reporter, "teamgraph: order.context"),
-        "postgres": each(lookup, sample, warmup, reporter, "PostgreSQL: attribution"),
+    one = each(context, q.sample, q.warmup, reporter, f"{side}: order.context")
+    label = f"{side}: attribute {len(q.orders):,} orders into Python"
+    with reporter.phase(label, len(q.orders)) as ph:
+        found = teamgraph_chains(shop, [buyer for _, buyer in q.orders], q.now)
+        chains = [found.get(buyer, (None, None, None)) for _, buyer in q.orders]
+    figures = {
+        "team_views": views,
+        "largest10": largest,
+        "ranking": ranking,
+        "attribution_one": one,
+        "attribution_all": {"seconds": ph.seconds, "rows_per_s": ph.rows_per_s, "load": loadavg()},
+        "load_average": {"before": load_before, "after": loadavg()},
     }
-    label = f"attribute {len(orders):,} orders into Python"
-    with reporter.phase(f"teamgraph: {label}", len(orders)) as ph_t:
-        chains = teamgraph_chains(shop, [name_of[u] for _, u in orders], now)
-        by_tg = [chains.get(name_of[u], (None, None, None)) for _, u in orders]
-    tg_all = {"seconds": ph_t.seconds, "rows_per_s": ph_t.rows_per_s, "load": loadavg()}
-    with reporter.phase(f"PostgreSQL: {label}", len(orders)) as ph_p:
-        by_pg = sides.conn.execute(SQL["attribution_all"]).fetchall()
-    pg_all = {"seconds": ph_p.seconds, "rows_per_s": ph_p.rows_per_s, "load": loadavg()}
-    return one, {"teamgraph": tg_all, "postgres": pg_all}, by_tg, by_pg
+    return figures, chains
+
+
+def engines_measured(args: argparse.Namespace) -> list[str]:
+    """FalkorDB, and Neo4j when ``--neo4j`` names one."""
+    return ["falkordb", "neo4j"] if getattr(args, "neo4j", None) else ["falkordb"]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -592,109 +681,74 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     n = args.requests
     warmup = args.warmup if getattr(args, "warmup", None) is not None else max(5, n // 20)
-    n_orders = args.baseline_orders if args.baseline_orders is not None else args.customers
     bin_dir = pg_bin(args)
     if bin_dir is None:
         raise RuntimeError(skip(args))
+    kinds = engines_measured(args)
     result: dict[str, Any] = {
         "benchmark": NAME,
         "date": common.now_text(),
         "params": {
             "customers": args.customers,
             "distributors": args.distributors,
-            "orders": n_orders,
+            "orders": args.baseline_orders if args.baseline_orders is not None else args.customers,
             "requests": n,
             "warmup": warmup,
             "rank_runs": args.rank_runs,
             "seed": args.seed,
+            "neo4j": args.neo4j if "neo4j" in kinds else None,
         },
         "machine": common.machine(),
         "psycopg": common.version("psycopg"),
         "pg_settings": PG_SETTINGS,
+        "teamgraph": {},  # engine kind -> teamgraph's figures on it
     }
-    with common.bench_engine("falkordb", args, reporter, SHOP_ID) as bench:
-        result["engine"] = common.engine_info(bench.engine)
-        shop = Shop.create(bench.engine, bench.shop_id)
-        data, phases, _, counts = common.build_shop(shop, args, reporter)
-        result["loaded"] = counts
-        result["build"] = common.build_rows(phases)
-        with reporter.phase("read every distributor's profile") as ph:
-            profiles = shop.store.read(
-                "distributor.profiles", ids=[d["id"] for d in data.distributors]
-            )
-            ph.rows = len(profiles)
-        result["shop"] = team_views.shape(data, profiles)
-        selection = team_views.select(profiles, args.seed)
-        result["selection"] = selection
-        ids, group_of = team_views.cycle_order(selection)
-        largest = sorted(profiles, key=lambda p: (-(p["team_size"] or 0), p["id"]))[:10]
-
-        uid = user_ids(data)
-        with reporter.phase("rows for PostgreSQL") as ph:
-            users = users_rows(data, uid)
-            orders = orders_rows(data, uid, n_orders, args.seed)
-            ph.rows = len(users) + len(orders)
-        rng = random.Random(args.seed + 1)
-        sample = [orders[rng.randrange(len(orders))] for _ in range(n)]
-        now = demo.START_MS + demo.DAY_MS * len(data.customers)  # after every binding began
-
-        with (
-            postgres_server(bin_dir, reporter) as pg,
-            psycopg.connect(**pg.conninfo(), autocommit=True) as conn,
-        ):
-            [(pg.version,)] = conn.execute("SHOW server_version").fetchall()
-            result["postgres"] = {"version": pg.version, "bin": str(bin_dir), "run_as": pg.run_as}
-            result["pg_load"] = common.build_rows(load(conn, users, orders, reporter))
-            [(size,)] = conn.execute("SELECT pg_database_size('postgres')").fetchall()
-            result["pg_size_mb"] = size / 1024**2
-            sides = Sides(shop, conn, uid, {v: k for k, v in uid.items()})
-
-            load_before = loadavg()
-            result["teamgraph"], result["postgres_views"] = measure_team_views(
-                sides, ids, group_of, n, warmup, reporter
-            )
-            result["largest10"] = measure_largest(sides, largest, max(5, n // 100), reporter)
-            result["ranking"] = measure_ranking(sides, args.rank_runs, reporter)
-            one, whole, by_tg, by_pg = measure_attribution(
-                sides, orders, sample, warmup, now, reporter
-            )
-            result["attribution_one"], result["attribution_all"] = one, whole
-            result["load_average"] = {"before": load_before, "after": loadavg()}
-            result["agreement"] = agreement(sides, sorted(group_of), orders, by_tg, by_pg)
+    asked: tuple[Questions, Answers] | None = None
+    with (
+        postgres_server(bin_dir, reporter) as pg,
+        psycopg.connect(**pg.conninfo(), autocommit=True) as conn,
+    ):
+        [(pg.version,)] = conn.execute("SHOW server_version").fetchall()
+        result["postgres"] = {"version": pg.version, "bin": str(bin_dir), "run_as": pg.run_as}
+        for kind in kinds:
+            reporter.say(f"  teamgraph on {ENGINE_NAMES[kind]}")
+            with common.bench_engine(kind, args, reporter, SHOP_ID) as bench:
+                shop = Shop.create(bench.engine, bench.shop_id)
+                data, phases, _, counts = common.build_shop(shop, args, reporter)
+                side: dict[str, Any] = {
+                    "engine": common.engine_info(bench.engine),
+                    "loaded": counts,
+                    "build": common.build_rows(phases),
+                }
+                if asked is None:
+                    asked = postgres_side(result, shop, data, conn, args, reporter)
+                questions, answers = asked
+                figures, chains = measure_teamgraph(shop, questions, ENGINE_NAMES[kind], reporter)
+                side |= figures
+                side["agreement"] = agreement(shop, questions, answers, chains)
+                side["ratios"] = ratios(result["postgres_side"], side)
+            result["teamgraph"][kind] = side
     result["total_seconds"] = time.perf_counter() - started
-    result["ratios"] = ratios(result)
     return result
 
 
-def agreement(
-    sides: Sides,
-    ids: Sequence[str],
-    orders: Sequence[tuple[int, int]],
-    by_tg: Sequence[tuple[Any, ...]],
-    by_pg: Sequence[tuple[Any, ...]],
-) -> dict[str, Any]:
+def agreement(shop: Shop, q: Questions, pg: Answers, chains: Chains) -> dict[str, Any]:
     """Whether SQL answers what teamgraph answers: the measured distributors' team views, the
     10 largest teams (sizes, then ids: ties may be ordered otherwise) and each order's three
     tiers."""
-    differ = [
-        did
-        for did in ids
-        if team_answer(sides.shop.team(did)) != team_answer(sql_team_view(sides, did))
-    ]
-    tg_rank, pg_rank = ranking(sides)
-    name_of = sides.name_of
-    pg_chain = {oid: tuple(name_of[x] if x else None for x in rest) for oid, *rest in by_pg}
+    differ = [did for did, view in pg.team_views.items() if team_answer(shop.team(did)) != view]
+    ranked = top_teams(shop)
     wrong = sum(
-        1 for (oid, _), chain in zip(orders, by_tg, strict=True) if pg_chain.get(oid) != chain
+        1 for (oid, _), chain in zip(q.orders, chains, strict=True) if pg.chains.get(oid) != chain
     )
     return {
-        "team_views": len(ids),
+        "team_views": len(pg.team_views),
         "team_views_differ": differ,
-        "ranking_same": tg_rank == pg_rank,
-        "ranking_sizes_same": [s for _, s in tg_rank] == [s for _, s in pg_rank],
-        "orders": len(orders),
-        "orders_attributed": sum(1 for c in by_tg if c[0]),
-        "orders_differ": wrong + abs(len(pg_chain) - len(orders)),
+        "ranking_same": ranked == pg.ranking,
+        "ranking_sizes_same": [s for _, s in ranked] == [s for _, s in pg.ranking],
+        "orders": len(q.orders),
+        "orders_attributed": sum(1 for c in chains if c[0]),
+        "orders_differ": wrong + abs(len(pg.chains) - len(q.orders)),
     }
 
 
@@ -702,23 +756,22 @@ def _ratio(pg: float | None, tg: float | None) -> float | None:
     return pg / tg if pg is not None and tg else None
 
 
-def ratios(result: dict[str, Any]) -> dict[str, Any]:
-    """PostgreSQL ÷ teamgraph: the team view by group, the ranking, attribution."""
-    tg = result["teamgraph"]["team"]["by_group"]
-    pv = result["postgres_views"]["team_view"]["by_group"]
+def ratios(pg: dict[str, Any], tg: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL ÷ teamgraph on one engine: the team view by group, the ranking, attribution."""
+    views = tg["team_views"]["team"]["by_group"]
+    pv = pg["team_views"]["team_view"]["by_group"]
     out: dict[str, Any] = {
-        f"team_view_{g}_{q}": _ratio(pv[g][f"{q}_ms"], tg[g][f"{q}_ms"])
-        for g in tg
+        f"team_view_{g}_{q}": _ratio(pv[g][f"{q}_ms"], views[g][f"{q}_ms"])
+        for g in views
         if g in pv
         for q in ("p50", "p99")
     }
-    rank = result["ranking"]
-    out["ranking_p50"] = _ratio(rank["postgres"]["p50_ms"], rank["teamgraph"]["p50_ms"])
-    one = result["attribution_one"]
-    out["attribution_one_p50"] = _ratio(one["postgres"]["p50_ms"], one["teamgraph"]["p50_ms"])
-    whole = result["attribution_all"]
+    out["ranking_p50"] = _ratio(pg["ranking"]["p50_ms"], tg["ranking"]["p50_ms"])
+    out["attribution_one_p50"] = _ratio(
+        pg["attribution_one"]["p50_ms"], tg["attribution_one"]["p50_ms"]
+    )
     out["attribution_all_rate"] = _ratio(
-        whole["teamgraph"]["rows_per_s"], whole["postgres"]["rows_per_s"]
+        tg["attribution_all"]["rows_per_s"], pg["attribution_all"]["rows_per_s"]
     )  # a rate: teamgraph's in the denominator's place
     return out
 
@@ -727,6 +780,8 @@ def ratios(result: dict[str, Any]) -> dict[str, Any]:
 def _x(value: float | None) -> str:
     if value is None:
         return "–"
+    if value < 0.01:  # Neo4j beside PostgreSQL on small teams: not "× 0.00"
+        return f"× {value:.3f}"
     return f"× {value:.2f}" if value < 10 else f"× {value:.1f}" if value < 100 else f"× {value:.0f}"
 
 
@@ -734,113 +789,169 @@ def _ms(stats: dict[str, Any]) -> str:
     return f"{common.fmt(stats['p50_ms'])} / {common.fmt(stats['p99_ms'])}"
 
 
-def _loads(pg: dict[str, Any], tg: dict[str, Any]) -> str:
-    return f"{pg['load']:.2f} / {tg['load']:.2f}"
+def _loads(*stats: dict[str, Any]) -> str:
+    """The load averages after each side's measurement: PostgreSQL's, then each engine's."""
+    return " / ".join(f"{s['load']:.2f}" for s in stats)
 
 
-def verdict(result: dict[str, Any]) -> str:
-    r = result["ratios"]
+def _sides(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each engine measured, by name, with teamgraph's figures on it (FalkorDB first)."""
+    return [(ENGINE_NAMES[kind], tg) for kind, tg in result["teamgraph"].items()]
+
+
+def _load_seconds(tg: dict[str, Any]) -> float:
+    """teamgraph's load of the shop: every build phase but generating the rows in Python."""
+    return sum(b["seconds"] for b in tg["build"] if not b["phase"].startswith("generate"))
+
+
+def verdict(result: dict[str, Any], kind: str = "falkordb") -> str:
+    r = result["teamgraph"][kind]["ratios"]
     p50, p99 = r.get("team_view_largest_p50"), r.get("team_view_largest_p99")
     customers = result["params"]["customers"]
     if p50 is None:
         return "No largest teams to compare."
     at = "at" if customers >= 1_000_000 else "stated at 1,000,000 customers; here"
     return (
-        f"The team view of the 20 largest teams, PostgreSQL ÷ teamgraph through the same kind "
-        f"of client: {_x(p50)} at p50, {_x(p99)} at p99. The issue's ≥ 10× target ({at} "
-        f"{customers:,} customers): {'met' if p50 >= TARGET_AT_1M else 'missed'}."
+        f"The team view of the 20 largest teams, PostgreSQL ÷ teamgraph on {ENGINE_NAMES[kind]} "
+        f"through the same kind of client: {_x(p50)} at p50, {_x(p99)} at p99. The issue's ≥ 10× "
+        f"target ({at} {customers:,} customers): {'met' if p50 >= TARGET_AT_1M else 'missed'}."
     )
 
 
 def _team_rows(result: dict[str, Any]) -> list[list[Any]]:
-    tg, pv = result["teamgraph"]["team"], result["postgres_views"]
-    return [
-        [q, g, _ms(st), _ms(tg["by_group"][g]),
-         _x(_ratio(st["p50_ms"], tg["by_group"][g]["p50_ms"])),
-         _x(_ratio(st["p99_ms"], tg["by_group"][g]["p99_ms"])), _loads(pv[q], tg)]
-        for q in TEAM_QUERIES
-        for g, st in pv[q]["by_group"].items()
-        if g in tg["by_group"]
-    ]  # fmt: skip
+    pv = result["postgres_side"]["team_views"]
+    teams = [tg["team_views"]["team"] for _, tg in _sides(result)]
+    rows = []
+    for q in TEAM_QUERIES:
+        for g, st in pv[q]["by_group"].items():
+            if any(g not in team["by_group"] for team in teams):
+                continue
+            row = [q, g, _ms(st)]
+            for team in teams:
+                mine = team["by_group"][g]
+                row += [_ms(mine), _x(_ratio(st["p50_ms"], mine["p50_ms"])),
+                        _x(_ratio(st["p99_ms"], mine["p99_ms"]))]  # fmt: skip
+            rows.append([*row, _loads(pv[q], *teams)])
+    return rows
 
 
 def _calls_rows(result: dict[str, Any]) -> list[list[Any]]:
-    tg, pv = result["teamgraph"], result["postgres_views"]
+    measured = [(f"teamgraph on {name}:", tg["team_views"]) for name, tg in _sides(result)]
+    measured.append(("PostgreSQL:", result["postgres_side"]["team_views"]))
     return [
-        [f"{who} {name}", st["p50_ms"], st["p99_ms"], st["rps"], st["load"]]
-        for who, measured in (("teamgraph", tg), ("PostgreSQL", pv))
-        for name, st in measured.items()
+        [f"{who} {call}", st["p50_ms"], st["p99_ms"], st["rps"], st["load"]]
+        for who, calls in measured
+        for call, st in calls.items()
     ]
 
 
 def _largest_rows(result: dict[str, Any]) -> list[list[Any]]:
-    return [
-        [x["id"], x["team_size"], _ms(x["postgres"]), _ms(x["teamgraph"]),
-         _x(_ratio(x["postgres"]["p50_ms"], x["teamgraph"]["p50_ms"])),
-         _loads(x["postgres"], x["teamgraph"])]
-        for x in result["largest10"]
-    ]  # fmt: skip
+    pg, sides = result["postgres_side"]["largest10"], _sides(result)
+    rows = []
+    for x in result["largest10"]:
+        theirs, ours = pg[x["id"]], [tg["largest10"][x["id"]] for _, tg in sides]
+        row = [x["id"], x["team_size"], _ms(theirs)]
+        for mine in ours:
+            row += [_ms(mine), _x(_ratio(theirs["p50_ms"], mine["p50_ms"]))]
+        rows.append([*row, _loads(theirs, *ours)])
+    return rows
 
 
 def _other_rows(result: dict[str, Any]) -> list[list[Any]]:
-    rank, one, whole = result["ranking"], result["attribution_one"], result["attribution_all"]
-    r, p = result["ratios"], result["params"]
+    pg, p = result["postgres_side"], result["params"]
+    sides = [tg for _, tg in _sides(result)]
+
+    def row(
+        label: str, key: str, show: Callable[[dict[str, Any]], Any],
+        ratio: Callable[[dict[str, Any], dict[str, Any]], float | None],
+    ) -> list[Any]:  # fmt: skip
+        out = [label, show(pg[key])]
+        for tg in sides:
+            out += [show(tg[key]), _x(ratio(pg[key], tg[key]))]
+        return [*out, _loads(pg[key], *(tg[key] for tg in sides))]
+
+    def p50(theirs: dict[str, Any], mine: dict[str, Any]) -> float | None:
+        return _ratio(theirs["p50_ms"], mine["p50_ms"])
+
+    runs = " / ".join(str(s["ranking"]["n"]) for s in (pg, *sides))
     return [
-        [f"the 10 largest teams, which: p50 / p99 ms ({rank['postgres']['n']} / "
-         f"{rank['teamgraph']['n']} runs)",
-         _ms(rank["postgres"]), _ms(rank["teamgraph"]), _x(r["ranking_p50"]),
-         _loads(rank["postgres"], rank["teamgraph"])],
-        [f"attribution of one order: p50 / p99 ms ({p['requests']:,} orders)",
-         _ms(one["postgres"]), _ms(one["teamgraph"]), _x(r["attribution_one_p50"]),
-         _loads(one["postgres"], one["teamgraph"])],
-        ["attribution of one order: orders/s, one client",
-         one["postgres"]["rps"], one["teamgraph"]["rps"],
-         _x(_ratio(one["teamgraph"]["rps"], one["postgres"]["rps"])),
-         _loads(one["postgres"], one["teamgraph"])],
-        [f"attribution of all {p['orders']:,} orders into Python: orders/s",
-         whole["postgres"]["rows_per_s"], whole["teamgraph"]["rows_per_s"],
-         _x(r["attribution_all_rate"]), _loads(whole["postgres"], whole["teamgraph"])],
+        row(f"the 10 largest teams, which: p50 / p99 ms ({runs} runs)", "ranking", _ms, p50),
+        row(f"attribution of one order: p50 / p99 ms ({p['requests']:,} orders)",
+            "attribution_one", _ms, p50),
+        row("attribution of one order: orders/s, one client", "attribution_one",
+            lambda s: s["rps"], lambda theirs, mine: _ratio(mine["rps"], theirs["rps"])),
+        row(f"attribution of all {p['orders']:,} orders into Python: orders/s", "attribution_all",
+            lambda s: s["rows_per_s"],
+            lambda theirs, mine: _ratio(mine["rows_per_s"], theirs["rows_per_s"])),
     ]  # fmt: skip
 
 
-def _agreement_lines(agree: dict[str, Any]) -> list[str]:
-    differ = agree["team_views_differ"]
-    views = f"{len(differ)} differ ({', '.join(differ[:5])})" if differ else "the same both sides"
-    if agree["ranking_same"]:
-        ranking = "the same ids and sizes"
-    elif agree["ranking_sizes_same"]:
-        ranking = "the same sizes, ties in another order"
-    else:
-        ranking = "differ"
-    orders = f"{agree['orders_differ']:,} differ" if agree["orders_differ"] else "the same"
+def _agreement_rows(result: dict[str, Any]) -> list[list[Any]]:
+    agreed = [tg["agreement"] for _, tg in _sides(result)]
+
+    def views(a: dict[str, Any]) -> str:
+        differ = a["team_views_differ"]
+        return f"{len(differ)} differ ({', '.join(differ[:5])})" if differ else "the same"
+
+    def ranking(a: dict[str, Any]) -> str:
+        if a["ranking_same"]:
+            return "the same ids and sizes"
+        return "the same sizes, ties in another order" if a["ranking_sizes_same"] else "differ"
+
+    def orders(a: dict[str, Any]) -> str:
+        same = f"{a['orders_differ']:,} differ" if a["orders_differ"] else "the same"
+        return f"{same} ({a['orders_attributed']:,} attributed)"
+
+    first = agreed[0]
     return [
-        f"- Team views of the {agree['team_views']} measured distributors: {views}.",
-        f"- The 10 largest teams: {ranking}.",
-        f"- Attribution (three tiers) of the {agree['orders']:,} orders "
-        f"({agree['orders_attributed']:,} attributed): {orders}.",
+        [f"team views of the {first['team_views']} measured distributors", *map(views, agreed)],
+        ["the 10 largest teams", *map(ranking, agreed)],
+        [f"attribution (three tiers) of the {first['orders']:,} orders", *map(orders, agreed)],
     ]
 
 
 def markdown(result: dict[str, Any]) -> str:
     p, s, m, pg = result["params"], result["shop"], result["machine"], result["postgres"]
+    sides = _sides(result)
+    names = [name for name, _ in sides]
     settings = ", ".join(f"{k}={v}" for k, v in result["pg_settings"].items())
     run_as = f", run as `{pg['run_as']}`" if pg["run_as"] else ""
+    neo4j = f" --neo4j {p['neo4j']}" if p.get("neo4j") else ""
+    engine_lines = [
+        f"- teamgraph on {ENGINE_NAMES[kind]}: {common.describe_engine(tg['engine'])}; in-process "
+        f"calls (`Shop.team`, store statements), {CLIENTS[kind]}"
+        for kind, tg in result["teamgraph"].items()
+    ]
+    loaded = ", ".join(f"{common.duration_text(_load_seconds(tg))} on {name}" for name, tg in sides)
+
+    def columns(*ratios: str) -> list[str]:
+        """Each engine's column of teamgraph's figures, its ratios beside it."""
+        return [c for name in names for c in (f"teamgraph on {name}", *ratios)]
+
+    loads = " / ".join(["PostgreSQL", *names])
+    averages = "; ".join(
+        f"{who} {la['before']:.2f} → {la['after']:.2f}"
+        for who, la in [
+            ("PostgreSQL", result["postgres_side"]["load_average"]),
+            *((f"teamgraph on {name}", tg["load_average"]) for name, tg in sides),
+        ]
+    )
     lines = [
         "## Relational baseline: the same shop in PostgreSQL (recursive SQL) beside teamgraph",
         "",
         f"Run {result['date']}: `uv run python -m benchmarks --only baseline --customers "
         f"{p['customers']} --distributors {p['distributors']} --requests {p['requests']} "
-        f"--seed {p['seed']}`, {common.duration_text(result['total_seconds'])} in all.",
+        f"--seed {p['seed']}{neo4j}`, {common.duration_text(result['total_seconds'])} in all.",
         "",
         f"- Machine: {common.describe_machine(m)}",
-        f"- teamgraph: {common.describe_engine(result['engine'])}; in-process calls "
-        "(`Shop.team`, store statements), the falkordb client over loopback TCP",
+        *engine_lines,
         f"- PostgreSQL {pg['version']}: a private server on a temporary directory{run_as} "
         f"({settings}); psycopg {result['psycopg']} over loopback TCP, prepared statements, "
         "autocommit",
         f"- Shop: {s['customers']:,} customers, {s['distributors']:,} distributors, "
         f"{p['orders']:,} orders; invitation forest {s['depth']:,} levels deep, largest team "
-        f"{s['largest_team']:,}, direct clients max {s['max_direct_clients']:,}. In PostgreSQL "
+        f"{s['largest_team']:,}, direct clients max {s['max_direct_clients']:,}. teamgraph "
+        f"loaded it in {loaded} (`demo.load`, without generating the rows). In PostgreSQL "
         f"`users(id, parent_id, is_distributor)` and `orders(id, user_id)`, "
         f"{result['pg_size_mb']:,.0f} MB with indexes, loaded so:",
         "",
@@ -849,38 +960,38 @@ def markdown(result: dict[str, Any]) -> str:
             [[b["phase"], b["rows"], b["seconds"], b["rows_per_s"]] for b in result["pg_load"]],
         ),
         "",
+        "PostgreSQL is measured once, then teamgraph on each engine in turn, each on its own "
+        "copy of the shop; the same questions, the same ids in the same order.",
+        "",
         f"### Team views: {p['requests']:,} sequential calls each, after {p['warmup']:,} "
         "warm-up calls",
         "",
-        "The same ids both sides: the 20 largest teams, 20 median, 20 leaves. teamgraph's "
+        "The same ids on every side: the 20 largest teams, 20 median, 20 leaves. teamgraph's "
         "`Shop.team` answers the whole team view from counters (`shop.due` and the profile); "
         "SQL's `team_view` is one statement (a recursive CTE for the team and its members per "
         "depth, counts of direct and indirect clients); `team_size` and `clients` are its "
-        "halves alone. Times p50 / p99 in ms; ratio PostgreSQL ÷ teamgraph's team view (above "
-        "1: teamgraph is faster); load: the 1-minute load average after each side's "
-        f"measurement, PostgreSQL / teamgraph ({m['nproc']} CPUs).",
+        "halves alone. Times p50 / p99 in ms; ratio PostgreSQL ÷ teamgraph's team view on the "
+        "engine to its left (above 1: teamgraph is faster); load: the 1-minute load average "
+        f"after each side's measurement, {loads} ({m['nproc']} CPUs).",
         "",
         common.md_table(
-            ["SQL", "group", "PostgreSQL", "teamgraph team", "ratio p50", "ratio p99", "load"],
+            ["SQL", "group", "PostgreSQL", *columns("ratio p50", "ratio p99"), "load"],
             _team_rows(result),
         ),
         "",
         common.md_table(["all calls", "p50", "p99", "calls/s", "load"], _calls_rows(result)),
         "",
-        f"**{verdict(result)}**",
-        "",
+        *(f"**{verdict(result, kind)}**\n" for kind in result["teamgraph"]),
         "### The 10 largest teams, one by one (team view, p50 / p99 ms)",
         "",
         common.md_table(
-            ["distributor", "team", "PostgreSQL", "teamgraph", "ratio p50", "load"],
+            ["distributor", "team", "PostgreSQL", *columns("ratio p50"), "load"],
             _largest_rows(result),
         ),
         "",
         "### Which teams are the 10 largest; attribution of the orders",
         "",
-        common.md_table(
-            ["question", "PostgreSQL", "teamgraph", "ratio", "load"], _other_rows(result)
-        ),
+        common.md_table(["question", "PostgreSQL", *columns("ratio"), "load"], _other_rows(result)),
         "",
         "- Which teams: SQL walks every distributor's chain upwards (recursive CTE) and counts "
         "per ancestor; teamgraph sorts the distributors by their `team_size` counter "
@@ -894,9 +1005,11 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "### Do the answers agree?",
         "",
-        *_agreement_lines(result["agreement"]),
+        common.md_table(
+            ["teamgraph's answers beside PostgreSQL's", *(f"on {name}" for name in names)],
+            _agreement_rows(result),
+        ),
         "",
-        f"Load average (1 min): {result['load_average']['before']:.2f} before the team views, "
-        f"{result['load_average']['after']:.2f} at the end.",
+        f"Load average (1 min) before and after each side's measurement: {averages}.",
     ]
     return "\n".join(lines) + "\n"

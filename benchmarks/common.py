@@ -348,8 +348,8 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         "--neo4j",
         metavar="URI",
         default=os.environ.get("TEAMGRAPH_BENCH_NEO4J_URI") or None,
-        help="a Neo4j 5 to measure team views and orders on beside FalkorDB (user $NEO4J_USER, "
-        "default neo4j; password $NEO4J_PASSWORD, default teamgraph); default "
+        help="a Neo4j 5 to measure team views, orders and the baseline on beside FalkorDB (user "
+        "$NEO4J_USER, default neo4j; password $NEO4J_PASSWORD, default teamgraph); default "
         "$TEAMGRAPH_BENCH_NEO4J_URI, else FalkorDB only",
     )
 

@@ -1,14 +1,19 @@
-"""The relational baseline's rows (benchmarks/baseline.py) mean what teamgraph means.
+"""The relational baseline (benchmarks/baseline.py): its rows mean what teamgraph means, and it
+measures teamgraph on each engine beside one PostgreSQL.
 
 The benchmark loads the synthetic shop into PostgreSQL as ``users(id, parent_id,
-is_distributor)`` and ``orders(id, user_id)``, and checks its SQL answers against teamgraph's in
-every run. ``make test`` installs no PostgreSQL, so these tests hold the parts that need none: the
-COPY rows, and the walk of the parent column (done here in Python, as the recursive SQL does
-it) against teamgraph's counters and bindings on a tiny shop, on both engines. Nothing is timed.
+is_distributor)`` and ``orders(id, user_id)``, and checks its SQL answers against teamgraph's on
+each engine in every run. ``make test`` installs no PostgreSQL, so most tests here hold the parts
+that need none: the COPY rows, the walk of the parent column (done here in Python, as the
+recursive SQL does it) against teamgraph's counters and bindings, and teamgraph's side of the
+measurement, on a tiny shop on both engines. The whole benchmark runs, on FalkorDB and on the
+suite's Neo4j, where a PostgreSQL is installed (``make install-bench-system``); skipped
+otherwise. No timing is asserted.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +21,11 @@ from typing import Any
 
 import pytest
 
-from benchmarks import baseline, runner
+from benchmarks import baseline, common, runner, team_views
 from teamgraph.etl import demo
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
-from tests.conftest import new_shop_id
+from tests.conftest import NEO4J_TEST_URI, neo4j_env, new_shop_id
 
 DATA = demo.generate(customers=300, distributors=30, seed=7)
 
@@ -129,3 +134,192 @@ def test_without_postgresql_the_benchmark_says_why_it_skips(tmp_path: Path) -> N
         (tmp_path / tool).touch()
     assert baseline.skip(args) is None
     assert baseline.pg_bin(args) == tmp_path
+
+
+# -- teamgraph's side, on each engine (no PostgreSQL) ---------------------------------------------
+def _questions(shop: Shop, n: int = 6) -> baseline.Questions:
+    """What the benchmark asks, from the tiny shop, as ``baseline.postgres_side`` sets it."""
+    profiles = shop.store.read("distributor.profiles", ids=[d["id"] for d in DATA.distributors])
+    ids, group_of = team_views.cycle_order(team_views.select(profiles, 7))
+    largest = sorted(profiles, key=lambda x: (-(x["team_size"] or 0), x["id"]))[:10]
+    uid = baseline.user_ids(DATA)
+    name_of = {v: k for k, v in uid.items()}
+    orders = [(oid, name_of[u]) for oid, u in baseline.orders_rows(DATA, uid, 200, seed=7)]
+    return baseline.Questions(
+        ids=ids,
+        group_of=group_of,
+        largest=[{"id": x["id"], "team_size": int(x["team_size"] or 0)} for x in largest],
+        orders=orders,
+        sample=orders[:n],
+        now=demo.START_MS + demo.DAY_MS * len(DATA.customers),
+        n=n,
+        warmup=1,
+        largest_runs=2,
+        rank_runs=3,
+    )
+
+
+def _walked_answers(q: baseline.Questions) -> baseline.Answers:
+    """PostgreSQL's answers, computed as its SQL does from the parent column (walked here)."""
+    uid = baseline.user_ids(DATA)
+    name_of = {v: k for k, v in uid.items()}
+    rows = baseline.users_rows(DATA, uid)
+    walked = _walk(rows)
+    parent = {r[0]: r[1] for r in rows}
+
+    def chain(buyer: str) -> tuple[str | None, ...]:
+        tiers: list[int | None] = [parent[uid[buyer]]]
+        for _ in range(2):
+            tiers.append(parent[tiers[-1]] if tiers[-1] is not None else None)
+        return tuple(name_of[t] if t is not None else None for t in tiers)
+
+    teams = [(name_of[i], v["team_size"]) for i, v in walked.items() if v["team_size"]]
+    return baseline.Answers(
+        team_views={did: walked[uid[did]] for did in sorted(q.group_of)},
+        ranking=sorted(teams, key=lambda t: (-t[1], t[0]))[:10],
+        chains={oid: chain(buyer) for oid, buyer in q.orders},
+    )
+
+
+def test_teamgraphs_side_is_measured_and_agrees_with_the_parent_column(shop: Shop) -> None:
+    """What the benchmark measures on each engine (``shop`` runs on FalkorDB and on Neo4j), on
+    the tiny shop, and its agreement with PostgreSQL's answers, stood in for here by the
+    parent column walked in Python."""
+    q = _questions(shop)
+
+    figures, chains = baseline.measure_teamgraph(shop, q, "test", common.Reporter(quiet=True))
+
+    views = figures["team_views"]
+    assert set(views) == set(team_views.CALLS)
+    assert all(views[c]["n"] == q.n and views[c]["load"] >= 0 for c in views)
+    assert set(views["team"]["by_group"]) <= set(team_views.GROUPS)
+    assert set(figures["largest10"]) == {x["id"] for x in q.largest}
+    assert all(st["n"] == q.largest_runs for st in figures["largest10"].values())
+    assert figures["ranking"]["n"] == q.rank_runs
+    assert figures["attribution_one"]["n"] == len(q.sample)
+    assert figures["attribution_all"]["rows_per_s"] > 0
+    assert len(chains) == len(q.orders)
+
+    agreed = baseline.agreement(shop, q, _walked_answers(q), chains)
+
+    assert agreed == {
+        "team_views": len(q.group_of),
+        "team_views_differ": [],
+        "ranking_same": True,
+        "ranking_sizes_same": True,
+        "orders": len(q.orders),
+        "orders_attributed": sum(1 for c in chains if c[0]),
+        "orders_differ": 0,
+    }
+    assert agreed["orders_attributed"] > len(q.orders) / 2
+
+
+def test_a_wrong_answer_is_reported_not_hidden(shop: Shop) -> None:
+    q = _questions(shop)
+    _, chains = baseline.measure_teamgraph(shop, q, "test", common.Reporter(quiet=True))
+    pg = _walked_answers(q)
+    some = q.ids[0]
+    pg.team_views[some] = pg.team_views[some] | {"team_size": 10_000}
+    pg.ranking = pg.ranking[::-1]
+    first = q.orders[0][0]
+    pg.chains[first] = ("nobody", None, None)
+
+    agreed = baseline.agreement(shop, q, pg, chains)
+
+    assert agreed["team_views_differ"] == [some]
+    assert not agreed["ranking_same"]
+    assert agreed["orders_differ"] == 1
+
+
+# -- the whole benchmark (needs PostgreSQL) -------------------------------------------------------
+SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
+SIZE += ["--rank-runs", "3", "--quiet", "--only", "baseline"]
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often the run starts a PostgreSQL and measures it; skips without PostgreSQL."""
+    if baseline.pg_bin(runner.parser().parse_args([])) is None:
+        pytest.skip("no PostgreSQL (initdb, pg_ctl): `make install-bench-system` installs it")
+    calls = {"postgres_server": 0, "measure_postgres": 0}
+    for name in calls:
+        real = getattr(baseline, name)
+
+        def counting(*a: Any, real: Any = real, name: str = name, **kw: Any) -> Any:
+            calls[name] += 1
+            return real(*a, **kw)
+
+        monkeypatch.setattr(baseline, name, counting)
+    return calls
+
+
+def _check_run(result: dict[str, Any], kinds: list[str], text: str) -> None:
+    """What every run of the benchmark gives, whatever the engines."""
+    assert list(result["teamgraph"]) == kinds
+    pg = result["postgres_side"]
+    assert set(pg["team_views"]) == set(baseline.TEAM_QUERIES)
+    assert all(st["n"] == 20 for st in pg["team_views"].values())
+    assert set(pg["largest10"]) == {x["id"] for x in result["largest10"]}
+    for kind in kinds:
+        tg = result["teamgraph"][kind]
+        assert tg["loaded"]["customers"] == 300 and tg["loaded"]["distributors"] == 30
+        assert tg["team_views"]["team"]["n"] == 20
+        assert set(tg["largest10"]) == set(pg["largest10"])
+        agreed = tg["agreement"]
+        assert agreed["team_views_differ"] == [] and agreed["ranking_sizes_same"], agreed
+        assert agreed["orders"] == 300 and agreed["orders_differ"] == 0, agreed
+        assert tg["ratios"]["team_view_largest_p50"] is not None
+        assert baseline.ENGINE_NAMES[kind] in baseline.verdict(result, kind)
+    assert text.count("<!-- benchmark:baseline -->") == 1
+    header = text[text.index("| SQL ") :].splitlines()[0]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    engines = [f"teamgraph on {baseline.ENGINE_NAMES[k]}" for k in kinds]
+    ratios = [c for e in engines for c in (e, "ratio p50", "ratio p99")]
+    assert columns == ["SQL", "group", "PostgreSQL", *ratios, "load"]
+    assert "### Do the answers agree?" in text and "differ" not in text.split("agree?")[1]
+
+
+def test_the_benchmark_measures_falkordb_beside_postgresql(
+    tmp_path: Path, counted: dict[str, int]
+) -> None:
+    """Without ``--neo4j`` (``make bench-quick``): FalkorDB alone beside PostgreSQL."""
+    out = tmp_path / "RESULTS.md"
+    args = runner.parser().parse_args([*SIZE, "--out", str(out)])
+    args.neo4j = None  # whatever the environment says
+
+    result = runner.run_all(args)["baseline"]
+
+    _check_run(result, ["falkordb"], out.read_text())
+    assert result["params"]["neo4j"] is None
+    assert counted == {"postgres_server": 1, "measure_postgres": 1}
+    assert "Neo4j" not in out.read_text()
+
+
+@pytest.mark.neo4j
+def test_the_benchmark_measures_both_engines_beside_one_postgresql(
+    tmp_path: Path, counted: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--neo4j`` (``make bench``): the shop built on FalkorDB and on the suite's Neo4j,
+    each measured and checked beside the same PostgreSQL, started and measured once."""
+    env = neo4j_env()
+    if not env:
+        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    monkeypatch.setenv("NEO4J_USER", env["NEO4J_USER"])
+    monkeypatch.setenv("NEO4J_PASSWORD", env["NEO4J_PASSWORD"])
+    out = tmp_path / "RESULTS.md"
+    args = runner.parser().parse_args([*SIZE, "--out", str(out), "--neo4j", env["NEO4J_URI"]])
+
+    result = runner.run_all(args)["baseline"]
+
+    text = out.read_text()
+    _check_run(result, ["falkordb", "neo4j"], text)
+    assert counted == {"postgres_server": 1, "measure_postgres": 1}
+    assert result["teamgraph"]["neo4j"]["engine"]["kind"] == "neo4j"
+    assert result["params"]["neo4j"] == env["NEO4J_URI"]
+    assert f"--neo4j {env['NEO4J_URI']}" in text
+    assert "- teamgraph on Neo4j: Neo4j " in text
+    largest = text[text.index("| distributor ") :].splitlines()[0]
+    assert "teamgraph on FalkorDB | ratio p50 | teamgraph on Neo4j | ratio p50" in largest
