@@ -8,8 +8,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # uv as installed by pip may not be on PATH: fall back to the module (evaluated at each use)
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-APT_PACKAGES := chromium fonts-wqy-microhei docker-compose openjdk-17-jdk-headless maven
-# the benchmarks only: the relational baseline's PostgreSQL (benchmarks/baseline.py)
+# postgresql: the relational baseline's server (benchmarks/baseline.py), which the suite also
+# runs end to end at a tiny size (tests/test_benchmark_baseline.py)
+APT_PACKAGES := chromium fonts-wqy-microhei docker-compose openjdk-17-jdk-headless maven postgresql
 BENCH_APT_PACKAGES := postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
