@@ -197,6 +197,11 @@ def endpoints(url: str) -> dict[str, str | None]:
     return found
 
 
+FLOOR_PATH = "/v1/no-such-route"
+"""Answered 404 by routing alone: the client, uvicorn and the app's middleware, no key, no
+engine. The HTTP floor the team views are measured against."""
+
+
 def over_http(
     url: str,
     key: str,
@@ -235,6 +240,11 @@ def over_http(
             if errors:
                 reporter.say(f"  ! HTTP {name}: {len(errors)} non-200 answers, e.g. {errors[0]}")
             out["calls"][name] = stats
+
+        def floor(_: str) -> int:  # what any request costs before a route does anything
+            return len(client.get(FLOOR_PATH).content)
+
+        out["floor"] = measure(floor, ids, group_of, n, warmup, reporter, "HTTP floor (404)")
     return out
 
 
@@ -421,13 +431,26 @@ def markdown(result: dict[str, Any]) -> str:
                 f"- {'HTTP' if where == 'http' else 'In-process'} team, largest teams / leaves: "
                 f"p50 × {r['team_p50']:.2f}, p99 × {r['team_p99']:.2f}"
             )
+    floor = http.get("floor")
     for name in CALLS:
         if name in http["calls"]:
             h, i = http["calls"][name]["p50_ms"], result["in_process"][name]["p50_ms"]
             lines.append(
                 f"- {name}: HTTP p50 {h:.2f} ms = store {i:.2f} ms + {h - i:.2f} ms HTTP "
                 f"(× {h / i:.2f})"
+                + (
+                    f", of which {floor['p50_ms']:.2f} ms the floor and "
+                    f"{h - i - floor['p50_ms']:.2f} ms the app (key, route, response)"
+                    if floor
+                    else ""
+                )
             )
+    if floor:
+        lines.append(
+            f"- The HTTP floor, a request no route answers (`GET {FLOOR_PATH}`, 404) with the "
+            f"same client: p50 {floor['p50_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms (httpx, "
+            "uvicorn with uvloop and httptools, no key, no engine)"
+        )
     if result["notes"]:
         lines += ["", "### Notes", ""] + [f"- {n}" for n in result["notes"]]
     return "\n".join(lines) + "\n"

@@ -85,6 +85,25 @@ class Caller:
         return self
 
 
+def _shop_of(engine: Engine, key: str | None, missing: str) -> tuple[Shop, str]:
+    """The shop ``key`` names, refusing a key by its form alone (no engine read)."""
+    if not key:
+        raise AuthError("auth.missing_key", missing)
+    shop_id, _ = split_key(key)
+    try:
+        return Shop(engine.open(shop_id)), key
+    except ValidationError:  # an id that cannot name a shop cannot be a key
+        raise AuthError("auth.invalid_key", "unknown key") from None
+
+
+def remembered(engine: Engine, key: str | None, *, missing: str = "send a key") -> Caller | None:
+    """What :func:`resolve` answers, when that needs nothing from the engine (a key this
+    process found a moment ago, or one refused on its form alone); None when it would read."""
+    shop, key = _shop_of(engine, key, missing)
+    principal = shop.remembered(key)
+    return None if principal is None else Caller(shop, principal)
+
+
 def resolve(engine: Engine, key: str | None, *, missing: str = "send a key") -> Caller:
     """The shop ``key`` opens on ``engine`` and whom it speaks for.
 
@@ -93,14 +112,8 @@ def resolve(engine: Engine, key: str | None, *, missing: str = "send a key") -> 
     unknown key — a key whose shop part cannot name a shop is refused before the graph is
     reached. The key is taken as given: an entry point trims what its users type.
     """
-    if not key:
-        raise AuthError("auth.missing_key", missing)
-    shop_id, _ = split_key(key)
-    try:
-        shop = Shop(engine.open(shop_id))
-    except ValidationError:  # an id that cannot name a shop cannot be a key
-        raise AuthError("auth.invalid_key", "unknown key") from None
+    shop, key = _shop_of(engine, key, missing)
     return Caller(shop, shop.authenticate(key))
 
 
-__all__ = ["EVERYONE", "MERCHANT", "READERS", "Caller", "resolve"]
+__all__ = ["EVERYONE", "MERCHANT", "READERS", "Caller", "remembered", "resolve"]

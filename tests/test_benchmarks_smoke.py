@@ -55,13 +55,14 @@ def test_team_views_runs_on_a_tiny_shop_and_records_its_section(tmp_path: Path) 
         assert stats["n"] == 20
         assert stats["errors"] == 0, stats["first_error"]
     assert set(http["calls"]) | set(http["missing"]) == set(team_views.CALLS)
+    assert http["floor"]["n"] == 20  # the floor: a request no route answers
     assert "team_p50" in result["ratios"]["in_process"]
     assert result["load_average"]["before"] >= 0
 
     text = out.read_text()
     assert "<!-- benchmark:other -->\nkept\n<!-- /benchmark:other -->" in text
     assert text.count("<!-- benchmark:team_views -->") == 1
-    assert "### Latency" in text
+    assert "### Latency" in text and "The HTTP floor" in text
     common.update_results(out, "team_views", "again")  # a rerun replaces the section only
     text = out.read_text()
     assert text.count("<!-- benchmark:team_views -->") == 1

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from teamgraph.callers import EVERYONE, MERCHANT, READERS, resolve
+from teamgraph.callers import EVERYONE, MERCHANT, READERS, remembered, resolve
 from teamgraph.errors import AuthError, Forbidden
 from teamgraph.graph import Engine
 from teamgraph.shop import Principal, Shop
@@ -101,3 +101,23 @@ def test_a_distributor_key_reads_only_its_own_distributor(engine: Engine, shop: 
     with pytest.raises(Forbidden) as err:
         own.may_read_distributor("d2", refusal="a distributor key reaches only its own withdrawals")
     assert err.value.message == "a distributor key reaches only its own withdrawals"
+
+
+def test_a_key_found_a_moment_ago_is_remembered_without_reading_the_engine(
+    engine: Engine, shop: Shop
+) -> None:
+    """K-1: the API resolves a remembered key on its event loop, and only an unseen one on a
+    worker thread (teamgraph/api/deps.py); both answer the same caller."""
+    key = shop.create_key("distributor", "d1")
+    assert remembered(engine, key) is None  # never found by this process: it would read
+    found = resolve(engine, key)
+    again = remembered(engine, key)
+    assert again is not None and again.principal == found.principal
+    assert again.shop.id == shop.id
+    with pytest.raises(AuthError) as err:
+        remembered(engine, None, missing="enter a key")
+    assert err.value.code == "auth.missing_key"
+    for refused in ("nodot", "NO_SUCH.shop", f"{shop.id}."):  # refused on their form alone
+        with pytest.raises(AuthError) as err:
+            remembered(engine, refused)
+        assert err.value.code == "auth.invalid_key"

@@ -5,9 +5,10 @@ aliases below only say where the key comes from (the ``Authorization`` header, w
 the bearer scheme into the OpenAPI document) and which check a route needs. Routes take one
 :class:`~teamgraph.callers.Caller` and use ``caller.shop`` and ``caller.principal``.
 
-The dependencies that touch no engine are ``async``: FastAPI runs a plain ``def`` dependency on
-a worker thread, and each hop adds to every keyed GET for nothing. Resolving the key may read
-the engine (when the key is not remembered), so that one stays a plain ``def``, as do routes.
+The dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread, and
+each hop adds to every keyed call. Resolving a key reads the engine only when this process has
+not seen the key in the last few seconds (K-1); only then does it go to a worker thread. Routes,
+which read the engine, stay plain ``def``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from teamgraph import callers
@@ -34,12 +36,16 @@ async def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def _caller(
+async def _caller(
     engine: EngineDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     key = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else None
-    return callers.resolve(engine, key, missing="send `Authorization: Bearer <key>`")
+    missing = "send `Authorization: Bearer <key>`"
+    caller = callers.remembered(engine, key, missing=missing)  # most requests: no engine read
+    if caller is None:
+        caller = await run_in_threadpool(callers.resolve, engine, key, missing=missing)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(_caller)]

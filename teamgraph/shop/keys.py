@@ -77,15 +77,20 @@ class Keys(ShopBase):
         )
         return f"{self.id}.{secret}"
 
-    def authenticate(self, key: str) -> Principal:
+    def remembered(self, key: str) -> Principal | None:
+        """Whom ``key`` speaks for if this process found it within the last
+        :data:`KEY_CACHE_SECONDS` (K-1); None otherwise. Reads nothing from the engine."""
         shop, secret = split_key(key)
         if shop != self.id:
             raise AuthError("auth.invalid_key", "the key does not belong to this shop")
-        digest = _key_hash(secret)
         with _known_lock:
-            known = _known.get((self.id, digest))
+            return _known.get((self.id, _key_hash(secret)))
+
+    def authenticate(self, key: str) -> Principal:
+        known = self.remembered(key)
         if known is not None:
             return known
+        digest = _key_hash(split_key(key)[1])
         rows = self.store.read("key.get", id=digest)
         if not rows:
             raise AuthError("auth.invalid_key", "unknown key")
