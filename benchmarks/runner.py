@@ -100,7 +100,8 @@ def run_all(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
             args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
         body = module.markdown(result)
         # a benchmark may keep runs of another size in a section of their own (ui at 1M)
-        common.update_results(args.out, getattr(module, "section", lambda _: name)(result), body)
+        section = module.section(result) if hasattr(module, "section") else name
+        common.update_results(args.out, section, body)
         print(body, flush=True)
         reporter.say(f"benchmark {name} recorded in {args.out}")
     return results

@@ -29,8 +29,7 @@ RETURN d.id AS d_id, d.status AS d_status, c.id AS c_id, c.via AS via,
 MATCH (d:Distributor {id: $distributor_id})
 MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, d
 OPTIONAL MATCH (c)-[current:BOUND_TO {active: true}]->(:Distributor)
 WITH c, d, current
@@ -56,8 +55,7 @@ RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
 
 // name: visit.renew
 MATCH (c:Customer {id: $customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 MATCH (c)-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
 SET b.expires_at = $expires_at, b.due = $expires_at, b.renewed_at = $now,
@@ -77,8 +75,7 @@ RETURN b.since AS since, b.expires_at AS expires_at
 MATCH (d:Distributor {id: $distributor_id})
 MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, d
 SET d.last_active_at = CASE WHEN coalesce(d.last_active_at, 0) < $now THEN $now
                            ELSE d.last_active_at END
@@ -106,8 +103,7 @@ MATCH (c)-[seen:BOUND_TO]->()
 WHERE seen.due <= $now
 WITH DISTINCT c
 ORDER BY c.id
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 MATCH (c)-[b:BOUND_TO]->(d)
 WHERE b.due <= $now
@@ -121,8 +117,7 @@ RETURN toInteger(count(d)) AS n
 
 // name: binding.set
 MATCH (c:Customer {id: $customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 MATCH (nd:Distributor {id: $distributor_id})
 OPTIONAL MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
@@ -150,8 +145,7 @@ RETURN b.since AS since, b.expires_at AS expires_at, od.id AS before
 
 // name: binding.end
 MATCH (c:Customer {id: $customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
 SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
@@ -169,8 +163,7 @@ RETURN od.id AS before
 // settings move in the same statement (compare-and-set on their version, read under the shop
 // node's lock as in shop.put_settings).
 MATCH (s:Shop {id: $id})
-SET s._lock = true
-REMOVE s._lock
+FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
@@ -189,8 +182,7 @@ RETURN s.settings_version AS settings_version, ended
 // binding_days ($expires_at); on_expiry -> never makes every one permanent ($expires_at null).
 // Compare-and-set on the settings version under the shop node's lock (shop.put_settings).
 MATCH (s:Shop {id: $id})
-SET s._lock = true
-REMOVE s._lock
+FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1

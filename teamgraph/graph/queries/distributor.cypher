@@ -18,8 +18,7 @@ RETURN c.id AS id, c.application AS application, c.status AS status,
 
 // name: distributor.apply
 MATCH (c:Customer {id: $id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 WHERE NOT c:Distributor AND (c.application IS NULL OR c.application = 'rejected')
 SET c.application = 'pending', c.applied_at = $now
@@ -27,8 +26,7 @@ RETURN c.id AS id
 
 // name: distributor.reject
 MATCH (c:Customer {id: $id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 WHERE c.application = 'pending'
 SET c.application = 'rejected', c.rejected_at = $now
@@ -43,8 +41,7 @@ RETURN c.id AS id
 // the inviter and counts the team; the other gets no row. Locks go upwards: the customer, its
 // inviter, then the inviter's ancestors.
 MATCH (c:Customer {id: $id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 WHERE c.application = 'pending' AND NOT c:Distributor
 SET c:Distributor, c.application = 'approved', c.status = 'active', c.became_at = $now,
@@ -71,8 +68,7 @@ RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS an
 // Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held, unless a
 // frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4).
 MATCH (d:Distributor {id: $id})
-SET d._lock = true
-REMOVE d._lock
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
 WHERE d.status <> $status
 SET d.status = $status, d.status_at = $now
@@ -96,8 +92,7 @@ RETURN d.level AS level
 // R-4.3: automatic upgrades only ever raise the level; checked under the lock, so a slower
 // raise to a lower level cannot undo a faster raise to a higher one.
 MATCH (d:Distributor {id: $id})
-SET d._lock = true
-REMOVE d._lock
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
 WHERE d.level < $level
 SET d.level = $level, d.level_raised_at = $now

@@ -118,8 +118,7 @@ RETURN c.id AS customer_id, labels(s) AS labels, s.id AS value, u.first_seen AS 
 // name: etl.signals_device
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MERGE (s:Device {id: row.value})
 MERGE (c)-[u:USES]->(s)
@@ -132,8 +131,7 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_phone
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MERGE (s:Phone {id: row.value})
 MERGE (c)-[u:USES]->(s)
@@ -146,8 +144,7 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_address
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MERGE (s:Address {id: row.value})
 MERGE (c)-[u:USES]->(s)
@@ -160,8 +157,7 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_account
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MERGE (s:Account {id: row.value})
 MERGE (c)-[u:USES]->(s)
@@ -174,8 +170,7 @@ RETURN toInteger(count(u)) AS n
 // name: etl.signals_ip
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MERGE (s:IP {id: row.value})
 MERGE (c)-[u:USES]->(s)

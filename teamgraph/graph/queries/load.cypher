@@ -53,8 +53,7 @@ RETURN c.id AS id
 // A relationship MERGE is unique under concurrent writers only under a lock: the invitee's.
 UNWIND $rows AS row
 MATCH (d:Distributor {id: row.id})
-SET d._lock = true
-REMOVE d._lock
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d, row
 MATCH (i:Distributor {id: row.inviter_id})
 MERGE (d)-[r:INVITED_BY]->(i)
@@ -65,8 +64,7 @@ RETURN toInteger(count(r)) AS n
 // MERGEd under the customer's lock, which guards its bindings (binding.cypher).
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
-SET c._lock = true
-REMOVE c._lock
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MATCH (d:Distributor {id: row.distributor_id})
 MERGE (c)-[b:BOUND_TO {since: row.since}]->(d)

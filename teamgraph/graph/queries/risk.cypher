@@ -188,8 +188,7 @@ RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
 // ring's lock, so two freezes racing write one Change). Its distributor members' rewards are
 // held from now on: the settle sweep reads `ring_holds`.
 MATCH (r:Ring {id: $id})
-SET r._lock = true
-REMOVE r._lock
+FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
 WHERE r.status <> 'frozen'
 SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason
@@ -206,8 +205,7 @@ RETURN r.id AS id, toInteger(count(d)) AS held
 // rewards it held settle, unless the distributor is frozen by hand or another frozen ring still
 // holds it (F-4). Checked under the ring's lock, as risk.freeze.
 MATCH (r:Ring {id: $id})
-SET r._lock = true
-REMOVE r._lock
+FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
 WHERE r.status = 'frozen'
 SET r.status = 'released', r.released_at = $now, r.released_by = $actor,

@@ -16,8 +16,7 @@ RETURN s.id AS id, s.created_at AS created_at, s.settings AS settings,
 // Compare-and-set on the version, read under the shop node's lock: of several writers that read
 // the same version exactly one wins; the others get no row (409 settings.concurrent).
 MATCH (s:Shop {id: $id})
-SET s._lock = true
-REMOVE s._lock
+FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1

@@ -13,8 +13,7 @@ RETURN toInteger(count(w)) AS n
 // request waits for it and then counts the first one's entries, so none can overdraw or pass
 // max_count. No row back = refused.
 MATCH (d:Distributor {id: $distributor_id})
-SET d._lock = true
-REMOVE d._lock
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
 OPTIONAL MATCH (e:Entry)-[:TO]->(d)
 WITH d,
@@ -55,8 +54,7 @@ UNWIND $ids AS wid
 MATCH (w:Entry {id: wid, kind: 'withdrawal'})
 WITH DISTINCT w
 ORDER BY w.id
-SET w._lock = true
-REMOVE w._lock
+FOREACH (locking IN [w] | SET locking._lock = true REMOVE locking._lock)
 WITH collect(w) AS ws
 WHERE size(ws) = size($ids) AND all(x IN ws WHERE x.status IN $from OR x.status = $to)
 UNWIND ws AS w
