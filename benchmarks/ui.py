@@ -42,6 +42,8 @@ def aim_ms(customers: int) -> int:
 def section(result: dict[str, Any]) -> str:
     """RESULTS.md keeps the 100k run and the 1M run side by side."""
     return f"{NAME}-1m" if result["params"]["customers"] >= LARGE else NAME
+
+
 HOUR = 3_600_000
 DAY = 24 * HOUR
 TZ = "Asia/Shanghai"
