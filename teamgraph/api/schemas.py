@@ -11,22 +11,34 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from teamgraph.errors import ValidationError
+from teamgraph.rules.ids import MAX_ID_LENGTH, normal_id
 from teamgraph.rules.timeutil import parse_instant
 
-Id = Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["c000123"])]
+Id = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        description="an id: not blank, no control or invisible characters, taken in Unicode "
+        "NFC (docs/choices.md I-1)",
+        examples=["c000123"],
+    ),
+    AfterValidator(normal_id),
+]
 EventId = Annotated[
     StrictStr,
     Field(
         min_length=1,
-        max_length=128,
+        max_length=MAX_ID_LENGTH,
         pattern=r"^[^:\s]+$",
         description="the event's own id (R-3.12); no `:` or spaces (ledger entry ids are built "
-        "from it with `:`)",
+        "from it with `:`), no control or invisible characters (docs/choices.md I-1)",
         examples=["o-20250601-0001"],
     ),
+    AfterValidator(normal_id),
 ]
 MAX_FEN = 10**12
 """The largest amount one money field takes (10 billion yuan): far above any order, far below

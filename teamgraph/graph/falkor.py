@@ -25,7 +25,7 @@ from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import bulk, queries
 from teamgraph.graph.embedded import ServerHandle
 from teamgraph.graph.group import Groups
-from teamgraph.graph.store import Columns, Row, check_shop_id, dedupe
+from teamgraph.graph.store import Columns, Row, check_keys, check_shop_id, dedupe
 
 KEY_PREFIX = "tg:"
 AOF_REWRITE = "auto-aof-rewrite-percentage"
@@ -127,6 +127,7 @@ class FalkorStore:
 
     def _read(self, name: str, params: Mapping[str, Any]) -> Any:
         """The client's result of a read, or None when the shop has no graph yet."""
+        check_keys(params, writing=False)
         try:
             return self._graph.ro_query(_header(params) + queries.get(name))
         except redis.exceptions.ResponseError as exc:
@@ -138,6 +139,7 @@ class FalkorStore:
             raise _unavailable(exc, name) from None
 
     def write(self, name: str, /, **params: Any) -> list[Row]:
+        check_keys(params)
         if not queries.keeps_memo(name):
             self.memo.clear()
         try:
@@ -163,6 +165,7 @@ class FalkorStore:
     def write_together(
         self, name: str, row: Mapping[str, Any], keys: Sequence[Hashable] = ()
     ) -> list[Row]:
+        check_keys(row)  # here too: a bad row must fail alone, not its group
         group = self._groups.of(self.shop, lambda n, rows: self.write(n, rows=rows))
         return group.write(name, row, keys)
 

@@ -36,7 +36,7 @@ from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import queries
 from teamgraph.graph.group import Groups
 from teamgraph.graph.scope import SHOP_PARAM, scoped, unscoped_paths
-from teamgraph.graph.store import Columns, Row, check_shop_id, dedupe
+from teamgraph.graph.store import Columns, Row, check_keys, check_shop_id, dedupe
 
 DB_PREFIX = "tg-"
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -101,6 +101,7 @@ class Neo4jStore:
         """The records and column names of one statement, run as ``routing``."""
         if SHOP_PARAM in params:
             raise ValueError(f"{name}: the parameter ${SHOP_PARAM} is reserved for the shop")
+        check_keys(params, writing=routing is RoutingControl.WRITE)
         text = statement(name)
         try:
             records, _, keys = self._owner.driver.execute_query(
@@ -146,6 +147,7 @@ class Neo4jStore:
     def write_together(
         self, name: str, row: Mapping[str, Any], keys: Sequence[Hashable] = ()
     ) -> list[Row]:
+        check_keys(row)  # here too: a bad row must fail alone, not its group
         group = self._owner.groups.of(self.shop, lambda n, rows: self.write(n, rows=rows))
         return group.write(name, row, keys)
 

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from teamgraph.errors import ValidationError
+from teamgraph.rules.ids import id_problem
 
 Row = dict[str, Any]
 Columns = dict[str, list[Any]]
@@ -36,6 +37,41 @@ def check_shop_id(shop: str) -> str:
             field="shop",
         )
     return shop
+
+
+def _is_key(name: str) -> bool:
+    return name == "id" or name == "ids" or name.endswith("_id") or name.endswith("_ids")
+
+
+def check_keys(params: Mapping[str, Any], *, writing: bool = True, where: str = "") -> None:
+    """Refuse any id a statement would get that the id rule forbids (docs/choices.md I-1):
+    parameters named ``id``, ``ids``, ``*_id`` or ``*_ids``, and the same fields of the rows
+    and nested rows of a batch. Every entry point checks its ids first; this is the last guard
+    before the engine, which a blank id or a control character in a uniquely constrained
+    property can kill (FalkorDB 4.16), so that no path sends one unchecked. A read is checked
+    for the characters only (a blank value there is a cursor's "from the start", harmless)."""
+    for name, value in params.items():
+        if isinstance(value, Mapping):
+            check_keys(value, writing=writing, where=f"{where}{name}.")
+        elif isinstance(value, list | tuple):
+            key = _is_key(name)
+            for item in value:
+                if isinstance(item, Mapping):
+                    check_keys(item, writing=writing, where=f"{where}{name}[].")
+                elif key and item is not None:
+                    _check_key(f"{where}{name}", item, writing)
+        elif value is not None and _is_key(name):
+            _check_key(f"{where}{name}", value, writing)
+
+
+def _check_key(field: str, value: Any, writing: bool) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return  # numeric keys (indexes, counters) are not ids
+    if not writing and value == "":
+        return
+    problem = id_problem(value, max_length=None)
+    if problem is not None:
+        raise ValidationError("id.invalid", f"{problem} (got {value!r})", field=field)
 
 
 def dedupe(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> list[Row]:

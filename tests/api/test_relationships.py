@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -890,3 +891,21 @@ def test_the_same_customer_id_with_another_body_is_409(
     before = customer(m, "X", **first)
     refused(m.post("/v1/customers", json={"id": "X", **again}), 409, "event.conflict")
     assert get(m, "/v1/customers/X") == before
+
+
+@pytest.mark.parametrize("bad", ["a\u0001", " ", "c1\u200b", "\u202eevil", "x\x00"])
+def test_an_id_with_control_or_invisible_characters_is_422_and_the_engine_lives(
+    make_shop: MakeShop, bad: str
+) -> None:
+    """docs/choices.md I-1: FalkorDB 4.16 died on `{"id": "a\\u0001"}` and `{"id": " "}`, taking
+    every shop on it down; the id is now refused before any engine sees it, in a body or a path."""
+    s = make_shop()
+    m = s.merchant
+    r = m.post("/v1/customers", json={"id": bad})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "id"
+    r = m.post("/v1/customers", json={"id": "X", "via_distributor_id": bad})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "via_distributor_id"
+    assert m.get(f"/v1/customers/{quote(bad)}").status_code in (404, 422)
+    assert m.get("/v1/health").json()["answers"] is True
+    ok(m.post("/v1/customers", json={"id": "after"}), 201)

@@ -12,6 +12,7 @@ from teamgraph.errors import Conflict, EngineError, TeamgraphError, ValidationEr
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph import neo4j as neo4j_store
 from teamgraph.graph.store import check_shop_id, dedupe
+from teamgraph.rules.ids import id_problem
 from tests.conftest import new_shop_id
 
 
@@ -106,13 +107,22 @@ ODD_TEXT = ["中文客", "emoji😀", "it's", "$x", "/a", "\u2028", 'q"x', "b\\s
 def test_parameters_come_back_as_sent_whatever_their_characters(store: GraphStore) -> None:
     """A list of rows is written to FalkorDB as JSON when the engine reads that text as the
     same value, else as the falkordb client writes it (``falkor._header``): odd text, null,
-    booleans and nested lists arrive unchanged either way, as maps of them do."""
-    store.write_batch("customer.upsert_batch", [{"id": t, "name": t} for t in ODD_TEXT])
-    found = store.read("etl.customer_ids", ids=ODD_TEXT)  # a list of strings, no map
-    assert sorted(r["id"] for r in found) == sorted(ODD_TEXT)
-    for text in ODD_TEXT:  # each alone: the JSON text when it has no escape, else the client's
+    booleans and nested lists arrive unchanged either way, as maps of them do. Ids hold the odd
+    text the id rule allows (docs/choices.md I-1); names hold all of it, line breaks and tabs
+    included."""
+    ids = [t for t in ODD_TEXT if id_problem(t) is None]
+    assert len(ids) == len(ODD_TEXT) - 3  # "\u2028", "a\nb" and "t\tx" are no ids
+    rows = [{"id": t, "name": t} for t in ids] + [
+        {"id": f"named-{i}", "name": t} for i, t in enumerate(ODD_TEXT)
+    ]
+    store.write_batch("customer.upsert_batch", rows)
+    found = store.read("etl.customer_ids", ids=ids)  # a list of strings, no map
+    assert sorted(r["id"] for r in found) == sorted(ids)
+    for text in ids:  # each alone: the JSON text when it has no escape, else the client's
         assert [r["id"] for r in store.read("etl.customer_ids", ids=[text])] == [text]
         assert store.read("customer.get", id=text)[0]["name"] == text
+    for i, text in enumerate(ODD_TEXT):
+        assert store.read("customer.get", id=f"named-{i}")[0]["name"] == text
 
 
 def test_empty_batch_sends_nothing(store: GraphStore) -> None:
