@@ -130,6 +130,10 @@ def _text(job: Job) -> Parser:
     return v.text
 
 
+def _ident(job: Job) -> Parser:
+    return v.ident
+
+
 def _money(job: Job) -> Parser:
     return lambda cell: v.money(cell, job.money)
 
@@ -265,12 +269,12 @@ def _settle_repeats(repeats: dict[int, int], out: Outcome) -> None:
 
 # -- customers ----------------------------------------------------------------------------------
 CUSTOMER = (
-    Spec("id", _text, True),
+    Spec("id", _ident, True),
     Spec("name", _text),
     Spec("phone", _text),
     Spec("phone_verified", _of(v.boolean)),
     Spec("joined_at", _time),
-    Spec("via_distributor_id", _text),
+    Spec("via_distributor_id", _ident),
     Spec("groups", _of(v.items)),
 )
 
@@ -324,7 +328,7 @@ def _same(record: dict[str, Any], stored: dict[str, Any] | None) -> bool:
 
 # -- distributors -------------------------------------------------------------------------------
 DISTRIBUTOR = (
-    Spec("id", _text, True),
+    Spec("id", _ident, True),
     Spec("status", _choice("active", "frozen")),
     Spec("level", _of(v.count)),
     Spec("became_at", _time),
@@ -382,7 +386,7 @@ def distributors(job: Job, frame: pd.DataFrame) -> Outcome:
 
 
 # -- invitations (R-2.2) ------------------------------------------------------------------------
-INVITATION = (Spec("id", _text, True), Spec("inviter_id", _text, True), Spec("at", _time))
+INVITATION = (Spec("id", _ident, True), Spec("inviter_id", _ident, True), Spec("at", _time))
 
 
 def invitations(job: Job, frame: pd.DataFrame) -> Outcome:
@@ -439,8 +443,8 @@ def invitations(job: Job, frame: pd.DataFrame) -> Outcome:
 
 # -- bindings (R-1.8, R-1.12) -------------------------------------------------------------------
 BINDING = (
-    Spec("customer_id", _text, True),
-    Spec("distributor_id", _text, True),
+    Spec("customer_id", _ident, True),
+    Spec("distributor_id", _ident, True),
     Spec("since", _time, True),
     Spec("expires_at", _time),
     Spec("ended_at", _time),
@@ -547,7 +551,7 @@ def bindings(job: Job, frame: pd.DataFrame) -> Outcome:
 
 # -- products (R-3.3, R-3.5) --------------------------------------------------------------------
 PRODUCT = (
-    Spec("id", _text, True),
+    Spec("id", _ident, True),
     Spec("name", _text),
     Spec("price_fen", _money),
     Spec("cost_fen", _money),
@@ -593,10 +597,10 @@ def products(job: Job, frame: pd.DataFrame) -> Outcome:
 
 # -- orders (R-3.x through Shop.record_order) ---------------------------------------------------
 ORDER = (
-    Spec("id", _text, True),
-    Spec("customer_id", _text, True),
+    Spec("id", _ident, True),
+    Spec("customer_id", _ident, True),
     Spec("paid_at", _time, True),
-    Spec("product_id", _text, True),
+    Spec("product_id", _ident, True),
     Spec("paid_fen", _money, True),
     Spec("qty", _of(v.count)),
     Spec("split_fen", _money),
@@ -767,11 +771,11 @@ def _check_orders(
 
 # -- refunds (R-3.11 through Shop.refund) -------------------------------------------------------
 REFUND = (
-    Spec("id", _text, True),
-    Spec("order_id", _text, True),
+    Spec("id", _ident, True),
+    Spec("order_id", _ident, True),
     Spec("amount_fen", _money, True),
     Spec("at", _time, True),
-    Spec("product_id", _text),
+    Spec("product_id", _ident),
 )
 
 
@@ -847,9 +851,9 @@ def _same_refund(job: Job, r: dict[str, Any], idx: int, out: Outcome) -> bool:
 
 # -- signals (R-6.1) ----------------------------------------------------------------------------
 SIGNAL = (
-    Spec("customer_id", _text, True),
+    Spec("customer_id", _ident, True),
     Spec("kind", _choice(*SIGNAL_KINDS), True),
-    Spec("value", _text, True),
+    Spec("value", _ident, True),  # a signal node's id (Device, IP, ...): the id rule holds
     Spec("first_seen", _time),
     Spec("last_seen", _time),
 )

@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from teamgraph.rules.ids import normal_id
+
 Money = Literal["fen", "yuan"]
 
 MAX_EPOCH_MS = 32_503_680_000_000  # year 3000
@@ -62,6 +64,15 @@ def text(value: Any) -> str:
             return str(int(value))
         return repr(value)
     return str(value).strip()
+
+
+def ident(value: Any) -> str:
+    """An id (docs/choices.md I-1): text as given (trimmed), in Unicode NFC, refused when blank,
+    longer than 128 characters or holding a control or invisible character."""
+    try:
+        return normal_id(text(value))
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
 
 
 def _number_text(value: Any) -> str:

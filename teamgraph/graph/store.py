@@ -40,7 +40,9 @@ def check_shop_id(shop: str) -> str:
 
 
 def _is_key(name: str) -> bool:
-    return name == "id" or name == "ids" or name.endswith("_id") or name.endswith("_ids")
+    """Parameters that become or find a uniquely constrained id; ``value`` is a signal's
+    (etl.signals_*: the Device, Phone, Address, Account or IP node's id)."""
+    return name in ("id", "ids", "value") or name.endswith("_id") or name.endswith("_ids")
 
 
 def check_keys(params: Mapping[str, Any], *, writing: bool = True, where: str = "") -> None:

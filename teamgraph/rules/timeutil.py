@@ -32,6 +32,10 @@ def next_local_time(ms: int, tz: str, hour: int) -> int:
     return to_ms(at)
 
 
+LATEST_MS = 32_503_680_000_000
+"""3000-01-01T00:00:00Z: times are from 1970 (epoch 0) up to the end of 2999."""
+
+
 def parse_instant(value: str | int | None, *, now: int, field: str = "at") -> int:
     """docs/api.md: times are accepted as ISO-8601 with an offset or as epoch ms; omitted is now."""
     from teamgraph.errors import ValidationError
@@ -41,8 +45,10 @@ def parse_instant(value: str | int | None, *, now: int, field: str = "at") -> in
     if isinstance(value, bool):
         raise ValidationError("time.invalid", f"{field}: not a time", field=field)
     if isinstance(value, int):
-        if not 0 <= value < 32_503_680_000_000:  # before year 3000
-            raise ValidationError("time.invalid", f"{field}: epoch ms out of range", field=field)
+        if not 0 <= value < LATEST_MS:
+            raise ValidationError(
+                "time.invalid", f"{field}: epoch ms out of range (1970 to 2999)", field=field
+            )
         return value
     try:
         parsed = datetime.fromisoformat(value)
@@ -54,4 +60,9 @@ def parse_instant(value: str | int | None, *, now: int, field: str = "at") -> in
         raise ValidationError(
             "time.invalid", f"{field}: {value!r} has no UTC offset", field=field
         ) from None
-    return to_ms(parsed)
+    ms = to_ms(parsed)
+    if not 0 <= ms < LATEST_MS:  # the same range either way: year 1 was accepted as text
+        raise ValidationError(
+            "time.invalid", f"{field}: {value!r} is out of range (1970 to 2999)", field=field
+        )
+    return ms

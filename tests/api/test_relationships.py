@@ -776,6 +776,9 @@ def test_unknown_ids_are_404_with_the_error_shape(
         ),
         ("/v1/visits", {"customer_id": "X", "distributor_id": "D", "at": -5}, "at"),
         ("/v1/customers", {"id": "X", "joined_at": "last week"}, "joined_at"),
+        # year 1 was taken and shown at Shanghai's local mean time (+08:05:43)
+        ("/v1/customers", {"id": "X", "joined_at": "0001-01-01T00:00:00+08:00"}, "joined_at"),
+        ("/v1/customers", {"id": "X", "joined_at": "1969-12-31T23:59:59Z"}, "joined_at"),
         ("/v1/distributors", {"customer_id": "D", "at": "2025-01-01 10:00"}, "at"),
     ],
 )

@@ -401,3 +401,27 @@ def test_a_failed_batch_stops_the_orders_load_before_any_later_batch(
     result = load(shop, "orders", files["orders"])
     assert result.rejected == 0
     assert len(shop.bulk.stored("orders", ["o1", "o2", "o3", "o4", "o5"])) == 5
+
+
+def test_an_id_the_id_rule_refuses_is_a_rejected_row_and_the_engine_lives(
+    make_shop: ShopFactory, tmp_path: Path
+) -> None:
+    """docs/choices.md I-1: FalkorDB 4.16 dies on a uniquely constrained id holding U+0001 or
+    made only of spaces. An import refuses such a row with the reason, loads the rest, and a
+    signal's value (a Device or IP node's id) is held to the same rule."""
+    shop = make_shop()
+    people = write_csv(tmp_path / "people.csv", ["id", "name"], [
+        ["a\u0001", "control"], ["c1\u200b", "zero width"], ["\u202eevil", "bidi"],
+        ["ok1", "fine"], ["cafe\u0301", "combining accent: taken in NFC"],
+    ])  # fmt: skip
+    result = load(shop, "customers", people)
+    assert counts(result) == (2, 0, 3)
+    assert all("invisible or control" in r["_reason"] for r in rejects(result))
+    assert shop.customer("caf\u00e9")["id"] == "caf\u00e9"
+    signals = write_csv(tmp_path / "signals.csv", ["customer_id", "kind", "value"], [
+        ["ok1", "device", "dev\u0001"], ["ok1", "ip", "10.0.0.1"],
+    ])  # fmt: skip
+    result = load(shop, "signals", signals)
+    assert counts(result) == (1, 0, 1)
+    assert rejects(result)[0]["_reason"].startswith("value: an id holds no invisible")
+    assert shop.customer("ok1")["id"] == "ok1"  # the engine answers
