@@ -602,14 +602,7 @@ def measure_postgres(
     label = f"PostgreSQL: attribute {len(q.orders):,} orders into Python"
     with reporter.phase(label, len(q.orders)) as ph:
         rows = sql.conn.execute(SQL["attribution_all"]).fetchall()
-    figures = {
-        "team_views": views,
-        "largest10": largest,
-        "ranking": ranking,
-        "attribution_one": one,
-        "attribution_all": {"seconds": ph.seconds, "rows_per_s": ph.rows_per_s, "load": loadavg()},
-        "load_average": {"before": load_before, "after": loadavg()},
-    }
+    figures = _figures(views, largest, ranking, one, ph, load_before)
     answers = Answers(
         team_views={did: team_answer(sql_team_view(sql, did)) for did in sorted(q.group_of)},
         ranking=[(sql.name_of[i], int(size)) for i, size in sql("largest_teams")],
@@ -658,20 +651,31 @@ def measure_teamgraph(
     with reporter.phase(label, len(q.orders)) as ph:
         found = teamgraph_chains(shop, [buyer for _, buyer in q.orders], q.now)
         chains = [found.get(buyer, (None, None, None)) for _, buyer in q.orders]
-    figures = {
-        "team_views": views,
-        "largest10": largest,
-        "ranking": ranking,
-        "attribution_one": one,
-        "attribution_all": {"seconds": ph.seconds, "rows_per_s": ph.rows_per_s, "load": loadavg()},
-        "load_average": {"before": load_before, "after": loadavg()},
-    }
+    figures = _figures(views, largest, ranking, one, ph, load_before)
     return figures, chains
 
 
 def engines_measured(args: argparse.Namespace) -> list[str]:
     """FalkorDB, and Neo4j when ``--neo4j`` names one."""
     return ["falkordb", "neo4j"] if getattr(args, "neo4j", None) else ["falkordb"]
+
+
+def _figures(
+    views: Any, largest: Any, ranking: Any, one: Any, whole: common.Phase, load_before: float
+) -> dict[str, Any]:
+    """One side's figures, in the same shape for PostgreSQL and for teamgraph on each engine."""
+    return {
+        "team_views": views,
+        "largest10": largest,
+        "ranking": ranking,
+        "attribution_one": one,
+        "attribution_all": {
+            "seconds": whole.seconds,
+            "rows_per_s": whole.rows_per_s,
+            "load": loadavg(),
+        },
+        "load_average": {"before": load_before, "after": loadavg()},
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

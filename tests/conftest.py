@@ -72,6 +72,21 @@ def neo4j_env() -> dict[str, str]:
     }
 
 
+def required_neo4j_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """:func:`neo4j_env` for a test that needs the suite's Neo4j, its user and password also
+    put in this process's environment (the benchmarks read them from there). Without one the
+    test is skipped, and fails on CI, where `make test` always starts one."""
+    env = neo4j_env()
+    if not env:
+        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    monkeypatch.setenv("NEO4J_USER", env["NEO4J_USER"])
+    monkeypatch.setenv("NEO4J_PASSWORD", env["NEO4J_PASSWORD"])
+    return env
+
+
 def plain_env(data: Path) -> dict[str, str]:
     """This process's environment on data directory ``data``, without any engine variable (a
     subprocess given it starts or attaches to the embedded engine of ``data``)."""

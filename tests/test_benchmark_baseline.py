@@ -13,7 +13,6 @@ otherwise. No timing is asserted.
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from benchmarks import baseline, common, runner, team_views
 from teamgraph.etl import demo
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
-from tests.conftest import NEO4J_TEST_URI, neo4j_env, new_shop_id
+from tests.conftest import new_shop_id, required_neo4j_env
 
 DATA = demo.generate(customers=300, distributors=30, seed=7)
 
@@ -301,14 +300,7 @@ def test_the_benchmark_measures_both_engines_beside_one_postgresql(
 ) -> None:
     """With ``--neo4j`` (``make bench``): the shop built on FalkorDB and on the suite's Neo4j,
     each measured and checked beside the same PostgreSQL, started and measured once."""
-    env = neo4j_env()
-    if not env:
-        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    monkeypatch.setenv("NEO4J_USER", env["NEO4J_USER"])
-    monkeypatch.setenv("NEO4J_PASSWORD", env["NEO4J_PASSWORD"])
+    env = required_neo4j_env(monkeypatch)
     out = tmp_path / "RESULTS.md"
     args = runner.parser().parse_args([*SIZE, "--out", str(out), "--neo4j", env["NEO4J_URI"]])
 

@@ -8,13 +8,12 @@ also run on the suite's Neo4j (``TEAMGRAPH_TEST_NEO4J_URI``, which ``make test``
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from benchmarks import common, etl, orders, runner, team_views
-from tests.conftest import NEO4J_TEST_URI, neo4j_env
+from tests.conftest import required_neo4j_env
 
 SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
 
@@ -249,14 +248,7 @@ def test_team_views_and_orders_run_on_neo4j_beside_falkordb(
 ) -> None:
     """What ``make bench`` runs: team views and orders on FalkorDB, then the ``neo4j`` benchmark
     (the same two on the suite's Neo4j, the API served from it) reusing the FalkorDB figures."""
-    env = neo4j_env()
-    if not env:
-        reason = f"{NEO4J_TEST_URI} is not set: `make test` starts a Neo4j for the suite"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    monkeypatch.setenv("NEO4J_USER", env["NEO4J_USER"])
-    monkeypatch.setenv("NEO4J_PASSWORD", env["NEO4J_PASSWORD"])
+    env = required_neo4j_env(monkeypatch)
     out = tmp_path / "RESULTS.md"
     only = ["--only", "team_views", "--only", "orders", "--only", "neo4j"]
     argv = [*SIZE, *ORDERS, "--products", "20", "--quiet", *only, "--out", str(out)]
