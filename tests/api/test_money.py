@@ -925,7 +925,11 @@ def test_roles_decide_who_moves_money(make_shop: MakeShop) -> None:
     # ... and sees its own only, account masked, in every format
     assert [w["id"] for w in get(d, "/v1/withdrawals")["items"]] == ["w-d"]
     refused(d.get("/v1/withdrawals", params={"distributor_id": "E"}), 403, "auth.forbidden")
-    refused(d.get("/v1/withdrawals/w-e"), 403, "auth.forbidden")
+    # another's withdrawal answers as an unknown id does: a 403 would tell which ids exist
+    assert refused(d.get("/v1/withdrawals/w-e"), 404, "withdrawal.not_found") == {
+        **refused(d.get("/v1/withdrawals/w-none"), 404, "withdrawal.not_found"),
+        "message": "no withdrawal w-e",
+    }
     assert get(d, "/v1/withdrawals/w-d")["account"] is None
     [row] = csv_rows(d.get("/v1/withdrawals", params={"format": "csv"}))
     assert (row["withdrawal_id"], row["account 账号"], row["account_masked"]) == (

@@ -32,7 +32,7 @@ from teamgraph.api.schemas import (
     Time,
 )
 from teamgraph.callers import Caller
-from teamgraph.errors import ValidationError
+from teamgraph.errors import NotFound, ValidationError
 from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
@@ -239,9 +239,12 @@ def _everything(
 
 @router.get("/{withdrawal_id}", response_model=WithdrawalPublic)
 def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
+    """A distributor key asking for another distributor's withdrawal gets the answer an unknown
+    id gets (404): a 403 would tell it which ids exist."""
     shop = caller.shop
     view = shop.withdrawal(withdrawal_id)
-    _readable(caller, view["distributor_id"])
+    if not caller.reads_distributor(view["distributor_id"]):
+        raise NotFound("withdrawal.not_found", f"no withdrawal {withdrawal_id}", field="id")
     return _shown(caller, public(shop, view))
 
 
