@@ -40,6 +40,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
+        if first.get("type") == "json_invalid":  # its loc is a character offset, not a field
+            offset = next((p for p in first.get("loc", ()) if isinstance(p, int)), None)
+            reason = (first.get("ctx") or {}).get("error") or "not JSON"
+            where = f" at character {offset}" if offset is not None else ""
+            return JSONResponse(
+                _body("request.invalid", f"the body is not valid JSON{where}: {reason}"),
+                status_code=422,
+            )
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         return JSONResponse(

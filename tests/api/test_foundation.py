@@ -195,7 +195,11 @@ def test_malformed_json_is_422_not_500(api: Api) -> None:
             "/v1/settings", content=b"{not json", headers={"Content-Type": "application/json"}
         )
     assert r.status_code == 422
-    assert error_of(r)["code"] == "request.invalid"
+    err = error_of(r)
+    assert err["code"] == "request.invalid"
+    # a message a person can read, no character offset passed off as a field named "1"
+    assert err["message"].startswith("the body is not valid JSON at character 1: ")
+    assert err.get("field") is None
 
 
 def test_unknown_path_has_the_error_shape(api: Api) -> None:
