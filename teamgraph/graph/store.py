@@ -57,23 +57,29 @@ def check_keys(params: Mapping[str, Any], *, writing: bool = True, where: str = 
             check_keys(value, writing=writing, where=f"{where}{name}.")
         elif isinstance(value, list | tuple):
             key = _is_key(name)
+            inner = f"{where}{name}[]."
             for item in value:
                 if isinstance(item, Mapping):
-                    check_keys(item, writing=writing, where=f"{where}{name}[].")
-                elif key and item is not None:
-                    _check_key(f"{where}{name}", item, writing)
-        elif value is not None and _is_key(name):
-            _check_key(f"{where}{name}", value, writing)
+                    check_keys(item, writing=writing, where=inner)
+                elif key and item is not None and not _plain(item):
+                    _check_key(where, name, item, writing)
+        elif value is not None and _is_key(name) and not _plain(value):
+            _check_key(where, name, value, writing)
 
 
-def _check_key(field: str, value: Any, writing: bool) -> None:
+def _plain(value: Any) -> bool:
+    """The common id, decided in C: printable ASCII text that is not blank ("" included)."""
+    return type(value) is str and value.isascii() and value.isprintable() and value.strip() != ""
+
+
+def _check_key(where: str, name: str, value: Any, writing: bool) -> None:
     if isinstance(value, int) and not isinstance(value, bool):
         return  # numeric keys (indexes, counters) are not ids
     if not writing and value == "":
         return
     problem = id_problem(value, max_length=None)
     if problem is not None:
-        raise ValidationError("id.invalid", f"{problem} (got {value!r})", field=field)
+        raise ValidationError("id.invalid", f"{problem} (got {value!r})", field=where + name)
 
 
 def dedupe(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> list[Row]:
