@@ -21,6 +21,11 @@ def _body(code: str, message: str, rule: str | None = None, field: str | None = 
     return {"error": err}
 
 
+RETRY_AFTER_S = 2
+"""What a 503 asks a client to wait: an embedded engine that died is started again by the API
+within about a second and answers once its log is loaded (docs/api.md "Errors")."""
+_HEADERS = {401: {"WWW-Authenticate": "Bearer"}, 503: {"Retry-After": str(RETRY_AFTER_S)}}
+
 _MONEY_RULE = "R-3.9"
 _NOT_AN_INT = frozenset({"int_type", "int_from_float", "int_parsing"})
 
@@ -34,7 +39,7 @@ def _is_money(loc: list[str], kind: object) -> bool:
 def install(app: FastAPI) -> None:
     @app.exception_handler(TeamgraphError)
     async def _teamgraph(_: Request, exc: TeamgraphError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = _HEADERS.get(exc.status)
         return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

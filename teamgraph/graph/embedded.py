@@ -14,8 +14,14 @@ One server per data directory, shared by every teamgraph process that uses that 
 The process that started a server owns it and stops it when it closes; ``teamgraph db start``
 starts one detached that lives until ``teamgraph db stop``. An owned server gets
 ``PR_SET_PDEATHSIG`` so it dies with its owner even on ``kill -9``: no orphaned redis-server.
+Every server runs in a process group of its own, so a Ctrl-C at a terminal reaches teamgraph,
+which compacts the log and stops the server, and not the server directly.
 Data is kept with AOF (``--appendonly yes --appendfsync everysec``): every acknowledged write
 survived ``kill -9`` in our measurements (docs/architecture.md).
+
+A server that dies while a process uses it is started again on the same data by that process's
+:class:`Watchdog` (docs/architecture.md "An engine that heals"); a start that had to replay a log
+(after an unclean stop) compacts it once loaded, so restarts do not grow slower crash by crash.
 """
 
 from __future__ import annotations
@@ -28,13 +34,17 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
 from filelock import FileLock, Timeout
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from teamgraph import logs
 from teamgraph.errors import EngineError
@@ -91,6 +101,14 @@ class ServerHandle:
             if self.process is not None:
                 self.process.wait(5)  # already reaped by stop(); records the exit
 
+    def alive(self) -> bool:
+        """Whether the server this handle names still runs. A server this process started is
+        asked directly (and reaped when it has exited: no zombie); another's by its lock."""
+        if self.process is not None:
+            return self.process.poll() is None
+        rec = self.server.record()
+        return rec is not None and int(rec["pid"]) == self.pid
+
 
 class EmbeddedServer:
     def __init__(self, data_dir: Path | str, *, port: int = 0, timeout: float = 30.0) -> None:
@@ -144,8 +162,10 @@ class EmbeddedServer:
         return None
 
     # -- start / attach / stop -----------------------------------------------------------
-    def ensure(self) -> ServerHandle:
-        """Connect to the server of this data directory, starting it if none runs."""
+    def ensure(self, *, prefer_port: int = 0) -> ServerHandle:
+        """Connect to the server of this data directory, starting it if none runs (on
+        ``prefer_port`` when no port is configured and that one is free: a restarted server
+        keeps its address, so connections made to the old one simply reconnect)."""
         self._prepare_dir()
         try:
             with FileLock(self.data_dir / "start.lock", timeout=self.timeout):
@@ -154,7 +174,7 @@ class EmbeddedServer:
                     return self._attach(rec)
                 if self._lock_is_held():  # a server is starting or its record was lost
                     return self._attach(self._wait_for_record())
-                return self._start(detached=False)
+                return self._start(detached=False, prefer_port=prefer_port)
         except Timeout:
             raise EngineError(
                 "engine.start_timeout",
@@ -233,9 +253,10 @@ class EmbeddedServer:
         self._wait_ready(handle)
         return handle
 
-    def _start(self, *, detached: bool) -> ServerHandle:
+    def _start(self, *, detached: bool, prefer_port: int = 0) -> ServerHandle:
         server, module = binaries()
-        port = self.port or free_port()
+        port = self.port or (prefer_port if prefer_port and not _port_taken(prefer_port) else 0)
+        port = port or free_port()
         if self.port and _port_taken(port):
             raise EngineError(
                 "engine.port_taken",
@@ -271,6 +292,7 @@ class EmbeddedServer:
             "--loadmodule",
             str(module),
         ]
+        replay = _log_to_replay(self.data_dir)
         try:
             proc = subprocess.Popen(
                 args,
@@ -278,7 +300,7 @@ class EmbeddedServer:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 pass_fds=(lock_fd,),
-                start_new_session=detached,
+                start_new_session=True,  # a terminal's Ctrl-C reaches teamgraph, not the server
                 preexec_fn=None if detached else _die_with_parent,
                 close_fds=True,
             )
@@ -294,11 +316,19 @@ class EmbeddedServer:
             raise
         self.record_path.write_text(json.dumps({"pid": proc.pid, "port": port, "host": HOST}))
         log.info("engine.started", pid=proc.pid, port=port, data_dir=str(self.data_dir))
+        if replay:
+            _start_compaction(port, replay)
         return handle
 
     def _wait_ready(self, handle: ServerHandle) -> None:
         deadline = time.monotonic() + self.timeout
-        client = redis.Redis(host=handle.host, port=handle.port, socket_timeout=2)
+        # One try per call, each bounded by what is left of the timeout: redis-py's default
+        # retries with backoff turned a 0.3 s timeout into 27 s while a long log replayed.
+        wait = min(1.0, self.timeout)
+        client = redis.Redis(
+            host=handle.host, port=handle.port, socket_timeout=wait,
+            socket_connect_timeout=wait, retry=Retry(NoBackoff(), 0),
+        )  # fmt: skip
         last: Exception | None = None
         try:
             while time.monotonic() < deadline:
@@ -342,15 +372,41 @@ def _compact_log(port: int, deadline: float) -> None:
     """
     try:
         conn = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
-        conn.bgrewriteaof()
+        asked = False
         while time.monotonic() < deadline:
             state = conn.info("persistence")
             if not (state.get("aof_rewrite_in_progress") or state.get("aof_rewrite_scheduled")):
-                return
+                if asked:
+                    return
+                try:  # refused while one runs, and that one may predate the last writes
+                    conn.bgrewriteaof()
+                    asked = True
+                except redis.exceptions.ResponseError:
+                    pass  # one started since we looked: wait for it, then ask again
             time.sleep(0.02)
         log.warning("engine.compact_timeout", port=port)
     except redis.exceptions.RedisError as exc:  # not answering: SIGTERM will do
         log.info("engine.compact_skipped", port=port, error=str(exc))
+
+
+def _log_to_replay(data_dir: Path) -> int:
+    """Bytes of log a server starting on ``data_dir`` replays command by command: the AOF's
+    incremental parts, empty after a stop that compacted it and not after a crash."""
+    return sum(f.stat().st_size for f in (data_dir / "appendonlydir").glob("*.incr.aof"))
+
+
+def _start_compaction(port: int, replayed: int) -> None:
+    """Rewrite the log a start had to replay into a snapshot, in the background (the server
+    serves meanwhile): the next start after another crash then replays only what came after,
+    not the whole history again, and no more "Constraint already exists" lines (see
+    :func:`_compact_log`)."""
+    try:
+        conn = redis.Redis(host=HOST, port=port, socket_timeout=5)
+        conn.bgrewriteaof()
+        conn.close()
+        log.info("engine.compacting", port=port, replayed_bytes=replayed)
+    except redis.exceptions.RedisError as exc:
+        log.warning("engine.compact_skipped", port=port, error=str(exc))
 
 
 def _port_taken(port: int) -> bool:
@@ -362,3 +418,74 @@ def _reap(pid: int) -> None:
     """Collect our own exited child so it does not linger as a zombie."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+class Watchdog:
+    """Keeps the server of an open engine running: checks it every ``interval`` seconds and,
+    when it has died (a crash, ``kill -9``, the owning process gone), reaps it and starts it
+    again on the same data, or attaches to the one another process started first (the start
+    lock decides). ``repoint(host, port)`` is called when the new server listens elsewhere.
+
+    The checks and restarts run on a thread of their own that lives until :meth:`close`:
+    ``PR_SET_PDEATHSIG`` ties a server to the *thread* that started it, so it must not be a
+    request's worker thread, which may end at any time.
+    """
+
+    def __init__(
+        self,
+        handle: ServerHandle,
+        repoint: Callable[[str, int], None],
+        *,
+        interval: float = 0.25,
+    ) -> None:
+        self.handle = handle
+        self._repoint = repoint
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()  # no more restarts
+        self._done = threading.Event()  # the thread may end (its servers are stopped)
+        self.restarts = 0
+        self._thread = threading.Thread(target=self._run, name="tg-engine-watch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._interval):
+            if self._stopping.is_set():
+                continue
+            try:
+                self.check()
+            except Exception:  # keep watching whatever happened; the log says what
+                log.exception("engine.watch_failed", data_dir=str(self.handle.server.data_dir))
+
+    def check(self) -> None:
+        """Restart the server if it has died; return at once if it runs."""
+        with self._lock:
+            if self._stopping.is_set() or self.handle.alive():
+                return
+            old = self.handle
+            log.warning("engine.died", pid=old.pid, data_dir=str(old.server.data_dir))
+            _reap(old.pid)
+            while not self._stopping.is_set():
+                try:
+                    new = old.server.ensure(prefer_port=old.port)
+                    break
+                except EngineError as exc:
+                    log.error("engine.restart_failed", code=exc.code, error=exc.message)
+                    self._stopping.wait(1.0)
+            else:
+                return
+            if (new.host, new.port) != (old.host, old.port):
+                self._repoint(new.host, new.port)
+            self.handle = new
+            self.restarts += 1
+            log.info("engine.restarted", pid=new.pid, port=new.port, owned=new.owned)
+
+    def close(self) -> None:
+        """Stop watching; stop the server if this process owns it (compacting its log)."""
+        self._stopping.set()
+        with self._lock:
+            try:
+                self.handle.release()
+            finally:
+                self._done.set()
+        self._thread.join(5)

@@ -9,6 +9,7 @@ asynchronously by FalkorDB, so :meth:`FalkorStore.setup_schema` waits until they
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -23,7 +24,7 @@ from falkordb.helpers import stringify_param_value
 
 from teamgraph.errors import Conflict, EngineError, TeamgraphError
 from teamgraph.graph import bulk, queries
-from teamgraph.graph.embedded import ServerHandle
+from teamgraph.graph.embedded import ServerHandle, Watchdog
 from teamgraph.graph.group import Groups
 from teamgraph.graph.store import Columns, Row, check_keys, check_shop_id, dedupe
 
@@ -175,12 +176,14 @@ class FalkorStore:
         conn = self._db.connection
         indexed, constrained = self._existing_schema()
         labels: list[str] = []
+        created = False
         for statement in queries.schema("falkordb"):
             match = _INDEX.search(statement)
             if match is None:
                 raise EngineError("engine.schema_failed", f"not an index statement: {statement}")
             label, prop = match.group(1) or match.group(2), match.group(3)
             if (label, prop) not in indexed:
+                created = True
                 try:
                     self._graph.query(statement)
                 except redis.exceptions.ResponseError as exc:
@@ -198,6 +201,20 @@ class FalkorStore:
                 if "already exists" not in str(exc):
                     raise EngineError("engine.schema_failed", f"{label}.id: {exc}") from None
         self._wait_operational(timeout)
+        if created or labels:
+            self._snapshot_schema()
+
+    def _snapshot_schema(self) -> None:
+        """Ask the server to rewrite its log now that the shop has indexes, in the background.
+
+        A log that replays index and constraint commands replays the writes after them
+        without those indexes (their builds wait for the replay to end), and every lookup by
+        id scans its label: measured here, a restart after 20,000 customers written since the
+        shop's creation took 49 s, after 200,000 it had not finished in 10 minutes. From a
+        snapshot that holds the indexes, restarts after 20,000 and 40,000 took 0.6 and 0.8 s.
+        A server that refuses the command (a managed one) keeps its own policy."""
+        with contextlib.suppress(redis.exceptions.ResponseError):
+            self._db.connection.bgrewriteaof()
 
     def _existing_schema(self) -> tuple[set[tuple[str, str]], set[str]]:
         """(label, property) pairs indexed, and labels with a unique id constraint."""
@@ -257,7 +274,6 @@ class FalkorEngine:
         password: str | None = None,
     ) -> None:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
-        self.server = server
         self.host, self.port = host, port
         self.groups = Groups()
         self._memos: defaultdict[str, dict[str, Any]] = defaultdict(dict)
@@ -266,6 +282,21 @@ class FalkorEngine:
             self._db = FalkorDB(host=host, port=port, password=password)
         except redis.exceptions.ConnectionError as exc:
             raise _unavailable(exc, f"connect to {host}:{port}") from None
+        self.watchdog = Watchdog(server, self._repoint) if server is not None else None
+        """The embedded server, restarted when it dies; an external server is the operator's
+        to restart, and the connection pool reconnects once it answers again."""
+
+    @property
+    def server(self) -> ServerHandle | None:
+        """The embedded server this engine uses now (a new handle after each restart)."""
+        return self.watchdog.handle if self.watchdog is not None else None
+
+    def _repoint(self, host: str, port: int) -> None:
+        """Send the next commands to a restarted server that listens at another address."""
+        pool = self._db.connection.connection_pool
+        pool.connection_kwargs.update(host=host, port=port)
+        pool.disconnect()
+        self.host, self.port = host, port
 
     @classmethod
     def from_url(cls, url: str) -> FalkorEngine:
@@ -363,5 +394,5 @@ class FalkorEngine:
 
     def close(self) -> None:
         self._db.connection.close()
-        if self.server is not None:
-            self.server.release()
+        if self.watchdog is not None:
+            self.watchdog.close()

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -197,4 +198,62 @@ def test_owner_killed_takes_its_engine_along(tmp_path: Path) -> None:
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+    # the lock goes with the last process holding it (a child the engine forked may outlive
+    # it by a moment)
+    assert _until(lambda: EmbeddedServer(tmp_path).record() is None, 10)
+
+
+def _replay_bytes(data: Path) -> int:
+    return sum(f.stat().st_size for f in (data / "appendonlydir").glob("*.incr.aof"))
+
+
+def _until(check: Callable[[], bool], seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_engine_is_restarted_after_kill_9_and_its_log_compacted(tmp_path: Path) -> None:
+    """Issue 14: an engine that dies under an open connection is started again on the same
+    data, on the same address, the dead process reaped; the start replayed the log of the
+    writes since the last snapshot and compacts it once loaded, so a second crash replays
+    nothing twice; and the shop's schema is in the snapshot, so no replay re-creates a
+    constraint ("Constraint already exists")."""
+    engine = connect(Settings(TEAMGRAPH_DATA=str(tmp_path)))
+    try:
+        assert isinstance(engine, FalkorEngine) and engine.watchdog is not None
+        store = engine.open("heal")
+        store.setup_schema()
+        rows = [{"id": f"c{i}", "name": "甲", "joined_at": i} for i in range(2_000)]
+        store.write_batch("customer.upsert_batch", rows)
+        assert _replay_bytes(tmp_path) > 0
+        for crash in range(2):
+            old = engine.server
+            assert old is not None
+            os.kill(old.pid, signal.SIGKILL)
+            assert _until(lambda n=crash: engine.watchdog.restarts == n + 1)  # type: ignore[union-attr]
+            assert not Path(f"/proc/{old.pid}").exists()  # reaped, no zombie
+            assert engine.server.port == old.port  # type: ignore[union-attr]
+            assert store.read("shop.counts")[0]["customers"] == 2_000 + crash
+            assert _until(lambda: _replay_bytes(tmp_path) == 0)  # compacted after the replay
+            store.write_batch("customer.upsert_batch", [{"id": f"x{crash}", "joined_at": 1}])
+    finally:
+        engine.close()
+    log = (tmp_path / "engine.log").read_text()
+    assert "already exists" not in log
+    assert log.count("Background AOF rewrite finished successfully") >= 3
+
+
+def test_the_start_timeout_is_enforced(tmp_path: Path) -> None:
+    """TEAMGRAPH_ENGINE_START_TIMEOUT bounds the wait for a starting engine (redis-py's own
+    retries once stretched 0.3 s into 27 s), and an engine that missed it is not left behind."""
+    started = time.monotonic()
+    with pytest.raises(EngineError) as info:
+        EmbeddedServer(tmp_path, timeout=0.001).ensure()
+    assert info.value.code == "engine.start_timeout"
+    assert time.monotonic() - started < 10  # not the client's retries: one bounded wait
     assert EmbeddedServer(tmp_path).record() is None
+    assert not EmbeddedServer(tmp_path)._lock_is_held()

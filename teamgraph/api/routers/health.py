@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from teamgraph import __version__
 from teamgraph.api.deps import EngineDep
+from teamgraph.api.errors import RETRY_AFTER_S
 
 router = APIRouter(prefix="/v1", tags=["health"])
 
@@ -39,4 +40,8 @@ def health(engine: EngineDep) -> JSONResponse:
         version=__version__,
         engine_info=EnginePublic.model_validate(info) if info else None,
     )
-    return JSONResponse(body.model_dump(), status_code=200 if answers else 503)
+    if answers:
+        return JSONResponse(body.model_dump())
+    return JSONResponse(
+        body.model_dump(), status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+    )
