@@ -53,6 +53,43 @@ def _connect() -> Engine:
     return connect(_settings())
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, systemd, ``docker stop``) stops this process as Ctrl-C does: through
+    its ``finally`` blocks, which stop what it started (the embedded engine with its log
+    compacted, the API and UI processes of ``up``), instead of dying on the spot.
+
+    Ctrl-C also works when this process was started with SIGINT ignored (as a shell's
+    background job, or under a parent that ignores it): Python then installs no handler of its
+    own, and the command could only be killed."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _refuse_taken_ports(host: str, *ports: int) -> None:
+    """Exit 1 with a clear message when a port this command would listen on is taken, before
+    anything starts (the engine, a demo shop): not a traceback or "address already in use"
+    after the fact."""
+    import socket
+
+    for port in ports:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                typer.secho(
+                    f"error: cannot listen on {host}:{port}: {exc.strerror}; is teamgraph "
+                    "already running? Stop it or choose another port.",
+                    fg="red",
+                    err=True,
+                )
+                raise typer.Exit(1) from None
+
+
 def _fail(exc: TeamgraphError) -> None:
     rule = f" ({exc.rule})" if exc.rule else ""
     typer.secho(f"error: {exc.code}{rule}: {exc.message}", fg="red", err=True)
@@ -154,9 +191,13 @@ def serve(
 
     from teamgraph.api import create_app
 
+    _refuse_taken_ports(host, port)
     settings = _settings()
+    # uvicorn handles SIGINT and SIGTERM alike (the lifespan closes the engine); no access log:
+    # a line per request is an operator's choice (a proxy's log), not a default
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        app_ = create_app(settings)
+        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
         return
     engine = _connect()  # this process owns the embedded engine while its workers use it
     try:
@@ -167,6 +208,7 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            access_log=False,
         )
     finally:
         engine.close()
@@ -174,12 +216,19 @@ def serve(
 
 @app.command()
 def ui(host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Run the analytics UI (Dash)."""
+    """Run the analytics UI (Dash, served by waitress)."""
+    import waitress
+
     from teamgraph.dashboards import create_app as create_ui
 
+    _refuse_taken_ports(host, port)
+    _stop_on_sigterm()
     engine = _connect()
     try:
-        create_ui(engine).run(host=host, port=port, debug=False)
+        # a production WSGI server, not Flask's development one; it logs no request lines
+        waitress.serve(create_ui(engine).server, host=host, port=port, threads=8)
+    except KeyboardInterrupt:
+        pass
     finally:
         engine.close()
 
@@ -214,13 +263,13 @@ def up(
     from teamgraph.graph import connect
     from teamgraph.shop import Shop
 
-    # Ctrl-C stops everything, even when this process was started with SIGINT ignored (as a
-    # shell's background job, or under a parent that ignores it): Python then installs no
-    # handler of its own, and the command could only be killed.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _stop_on_sigterm()
+    _refuse_taken_ports(host, api_port, ui_port)
     settings = _settings()
+    _refuse_running_engine(settings)
     engine = connect(settings)  # starts the embedded engine and owns it
     children: list[subprocess.Popen[bytes]] = []
+    failed = False
     try:
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
@@ -248,6 +297,10 @@ def up(
         typer.echo("Ctrl-C stops the API, the UI and the graph engine.")
         while all(c.poll() is None for c in children):
             time.sleep(0.5)
+        gone = next(c for c in children if c.poll() is not None)
+        typer.secho(f"a teamgraph process exited ({gone.returncode}); stopping the rest", fg="red",
+                    err=True)  # fmt: skip
+        failed = True
     except KeyboardInterrupt:
         typer.echo("\nstopping ...")
     except TeamgraphError as exc:
@@ -262,6 +315,27 @@ def up(
             except subprocess.TimeoutExpired:
                 child.kill()
         engine.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _refuse_running_engine(settings: Settings) -> None:
+    """``up`` runs a demo of its own: a data directory whose engine another process runs (an
+    ``up`` already started, a ``serve``) is refused, exit 1, rather than shared by accident."""
+    if settings.engine_kind != "falkordb-embedded":
+        return
+    from teamgraph.graph.embedded import EmbeddedServer
+
+    rec = EmbeddedServer(settings.data_dir).record()
+    if rec is not None:
+        typer.secho(
+            f"error: an engine already runs on {settings.data_dir} (pid {rec['pid']}, port "
+            f"{rec['port']}): is teamgraph already up? Stop it (Ctrl-C, or `teamgraph db stop` "
+            "for a detached one), or set TEAMGRAPH_DATA to another directory.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @db_app.command("start")

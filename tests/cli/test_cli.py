@@ -7,11 +7,13 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -63,30 +65,36 @@ def test_bad_input_is_a_clear_error_with_its_code(cli: tuple[Cli, str], tmp_path
     assert role.returncode == 1
 
 
-def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    api_port, ui_port = free_port(), free_port()
-    env = dict(os.environ, TEAMGRAPH_DATA=str(tmp_path))
-    err = (tmp_path / "up.err").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "teamgraph",
-            "up",
-            "--api-port",
-            str(api_port),
-            "--ui-port",
-            str(ui_port),
-        ],
-        env=env,
+def _start_up(data: Path, api_port: int, ui_port: int, err: IO[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "teamgraph", "up", "--api-port", str(api_port),
+         "--ui-port", str(ui_port)],
+        env=dict(os.environ, TEAMGRAPH_DATA=str(data)),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=err,
         text=True,
-        start_new_session=True,  # its API, UI and engine with it: killed together if it hangs
+        start_new_session=True,  # its own group, as a terminal's foreground job has
         # started with SIGINT ignored, as a shell's background job is: Ctrl-C must still work
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
+    )  # fmt: skip
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm"])
+def test_up_serves_api_and_ui_and_a_stop_signal_stops_everything(tmp_path: Path, stop: str) -> None:
+    """`teamgraph up` serves the API and the UI on a demo shop. Ctrl-C at a terminal (SIGINT to
+    the whole foreground group) and SIGTERM to `up` alone (kill, systemd, docker stop) both stop
+    the API, the UI and the engine, which teamgraph stops itself: its log is compacted (the
+    engine runs in a group of its own, so Ctrl-C does not reach it first). A second `up` on the
+    same data directory or ports is refused with exit 1 (issue 14)."""
+    api_port, ui_port = free_port(), free_port()
+    err = (tmp_path / "up.err").open("w")
+    proc = _start_up(tmp_path, api_port, ui_port, err)
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -96,23 +104,33 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
                 break
         key = lines[-1].split()[-1]
         engine_pid = json.loads((tmp_path / "engine.json").read_text())["pid"]
+        assert os.getpgid(engine_pid) != os.getpgid(proc.pid)
         health = httpx.get(f"http://127.0.0.1:{api_port}/v1/health").json()
         assert health["engine"] == "falkordb-embedded" and health["answers"]
         settings = httpx.get(
             f"http://127.0.0.1:{api_port}/v1/settings", headers={"Authorization": f"Bearer {key}"}
         )
         assert settings.status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{ui_port}/").status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{ui_port}/")
+        assert page.status_code == 200
+        assert "waitress" in page.headers.get("server", "")  # not Flask's development server
         assert any("customers" in line for line in lines)  # the demo shop was generated
+        again = run(tmp_path, "up", "--api-port", str(free_port()), "--ui-port", str(free_port()))
+        assert again.returncode == 1 and "already runs on" in again.stderr, again.stderr
+        taken = run(tmp_path / "other", "up", "--api-port", str(api_port))
+        assert taken.returncode == 1 and f"cannot listen on 127.0.0.1:{api_port}" in taken.stderr
     finally:
-        proc.send_signal(signal.SIGINT)
+        if stop == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # leave nothing running for the next tests
             proc.wait(10)
             log = (tmp_path / "up.err").read_text(errors="replace")[-3000:]
-            pytest.fail(f"teamgraph up did not stop within 60 s of Ctrl-C; its log ends:\n{log}")
+            pytest.fail(f"teamgraph up did not stop within 60 s of {stop}; its log ends:\n{log}")
         finally:
             err.close()
             if proc.stdout:
@@ -123,6 +141,11 @@ def test_up_serves_api_and_ui_and_ctrl_c_stops_everything(tmp_path: Path) -> Non
         time.sleep(0.1)
     assert not Path(f"/proc/{engine_pid}").exists(), "redis-server outlived `teamgraph up`"
     assert not (tmp_path / "engine.json").exists()
+    assert _port_free(api_port) and _port_free(ui_port)
+    aof = tmp_path / "appendonlydir"
+    assert sum(f.stat().st_size for f in aof.glob("*.incr.aof")) == 0  # stopped by teamgraph
+    log = (tmp_path / "up.err").read_text(errors="replace")
+    assert "development server" not in log and "GET /" not in log  # no request lines
 
 
 def test_shop_recount_reports_and_repairs(cli: tuple[Cli, str]) -> None:
