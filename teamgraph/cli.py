@@ -630,6 +630,75 @@ def fraud_scan(
     typer.echo(f"report: {paths['html']} and {paths['csv']}")
 
 
+def _embedded_only(s: Settings, what: str) -> None:
+    """Refuse ``db backup`` / ``db restore`` where the graph is not the embedded engine's."""
+    if s.engine_kind == "neo4j":
+        typer.secho(
+            f"error: {what} is for the embedded engine; with Neo4j use `neo4j-admin database "
+            "dump` / `load` (docs/operations.md)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if s.engine_kind == "falkordb":
+        typer.secho(
+            f"error: {what} is for the embedded engine; FALKORDB_URL names a server of your "
+            "own: back it up with its BGSAVE (docs/operations.md)",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[
+        Path, typer.Argument(help="the snapshot file to write (or a directory to write it in)")
+    ],
+) -> None:
+    """Snapshot every shop of TEAMGRAPH_DATA's engine into TARGET while it serves (an RDB file;
+    `teamgraph db restore` puts it back)."""
+    from teamgraph.graph import backup
+
+    s = _settings()
+    _embedded_only(s, "db backup")
+    try:
+        snap = backup.backup(
+            s.data_dir, target, timeout=s.engine_start_timeout, progress=typer.echo
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    typer.echo(
+        f"backup: {snap.path} ({backup.human(snap.size)}, {len(snap.graphs)} graph(s), "
+        f"{snap.seconds:.1f} s)"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="a snapshot written by `teamgraph db backup`")],
+    force: Annotated[
+        bool, typer.Option(help="replace existing data (set aside in the data directory)")
+    ] = False,
+) -> None:
+    """Put a snapshot in TEAMGRAPH_DATA so that the next engine start loads it; refused while an
+    engine runs there."""
+    from teamgraph.graph import backup
+
+    s = _settings()
+    _embedded_only(s, "db restore")
+    try:
+        done = backup.restore(
+            s.data_dir, source, force=force, timeout=s.engine_start_timeout, progress=typer.echo
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    typer.echo(
+        f"restored {source} ({backup.human(done.size)}) into {s.data_dir}: the next engine "
+        "start loads it"
+    )
+
+
 def main() -> None:
     app()
 

@@ -15,22 +15,22 @@ stays flat however big the table.
 - **Parquet** columns are typed from the kinds (string, int64, bool), one row group per 10,000
   rows.
 
-Formulas (CSV injection, X-1 to X-3 in docs/choices.md). A spreadsheet runs a CSV cell that
+Formulas (CSV injection, X-1 to X-4 in docs/choices.md). A spreadsheet runs a cell that
 starts with ``= + - @``, a tab or a carriage return as a formula (``=HYPERLINK(...)``,
-``@SUM(...)``, ``+1``, ``-1+1``), so in CSV such a text cell is written with a leading ``'``
-(OWASP's advice), which Excel shows as text. Three exceptions, all declared by the column, never
-guessed from the text:
+``@SUM(...)``, ``+1``, ``-1+1``). :func:`starts_formula` is the one test of that, for every text
+cell of every file, header cells and bank accounts included: in CSV such a cell is written with
+a leading ``'`` (:func:`safe_text`, OWASP's advice), which Excel shows as text; in xlsx it is a
+text cell with Excel's own quote prefix (the style Excel gives a cell typed as ``'=1+1``): the
+text stays exact and Excel keeps it text even when someone edits it. Two exceptions, declared by
+the column, never guessed from the text:
 
 - an ``int`` column's numbers, ``-1234`` included: numbers are data, not formulas;
 - a ``decimal`` column's plain decimal numbers (``-12.34``: yuan formatted from integer fen,
-  read back by a spreadsheet as the number it is); anything else in such a column is text;
-- a ``verbatim`` column (accounts the bank must read exactly, whose characters the request
-  schema already restricts).
+  read back by a spreadsheet as the number it is); anything else in such a column is text.
 
-Every other text cell that starts with one of those characters is prefixed, ``-12.34`` typed as
-free text included. xlsx needs no prefix: its text cells are never evaluated, so they keep the
-text exactly. Parquet is typed data for programs, not a sheet a person opens: it keeps every
-value exactly.
+Every other text cell that starts with one of those characters is guarded, ``-12.34`` typed as
+free text included. Parquet is typed data for programs, not a sheet a person opens: it keeps
+every value exactly.
 
 The bank batch file (R-5.3) has its layout here too, :data:`BATCH_COLUMNS` and
 :func:`batch_row`: the API, the UI and the CLI export it, each picking its columns.
@@ -43,7 +43,7 @@ import io
 import itertools
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -73,34 +73,43 @@ _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its header, the kind of its cells (``decimal``: a number written as text,
-    such as yuan from fen) and whether CSV writes it exactly (``verbatim``, never prefixed)."""
+    """A column: its header and the kind of its cells (``decimal``: a number written as text,
+    such as yuan from fen)."""
 
     name: str
     kind: Kind = "str"
-    verbatim: bool = False
 
 
-def columns(names: Iterable[Column | str], *, verbatim: Collection[str] = ()) -> list[Column]:
-    """Columns from names or columns; the ones named in ``verbatim`` become verbatim."""
-    out = [c if isinstance(c, Column) else Column(c) for c in names]
-    return [replace(c, verbatim=True) if c.name in verbatim else c for c in out]
+def columns(names: Iterable[Column | str]) -> list[Column]:
+    """Columns from names or columns."""
+    return [c if isinstance(c, Column) else Column(c) for c in names]
+
+
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet would run ``text`` as a formula: it starts with ``= + - @``, a tab
+    or a carriage return (X-1)."""
+    return text.startswith(FORMULA_START)
 
 
 def safe_text(text: str) -> str:
-    """``text`` as a CSV cell no spreadsheet runs as a formula: prefixed with ``'`` when it
-    starts with ``= + - @``, a tab or a carriage return (X-1)."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """``text`` as a CSV cell no spreadsheet runs as a formula: prefixed with ``'`` when
+    :func:`starts_formula` (X-1)."""
+    return "'" + text if starts_formula(text) else text
+
+
+def _guarded(value: str, column: Column) -> bool:
+    """Whether the text cell ``value`` of ``column`` must be made inert (X-1, X-2)."""
+    if column.kind == "decimal" and _DECIMAL.fullmatch(value):
+        return False  # X-2: a number, not a formula
+    return starts_formula(value)
 
 
 def _csv_cell(value: Cell, column: Column) -> Cell:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if not isinstance(value, str) or column.verbatim:
-        return value
-    if column.kind == "decimal" and _DECIMAL.fullmatch(value):
-        return value  # X-2: a number, not a formula
-    return safe_text(value)
+    if isinstance(value, str) and _guarded(value, column):
+        return "'" + value
+    return value
 
 
 def _batches(rows: Iterable[Sequence[Cell]], size: int) -> Iterator[list[Sequence[Cell]]]:
@@ -114,7 +123,7 @@ def _write_csv(out: IO[bytes], cols: list[Column], rows: Iterable[Sequence[Cell]
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(text)
-        writer.writerow([c.name if c.verbatim else safe_text(c.name) for c in cols])
+        writer.writerow([safe_text(c.name) for c in cols])
         n = 0
         for row in rows:
             writer.writerow([_csv_cell(v, c) for v, c in zip(row, cols, strict=True)])
@@ -142,14 +151,17 @@ def _write_xlsx(
         ws.column_dimensions[get_column_letter(i + 1)].width = min(60, width + 2)
     ws.freeze_panes = "A2"
 
-    def cell(value: Cell) -> Any:
+    def cell(value: Cell, column: Column) -> Any:
         if not isinstance(value, str):
             return value
         text = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
         text.data_type = "s"  # X-3: text, never a formula (openpyxl would make "=..." one)
+        if _guarded(value, column):
+            text.quotePrefix = True  # X-3: and text still when someone edits it in Excel
         return text
 
-    ws.append([cell(c.name) for c in cols])
+    header = Column("header")
+    ws.append([cell(c.name, header) for c in cols])
     n = 0
     for batch in itertools.chain([first], batches):
         for row in batch:
@@ -161,7 +173,7 @@ def _write_xlsx(
                     "export as csv or parquet",
                     field="format",
                 )
-            ws.append([cell(v) for v in row])
+            ws.append([cell(v, c) for v, c in zip(row, cols, strict=True)])
     wb.save(out)
     return n
 
@@ -226,14 +238,9 @@ def table_bytes(
     return buf.getvalue()
 
 
-def csv_bytes(
-    header: Sequence[Column | str],
-    rows: Iterable[Sequence[Cell]],
-    *,
-    verbatim: Collection[str] = (),
-) -> bytes:
-    """The table as CSV; the columns named in ``verbatim`` are written exactly."""
-    return table_bytes("csv", columns(header, verbatim=verbatim), rows)
+def csv_bytes(header: Sequence[Column | str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """The table as CSV."""
+    return table_bytes("csv", columns(header), rows)
 
 
 def xlsx_bytes(
@@ -266,7 +273,8 @@ def _may_start_a_formula(values: pa.ChunkedArray) -> bool:
 def write_arrow(table: pa.Table, path: Path, fmt: Literal["csv", "parquet"]) -> None:
     """An Arrow table (the demo data, millions of rows) as a file without a Python loop over
     rows: CSV (UTF-8 with a BOM, every string quoted) with formula-like text prefixed as
-    :func:`safe_text` does it (X-1), or Parquet (zstd) exactly as it is."""
+    :func:`safe_text` does it (X-1, the same :data:`FORMULA_START`, tested in Arrow's
+    buffers), or Parquet (zstd) exactly as it is."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -311,11 +319,11 @@ BATCH_COLUMNS: tuple[str, ...] = (
 )
 """Every column a bank batch file (R-5.3) may carry: ``amount_*`` is gross, ``net_*`` what the
 bank transfers, the full account for the bank next to the masked one for people. Each export
-(the API's, the UI's, the CLI's) picks its columns from these, in this order."""
+(the API's, the UI's, the CLI's) picks its columns from these, in this order. The account is a
+text cell like any other (X-4): every account the API accepts is written exactly, since none
+starts with a formula character."""
 
 _BATCH_KINDS: dict[str, Column] = {
-    "account 账号": Column("account 账号", verbatim=True),  # the bank reads it exactly
-    "account_masked": Column("account_masked", verbatim=True),
     **{f"{m}_fen": Column(f"{m}_fen", "int") for m in ("amount", "tax", "net")},
     **{f"{m}_yuan": Column(f"{m}_yuan", "decimal") for m in ("amount", "tax", "net")},
 }

@@ -1,6 +1,6 @@
 """Formula-like text for the file tests, and the checks that a file carries it inert (X-1 to
-X-3 in docs/choices.md): in CSV every such cell is written with a leading ``'``, in xlsx it is a
-text cell (never a formula) holding the text exactly."""
+X-4 in docs/choices.md): in CSV every such cell is written with a leading ``'``, in xlsx it is a
+text cell (never a formula) holding the text exactly, with Excel's quote prefix."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def assert_inert_csv(data: bytes, texts: Iterable[str] = FORMULAS) -> None:
 
 
 def assert_inert_xlsx(data: bytes, texts: Iterable[str] = FORMULAS) -> None:
-    """No cell of the xlsx ``data`` is a formula; each of ``texts`` is a text cell, exactly."""
+    """No cell of the xlsx ``data`` is a formula; each of ``texts`` is a text cell, exactly, with
+    Excel's quote prefix (text still when someone edits it)."""
     book = openpyxl.load_workbook(io.BytesIO(data))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -37,3 +38,4 @@ def assert_inert_xlsx(data: bytes, texts: Iterable[str] = FORMULAS) -> None:
         found = [c for c in cells if c.value == text]
         assert found, f"{text!r} is not in the file"
         assert all(c.data_type == "s" for c in found), f"{text!r} is not a text cell"
+        assert all(c.quotePrefix for c in found), f"{text!r} has no quote prefix"

@@ -22,7 +22,7 @@ COLUMNS = [
     Column("text"),
     Column("n", "int"),
     Column("yuan", "decimal"),
-    Column("account", verbatim=True),
+    Column("account"),
     Column("ok", "bool"),
 ]
 
@@ -39,16 +39,16 @@ def _csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def test_csv_prefixes_formula_text_and_keeps_numbers_and_verbatim_columns() -> None:
+def test_csv_prefixes_formula_text_in_every_text_column_and_keeps_numbers() -> None:
     header, *rows = _csv(sheets.table_bytes("csv", COLUMNS, _rows()))
     assert header == ["text", "n", "yuan", "account", "ok"]
     for row, formula in zip(rows, FORMULAS, strict=False):
         assert row[0] == "'" + formula  # X-1: text, whatever follows the first character
         assert row[1] == "-1234"  # a number is data (X-2)
         assert row[2] == "-12.34"  # a decimal column's plain number is data (X-2)
-        assert row[3] == "=cmd|' /C calc'!A0"  # verbatim: the bank reads it exactly
+        assert row[3] == "'=cmd|' /C calc'!A0"  # X-4: an account is text like any other
         assert row[4] == "true"
-    assert rows[-2] == ["张三", "7", "'-1+1", "+8613800000000", "false"]  # not a number: text
+    assert rows[-2] == ["张三", "7", "'-1+1", "'+8613800000000", "false"]  # not a number: text
     assert rows[-1] == ["", "", "", "", ""]
 
 
@@ -67,6 +67,12 @@ def test_xlsx_cells_are_typed_and_text_is_never_a_formula() -> None:
     for r in ws.iter_rows(min_row=2, max_row=len(FORMULAS) + 1):
         assert (r[0].data_type, r[1].value, r[2].value, r[4].value) == ("s", -1234, "-12.34", True)
         assert r[3].value == "=cmd|' /C calc'!A0" and r[3].data_type == "s"
+        # X-3: Excel's quote prefix keeps formula-like text text even when it is edited; a
+        # decimal column's plain number (X-2) and an ordinary text need none
+        assert (r[0].quotePrefix, r[2].quotePrefix, r[3].quotePrefix) == (True, False, True)
+    plain = next(ws.iter_rows(min_row=len(FORMULAS) + 2, max_row=len(FORMULAS) + 2))
+    assert [c.value for c in plain] == ["张三", 7, "-1+1", "+8613800000000", False]
+    assert [c.quotePrefix for c in plain] == [False, False, True, True, False]
     assert not [c for r in ws.iter_rows() for c in r if c.data_type == "f"]
     assert ws.freeze_panes == "A2"
 
@@ -86,10 +92,28 @@ def test_parquet_keeps_every_value_exactly(tmp_path: Path) -> None:
 
 
 def test_csv_bytes_and_xlsx_bytes_are_the_writer_by_header_names() -> None:
-    rows: list[list[sheets.Cell]] = [["=A1", "=A1"]]
-    text = sheets.csv_bytes(["a", "b"], rows, verbatim={"b"})
-    assert text == sheets.table_bytes("csv", [Column("a"), Column("b", verbatim=True)], rows)
-    assert _csv(text)[1] == ["'=A1", "=A1"]
+    rows: list[list[sheets.Cell]] = [["=A1", "ok"]]
+    text = sheets.csv_bytes(["a", "b"], rows)
+    assert text == sheets.table_bytes("csv", [Column("a"), Column("b")], rows)
+    assert _csv(text)[1] == ["'=A1", "ok"]
+    book = openpyxl.load_workbook(io.BytesIO(sheets.xlsx_bytes(["=h", "b"], rows, sheet="s")))
+    assert [(c.value, c.quotePrefix) for r in book.active.iter_rows() for c in r] == [
+        ("=h", True),
+        ("b", False),
+        ("=A1", True),
+        ("ok", False),
+    ]
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(1)", "\t1", "\r1", "=cmd|'/C calc'!A0"])
+def test_x1_one_test_says_what_a_spreadsheet_runs(text: str) -> None:
+    assert sheets.starts_formula(text) and sheets.safe_text(text) == "'" + text
+    assert not sheets.starts_formula("'" + text)
+
+
+@pytest.mark.parametrize("text", ["6222021234567890", "c1@example.cn", "13800000000", "张三", ""])
+def test_x1_ordinary_text_is_left_as_it_is(text: str) -> None:
+    assert not sheets.starts_formula(text) and sheets.safe_text(text) == text
 
 
 def test_an_unknown_format_is_refused() -> None:
@@ -129,7 +153,7 @@ def test_arrow_screening_reads_sliced_chunks_and_large_strings(tmp_path: Path) -
 def test_the_bank_batch_columns_are_typed() -> None:
     cols = {c.name: c for c in sheets.batch_columns()}
     assert tuple(cols) == sheets.BATCH_COLUMNS
-    assert cols["account 账号"].verbatim and cols["account_masked"].verbatim
+    assert cols["account 账号"].kind == "str"  # X-4: guarded like any text
     assert {n for n, c in cols.items() if c.kind == "int"} == {"amount_fen", "tax_fen", "net_fen"}
     assert {n for n, c in cols.items() if c.kind == "decimal"} == {
         "amount_yuan",

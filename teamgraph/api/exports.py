@@ -6,7 +6,7 @@ integer fen in the table; :func:`yuan` formats fen as a yuan string without floa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from fastapi.responses import Response
 
@@ -31,13 +31,12 @@ def download(
     header: Sequence[Column | str],
     rows: Sequence[Sequence[Cell]],
     *,
-    verbatim: Collection[str] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The table as an attachment ``<name>.csv`` or ``<name>.xlsx`` (``fmt`` is csv or xlsx);
     ``header`` names the columns or types them (:class:`teamgraph.sheets.Column`)."""
     if fmt == "csv":
-        content, media_type = csv_bytes(header, rows, verbatim=verbatim), CSV_TYPE
+        content, media_type = csv_bytes(header, rows), CSV_TYPE
     elif fmt == "xlsx":
         content, media_type = xlsx_bytes(header, rows, sheet=name[:31]), XLSX_TYPE
     else:  # pragma: no cover - the routers' query types allow csv and xlsx only

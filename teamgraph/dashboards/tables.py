@@ -260,7 +260,7 @@ def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str |
 
 def export_csv(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
     """The batch file as CSV (:mod:`teamgraph.sheets`: UTF-8 with a BOM, formula-like text
-    guarded), the account column verbatim: the bank reads it exactly."""
+    guarded in every column, the account's too: X-4)."""
     return table_bytes("csv", _EXPORT, export_table(items, tz))
 
 

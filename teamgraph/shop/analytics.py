@@ -22,6 +22,12 @@ Choices where docs/rules.md is silent (U-n, docs/choices.md):
   visited more than 20 times counts its latest 20.
 - U-5 Leaderboards rank with ties sharing a rank (1, 2, 2, 4); *commission* is the net of
   U-1's entries, *clients* the bindings that started in the period (R-1.2), however they end.
+- U-9 A distributor reads the board as distributors read one another's (``viewer``): its own
+  row whole, marked ``you``, and as ``me`` with its rank among all (even below ``limit``);
+  every other row keeps its rank, level and value but shows no id and only the first character
+  of the name (``张*``). The value is what a leaderboard is for (the gap to the next rank), as
+  CRMEB's and Youzan's rankings show amounts beside masked names; the level is the board's own
+  grouping (``groups``); the id is what would name a person.
 """
 
 from __future__ import annotations
@@ -151,9 +157,11 @@ class Analytics(ShopBase):
         level: int | None = None,
         at: int | None = None,
         limit: int = 50,
+        viewer: str | None = None,
     ) -> dict[str, Any]:
         """The ranking of distributors by ``metric`` in the ``period`` containing ``at`` (U-2,
-        U-5), optionally of one ``level``; ``groups`` has the same ranking within each level."""
+        U-5), optionally of one ``level``; ``groups`` has the same ranking within each level.
+        ``viewer``: the board as that distributor sees it (U-9), with its own row as ``me``."""
         import pandas as pd
 
         if metric not in METRICS:
@@ -171,7 +179,7 @@ class Analytics(ShopBase):
         df["level"] = df["level"].fillna(1).astype("int64")
         if level is not None:
             df = df[df["level"] == level]
-        return {
+        board: dict[str, Any] = {
             "period": period,
             "metric": metric,
             "level": level,
@@ -183,6 +191,11 @@ class Analytics(ShopBase):
                 for lv, group in sorted(df.groupby("level"), key=lambda g: -int(g[0]))
             ],
         }
+        if viewer is not None:
+            board["me"] = _own_row(df, viewer)
+            for rows in (board["items"], *(g["items"] for g in board["groups"])):
+                rows[:] = [_seen_by(row, viewer) for row in rows]
+        return board
 
     # -- lists and the team view -----------------------------------------------------------------
     def distributor_table(
@@ -339,6 +352,30 @@ def _days(start: int, end: int, tz: str) -> tuple[list[str], list[int]]:
         bounds.append(max(start, midnight))
         day += timedelta(days=1)
     return days, bounds
+
+
+def _seen_by(row: dict[str, Any], viewer: str) -> dict[str, Any]:
+    """U-9: a row of the board as distributor ``viewer`` sees it."""
+    if row["distributor_id"] == viewer:
+        return row | {"you": True}
+    name = row["name"]
+    return row | {"distributor_id": None, "name": name[0] + "*" if name else None, "you": False}
+
+
+def _own_row(df: pd.DataFrame, viewer: str) -> dict[str, Any] | None:
+    """U-9: ``viewer``'s row with its rank among every row of ``df`` (None: not on the board)."""
+    mine = df[df["distributor_id"] == viewer]
+    if mine.empty:
+        return None
+    row = next(mine.itertuples(index=False))
+    return {
+        "rank": int((df["value"] > row.value).sum()) + 1,  # as ``_ranked``'s "min" rank
+        "distributor_id": viewer,
+        "name": row.name if isinstance(row.name, str) else None,
+        "level": int(row.level),
+        "value": int(row.value),
+        "you": True,
+    }
 
 
 def _ranked(df: pd.DataFrame, limit: int) -> list[dict[str, Any]]:

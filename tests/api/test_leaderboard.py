@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.api.conftest import ShopApi
 from tests.shop import analytics_story as story
-from tests.shop.conftest import DAY, T0
+from tests.shop.conftest import DAY, HOUR, T0
 
 
 @pytest.fixture
@@ -74,14 +76,92 @@ def test_a_distributor_sees_its_rank_and_others_masked(board_shop: ShopApi) -> N
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["me"] == {"rank": 2, "distributor_id": "B", "name": "B", "level": 1, "value": 1}
-    assert body["items"][0] == {
-        "rank": 1,
-        "distributor_id": "A",
-        "name": "A*",
+    me = {"rank": 2, "distributor_id": "B", "name": "B", "level": 1, "value": 1, "you": True}
+    assert body["me"] == me
+    assert body["items"] == [
+        {"rank": 1, "distributor_id": None, "name": "A*", "level": 1, "value": 4, "you": False},
+        me,
+    ]
+
+
+# -- U-9: the board as a distributor sees it -------------------------------------------------
+PEOPLE = {"d-zhang-0001": "张三丰", "d-li-0002": "李四", "d-wang-0003": "王五"}
+"""Ids and names that must not reach another distributor whole."""
+
+
+@pytest.fixture
+def people(make_shop: Callable[..., ShopApi]) -> ShopApi:
+    """Three distributors with 3, 2 and 1 new clients in January 2026; 李四 at level 2."""
+    s = make_shop(story.SETTINGS)
+    for did, name in PEOPLE.items():
+        s.shop.create_customer(did, name=name, now=T0)
+        s.shop.apply(did, now=T0)
+    for n, did in zip((3, 2, 1), PEOPLE, strict=True):
+        for i in range(n):
+            s.shop.visit(f"c-{did}-{i}", did, at=T0 + HOUR + i)
+    s.shop.set_level("d-li-0002", 2, now=T0 + 2 * HOUR)
+    return s
+
+
+def _board(client: httpx.Client, **params: object) -> dict[str, Any]:
+    r = client.get("/v1/leaderboard", params={"metric": "clients", "at": T0, **params})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_u9_a_distributor_sees_its_own_row_whole_and_no_other_id_or_name(people: ShopApi) -> None:
+    client = people.client("distributor", "d-li-0002")
+    r = client.get("/v1/leaderboard", params={"metric": "clients", "at": T0})
+    body = r.json()
+    me = {"rank": 2, "distributor_id": "d-li-0002", "name": "李四", "level": 2, "value": 2}
+    me |= {"you": True}
+    assert body["me"] == me
+    assert body["items"] == [
+        {"rank": 1, "distributor_id": None, "name": "张*", "level": 1, "value": 3, "you": False},
+        me,
+        {"rank": 3, "distributor_id": None, "name": "王*", "level": 1, "value": 1, "you": False},
+    ]
+    assert body["groups"] == [  # ranked within each level (U-5)
+        {"level": 2, "items": [me | {"rank": 1}]},
+        {"level": 1, "items": [body["items"][0], body["items"][2] | {"rank": 2}]},
+    ]
+    for other in ("d-zhang-0001", "张三丰", "d-wang-0003", "王五"):
+        assert other not in r.text  # nowhere in the answer, whole
+
+
+def test_u9_me_is_ranked_among_all_even_below_the_limit(people: ShopApi) -> None:
+    body = _board(people.client("distributor", "d-wang-0003"), limit=1)
+    assert [(i["rank"], i["distributor_id"], i["name"]) for i in body["items"]] == [
+        (1, None, "张*")
+    ]
+    assert body["me"] == {
+        "rank": 3,
+        "distributor_id": "d-wang-0003",
+        "name": "王五",
         "level": 1,
-        "value": 4,
+        "value": 1,
+        "you": True,
     }
+
+
+def test_u9_a_distributor_off_the_board_sees_every_row_masked(people: ShopApi) -> None:
+    off_level = _board(people.client("distributor", "d-li-0002"), level=1)
+    assert off_level["me"] is None
+    assert [(i["distributor_id"], i["name"]) for i in off_level["items"]] == [
+        (None, "张*"),
+        (None, "王*"),
+    ]
+    nothing_yet = _board(people.client("distributor", "d-zhang-0001"), period="day", at=T0 + DAY)
+    assert (nothing_yet["me"], nothing_yet["items"]) == (None, [])
+
+
+@pytest.mark.parametrize("role", ["merchant", "analyst"])
+def test_u9_merchant_and_analyst_keys_see_every_row_whole(people: ShopApi, role: str) -> None:
+    body = _board(people.client(role))
+    rows = [body["items"], *(g["items"] for g in body["groups"])]
+    assert [(i["distributor_id"], i["name"]) for i in body["items"]] == list(PEOPLE.items())
+    assert not any(i["you"] for items in rows for i in items)
+    assert body["me"] is None
 
 
 @pytest.mark.parametrize(
@@ -95,6 +175,4 @@ def test_bad_choices_are_422(board_shop: ShopApi, params: dict) -> None:
 
 
 def test_no_key_is_401(board_shop: ShopApi) -> None:
-    import httpx
-
     assert httpx.get(f"{board_shop.url}/v1/leaderboard").status_code == 401

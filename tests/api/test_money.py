@@ -1131,10 +1131,10 @@ def test_exports_format_yuan_without_floats_and_neutralise_formulas() -> None:
         exports.yuan(12.5)  # type: ignore[arg-type]
     header = ["name", "account"]
     rows: list[list[exports.Cell]] = [["=HYPERLINK(1)", "+8613800000000"], ["张三", 7]]
-    text = exports.csv_bytes(header, rows, verbatim={"account"}).decode("utf-8-sig")
+    text = exports.csv_bytes(header, rows).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         header,
-        ["'=HYPERLINK(1)", "+8613800000000"],
+        ["'=HYPERLINK(1)", "'+8613800000000"],  # X-4: an account is guarded like any text
         ["张三", "7"],
     ]
     book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(header, rows, sheet="t")))
@@ -1157,6 +1157,45 @@ def test_the_withdrawal_downloads_write_formulas_inert(make_shop: MakeShop) -> N
     r = m.get("/v1/withdrawals", params={"format": "xlsx"})
     assert {row["withdrawal_id"] for row in xlsx_rows(r)} == set(FORMULAS)
     assert_inert_xlsx(r.content)
+
+
+ACCOUNT_FORMULAS = ("+1+1", "=cmd|' /C calc'!A0", "@SUM(1)", "-1", "-1+1", "-1234")
+"""Accounts a spreadsheet would run (``-1234`` would be read as a negative number)."""
+
+
+def test_x4_no_account_the_api_takes_starts_a_formula(make_shop: MakeShop) -> None:
+    m = make_shop({"withdrawal": {"max_count": 10}}).merchant
+    distributor(m, "D")
+    earn(m, "D", 10_000)
+    for account in (*ACCOUNT_FORMULAS, "+8613800000000", "-12345678"):
+        body = {"distributor_id": "D", "amount_fen": 1000, "method": "bank", "account": account}
+        refused(m.post("/v1/withdrawals", json=body), 422, "request.invalid", None)
+    for account in ("6222021234567890", "c1@example.cn", "13800000000", "wx_id-1.a+b"):
+        withdraw(m, "D", 1000, account=account)
+    assert {row["account 账号"] for row in csv_rows(m.get("/v1/withdrawals?format=csv"))} == {
+        "6222021234567890",
+        "c1@example.cn",
+        "13800000000",
+        "wx_id-1.a+b",
+    }  # written exactly: the bank reads them (X-4)
+
+
+def test_x4_the_bank_file_writes_every_stored_account_inert(make_shop: MakeShop) -> None:
+    """An account stored by another path (before the API refused them, or by a program using
+    the Shop) that a spreadsheet would run comes out prefixed in CSV and as a quote-prefixed
+    text cell, exactly, in xlsx."""
+    s = make_shop({"withdrawal": {"max_count": 10}})
+    m = s.merchant
+    distributor(m, "D")
+    earn(m, "D", 10_000)
+    for i, account in enumerate(ACCOUNT_FORMULAS):
+        s.shop.request_withdrawal("D", 1000, "bank", account, withdrawal_id=f"w{i}")
+    r = m.get("/v1/withdrawals", params={"format": "csv"})
+    assert {row["account 账号"] for row in csv_rows(r)} == {"'" + a for a in ACCOUNT_FORMULAS}
+    assert_inert_csv(r.content, ACCOUNT_FORMULAS)
+    r = m.get("/v1/withdrawals", params={"format": "xlsx"})
+    assert {row["account 账号"] for row in xlsx_rows(r)} == set(ACCOUNT_FORMULAS)
+    assert_inert_xlsx(r.content, ACCOUNT_FORMULAS)
 
 
 def test_the_money_endpoints_are_documented(make_shop: MakeShop) -> None:

@@ -197,7 +197,7 @@ def test_formulas_are_text_everywhere(shop: Shop, tmp_path: Path) -> None:
     cells = [c for c in ws["C"] if c.value == FORMULA_NAME]
     assert len(cells) == 1 and cells[0].data_type == "s"
     wpath, _ = exports.export(shop, "withdrawals", tmp_path / "w.csv", now=NOW)
-    assert f",{ACCOUNT}," in wpath.read_text("utf-8-sig")  # verbatim: the bank reads it
+    assert f",{ACCOUNT}," in wpath.read_text("utf-8-sig")  # exactly: the bank reads it
 
 
 @pytest.mark.parametrize(("kind", "did"), CASES)

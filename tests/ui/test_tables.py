@@ -92,7 +92,7 @@ def test_the_batch_csv_has_full_accounts_and_defuses_formulas() -> None:
     assert header == list(tables.EXPORT_COLUMNS)
     assert first[3] == "6222021234567890123" and first[5] == "100.00"
     assert second[2] == "'+SUM(A1)"  # a holder name is not run as a formula
-    assert second[3] == "=cmd@evil.com"  # the account column is for the bank, verbatim
+    assert second[3] == "'=cmd@evil.com"  # X-4: the account is guarded like any text
     assert second[8] == "50.00" and first[11] == "2026-01-01 00:00"
 
 

@@ -1,8 +1,10 @@
 """Leaderboards (排行榜): distributors ranked by sales, commission or new clients over a calendar
 day, week or month (docs/api.md "Team views and the ledger"; ``teamgraph.shop.analytics`` U-2, U-5).
 
-Merchant and analyst keys see every name. A distributor key sees the same ranking with other
-distributors' names masked (their first character, then ``*``) and its own row as ``me``.
+Merchant and analyst keys see every row whole. A distributor key sees the same ranking as
+distributors see one another's (U-9, ``Shop.leaderboard(viewer=...)``): its own row whole,
+marked ``you`` and repeated as ``me``; every other row without its id and with only the first
+character of its name.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ router = APIRouter(prefix="/v1/leaderboard", tags=["leaderboard"])
 
 
 class RankPublic(BaseModel):
+    """``distributor_id`` is null and ``name`` masked (``张*``) on other distributors' rows when
+    a distributor key reads the board; ``you`` marks its own row (U-9)."""
+
     rank: int
-    distributor_id: str
+    distributor_id: str | None
     name: str | None
     level: int
     value: int
+    you: bool = False
 
 
 class LevelGroupPublic(BaseModel):
@@ -36,7 +42,8 @@ class LevelGroupPublic(BaseModel):
 class LeaderboardPublic(BaseModel):
     """``value`` is fen for ``sales`` and ``commission``, a count for ``clients`` (``unit``).
     ``items`` rank every distributor (or those of ``level``), ``groups`` rank within each
-    level, highest level first. Ties share a rank. ``me``: a distributor key's own row."""
+    level, highest level first. Ties share a rank. ``me``: a distributor key's own row, ranked
+    among all even when below ``limit`` (null when it has no value in the period)."""
 
     period: Literal["day", "week", "month"]
     metric: Literal["sales", "commission", "clients"]
@@ -47,10 +54,6 @@ class LeaderboardPublic(BaseModel):
     items: list[RankPublic]
     groups: list[LevelGroupPublic]
     me: RankPublic | None = None
-
-
-def _mask(name: str | None) -> str | None:
-    return None if not name else name[0] + "*"
 
 
 @router.get("", response_model=LeaderboardPublic)
@@ -68,17 +71,10 @@ def leaderboard(
     """The calendar `period` (shop time zone; weeks start on Monday) containing `at`."""
     shop = caller.shop
     when = None if at is None else instant(_epoch_or_iso(at), now=now_ms())
-    board = shop.leaderboard(period, metric, level=level, at=when, limit=limit)
+    viewer = (caller.distributor_id or "") if caller.is_distributor else None
+    board = shop.leaderboard(period, metric, level=level, at=when, limit=limit, viewer=viewer)
     board["unit"] = "clients" if metric == "clients" else "fen"
     board["starts_at"], board["ends_at"] = board.pop("start"), board.pop("end")
-    if caller.is_distributor:
-        own = caller.distributor_id
-        rows = [board["items"], *(g["items"] for g in board["groups"])]
-        board["me"] = next((r for r in board["items"] if r["distributor_id"] == own), None)
-        for items in rows:
-            for row in items:
-                if row["distributor_id"] != own:
-                    row["name"] = _mask(row["name"])
     return public(shop, board)
 
 

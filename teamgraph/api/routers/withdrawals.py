@@ -49,9 +49,11 @@ Account = Annotated[
     Field(
         min_length=4,
         max_length=64,
-        pattern=r"^[0-9A-Za-z@._+-][0-9A-Za-z@._+ -]*$",
+        pattern=r"^[0-9A-Za-z._][0-9A-Za-z@._+ -]*$",
         description="bank card number, Alipay account (phone or e-mail) or WeChat id: letters, "
-        "digits, spaces and `@ . _ + -`",
+        "digits, spaces and `@ . _ + -`, starting with a letter, a digit, `.` or `_` (never "
+        "with a character a spreadsheet reads as a formula, so the bank file carries it "
+        "exactly, X-4)",
         examples=["6222021234567890"],
     ),
 ]
@@ -133,7 +135,8 @@ def _readable(caller: Caller, distributor_id: str) -> None:
 
 COLUMNS: list[sheets.Column] = sheets.batch_columns(leave_out={"tax_yuan"})
 """The export's columns (R-5.3). ``amount_*`` is gross, ``net_*`` what the bank transfers; the
-accounts are verbatim (the bank reads them exactly)."""
+accounts are text cells guarded like any other (X-4), which leaves every account :data:`Account`
+accepts exactly as it is."""
 
 
 def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
