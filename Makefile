@@ -25,7 +25,7 @@ BENCH_NEO4J_PORT ?= 7689
 BENCH_ARGS ?=
 
 .PHONY: help uv install install-python install-node install-system install-bench-system demo \
-	test lint bench bench-quick clean neo4j neo4j-stop
+	test lint bench bench-quick soak clean neo4j neo4j-stop
 
 help:
 	@echo "make demo   install, start the embedded graph, the API and the UI with a demo shop"
@@ -35,6 +35,8 @@ help:
 	@echo "            (benchmarks/RESULTS.md)"
 	@echo "make bench-quick  the request paths only (team views, orders, API workers) and the"
 	@echo "            PostgreSQL baseline, at 100k on FalkorDB"
+	@echo "make soak   kill -9 the engine and the API 24 times under a stream of orders and"
+	@echo "            refunds; nothing acknowledged may be lost or doubled (docs/reliability.md)"
 	@echo "make neo4j  start a local Neo4j 5 Community on bolt://127.0.0.1:7687 (neo4j-stop stops it)"
 
 uv:
@@ -109,6 +111,12 @@ bench: install-python install-system install-bench-system
 bench-quick: install-python install-bench-system
 	$(UV) run python -m benchmarks --only team_views --only orders --only workers --only baseline \
 	  $(BENCH_ARGS)
+
+# Crash durability, long form (the suite runs a short one: tests/test_soak.py). SOAK_ARGS: e.g.
+# "--kills 40 --events 6000". Figures in benchmarks/soak.json and docs/reliability.md.
+SOAK_ARGS ?=
+soak: install-python
+	$(UV) run python -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .teamgraph .pytest_cache .mypy_cache .ruff_cache
