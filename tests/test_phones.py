@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from teamgraph import phones
 from teamgraph.config import Settings
@@ -101,6 +102,16 @@ def test_p3_the_key_file_is_made_once_with_0600_and_reused(tmp_path: Path) -> No
     again = phones.load_key(data)  # a second start reads it back
     assert again.digest("17300000001") == first.digest("17300000001")
     assert path.read_text() == (data / phones.KEY_FILE).read_text()
+
+
+def test_p3_a_key_file_others_can_read_is_used_and_warned_about(tmp_path: Path) -> None:
+    made = phones.load_key(tmp_path)
+    (tmp_path / phones.KEY_FILE).chmod(0o644)
+    with capture_logs() as logged:
+        again = phones.load_key(tmp_path)
+    assert again.digest("17300000001") == made.digest("17300000001")
+    assert [e["event"] for e in logged] == ["phone.key_readable"]
+    assert logged[0]["log_level"] == "warning" and "chmod 600" in logged[0]["advice"]
 
 
 def test_p3_the_environment_override_wins(tmp_path: Path) -> None:
