@@ -604,7 +604,15 @@ def fraud_scan(
 
 
 def main() -> None:
-    app()
+    """The command; an error of teamgraph's that no command caught (one raised while connecting,
+    such as a damaged phone key, ``phone.key_invalid``) is one line and exit status 1, not a
+    traceback."""
+    try:
+        app()
+    except TeamgraphError as exc:
+        rule = f" ({exc.rule})" if exc.rule else ""
+        typer.secho(f"error: {exc.code}{rule}: {exc.message}", fg="red", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ def _read(path: Path) -> bytes:
             "phone.key_readable",
             path=str(path),
             mode=oct(mode & 0o777),
-            advice=f"chmod 600 {path}: the key turns phone digests back into numbers",
+            advice=f"chmod 600 {path}: with the key, trying numbers finds the ones phone "
+            "digests hold",
         )
     return _from_hex(path.read_text("ascii"), str(path))
 

@@ -19,7 +19,7 @@ from teamgraph import phones
 from teamgraph.config import Settings
 from teamgraph.errors import TeamgraphError, ValidationError
 from teamgraph.graph import Engine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plain_env, run_cli
 
 KEY = "ab" * 32
 
@@ -137,6 +137,15 @@ def test_p3_a_key_that_is_not_32_bytes_of_hex_is_refused(tmp_path: Path, bad: st
     with pytest.raises(TeamgraphError):
         phones.load_key(tmp_path)
     assert (tmp_path / phones.KEY_FILE).read_text() == bad
+
+
+def test_p3_a_damaged_key_stops_a_command_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / phones.KEY_FILE).write_text("not hex\n")
+    done = run_cli(tmp_path, "shop", "create", "acme", env=plain_env(tmp_path))
+    assert done.returncode == 1
+    assert "error: phone.key_invalid:" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / phones.KEY_FILE).read_text() == "not hex\n"  # never replaced
+    assert not (tmp_path / "engine.json").exists()  # refused before any engine started
 
 
 def test_p3_processes_starting_together_make_one_key(tmp_path: Path) -> None:
