@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from teamgraph.graph import Engine
 
 app = typer.Typer(help="teamgraph: a shop's distribution program on a graph.", no_args_is_help=True)
-shop_app = typer.Typer(help="Create shops.", no_args_is_help=True)
+shop_app = typer.Typer(
+    help="Create shops and look after them (recount, ladder, rekey-phones).", no_args_is_help=True
+)
 key_app = typer.Typer(help="Create API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded graph engine of TEAMGRAPH_DATA.", no_args_is_help=True)
 app.add_typer(shop_app, name="shop")
@@ -137,6 +139,51 @@ def shop_recount(
     verb = "repaired" if apply else "differ"
     typer.echo(f"{len(wrong)} distributors' counters {verb}", err=True)
     if wrong and not apply:
+        raise typer.Exit(2)
+
+
+@shop_app.command("rekey-phones")
+def shop_rekey_phones(
+    shop: str,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="files holding the phones as they were stored: customers (phone), signals "
+            "(kind, value), CRMEB eb_user (phone); CSV, Excel, Parquet or JSON Lines"
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="rename a column: SRC=phone (repeatable)")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV encoding (default: detected; UTF-8, BOM, GBK)")
+    ] = None,
+    apply: Annotated[bool, typer.Option(help="write; without it, only report")] = False,
+) -> None:
+    """Replace the shop's old phone digests (unkeyed SHA-256, reversible) (docs/choices.md P-4).
+
+    An old digest whose number FILES give becomes that number's keyed digest; every other one
+    is sealed (keyed as it is: old links kept, no longer reversible) until a later run is given
+    its number. Without --apply nothing is written, and the exit status is 2 while a run would
+    change something."""
+    from teamgraph.etl import importer, rekey
+    from teamgraph.shop import Shop
+
+    engine = _connect()
+    try:
+        report = rekey.rekey_phones(
+            Shop.open(engine, shop),
+            files or [],
+            mapping=importer.parse_mapping(map_),
+            encoding=encoding,
+            apply=apply,
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    typer.echo(report.summary())
+    if report.changes and not apply:
         raise typer.Exit(2)
 
 
@@ -700,7 +747,15 @@ def db_restore(
 
 
 def main() -> None:
-    app()
+    """The command; an error of teamgraph's that no command caught (one raised while connecting,
+    such as a damaged phone key, ``phone.key_invalid``) is one line and exit status 1, not a
+    traceback."""
+    try:
+        app()
+    except TeamgraphError as exc:
+        rule = f" ({exc.rule})" if exc.rule else ""
+        typer.secho(f"error: {exc.code}{rule}: {exc.message}", fg="red", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

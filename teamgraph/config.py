@@ -14,14 +14,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Where the graph lives and how the processes log."""
+    """Where the graph lives, the secret phones are kept under, and how the processes log."""
 
     model_config = SettingsConfigDict(env_prefix="TEAMGRAPH_", extra="ignore")
 
     data_dir: Path = Field(
         default=Path(".teamgraph"),
         validation_alias=AliasChoices("TEAMGRAPH_DATA", "TEAMGRAPH_DATA_DIR"),
-        description="Data directory of the embedded engine (AOF, logs, engine record).",
+        description="Data directory: the embedded engine's (AOF, logs, engine record) and, "
+        "whatever the engine, the phone key's (phone.key).",
     )
     falkordb_url: str | None = Field(
         default=None,
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
         default=False,
         validation_alias=AliasChoices("NEO4J_DATABASE_PER_SHOP"),
         description="Neo4j Enterprise only: shop x in its own database tg-x.",
+    )
+    phone_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEAMGRAPH_PHONE_KEY"),
+        description="The installation's phone secret as hex (64 digits or more); unset: the "
+        "file phone.key of data_dir, made at first start (docs/architecture.md).",
     )
     engine_port: int = Field(
         default=0, description="Port of the embedded engine; 0 picks a free one."

@@ -57,6 +57,10 @@ def embedded_engine(data_dir: Path) -> Iterator[Engine]:
 
 
 NEO4J_TEST_URI = "TEAMGRAPH_TEST_NEO4J_URI"
+NEO4J_PHONE_KEY = "7e57" * 16
+"""The phone key of every process on the suite's Neo4j, given as ``TEAMGRAPH_PHONE_KEY`` as
+several hosts on one Neo4j are given theirs (docs/architecture.md): the tests' data
+directories differ, and phones written by one process must be linked by another."""
 
 
 def neo4j_env() -> dict[str, str]:
@@ -69,6 +73,7 @@ def neo4j_env() -> dict[str, str]:
         "NEO4J_URI": uri,
         "NEO4J_USER": os.environ.get("TEAMGRAPH_TEST_NEO4J_USER", "neo4j"),
         "NEO4J_PASSWORD": os.environ.get("TEAMGRAPH_TEST_NEO4J_PASSWORD", "teamgraph"),
+        "TEAMGRAPH_PHONE_KEY": NEO4J_PHONE_KEY,
     }
 
 
@@ -91,7 +96,13 @@ def plain_env(data: Path) -> dict[str, str]:
     """This process's environment on data directory ``data``, without any engine variable (a
     subprocess given it starts or attaches to the embedded engine of ``data``)."""
     env = dict(os.environ, TEAMGRAPH_DATA=str(data))
-    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "FALKORDB_URL"):
+    for name in (
+        "NEO4J_URI",
+        "NEO4J_USER",
+        "NEO4J_PASSWORD",
+        "FALKORDB_URL",
+        "TEAMGRAPH_PHONE_KEY",
+    ):
         env.pop(name, None)
     return env
 
@@ -105,7 +116,8 @@ def connect_neo4j(env: dict[str, str]) -> Engine:
     """A connection of its own to the suite's Neo4j (``env`` from :func:`neo4j_env`)."""
     return connect(
         Settings(NEO4J_URI=env["NEO4J_URI"], NEO4J_USER=env["NEO4J_USER"],
-                 NEO4J_PASSWORD=env["NEO4J_PASSWORD"])
+                 NEO4J_PASSWORD=env["NEO4J_PASSWORD"],
+                 TEAMGRAPH_PHONE_KEY=env.get("TEAMGRAPH_PHONE_KEY", NEO4J_PHONE_KEY))
     )  # fmt: skip
 
 

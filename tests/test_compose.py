@@ -39,3 +39,11 @@ def test_compose_file_is_valid_and_points_the_api_at_neo4j() -> None:
         assert services[name]["environment"]["NEO4J_URI"] == "bolt://neo4j:7687"
         assert services[name]["environment"]["NEO4J_DATABASE_PER_SHOP"] == "false"
     assert services["api"]["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    # P-3: every teamgraph service keeps its data directory, the phone key's, on one volume
+    for name in ("setup", "api", "ui"):
+        data = services[name]["environment"]["TEAMGRAPH_DATA"]
+        mounts = {  # the long form (docker compose) or the short one (docker-compose 1.x)
+            (v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2])
+            for v in services[name]["volumes"]
+        }
+        assert ("teamgraph-data", data) in mounts, (name, mounts)

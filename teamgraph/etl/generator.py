@@ -29,7 +29,9 @@ Choices the file formats leave open, fixed here (G-…):
   completing never completes.
 - D-7 Signals: every customer has a device and an IP, most a phone, buyers an address, half
   a payment account; shared values are rare (families), except public IPs (carrier NAT,
-  public Wi-Fi) that many customers share.
+  public Wi-Fi) that many customers share. Phones are 11-digit Chinese mobile numbers, written
+  as shops export them (no +86); :func:`validate` checks that the importer reads every one
+  (``teamgraph.phones.normalize``, P-1).
 - D-8 Rings (``labels``: ``ring_id, kind, customer_id, role``), ``rings`` of them, kinds taken
   in turn:
   ``self_dealing`` — a distributor (role ``distributor``) and 3–8 ``alt`` accounts sharing its
@@ -67,6 +69,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from teamgraph import phones
+from teamgraph.errors import ValidationError
 from teamgraph.sheets import write_arrow
 
 SECOND = 1000
@@ -1467,6 +1471,18 @@ def frames(shop: SyntheticShop) -> dict[str, pd.DataFrame]:
 
 
 # -- the validator: what a loader relies on --------------------------------------------------------
+def _not_phones(values: pd.Series) -> np.ndarray:
+    """Which of ``values`` (None: no phone) the importer would refuse as a phone
+    (:func:`teamgraph.phones.normalize`, each distinct value once)."""
+    bad = []
+    for value in values.dropna().unique().tolist():
+        try:
+            phones.normalize(str(value))
+        except ValidationError:
+            bad.append(value)
+    return _isin(values, bad) if bad else np.zeros(len(values), bool)
+
+
 def validate(
     data: Mapping[str, pa.Table | pd.DataFrame], *, now: int = END_MS, max_depth: int = MAX_DEPTH
 ) -> list[str]:
@@ -1542,6 +1558,11 @@ def validate(
             problems.append(
                 f"invitations: {int((depth > max_depth).sum())} deeper than {max_depth}"
             )
+
+    # phones: numbers the loader reads (D-7, P-1)
+    check(_not_phones(cu["phone"]), "customers: phone not a phone number", cu)
+    sp = si[si["kind"] == "phone"]
+    check(_not_phones(sp["value"]), "signals: phone value not a phone number", sp)
 
     # bindings (R-1.8, R-1.12)
     check(~_isin(bi["customer_id"], cu["id"]), "bindings: unknown customer", bi)

@@ -247,7 +247,7 @@ def _load_shop(
     options = replace(options, now=now)
     parts: list[Result] = []
     if engine.can_bulk_create(shop_id):
-        staged = StagedShop(shop_id, settings)
+        staged = StagedShop(shop_id, settings, phones=engine.phones)
         job = job_for(cast(Shop, staged), options, bars)
         for kind in STAGED_KINDS:
             if kind in files:

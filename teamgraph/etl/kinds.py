@@ -30,7 +30,9 @@ Choices written down here (the rules are in docs/rules.md; the formats in docs/i
   ``Job.bulk`` off one event at a time through those Shop methods. An order, completion or
   refund timed after the load started is refused. A stored order or refund with another body
   is refused (R-3.12).
-- E-7 Phones (customers' and phone signals) are kept as their SHA-256, as the API keeps them.
+- E-7 Phones (customers' and phone signals) are read as E.164 and kept as their keyed digest
+  (``Shop.phone_digest``, P-1, P-2), as the API keeps them; a cell that is not a phone number
+  refuses its row (``phone: phone.invalid: ...``).
 - E-10 A customers load moves no team counter, so no recount follows it; new customers (absent
   by an id check just before) are CREATEd, faster than MERGE on FalkorDB, the unique id
   constraint refusing a duplicate (that batch fails whole; a re-run skips what exists).
@@ -132,6 +134,19 @@ def _text(job: Job) -> Parser:
 
 def _ident(job: Job) -> Parser:
     return v.ident
+
+
+def _phone(job: Job) -> Parser:
+    """A phone cell as its stored digest (E-7); a CellError naming the code when it is not a
+    phone number."""
+
+    def parse(cell: Any) -> str:
+        try:
+            return job.shop.phone_digest(v.text(cell))
+        except ValidationError as exc:
+            raise v.CellError(f"{exc.code}: {exc.message}") from None
+
+    return parse
 
 
 def _money(job: Job) -> Parser:
@@ -271,7 +286,7 @@ def _settle_repeats(repeats: dict[int, int], out: Outcome) -> None:
 CUSTOMER = (
     Spec("id", _ident, True),
     Spec("name", _text),
-    Spec("phone", _text),
+    Spec("phone", _phone),  # the digest (E-7)
     Spec("phone_verified", _of(v.boolean)),
     Spec("joined_at", _time),
     Spec("via_distributor_id", _ident),
@@ -301,7 +316,7 @@ def customers(job: Job, frame: pd.DataFrame) -> Outcome:
         record = {
             "id": r["id"],
             "name": r["name"],
-            "phone_hash": v.phone_hash(r["phone"]) if r["phone"] else None,
+            "phone_hash": r["phone"],
             "phone_verified": r["phone_verified"],
             "joined_at": r["joined_at"],
             "via": r["via_distributor_id"],
@@ -873,7 +888,13 @@ def signals(job: Job, frame: pd.DataFrame) -> Outcome:
         if first is not None and last is not None and first > last:
             out.reject(idx, "first_seen: after last_seen")
             continue
-        value = v.phone_hash(r["value"]) if r["kind"] == "phone" else r["value"]
+        value = r["value"]
+        if r["kind"] == "phone":  # E-7
+            try:
+                value = job.shop.phone_digest(value, field="value")
+            except ValidationError as exc:
+                out.reject(idx, f"value: {exc.code}: {exc.message}")
+                continue
         key = (r["kind"], r["customer_id"], value)
         members[key].append(idx)
         m = merged.setdefault(key, {"customer_id": r["customer_id"], "value": value,

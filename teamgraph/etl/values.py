@@ -15,7 +15,6 @@ milliseconds; a time without an offset takes ``tz`` and is refused when there is
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from datetime import date, datetime
@@ -204,8 +203,3 @@ def items(value: Any) -> list[str]:
     else:
         parts = [p.strip() for p in str(value).split(";")]
     return [p for p in parts if p]
-
-
-def phone_hash(phone: str) -> str:
-    """Phones are kept as their SHA-256, as ``Shop.create_customer`` keeps them."""
-    return hashlib.sha256(phone.encode()).hexdigest()

@@ -37,7 +37,8 @@ Choices where docs/rules.md is silent (F-1…F-6, the ring decisions and the cir
   counters within 3% above a level or ladder threshold (15), commission inside
   (5·log10(1 + yuan), up to 15). Rings
   below 20 are not kept; 40 and above are *flagged* (the quality figures). Values are shown
-  masked (phones 138****5678, IPs 117.136.*.*).
+  masked (IPs 117.136.*.*; phones, stored as keyed digests, as a fingerprint of the digest,
+  ``#Ab3-x9…``).
 - F-12 The benchmark's 1,000,000-customer figures run the same detector on a projection built
   from the generator's tables (:class:`~teamgraph.fraud.projection.TableSource`), rewards
   derived at 10% / 3% of the paid amount, since loading a million orders one by one through

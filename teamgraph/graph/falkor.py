@@ -27,6 +27,7 @@ from teamgraph.graph import bulk, queries
 from teamgraph.graph.embedded import ServerHandle, Watchdog
 from teamgraph.graph.group import Groups
 from teamgraph.graph.store import Columns, Row, check_keys, check_shop_id, dedupe
+from teamgraph.phones import PhoneKey
 
 KEY_PREFIX = "tg:"
 AOF_REWRITE = "auto-aof-rewrite-percentage"
@@ -111,8 +112,10 @@ class FalkorStore:
         shop: str,
         groups: Groups | None = None,
         memo: dict[str, Any] | None = None,
+        phones: PhoneKey | None = None,
     ) -> None:
         self.shop = check_shop_id(shop)
+        self.phones = phones
         self._db = db
         self._graph = db.select_graph(KEY_PREFIX + shop)
         self._groups = groups if groups is not None else Groups()
@@ -272,8 +275,10 @@ class FalkorEngine:
         *,
         server: ServerHandle | None = None,
         password: str | None = None,
+        phones: PhoneKey | None = None,
     ) -> None:
         self.kind = "falkordb-embedded" if server is not None else "falkordb"
+        self.phones = phones
         self.host, self.port = host, port
         self.groups = Groups()
         self._memos: defaultdict[str, dict[str, Any]] = defaultdict(dict)
@@ -299,12 +304,17 @@ class FalkorEngine:
         self.host, self.port = host, port
 
     @classmethod
-    def from_url(cls, url: str) -> FalkorEngine:
+    def from_url(cls, url: str, *, phones: PhoneKey | None = None) -> FalkorEngine:
         parsed = urlparse(url)
-        return cls(parsed.hostname or "127.0.0.1", parsed.port or 6379, password=parsed.password)
+        return cls(
+            parsed.hostname or "127.0.0.1",
+            parsed.port or 6379,
+            password=parsed.password,
+            phones=phones,
+        )
 
     def open(self, shop: str) -> FalkorStore:
-        return FalkorStore(self._db, shop, self.groups, self._memos[shop])
+        return FalkorStore(self._db, shop, self.groups, self._memos[shop], self.phones)
 
     def can_bulk_create(self, shop: str) -> bool:
         """Whether :meth:`bulk_create` can write ``shop``: its graph key does not exist."""

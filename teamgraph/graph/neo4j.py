@@ -37,6 +37,7 @@ from teamgraph.graph import queries
 from teamgraph.graph.group import Groups
 from teamgraph.graph.scope import SHOP_PARAM, scoped, unscoped_paths
 from teamgraph.graph.store import Columns, Row, check_keys, check_shop_id, dedupe
+from teamgraph.phones import PhoneKey
 
 DB_PREFIX = "tg-"
 DATABASE_NOT_FOUND = "Neo.ClientError.Database.DatabaseNotFound"
@@ -90,6 +91,7 @@ class Neo4jStore:
         self._owner = owner
         self.database = owner.database_of(self.shop)
         self.memo = owner.memos[self.shop]
+        self.phones = owner.phones
 
     def _run(self, name: str, params: Mapping[str, Any], routing: RoutingControl) -> list[Row]:
         records, _ = self._execute(name, params, routing)
@@ -200,8 +202,10 @@ class Neo4jEngine:
         *,
         database: str = "neo4j",
         database_per_shop: bool = False,
+        phones: PhoneKey | None = None,
     ) -> None:
         self.uri = uri
+        self.phones = phones
         self.groups = Groups()
         self.memos: defaultdict[str, dict[str, Any]] = defaultdict(dict)
         """Per shop: :attr:`Neo4jStore.memo`."""

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from teamgraph.errors import ValidationError
+from teamgraph.phones import PhoneKey
 from teamgraph.rules.ids import id_problem
 
 Row = dict[str, Any]
@@ -112,6 +113,8 @@ class GraphStore(Protocol):
     memo: dict[str, Any]
     """What this process remembers about the shop between requests (the shop layer's to
     use), shared by the engine's stores of the shop and emptied by any write through them."""
+    phones: PhoneKey | None
+    """The installation's phone key, the engine's (None: phones are refused)."""
 
     def read(self, name: str, /, **params: Any) -> list[Row]:
         """Run the named read-only statement."""
@@ -163,6 +166,9 @@ class Engine(Protocol):
     """A process's connection to one graph server."""
 
     kind: str
+    phones: PhoneKey | None
+    """The installation's phone key (:func:`teamgraph.graph.connect` reads it), handed to
+    every store the engine opens."""
 
     def open(self, shop: str) -> GraphStore: ...
 

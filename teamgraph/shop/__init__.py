@@ -9,9 +9,9 @@ move it.
 (the store, the clock, the settings and their catch-up, the distributor profile, the level
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
-(balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures) and ``risk``
-(fraud rings). Batch work (imports, the demo, exports) goes through ``shop.bulk``
-(:mod:`teamgraph.shop.bulk`).
+(balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
+(fraud rings) and ``rekey`` (old phone digests to keyed ones). Batch work (imports, the demo,
+exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
 detection library); only it reads or writes a shop's graph. Nothing it imports imports it.
@@ -32,6 +32,7 @@ from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.keys import ROLES, Keys, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
+from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
@@ -41,6 +42,7 @@ __all__ = [
     "ROLES",
     "Bulk",
     "Principal",
+    "RekeyReport",
     "Role",
     "ScanResult",
     "Shop",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 
-class Shop(Keys, Relationships, Team, Orders, Ledger, Analytics, Risk):
+class Shop(Keys, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

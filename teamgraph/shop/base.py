@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from teamgraph.clock import now_ms
-from teamgraph.errors import Conflict, NotFound
+from teamgraph.errors import Conflict, EngineError, NotFound
 from teamgraph.graph import GraphStore
+from teamgraph.phones import PhoneKey
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
@@ -45,6 +46,17 @@ class _NothingDue:
         )
 
 
+def phone_digest(key: PhoneKey | None, phone: str, field: str) -> str:
+    """P-1, P-2: how a phone is stored, whichever way it came in (docs/choices.md): its E.164
+    text keyed with the installation's secret; 422 ``phone.invalid`` naming ``field`` for
+    text that is not a phone number."""
+    if key is None:
+        raise EngineError(
+            "phone.no_key", "this process has no phone key (engines come from graph.connect)"
+        )
+    return key.digest(phone, field=field)
+
+
 class ShopBase:
     """One shop's store and settings; the parts of ``Shop`` build on it."""
 
@@ -56,6 +68,11 @@ class ShopBase:
 
     def _now(self, now: int | None) -> int:
         return now if now is not None else now_ms()
+
+    def phone_digest(self, phone: str, *, field: str = "phone") -> str:
+        """The stored form of ``phone`` (:func:`phone_digest`): every way a phone enters the
+        shop (the API, imports, CRMEB, the demo) comes through here."""
+        return phone_digest(self.store.phones, phone, field)
 
     # -- settings ----------------------------------------------------------------------------
     def _stored_settings(self) -> tuple[ProgramSettings, int]:

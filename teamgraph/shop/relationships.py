@@ -4,7 +4,6 @@ distributor's status and level, and the performance counters order events feed."
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
@@ -34,10 +33,12 @@ class Relationships(ShopBase):
     ) -> tuple[dict[str, Any], bool]:
         """Register a customer (idempotent on its id). Joining through a distributor's link is
         a visit at the joining time (R-1.5, R-1.13). Returns the customer and whether it was
-        created; the same id with other details is 409 ``event.conflict`` (docs/api.md)."""
+        created; the same id with other details is 409 ``event.conflict`` (docs/api.md). The
+        phone is kept as its keyed digest only (P-1, P-2): 422 ``phone.invalid`` when it is
+        not a phone number."""
         now = self._now(now)
         joined = joined_at if joined_at is not None else now
-        phone_hash = hashlib.sha256(phone.encode()).hexdigest() if phone else None
+        phone_hash = self.phone_digest(phone) if phone else None
         existing = self.store.read("customer.get", id=customer_id)
         if existing:
             stored = existing[0]

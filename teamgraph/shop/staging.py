@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from teamgraph.graph import bulk as graph_bulk
+from teamgraph.phones import PhoneKey
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules import share as rules_share
 from teamgraph.rules import team as rules_team
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop.base import phone_digest
 from teamgraph.shop.bulk import Member, SignalKind, Stored
 
 if TYPE_CHECKING:
@@ -297,12 +299,24 @@ class StagedBulk:
 class StagedShop:
     """A shop that has no graph yet, staged in memory (see the module docstring)."""
 
-    def __init__(self, shop_id: str, settings: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        shop_id: str,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        phones: PhoneKey | None = None,
+    ) -> None:
         self.id = shop_id
+        self.phones = phones
+        """The key of the engine the shop will be written to (``Engine.phones``)."""
         self.initial = dict(settings or {})
         parsed = rules_settings.parse(dict(self.initial))
         self._settings = ProgramSettings.model_validate_json(parsed.model_dump_json())
         self.bulk = StagedBulk()
+
+    def phone_digest(self, phone: str, *, field: str = "phone") -> str:
+        """As ``Shop.phone_digest``, under the engine's key."""
+        return phone_digest(self.phones, phone, field)
 
     def settings(self, *, now: int | None = None) -> ProgramSettings:
         """The settings the shop will be created with, in force at ``now``."""

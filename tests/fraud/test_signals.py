@@ -141,7 +141,9 @@ def test_components_of_the_customer_signal_graph_and_their_merge() -> None:
     ("kind", "value", "shown"),
     [
         ("phone", "13812345678", "138****5678"),
-        ("phone", "007a" + "0" * 58 + "41", "007a00…41"),  # stored as its SHA-256 (E-7)
+        ("phone", "Ab3-x9Q" + "0" * 34 + "_z", "#Ab3-x9…"),  # its keyed digest (P-2)
+        ("phone", "legacy:Zz9-x9Q" + "0" * 36, "legacy#Zz9-x9…"),  # an old one, sealed (P-4)
+        ("phone", "007a" + "0" * 58 + "41", "sha256#007…"),  # an old one, unkeyed (P-4)
         ("ip", "117.136.4.20", "117.136.*.*"),
         ("device", "dev-0123456789ab", "dev-01…ab"),
         ("address", "上海市浦东新区世纪大道100号", "上海市浦东新…"),

@@ -205,7 +205,7 @@ def test_r2_1_review_conditions_and_statuses(make_shop: ShopFactory) -> None:
     assert shop.apply("p", now=T0)["status"] == "pending"
     assert shop.approve("p", now=T0 + 1)["status"] == "active"
     assert shop.approve("p", now=T0 + 2)["status"] == "active"  # idempotent
-    shop.create_customer("r", phone="1", phone_verified=True, now=T0)
+    shop.create_customer("r", phone="13800000001", phone_verified=True, now=T0)
     shop.apply("r", now=T0)
     assert shop.reject("r", now=T0 + 1)["status"] == "rejected"
     with pytest.raises(Conflict):

@@ -23,7 +23,20 @@ class CustomerCreate(RequestBody):
 
     id: Id
     name: Annotated[StrictStr, Field(min_length=1, max_length=100)] | None = None
-    phone: Annotated[StrictStr, Field(min_length=3, max_length=32)] | None = None
+    phone: (
+        Annotated[
+            StrictStr,
+            Field(
+                min_length=3,
+                max_length=32,
+                description="A phone number: digits, spaces, '-', '.', brackets, a leading '+'; "
+                "+86 when it has no country code. Stored only as its keyed digest; 422 "
+                "`phone.invalid` when it is not a number.",
+                examples=["17300000001", "+86 173-0000-0001"],
+            ),
+        ]
+        | None
+    ) = None
     phone_verified: StrictBool = False
     joined_at: Instant | None = None
     via_distributor_id: Id | None = None
