@@ -154,8 +154,10 @@ class EmbeddedServer:
             rec: dict[str, Any] = json.loads(self.record_path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             rec = {}
-        if held and rec:
+        if held and rec and not _gone(int(rec["pid"])):
             return rec
+        if held and rec:  # the server died; a child it forked (a log rewrite) holds the lock
+            held = not _end_group(int(rec["pid"]), self._lock_is_held)
         if rec and not held:
             log.info("engine.stale_record_removed", pid=rec.get("pid"), data_dir=str(self.data_dir))
             self.record_path.unlink(missing_ok=True)
@@ -412,6 +414,32 @@ def _start_compaction(port: int, replayed: int) -> None:
 def _port_taken(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex((HOST, port)) == 0
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (a zombie has)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _end_group(pid: int, held: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Kill what is left of the dead server ``pid``'s process group (it leads one of its own:
+    a log rewrite it forked outlives it and holds ``engine.lock`` through the inherited
+    descriptor); True once the lock is free."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while held() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not held()
 
 
 def _reap(pid: int) -> None:
