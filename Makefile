@@ -25,7 +25,7 @@ BENCH_NEO4J_PORT ?= 7689
 BENCH_ARGS ?=
 
 .PHONY: help uv install install-python install-node install-system install-bench-system demo \
-	test lint bench bench-quick soak clean neo4j neo4j-stop
+	test lint bench bench-quick soak load clean neo4j neo4j-stop
 
 help:
 	@echo "make demo   install, start the embedded graph, the API and the UI with a demo shop"
@@ -37,6 +37,7 @@ help:
 	@echo "            PostgreSQL baseline, at 100k on FalkorDB"
 	@echo "make soak   kill -9 the engine and the API 24 times under a stream of orders and"
 	@echo "            refunds; nothing acknowledged may be lost or doubled (docs/reliability.md)"
+	@echo "make load   32 connections on the API of a 100k shop for 60 s (benchmarks/RESULTS.md)"
 	@echo "make neo4j  start a local Neo4j 5 Community on bolt://127.0.0.1:7687 (neo4j-stop stops it)"
 
 uv:
@@ -117,6 +118,11 @@ bench-quick: install-python install-bench-system
 SOAK_ARGS ?=
 soak: install-python
 	$(UV) run python -m benchmarks.soak $(SOAK_ARGS)
+
+# 32 requests in flight on the API of a 100k shop for 60 s: team views and orders, 0 errors
+# expected; the figures go to benchmarks/RESULTS.md.
+load: install-python
+	$(UV) run python -m benchmarks --only load $(BENCH_ARGS)
 
 clean:
 	rm -rf .teamgraph .pytest_cache .mypy_cache .ruff_cache

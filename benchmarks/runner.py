@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "team_views": "benchmarks.team_views",
     "orders": "benchmarks.orders",
     "workers": "benchmarks.workers",
+    "load": "benchmarks.load",  # make load: 32 connections for 60 s, not in the default run
     "neo4j": "benchmarks.engines",  # after the two it compares: it reuses their FalkorDB figures
     "baseline": "benchmarks.baseline",  # PostgreSQL beside teamgraph, both measured in itself
     "etl": "benchmarks.etl",

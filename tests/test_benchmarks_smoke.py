@@ -298,3 +298,16 @@ def test_the_neo4j_comparison_is_skipped_without_a_neo4j(tmp_path: Path) -> None
 
     assert runner.run_all(args) == {}
     assert not (tmp_path / "R.md").exists()
+
+
+def test_load_runs_on_a_tiny_shop_with_no_errors_and_is_not_in_the_default_run(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n")
+    only = [*SIZE, "--quiet", "--out", str(out), "--load-seconds", "2", "--load-workers", "1"]
+    result = runner.run_all(runner.parser().parse_args([*only, "--only", "load"]))["load"]
+    assert result["errors"] == {}
+    assert result["reads"]["n"] > 0 and result["writes"]["n"] > 0
+    assert "## Sustained load" in out.read_text()
+    assert runner.load("load").skip(runner.parser().parse_args(SIZE)) is not None
