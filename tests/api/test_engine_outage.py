@@ -115,6 +115,9 @@ def test_the_api_answers_503_while_the_engine_is_down_and_serves_again_after(
         assert down.status_code == 503, down.text
         assert down.headers["content-type"] == "application/json"
         assert down.json()["error"]["code"] == "graph.unavailable"
+        assert down.headers["retry-after"].isdigit()
+        garbage = httpx.get(f"{url}/v1/settings", headers={"Authorization": "Bearer x"})
+        assert garbage.status_code == 401  # a key that cannot be one needs no engine
         health = httpx.get(f"{url}/v1/health", timeout=60)
         assert (health.status_code, health.json()["answers"]) == (503, False)
         own_server.start()
