@@ -26,7 +26,6 @@ May import ``teamgraph.errors``, ``teamgraph.logs`` and :mod:`teamgraph.graph.em
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import time
@@ -253,7 +252,7 @@ def restore(
     try:
         with FileLock(data / "start.lock", timeout=timeout):  # no engine starts meanwhile
             rec = server.record()
-            if rec is not None or _engine_lock_held(server.lock_path):
+            if rec is not None or server.lock_is_held():
                 pid = f" (pid {rec['pid']})" if rec else ""
                 raise EngineError(
                     "engine.running",
@@ -297,19 +296,3 @@ def _install(source: Path, data: Path, total: int, progress: Progress) -> None:
     _fsync(staging)
     staging.rename(data / AOF_DIR)
     _fsync(data)
-
-
-def _engine_lock_held(lock_path: Path) -> bool:
-    """Whether a server holds ``engine.lock`` (as :class:`EmbeddedServer` takes it)."""
-    if not lock_path.exists():
-        return False
-    fd = os.open(lock_path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)

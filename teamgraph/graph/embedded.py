@@ -130,7 +130,7 @@ class EmbeddedServer:
         return self.data_dir / "engine.log"
 
     # -- state -------------------------------------------------------------------------
-    def _lock_is_held(self) -> bool:
+    def lock_is_held(self) -> bool:
         """True while a server holds ``engine.lock``."""
         if not self.lock_path.exists():
             return False
@@ -149,7 +149,7 @@ class EmbeddedServer:
         """The running server's record, or None; removes a stale record."""
         if not self.data_dir.is_dir():
             return None
-        held = self._lock_is_held()
+        held = self.lock_is_held()
         try:
             rec: dict[str, Any] = json.loads(self.record_path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
@@ -157,7 +157,7 @@ class EmbeddedServer:
         if held and rec and not _gone(int(rec["pid"])):
             return rec
         if held and rec:  # the server died; a child it forked (a log rewrite) holds the lock
-            held = not _end_group(int(rec["pid"]), self._lock_is_held)
+            held = not _end_group(int(rec["pid"]), self.lock_is_held)
         if rec and not held:
             log.info("engine.stale_record_removed", pid=rec.get("pid"), data_dir=str(self.data_dir))
             self.record_path.unlink(missing_ok=True)
@@ -174,7 +174,7 @@ class EmbeddedServer:
                 rec = self.record()
                 if rec is not None:
                     return self._attach(rec)
-                if self._lock_is_held():  # a server is starting or its record was lost
+                if self.lock_is_held():  # a server is starting or its record was lost
                     return self._attach(self._wait_for_record())
                 return self._start(detached=False, prefer_port=prefer_port)
         except Timeout:
@@ -212,14 +212,14 @@ class EmbeddedServer:
         _compact_log(int(rec["port"]), deadline)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)  # redis flushes the AOF and exits on SIGTERM
-        while self._lock_is_held() and time.monotonic() < deadline:
+        while self.lock_is_held() and time.monotonic() < deadline:
             _reap(pid)
             time.sleep(0.05)
-        if self._lock_is_held():
+        if self.lock_is_held():
             log.warning("engine.kill", pid=pid)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            while self._lock_is_held():
+            while self.lock_is_held():
                 _reap(pid)
                 time.sleep(0.05)
         _reap(pid)

@@ -261,4 +261,4 @@ def test_the_start_timeout_is_enforced(tmp_path: Path) -> None:
     assert info.value.code == "engine.start_timeout"
     assert time.monotonic() - started < 10  # not the client's retries: one bounded wait
     assert EmbeddedServer(tmp_path).record() is None
-    assert not EmbeddedServer(tmp_path)._lock_is_held()
+    assert not EmbeddedServer(tmp_path).lock_is_held()
