@@ -54,6 +54,12 @@ Instant = Annotated[
 ]
 Time = Annotated[str, Field(description="ISO-8601 with the shop's offset")]
 
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""The largest request body the API reads (413 ``request.too_large`` beyond, before it is read
+whole), so a body cannot fill the process's memory. Above the largest body a request needs: a
+withdrawal batch of 1,000 ids of 128 characters outside the BMP, each sent as a ``\\uXXXX``
+pair, is about 1.5 MiB."""
+
 MAX_LIMIT = 500
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
