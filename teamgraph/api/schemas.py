@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, St
 
 from teamgraph.errors import ValidationError
 from teamgraph.rules.ids import MAX_ID_LENGTH, normal_id
+from teamgraph.rules.money import MAX_FEN
 from teamgraph.rules.timeutil import parse_instant
 
 Id = Annotated[
@@ -40,9 +41,6 @@ EventId = Annotated[
     ),
     AfterValidator(normal_id),
 ]
-MAX_FEN = 10**12
-"""The largest amount one money field takes (10 billion yuan): far above any order, far below
-what the graph engines' 64-bit integers hold when amounts are summed."""
 Fen = Annotated[StrictInt, Field(le=MAX_FEN, description="integer fen (分), R-3.9")]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 Instant = Annotated[
