@@ -25,7 +25,7 @@ from teamgraph.graph import Engine
 from teamgraph.shop import Shop
 from tests.api.conftest import Api
 from tests.api.test_relationships import customer, distributor, ok, visit
-from tests.conftest import new_shop_id
+from tests.conftest import new_shop_id, whole_graph
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -410,18 +410,6 @@ class Seeded:
     """The graph after the last row: each row is held to writing nothing itself."""
 
 
-def graph(shop: Shop) -> dict[str, list[str]]:
-    """Every node and edge of the shop with all its properties, in a canonical order."""
-
-    def canonical(rows: list[dict[str, Any]]) -> list[str]:
-        return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
-
-    return {
-        "nodes": canonical(shop.store.read("dump.nodes")),
-        "edges": canonical(shop.store.read("dump.edges")),
-    }
-
-
 def seed(m: httpx.Client) -> None:
     """A distributor D with a settled balance (its client X paid order O1 20 days ago, completed
     the next day), a refund R1 of it, a withdrawal W1 requested; a customer C1 with an order O2
@@ -449,7 +437,7 @@ def seeded(engine: Engine, api: Api) -> Iterator[Seeded]:
     }
     clients[""] = httpx.Client(base_url=api.url, timeout=60)
     seed(clients["merchant"])
-    before = graph(shop)
+    before = whole_graph(shop.store)
     yield Seeded(shop, clients, before, shop.counts(), before)
     for client in clients.values():
         client.close()
@@ -483,7 +471,7 @@ def test_the_corpus_is_a_table_of_distinct_rows() -> None:
 @pytest.mark.parametrize("bad", CORPUS, ids=[bad.name for bad in CORPUS])
 def test_refused_with_its_code_and_nothing_written(seeded: Seeded, bad: Bad) -> None:
     response = send(seeded, bad)
-    after = graph(seeded.shop)
+    after = whole_graph(seeded.shop.store)
     written, seeded.last = after != seeded.last, after
     assert response.status_code == bad.status, response.text[:500]
     body = response.json()
@@ -504,7 +492,7 @@ def test_after_the_whole_corpus(seeded: Seeded) -> None:
             "orders": 2,
         }
     )
-    assert graph(seeded.shop) == seeded.before
+    assert whole_graph(seeded.shop.store) == seeded.before
     assert seeded.clients[""].get("/v1/health").status_code == 200
     m = seeded.clients["merchant"]
     assert ok(m.get(f"{C}/C1"))["name"] == "Ann"
