@@ -5,6 +5,7 @@ on FalkorDB and on Neo4j; ``-m "not neo4j"`` runs the FalkorDB half alone."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,3 +157,17 @@ def store(engine: Engine) -> Iterator[GraphStore]:
     s.setup_schema()
     yield s
     s.drop()
+
+
+def whole_graph(store: GraphStore) -> dict[str, list[str]]:
+    """Every node and edge of a shop with all its properties, in a canonical order: what a
+    test compares before and after something that must write nothing (``dump.*``; a small shop
+    only)."""
+
+    def canonical(rows: list[dict[str, Any]]) -> list[str]:
+        return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+
+    return {
+        "nodes": canonical(store.read("dump.nodes")),
+        "edges": canonical(store.read("dump.edges")),
+    }

@@ -6,9 +6,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from teamgraph import logs
+from teamgraph.api.schemas import MAX_BODY_BYTES
 from teamgraph.errors import TeamgraphError
 
 log = logs.get(__name__)
@@ -37,6 +40,8 @@ def _is_money(loc: list[str], kind: object) -> bool:
 
 
 def install(app: FastAPI) -> None:
+    app.add_middleware(_BodyLimit, max_bytes=MAX_BODY_BYTES)
+
     @app.exception_handler(TeamgraphError)
     async def _teamgraph(_: Request, exc: TeamgraphError) -> JSONResponse:
         headers = _HEADERS.get(exc.status)
@@ -67,7 +72,67 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, _TooLarge):
+            return _too_large()
+        unreadable = _unreadable(exc)
+        if unreadable is not None:
+            return JSONResponse(_body("request.invalid", unreadable), status_code=422)
         code = {404: "http.not_found", 405: "http.method_not_allowed"}.get(
             exc.status_code, f"http.{exc.status_code}"
         )
         return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code)
+
+
+def _unreadable(exc: HTTPException) -> str | None:
+    """Why FastAPI could not read a body as JSON, when that is what its 400 says: the body is
+    not UTF-8, or nests deeper than the JSON parser goes (Python's recursion limit). Both are a
+    body that is not JSON to the caller (docs/api.md "Request bodies"), so the same 422."""
+    if exc.status_code != 400:
+        return None
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "the body is not valid JSON: it is not UTF-8"
+    if isinstance(exc.__cause__, RecursionError):
+        return "the body is not valid JSON: it nests too deeply"
+    return None
+
+
+class _TooLarge(Exception):
+    """A body that went past :data:`MAX_BODY_BYTES` while it was being read."""
+
+
+def _too_large() -> JSONResponse:
+    message = f"the body is larger than {MAX_BODY_BYTES // 1024 // 1024} MiB"
+    return JSONResponse(_body("request.too_large", message), status_code=413)
+
+
+class _BodyLimit:
+    """ASGI middleware: a body above ``max_bytes`` is 413 ``request.too_large`` and is never
+    read whole. A ``Content-Length`` that says so is answered before any of it is read; a body
+    sent without one (chunked) is stopped where it passes the limit, from inside the read
+    FastAPI makes (which turns any error there into its 400, mapped back to 413 above).
+    Starlette's own limit answers in plain text, not in the API's error shape."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await _too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        await self.app(scope, limited, send)

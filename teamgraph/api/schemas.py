@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, St
 
 from teamgraph.errors import ValidationError
 from teamgraph.rules.ids import MAX_ID_LENGTH, normal_id
+from teamgraph.rules.money import MAX_FEN
 from teamgraph.rules.timeutil import parse_instant
 
 Id = Annotated[
@@ -40,9 +41,6 @@ EventId = Annotated[
     ),
     AfterValidator(normal_id),
 ]
-MAX_FEN = 10**12
-"""The largest amount one money field takes (10 billion yuan): far above any order, far below
-what the graph engines' 64-bit integers hold when amounts are summed."""
 Fen = Annotated[StrictInt, Field(le=MAX_FEN, description="integer fen (分), R-3.9")]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=500)]
 Instant = Annotated[
@@ -53,6 +51,12 @@ Instant = Annotated[
     ),
 ]
 Time = Annotated[str, Field(description="ISO-8601 with the shop's offset")]
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+"""The largest request body the API reads (413 ``request.too_large`` beyond, before it is read
+whole), so a body cannot fill the process's memory. Above the largest body a request needs: a
+withdrawal batch of 1,000 ids of 128 characters outside the BMP, each sent as a ``\\uXXXX``
+pair, is about 1.5 MiB."""
 
 MAX_LIMIT = 500
 LimitQuery = Annotated[

@@ -175,9 +175,19 @@ def parse(
     job: Job, frame: pd.DataFrame, specs: Sequence[Spec], out: Outcome
 ) -> dict[int, dict[str, Any]]:
     """The parsed values of every row that reads cleanly (None = not given); the others are
-    rejected with every problem found (``missing id``, ``paid_fen: not an integer``).
+    rejected with every problem found (``missing id``, ``paid_fen: not an integer``). A file
+    without a required column is refused whole (``import.columns``): every row of it would be
+    refused for the same reason, into a rejects file as large as the file.
 
     Values stay plain Python objects (pandas would turn a missing value into NaN)."""
+    missing = [s.name for s in specs if s.required and s.name not in frame.columns]
+    if missing and len(frame):
+        raise ValidationError(
+            "import.columns",
+            f"the file has no column {', '.join(missing)} (its columns: "
+            f"{', '.join(map(str, frame.columns)) or 'none'}); rename one with --map SRC=FIELD",
+            field="file",
+        )
     index = [int(i) for i in frame.index]
     records: dict[int, dict[str, Any]] = {i: {} for i in index}
     for spec in specs:
@@ -249,7 +259,7 @@ def _iso_times(column: pd.Series) -> list[int | None]:
     ms = ticks * 1000 if per_ms < 1 else ticks // int(per_ms)
     bad = stamps.isna().to_numpy()
     for pos, value, nat in zip(np.flatnonzero(shaped.to_numpy()), ms.tolist(), bad, strict=True):
-        if not nat:  # NaT (an impossible date like 02-30): read one by one
+        if not nat and 0 <= value < v.MAX_EPOCH_MS:  # else (02-30, year 1) one by one
             out[pos] = value
     return out
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from teamgraph.rules.ids import normal_id
+from teamgraph.rules.money import MAX_FEN, MAX_QTY
 
 Money = Literal["fen", "yuan"]
 
@@ -103,10 +104,13 @@ def integer(value: Any) -> int:
 
 
 def count(value: Any) -> int:
-    """A quantity: a whole number ≥ 1."""
+    """A quantity (or a level): a whole number from 1 to :data:`~teamgraph.rules.money.MAX_QTY`,
+    as over the API."""
     n = integer(value)
     if n < 1:
         raise CellError(f"{n} is not a positive quantity")
+    if n > MAX_QTY:
+        raise CellError(f"{n} is more than {MAX_QTY}")
     return n
 
 
@@ -118,7 +122,8 @@ def basis_points(value: Any) -> int:
 
 
 def money(value: Any, unit: Money) -> int:
-    """Integer fen from a cell in ``unit``: fen (an integer) or yuan (≤ 2 decimal places)."""
+    """Integer fen from a cell in ``unit``: fen (an integer) or yuan (≤ 2 decimal places), from
+    0 to :data:`~teamgraph.rules.money.MAX_FEN` as over the API."""
     if unit == "fen":
         try:
             n = integer(value)
@@ -141,6 +146,8 @@ def money(value: Any, unit: Money) -> int:
             raise CellError(f"{raw!r} is not an amount in yuan") from None
     if n < 0:
         raise CellError(f"{n} is negative")
+    if n > MAX_FEN:
+        raise CellError(f"{n} fen is more than one amount can be ({MAX_FEN} fen)")
     return n
 
 
@@ -159,7 +166,8 @@ def boolean(value: Any) -> bool:
 
 def instant(value: Any, tz: str | None) -> int:
     """Epoch ms (UTC) from ISO-8601 with an offset, epoch ms, or a datetime cell; a time
-    without an offset takes ``tz`` and is refused when ``tz`` is None."""
+    without an offset takes ``tz`` and is refused when ``tz`` is None. From 1970 to 2999 in
+    either form, as over the API."""
     if isinstance(value, bool):
         raise CellError("not a time")
     if isinstance(value, int | float) or (isinstance(value, str) and _INT.match(value.strip())):
@@ -185,7 +193,10 @@ def instant(value: Any, tz: str | None) -> int:
         if tz is None:
             raise CellError(f"{value!s} has no time zone (give an offset or --tz)")
         moment = moment.replace(tzinfo=ZoneInfo(tz))
-    return int(moment.timestamp() * 1000)
+    ms = int(moment.timestamp() * 1000)
+    if not 0 <= ms < MAX_EPOCH_MS:
+        raise CellError(f"{value!s} is out of range (1970 to 2999)")
+    return ms
 
 
 def unix_seconds(value: Any) -> int | None:

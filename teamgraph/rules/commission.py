@@ -165,7 +165,7 @@ def validate_product_reward(reward: ProductReward) -> None:
             )
     if reward.reward_bp is not None and reward.reward_bp > MAX_RATE_BP:
         raise ValidationError(
-            "settings.rate_cap",
+            "product.rate_cap",
             f"a reward rate is at most {MAX_RATE_BP} bp (50%); {reward.reward_bp} bp is refused, "
             "not clipped",
             rule="R-3.3",

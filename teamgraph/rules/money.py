@@ -3,6 +3,13 @@ floats (R-3.9)."""
 
 from __future__ import annotations
 
+MAX_FEN = 10**12
+"""The largest amount one money value takes, over the API and in imports (10 billion yuan): far
+above any order, far below what the graph engines' 64-bit integers hold when amounts are
+summed."""
+MAX_QTY = 1_000_000
+"""The largest quantity of one order line, over the API and in imports."""
+
 
 def require_int(value: object, what: str) -> int:
     """``value`` if it is an int, else :class:`TypeError` naming ``what``: fen, basis points,

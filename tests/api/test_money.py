@@ -1060,7 +1060,7 @@ def test_unknown_ids_and_refused_refunds_write_nothing(make_shop: MakeShop) -> N
     ("body", "code", "rule"),
     [
         ({"reward_bp": 500, "reward_fen": 100}, "product.reward", "R-3.2"),
-        ({"reward_bp": 5001}, "settings.rate_cap", "R-3.3"),
+        ({"reward_bp": 5001}, "product.rate_cap", "R-3.3"),
         ({"reward_bp": 4800}, "product.rate_cap", "R-3.3"),  # + 300 bp inviter > 50%
         ({"reward_bp": -1}, "product.reward", None),
         ({"reward_bp": 12.5}, "request.invalid", "R-3.9"),

@@ -336,7 +336,7 @@ def test_rules_refuse_what_they_refuse_live(make_shop: ShopFactory, tmp_path: Pa
     result = load(shop, "products", products)
     assert counts(result) == (1, 0, 2)
     assert [r["_reason"].split(":")[0] for r in rejects(result)] == [
-        "R-3.3 settings.rate_cap", "R-3.2 product.reward",  # both: the rule's own error
+        "R-3.3 product.rate_cap", "R-3.2 product.reward",  # both: the rule's own error
     ]  # fmt: skip
     assert shop.store.read("product.get", id="p1")[0]["name"] == "绿茶"  # kept, reward added
     refunds = write_csv(tmp_path / "r.csv", ["id", "order_id", "amount_fen", "at"],

@@ -17,11 +17,11 @@ from teamgraph.api.deps import MerchantDep, ReaderDep
 from teamgraph.api.render import public
 from teamgraph.api.schemas import EventId, Fen, Id, Instant, RequestBody, Time, instant
 from teamgraph.clock import now_ms
+from teamgraph.rules.money import MAX_QTY
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
 MAX_LINES = 200
-MAX_QTY = 1_000_000
 
 
 # -- schemas -------------------------------------------------------------------------------------
