@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from teamgraph import __version__, logs
-from teamgraph.api import errors
+from teamgraph.api import errors, openapi
 from teamgraph.api.routers import (
     customers,
     distributors,
@@ -31,6 +31,20 @@ views and commission out. Every rule cited in errors (`R-x.y`) is in docs/rules.
 
 Authenticate with `Authorization: Bearer <key>` (`teamgraph key create`).
 """
+
+
+ROUTERS = (
+    health.router,
+    settings_router.router,
+    customers.router,
+    visits.router,
+    distributors.router,
+    products.router,
+    orders.router,
+    withdrawals.router,
+    leaderboard.router,
+    rings.router,
+)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -56,16 +70,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json",
     )
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(settings_router.router)
-    app.include_router(customers.router)
-    app.include_router(visits.router)
-    app.include_router(distributors.router)
-    app.include_router(products.router)
-    app.include_router(orders.router)
-    app.include_router(withdrawals.router)
-    app.include_router(leaderboard.router)
-    app.include_router(rings.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    openapi.install(app, ROUTERS)
     return app
 
 

@@ -1,11 +1,16 @@
 """The one mapping from errors to HTTP: ``{"error": {code, rule, message, field?}}``
-(docs/api.md)."""
+(docs/api.md), and its schema (:class:`ErrorBody`), which the OpenAPI document gives for every
+error status (:mod:`teamgraph.api.openapi`).
+
+A 503 (the engine does not answer) carries ``Retry-After``; a 401 ``WWW-Authenticate: Bearer``.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +20,32 @@ from teamgraph.api.schemas import MAX_BODY_BYTES
 from teamgraph.errors import TeamgraphError
 
 log = logs.get(__name__)
+
+
+class ErrorDetail(BaseModel):
+    """One error (docs/api.md "Errors"). Some codes add facts beside these keys
+    (``retry_after``, ``refundable_fen``, ``withdrawable_fen``, ``min_fen``, ``max_fen``,
+    ``methods``, ``max_count``, ``per``, ``status``, ``action``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(
+        description="stable, `area.reason`: program against it", examples=["binding.self"]
+    )
+    rule: str | None = Field(
+        description="the rule of docs/rules.md the request breaks (`R-x.y`), or null",
+        examples=["R-1.8"],
+    )
+    message: str = Field(description="for people, in English; may change")
+    field: str | None = Field(
+        default=None, description="the input at fault, when there is one (absent otherwise)"
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``{"error": {code, rule, message, field?}}``."""
+
+    error: ErrorDetail
 
 
 def _body(code: str, message: str, rule: str | None = None, field: str | None = None) -> dict:

@@ -120,6 +120,7 @@ def test_the_api_answers_503_while_the_engine_is_down_and_serves_again_after(
         assert garbage.status_code == 401  # a key that cannot be one needs no engine
         health = httpx.get(f"{url}/v1/health", timeout=60)
         assert (health.status_code, health.json()["answers"]) == (503, False)
+        assert int(health.headers["retry-after"]) > 0
         own_server.start()
         assert _until(
             lambda: httpx.get(f"{url}/v1/settings", headers=headers, timeout=60).status_code == 200,

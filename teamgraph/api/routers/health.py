@@ -1,5 +1,6 @@
 """``GET /v1/health``: no key; which engine serves the shops (kind, version, edition, the
-database and how shops are kept apart in it) and whether it answers."""
+database and how shops are kept apart in it) and whether it answers: 200, or 503 with the same
+report and ``Retry-After`` as every 503 of the API."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ class HealthPublic(BaseModel):
     engine_info: EnginePublic | None
 
 
-@router.get("/health", response_model=HealthPublic)
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "the engine does not answer"}},
+)
 def health(engine: EngineDep) -> JSONResponse:
     answers = engine.ping()
     info = engine.describe() if answers else None
