@@ -52,7 +52,12 @@ def check_keys(params: Mapping[str, Any], *, writing: bool = True, where: str = 
     and nested rows of a batch. Every entry point checks its ids first; this is the last guard
     before the engine, which a blank id or a control character in a uniquely constrained
     property can kill (FalkorDB 4.16), so that no path sends one unchecked. A read is checked
-    for the characters only (a blank value there is a cursor's "from the start", harmless)."""
+    for the characters only (a blank value there is a cursor's "from the start", harmless).
+
+    Any other text parameter is refused when it holds a NUL (U+0000): FalkorDB's parameter
+    parser stops there and fails the statement with its own parser text (a 400
+    ``graph.query_failed`` for a customer's or a product's name); it is 422 ``text.invalid``
+    here, on both engines."""
     for name, value in params.items():
         if isinstance(value, Mapping):
             check_keys(value, writing=writing, where=f"{where}{name}.")
@@ -64,8 +69,18 @@ def check_keys(params: Mapping[str, Any], *, writing: bool = True, where: str = 
                     check_keys(item, writing=writing, where=inner)
                 elif key and item is not None and not _plain(item):
                     _check_key(where, name, item, writing)
+                elif type(item) is str and "\x00" in item:
+                    _refuse_nul(where, name)
         elif value is not None and _is_key(name) and not _plain(value):
             _check_key(where, name, value, writing)
+        elif type(value) is str and "\x00" in value:
+            _refuse_nul(where, name)
+
+
+def _refuse_nul(where: str, name: str) -> None:
+    raise ValidationError(
+        "text.invalid", f"{where}{name}: text holds no NUL character (U+0000)", field=where + name
+    )
 
 
 def _plain(value: Any) -> bool:

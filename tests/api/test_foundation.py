@@ -202,6 +202,22 @@ def test_malformed_json_is_422_not_500(api: Api) -> None:
     assert err.get("field") is None
 
 
+def test_a_nul_in_a_text_is_422_not_the_engines_parser_error(
+    fresh_shop: tuple[Shop, httpx.Client],
+) -> None:
+    """Found by schemathesis: FalkorDB fails a statement whose text parameter holds a NUL with
+    its parser's text (400 ``graph.query_failed``)."""
+    _, merchant = fresh_shop
+    for path, body in (
+        ("/v1/customers", {"id": "c1", "name": "a\u0000b"}),
+        ("/v1/products", {"id": "p1", "name": "tea\u0000", "price_fen": 100}),
+    ):
+        r = merchant.post(path, json=body)
+        assert r.status_code == 422, r.text
+        assert (error_of(r)["code"], error_of(r)["field"]) == ("text.invalid", "name")
+    assert merchant.get("/v1/customers/c1").status_code == 404  # nothing stored
+
+
 def test_unknown_path_has_the_error_shape(api: Api) -> None:
     r = httpx.get(f"{api.url}/v1/nothing-here")
     assert r.status_code == 404

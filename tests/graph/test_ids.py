@@ -61,3 +61,25 @@ def test_keys_are_found_in_names_rows_and_nested_rows() -> None:
         with pytest.raises(ValidationError) as err:
             check_keys(params)
         assert err.value.code == "id.invalid"
+
+
+def test_a_nul_in_any_text_is_refused_before_the_engine(shop: Shop) -> None:
+    """FalkorDB's parameter parser stops at a NUL and fails the statement with its parser text
+    (found by schemathesis: a customer's name, a product's, a cursor): 422 ``text.invalid``
+    naming the parameter, on both engines, and the engine answers after."""
+    for params, field in (
+        ({"name": "a\x00b"}, "name"),
+        ({"methods": ["bank", "\x00"]}, "methods"),
+        ({"rows": [{"id": "a", "reason": "\x00"}]}, "rows[].reason"),
+    ):
+        with pytest.raises(ValidationError) as err:
+            check_keys(params)
+        assert (err.value.code, err.value.field) == ("text.invalid", field)
+    with pytest.raises(ValidationError) as err:
+        shop.create_customer("c1", name="Zhang\x00San")
+    assert (err.value.code, err.value.field) == ("text.invalid", "name")
+    with pytest.raises(ValidationError) as err:
+        shop.upsert_product("p1", name="tea\x00", price_fen=100)
+    assert err.value.code == "text.invalid"
+    shop.create_customer("c1", name="Zhang San")  # alive, and nothing of the above stored
+    assert shop.customer("c1")["name"] == "Zhang San"
