@@ -63,7 +63,8 @@ LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
 ]
 CursorQuery = Annotated[
-    str | None, Query(max_length=128, description="`next_cursor` of the previous page")
+    str | None,
+    Query(description="`next_cursor` of the previous page; anything else is 422 `request.cursor`"),
 ]
 
 

@@ -19,6 +19,7 @@ from teamgraph.errors import Conflict, NotFound, ValidationError
 from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import withdrawals as rules_withdrawals
+from teamgraph.shop import cursors
 from teamgraph.shop.base import ShopBase
 from teamgraph.shop.orders import digest
 
@@ -42,11 +43,11 @@ class Ledger(ShopBase):
         now: int | None = None,
     ) -> dict[str, Any]:
         """Balances (sums of entries) and the entries, newest first, one page at a time."""
+        before, before_id = cursors.decode("ledger", cursor, int, str) or (2**62, "")
         now = self._now(now)
         self.catch_up(now)
         if not self.store.read("distributor.profiles", ids=[distributor_id]):
             raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
-        before, before_id = _ledger_cursor(cursor)
         rows = self.store.read(
             "ledger.entries",
             id=distributor_id,
@@ -60,7 +61,9 @@ class Ledger(ShopBase):
             "distributor_id": distributor_id,
             "balances": _balances(self.store.read("ledger.totals", id=distributor_id), now),
             "items": items,
-            "next_cursor": f"{last['at']}|{last['id']}" if last and len(rows) > limit else None,
+            "next_cursor": cursors.encode("ledger", last["at"], last["id"])
+            if last and len(rows) > limit
+            else None,
         }
 
     def award_ladder(self, month: str, *, now: int | None = None) -> list[dict[str, Any]]:
@@ -256,11 +259,12 @@ class Ledger(ShopBase):
         limit: int = 500,
         cursor: str | None = None,
     ) -> dict[str, Any]:
+        (after,) = cursors.decode("withdrawals", cursor, str) or ("",)
         rows = self.store.read(
             "withdrawal.list",
             status=status,
             distributor_id=distributor_id,
-            after=cursor or "",
+            after=after,
             limit=limit + 1,
         )
         items = rows[:limit]
@@ -268,7 +272,9 @@ class Ledger(ShopBase):
             row["account_masked"] = rules_withdrawals.mask_account(row["account"])
         return {
             "items": items,
-            "next_cursor": items[-1]["id"] if len(rows) > limit and items else None,
+            "next_cursor": cursors.encode("withdrawals", items[-1]["id"])
+            if len(rows) > limit and items
+            else None,
         }
 
 
@@ -300,13 +306,3 @@ def _month_bounds(month: str, tz: str) -> tuple[int, int]:
         raise ValidationError("ladder.month", f"{month!r} is not YYYY-MM", field="month") from None
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=ZoneInfo(tz))
     return to_ms(start), to_ms(end)
-
-
-def _ledger_cursor(cursor: str | None) -> tuple[int, str]:
-    if cursor is None:
-        return 2**62, ""
-    at, _, entry_id = cursor.partition("|")
-    try:
-        return int(at), entry_id
-    except ValueError:
-        raise ValidationError("ledger.cursor", "malformed cursor", field="cursor") from None

@@ -14,6 +14,7 @@ from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import share as rules_share
 from teamgraph.rules import team as rules_team
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop import cursors
 from teamgraph.shop.base import ShopBase, level_values
 
 MAX_TREE_DEPTH = 15
@@ -43,15 +44,13 @@ class Team(ShopBase):
         cursor: str | None = None,
         now: int | None = None,
     ) -> dict[str, Any]:
+        (after,) = cursors.decode("clients", cursor, str) or ("",)
         now = self._now(now)
         self.distributor(distributor_id, now=now)
         return _page(
+            "clients",
             self.store.read(
-                f"team.{kind}_clients",
-                id=distributor_id,
-                after=cursor or "",
-                now=now,
-                limit=limit + 1,
+                f"team.{kind}_clients", id=distributor_id, after=after, now=now, limit=limit + 1
             ),
             limit,
         )
@@ -64,13 +63,12 @@ class Team(ShopBase):
         cursor: str | None = None,
         now: int | None = None,
     ) -> dict[str, Any]:
+        (after,) = cursors.decode("invitees", cursor, str) or ("",)
         now = self._now(now)
         settings = self.catch_up(now)
         self._profile(distributor_id, settings, now)
-        rows = self.store.read(
-            "team.invitees", id=distributor_id, after=cursor or "", limit=limit + 1
-        )
-        return _page(self.status_as_read(rows, settings, now), limit)
+        rows = self.store.read("team.invitees", id=distributor_id, after=after, limit=limit + 1)
+        return _page("invitees", self.status_as_read(rows, settings, now), limit)
 
     @staticmethod
     def status_as_read(
@@ -157,9 +155,8 @@ class Team(ShopBase):
         return self.store.read("shop.counts")[0]
 
 
-def _page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+def _page(kind: str, rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """A page of list ``kind`` (rows read by id, one more than ``limit``)."""
     items = rows[:limit]
-    return {
-        "items": items,
-        "next_cursor": items[-1]["id"] if len(rows) > limit and items else None,
-    }
+    more = len(rows) > limit and items
+    return {"items": items, "next_cursor": cursors.encode(kind, items[-1]["id"]) if more else None}

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from teamgraph.api.deps import ReaderDep
 from teamgraph.api.render import public
 from teamgraph.api.schemas import CursorQuery, LimitQuery, Page, ReasonBody, Time
-from teamgraph.errors import ValidationError
+from teamgraph.shop import cursors
 
 router = APIRouter(prefix="/v1/rings", tags=["rings"])
 
@@ -97,14 +97,6 @@ class RingPublic(RingSummary):
     changes: list[ChangePublic]
 
 
-def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit():
-        raise ValidationError("ring.cursor", "malformed cursor", field="cursor")
-    return int(cursor)
-
-
 @router.get("", response_model=Page[RingSummary])
 def list_rings(
     caller: ReaderDep,
@@ -113,12 +105,12 @@ def list_rings(
     cursor: CursorQuery = None,
 ) -> Any:
     """The rings of the latest scan and every reviewed ring, highest score first."""
+    (offset,) = cursors.decode("rings", cursor, int) or (0,)
     shop = caller.shop
-    offset = _offset(cursor)
     rows = shop.rings(status=status, limit=limit + 1, offset=offset)
-    items = rows[:limit]
     more = len(rows) > limit
-    return public(shop, {"items": items, "next_cursor": str(offset + limit) if more else None})
+    next_cursor = cursors.encode("rings", offset + limit) if more else None
+    return public(shop, {"items": rows[:limit], "next_cursor": next_cursor})
 
 
 @router.get("/{ring_id}", response_model=RingPublic)
