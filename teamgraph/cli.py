@@ -306,6 +306,8 @@ def up(
     shop: str = DEMO_SHOP,
 ) -> None:
     """Start the engine, the API and the UI with a demo shop; Ctrl-C stops all of it."""
+    from urllib.parse import urlencode
+
     from teamgraph.etl import demo
     from teamgraph.graph import connect
     from teamgraph.shop import Shop
@@ -324,7 +326,9 @@ def up(
             typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         found = Shop.open(engine, shop).scan()
         typer.echo(f"  fraud scan: {found.summary()}")
-        key = Shop.open(engine, shop).create_key("merchant")
+        opened = Shop.open(engine, shop)
+        key = opened.create_key("merchant")
+        top = opened.distributor_table(sort="sales", limit=1)["items"]
         cmd = [sys.executable, "-m", "teamgraph"]
         env = dict(os.environ, TEAMGRAPH_DATA=str(settings.data_dir))
         children.append(
@@ -340,6 +344,10 @@ def up(
         typer.echo(f"  API       {api_url}   (docs: {api_url}/docs)")
         typer.echo(f"  UI        {ui_url}")
         typer.echo(f"  shop      {shop}")
+        if top:  # the distributor center of the demo's best seller, on a phone (issue 15)
+            token, _ = opened.center_link(str(top[0]["id"]))
+            link = f"{api_url}/center/enter?{urlencode({'t': token})}"
+            typer.echo(f"  distributor center  {link}  (open once within 5 minutes)")
         typer.echo(f"  merchant key  {key}")
         typer.echo("Ctrl-C stops the API, the UI and the graph engine.")
         while all(c.poll() is None for c in children):

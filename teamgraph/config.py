@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         default=0, description="Port of the embedded engine; 0 picks a free one."
     )
     engine_start_timeout: float = Field(default=30.0, gt=0)
+    public_url: str | None = Field(
+        default=None,
+        description="The API's address as phones reach it (https://tg.example.com): the start "
+        "of distributor center links; by default the address the request came to.",
+    )
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from teamgraph import __version__, logs
-from teamgraph.api import errors, openapi
+from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
     customers,
     distributors,
@@ -69,10 +69,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
         openapi_url="/openapi.json",
     )
+    app.state.public_url = settings.public_url
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
     openapi.install(app, ROUTERS)
+    center.install(app)
     return app
 
 

@@ -10,7 +10,8 @@ move it.
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
-(fraud rings) and ``rekey`` (old phone digests to keyed ones). Batch work (imports, the demo,
+(fraud rings), ``rekey`` (old phone digests to keyed ones) and ``center`` (the distributor
+center's links and sessions, on top of ``keys``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
@@ -29,7 +30,8 @@ from teamgraph.graph.store import check_shop_id
 from teamgraph.rules import settings as rules_settings
 from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.bulk import Bulk
-from teamgraph.shop.keys import ROLES, Keys, Principal, Role, split_key
+from teamgraph.shop.center import Center
+from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
 from teamgraph.shop.rekey import Rekey, RekeyReport
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 
-class Shop(Keys, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
+class Shop(Center, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

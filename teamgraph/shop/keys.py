@@ -40,7 +40,8 @@ _known: TTLCache[tuple[str, str], Principal] = TTLCache(maxsize=10_000, ttl=KEY_
 _known_lock = threading.Lock()
 
 
-def _key_hash(secret: str) -> str:
+def key_digest(secret: str) -> str:
+    """What is stored of a secret (a key's, a center link's): its SHA-256, in hex."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -70,7 +71,7 @@ class Keys(ShopBase):
         secret = secrets.token_urlsafe(24)
         self.store.write(
             "key.create",
-            id=_key_hash(secret),
+            id=key_digest(secret),
             role=role,
             distributor_id=distributor_id,
             now=self._now(now),
@@ -84,14 +85,20 @@ class Keys(ShopBase):
         if shop != self.id:
             raise AuthError("auth.invalid_key", "the key does not belong to this shop")
         with _known_lock:
-            return _known.get((self.id, _key_hash(secret)))
+            return _known.get((self.id, key_digest(secret)))
 
-    def authenticate(self, key: str) -> Principal:
+    def forget(self, key: str) -> None:
+        """Drop ``key`` from this process's memory (K-1): a key just ended stops here at once."""
+        shop, secret = split_key(key)
+        with _known_lock:
+            _known.pop((shop, key_digest(secret)), None)
+
+    def authenticate(self, key: str, *, now: int | None = None) -> Principal:
         known = self.remembered(key)
         if known is not None:
             return known
-        digest = _key_hash(split_key(key)[1])
-        rows = self.store.read("key.get", id=digest)
+        digest = key_digest(split_key(key)[1])
+        rows = self.store.read("key.get", id=digest, now=self._now(now))
         if not rows:
             raise AuthError("auth.invalid_key", "unknown key")
         principal = Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])

@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
     "POST /v1/distributors/{distributor_id}/freeze": MERCHANT_ONLY,
     "POST /v1/distributors/{distributor_id}/unfreeze": MERCHANT_ONLY,
     "PUT /v1/distributors/{distributor_id}/level": MERCHANT_ONLY,
+    "POST /v1/distributors/{distributor_id}/sessions": MERCHANT_ONLY,
     "GET /v1/distributors/{distributor_id}": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/team": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/clients": TEAM_VIEW,

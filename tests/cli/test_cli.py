@@ -115,6 +115,10 @@ def test_up_serves_api_and_ui_and_a_stop_signal_stops_everything(tmp_path: Path,
         assert page.status_code == 200
         assert "waitress" in page.headers.get("server", "")  # not Flask's development server
         assert any("customers" in line for line in lines)  # the demo shop was generated
+        link = next(line.split()[2] for line in lines if "distributor center" in line)
+        with httpx.Client(follow_redirects=True) as phone:  # issue 15: make demo's center link
+            center = phone.get(link)
+            assert center.status_code == 200 and "分销中心" in center.text
         again = run(tmp_path, "up", "--api-port", str(free_port()), "--ui-port", str(free_port()))
         assert again.returncode == 1 and "already runs on" in again.stderr, again.stderr
         taken = run(tmp_path / "other", "up", "--api-port", str(api_port))

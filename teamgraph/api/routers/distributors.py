@@ -10,6 +10,7 @@ a distributor key for its own id only (``DistributorReaderDep``).
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, StrictInt
@@ -269,6 +270,25 @@ def set_level(distributor_id: str, body: LevelUpdate, caller: MerchantDep) -> An
 
 
 # -- team views ---------------------------------------------------------------------------------
+class SessionPublic(BaseModel):
+    """A distributor center link (docs/integration.md): open ``url`` once, within minutes."""
+
+    distributor_id: str
+    url: str
+    expires_at: Time
+
+
+@router.post("/{distributor_id}/sessions", status_code=201, response_model=SessionPublic)
+def center_session(distributor_id: str, caller: MerchantDep, request: Request) -> Any:
+    """C-1: a single-use link that signs ``distributor_id`` in to the distributor center. The
+    mall's backend asks for it and sends the member's browser to ``url``."""
+    shop = caller.shop
+    token, expires_at = shop.center_link(distributor_id)
+    base = str(request.app.state.public_url or request.base_url).rstrip("/")
+    url = f"{base}/center/enter?{urlencode({'t': token})}"
+    return public(shop, {"distributor_id": distributor_id, "url": url, "expires_at": expires_at})
+
+
 @router.get("/{distributor_id}", response_model=DistributorPublic)
 def profile(distributor_id: str, caller: DistributorReaderDep) -> Any:
     shop = caller.shop

@@ -24,6 +24,8 @@ CALL () {
   UNION
   MATCH (n:ApiKey {shop: $shop}) RETURN n
   UNION
+  MATCH (n:CenterLink {shop: $shop}) RETURN n
+  UNION
   MATCH (n:Customer {shop: $shop}) RETURN n
   UNION
   MATCH (n:Distributor {shop: $shop}) RETURN n

@@ -5,5 +5,7 @@ CREATE (k:ApiKey {id: $id, role: $role, distributor_id: $distributor_id, created
 RETURN k.id AS id, k.role AS role, k.distributor_id AS distributor_id
 
 // name: key.get
+// A key with an end (a distributor center's session) stops at it.
 MATCH (k:ApiKey {id: $id})
+WHERE k.expires_at IS NULL OR k.expires_at > $now
 RETURN k.role AS role, k.distributor_id AS distributor_id

@@ -6,6 +6,9 @@ CREATE INDEX FOR (s:Shop) ON (s.id)
 // name: index_apikey_id
 CREATE INDEX FOR (a:ApiKey) ON (a.id)
 
+// name: index_centerlink_id
+CREATE INDEX FOR (l:CenterLink) ON (l.id)
+
 // name: index_customer_id
 CREATE INDEX FOR (c:Customer) ON (c.id)
 

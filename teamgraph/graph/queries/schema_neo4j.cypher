@@ -13,6 +13,9 @@ CREATE CONSTRAINT shop_shop_id IF NOT EXISTS FOR (s:Shop) REQUIRE (s.shop, s.id)
 // name: unique_apikey_id
 CREATE CONSTRAINT apikey_shop_id IF NOT EXISTS FOR (a:ApiKey) REQUIRE (a.shop, a.id) IS UNIQUE
 
+// name: unique_centerlink_id
+CREATE CONSTRAINT centerlink_shop_id IF NOT EXISTS FOR (l:CenterLink) REQUIRE (l.shop, l.id) IS UNIQUE
+
 // name: unique_customer_id
 CREATE CONSTRAINT customer_shop_id IF NOT EXISTS FOR (c:Customer) REQUIRE (c.shop, c.id) IS UNIQUE
 
@@ -57,6 +60,9 @@ CREATE INDEX shop_shop IF NOT EXISTS FOR (s:Shop) ON (s.shop)
 
 // name: index_apikey_shop
 CREATE INDEX apikey_shop IF NOT EXISTS FOR (a:ApiKey) ON (a.shop)
+
+// name: index_centerlink_shop
+CREATE INDEX centerlink_shop IF NOT EXISTS FOR (l:CenterLink) ON (l.shop)
 
 // name: index_customer_shop
 CREATE INDEX customer_shop IF NOT EXISTS FOR (c:Customer) ON (c.shop)
