@@ -1,0 +1,73 @@
+"""The center's web plumbing shared by its pages: the router, the session cookie resolved to a
+caller, the language, the form token and page rendering (see the package's docstring)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from teamgraph import callers
+from teamgraph.api.center import text
+from teamgraph.errors import AuthError
+from teamgraph.graph import Engine
+
+COOKIE: Final = "tg_center"
+LANG_COOKIE: Final = "tg_lang"
+PATH: Final = "/center"
+_HERE = Path(__file__).parent
+CSS = (_HERE / "static" / "center.css").read_bytes()
+CSS_NAME: Final = f"center.{hashlib.sha256(CSS).hexdigest()[:12]}.css"
+"""The stylesheet's name carries its content's hash: cached for a year, renamed on change."""
+
+router = APIRouter(prefix=PATH, include_in_schema=False)
+templates = Jinja2Templates(directory=_HERE / "templates")
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in text.LANGS:
+        return asked
+    header = request.headers.get("accept-language", "").strip().lower()
+    return text.EN if header.startswith("en") else text.ZH
+
+
+def render(
+    request: Request, template: str, lang: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"t": text.translator(lang), "lang": lang, "css": f"{PATH}/static/{CSS_NAME}", **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") in text.LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path=PATH, samesite="lax")
+    response.headers["Cache-Control"] = "no-store"  # a person's money: never kept by a proxy
+    return response
+
+
+def message_page(request: Request, key: str, status: int) -> HTMLResponse:
+    lang = language(request)
+    return render(request, "message.html", lang, status, message=key)
+
+
+def form_token(key: str) -> str:
+    """The form token of a session: derived from its secret, which only its browser holds."""
+    return hmac.new(key.encode(), b"teamgraph-center-form", hashlib.sha256).hexdigest()[:32]
+
+
+def session_caller(request: Request) -> tuple[callers.Caller, str]:
+    key = request.cookies.get(COOKIE)
+    if not key:
+        raise AuthError("auth.missing_key", "no session")
+    engine: Engine = request.app.state.engine
+    caller = callers.resolve(engine, key)
+    if not caller.is_distributor:  # a merchant's key pasted into a cookie is not a session
+        raise AuthError("auth.invalid_key", "not a distributor session")
+    return caller, key
