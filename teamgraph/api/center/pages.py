@@ -16,6 +16,7 @@ from teamgraph.api.center.web import (
     COOKIE,
     CSS,
     CSS_NAME,
+    NAV,
     PATH,
     form_token,
     language,
@@ -84,7 +85,9 @@ def home(request: Request) -> Response:
         return message_page(request, "signed_out", 401)
     except TeamgraphError:
         return message_page(request, "refused.unknown", 403)
-    return render(request, "home.html", lang, view=view, csrf=form_token(key))
+    return render(
+        request, "home.html", lang, view=view, csrf=form_token(key), nav=NAV, active="home"
+    )
 
 
 @router.post("/logout")

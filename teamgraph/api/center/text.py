@@ -15,6 +15,11 @@ _AGAIN: Final = "Please open the distributor center from the mall again."
 TEXT: Final[dict[str, tuple[str, str]]] = {
     # key: (zh-CN, en)
     "title": ("分销中心", "Distributor center"),
+    "nav.home": ("首页", "Home"),
+    "nav.team": ("团队", "Team"),
+    "nav.commission": ("佣金", "Commission"),
+    "nav.withdraw": ("提现", "Withdraw"),
+    "nav.leaderboard": ("排行", "Ranking"),
     "level": ("等级 {level}", "Level {level}"),
     "today": ("今日佣金", "Today's commission"),
     "month": ("本月佣金", "This month's commission"),

@@ -25,6 +25,15 @@ CSS = (_HERE / "static" / "center.css").read_bytes()
 CSS_NAME: Final = f"center.{hashlib.sha256(CSS).hexdigest()[:12]}.css"
 """The stylesheet's name carries its content's hash: cached for a year, renamed on change."""
 
+NAV: Final = (
+    ("home", f"{PATH}/"),
+    ("team", f"{PATH}/team"),
+    ("commission", f"{PATH}/commission"),
+    ("withdraw", f"{PATH}/withdraw"),
+    ("leaderboard", f"{PATH}/leaderboard"),
+)
+"""The tabs of a signed-in page, in order: (text key ``nav.<key>``, address)."""
+
 router = APIRouter(prefix=PATH, include_in_schema=False)
 templates = Jinja2Templates(directory=_HERE / "templates")
 
