@@ -1,0 +1,95 @@
+"""The distributor center in headless Chromium as a phone (issue 15): 375×812, touch, mobile
+user agent. Opening the mall's link lands on the home page signed in, with no script error and
+nothing fetched from outside 127.0.0.1; nothing is wider than the screen; every link and button
+is a tap target of at least 44 px; the language switch works by tapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from tests.api.conftest import ShopApi
+from tests.api.test_money import line, order
+from tests.api.test_relationships import distributor, ok, visit
+from tests.ui.conftest import HOST, PageProblems, browser, screenshot  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 375, "height": 812},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47",
+}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[tuple[Page, PageProblems]]:  # noqa: F811
+    problems = PageProblems()
+    context = browser.new_context(locale="zh-CN", **PHONE)
+
+    def only_local(route: Route) -> None:
+        if route.request.url.startswith(f"http://{HOST}:"):
+            route.continue_()
+        else:
+            problems.external_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda m: problems.console_errors.append(m.text) if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: problems.page_errors.append(str(exc)))
+    yield page, problems
+    context.close()
+
+
+def _tap_targets_too_small(page: Page) -> list[str]:
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('a, button, input:not([type=hidden]), select')]
+                .filter(e => { const r = e.getBoundingClientRect();
+                               return r.height < 44 || r.width < 44; })
+                .map(e => e.outerHTML.slice(0, 80))"""
+        )
+    )
+
+
+def test_the_home_page_on_a_phone(
+    make_shop: Callable[..., ShopApi],
+    phone: tuple[Page, PageProblems],
+    screenshot: Callable[[Page, str], Path],  # noqa: F811
+) -> None:
+    shop = make_shop({"tiers": 2})
+    m = shop.merchant
+    distributor(m, "D1", name="王小明")
+    visit(m, "C1", "D1")
+    order(m, "O1", "C1", [line("p", 26_800)])
+    url = ok(m.post("/v1/distributors/D1/sessions"), 201)["url"]
+    page, problems = phone
+    page.goto(url)
+    assert page.url.endswith("/center/")  # the link's secret is gone from the address bar
+    page.locator("main").wait_for()
+    assert page.locator("h2").inner_text() == "王小明"
+    assert "¥" in page.locator(".cards").first.inner_text()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert _tap_targets_too_small(page) == []
+    screenshot(page, "center-home-zh")
+    page.tap("a.switch")
+    page.wait_for_url("**/center/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Withdrawable" in page.inner_text("main")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    screenshot(page, "center-home-en")
+    assert problems == PageProblems()
+    page.goto(url)  # the same link again: used up (its 403 is the console's only error)
+    assert "used" in page.inner_text("main")
+    assert len(problems.console_errors) == 1 and "403" in problems.console_errors[0]
