@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, str] = {
     "history": "benchmarks.history",
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
+    "center": "benchmarks.center",
 }
 
 

@@ -311,3 +311,13 @@ def test_load_runs_on_a_tiny_shop_with_no_errors_and_is_not_in_the_default_run(
     assert result["reads"]["n"] > 0 and result["writes"]["n"] > 0
     assert "## Sustained load" in out.read_text()
     assert runner.load("load").skip(runner.parser().parse_args(SIZE)) is not None
+
+
+def test_center_measures_the_home_page_on_slow_4g(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n")
+    args = [*SIZE, "--quiet", "--out", str(out), "--only", "center", "--center-runs", "1"]
+    result = runner.run_all(runner.parser().parse_args([*args, "--center-customers", "1000"]))
+    runs = result["center"]["runs"]
+    assert len(runs) == 1 and runs[0]["bytes"] > 0 and runs[0]["load_seconds"] > 0
+    assert "## Distributor center" in out.read_text()
