@@ -167,3 +167,28 @@ def test_the_home_page_in_both_languages_shows_the_commission(
         again = phone.get("/center/")  # the choice is kept
         assert "Withdrawable" in again.text
         assert ">2<" in again.text.replace(" ", "")  # two direct clients
+
+
+def test_the_promote_page_and_the_poster(center: tuple[ShopApi, httpx.Client]) -> None:
+    import io
+
+    from PIL import Image
+
+    shop, m = center
+    share = ok(m.get("/v1/distributors/D1/share"))
+    with _phone(shop) as phone:
+        _open(phone, _link(m, "D1"))
+        page = phone.get("/center/promote")
+        assert page.status_code == 200
+        assert share["link"] in page.text and share["code"] in page.text
+        assert "<svg" in page.text and "朋友圈" in page.text
+        tagged = phone.get("/center/promote", params={"channel": "moments"})
+        assert "ch=moments" in tagged.text
+        odd = phone.get("/center/promote", params={"channel": "<script>"})
+        assert odd.status_code == 200 and "<script>" not in odd.text  # unknown tags are dropped
+        png = phone.get("/center/poster.png", params={"channel": "moments"})
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        image = Image.open(io.BytesIO(png.content))
+        assert image.size == (750, 1334)
+    with _phone(shop) as stranger:  # no session, no poster
+        assert stranger.get("/center/poster.png").status_code == 401

@@ -89,6 +89,12 @@ def test_the_home_page_on_a_phone(
     assert "Withdrawable" in page.inner_text("main")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     screenshot(page, "center-home-en")
+    page.tap("nav a[href='/center/promote']")
+    page.wait_for_url("**/center/promote")
+    assert page.locator(".qr-box svg").is_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    assert _tap_targets_too_small(page) == []
+    screenshot(page, "center-promote-en")
     assert problems == PageProblems()
     page.goto(url)  # the same link again: used up (its 403 is the console's only error)
     assert "used" in page.inner_text("main")

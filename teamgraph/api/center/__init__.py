@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from teamgraph.api.center import pages  # noqa: F401  (its routes register on the router)
+from teamgraph.api.center import pages, promote  # noqa: F401  (routes register on the router)
 from teamgraph.api.center.web import router
 
 

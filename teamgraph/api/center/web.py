@@ -29,6 +29,7 @@ NAV: Final = (
     ("home", f"{PATH}/"),
     ("team", f"{PATH}/team"),
     ("commission", f"{PATH}/commission"),
+    ("promote", f"{PATH}/promote"),
     ("withdraw", f"{PATH}/withdraw"),
     ("leaderboard", f"{PATH}/leaderboard"),
 )
