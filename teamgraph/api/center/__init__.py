@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from teamgraph.api.center import pages  # noqa: F401  (its routes register on the router)
+from teamgraph.api.center import (
+    leaderboard,  # noqa: F401
+    pages,  # noqa: F401  (its routes register on the router)
+    withdraw,  # noqa: F401
+)
 from teamgraph.api.center.web import router
 
 
