@@ -124,6 +124,8 @@ def test_c2_sign_out_needs_the_form_token_and_ends_the_session(
         assert token is not None
         forged = phone.post("/center/logout", data={"csrf": "0" * 32})
         assert forged.status_code == 403
+        odd = phone.post("/center/logout", data={"csrf": "令牌"})  # not ASCII: still a 403
+        assert odd.status_code == 403
         assert phone.get("/center/").status_code == 200  # still signed in
         out = phone.post("/center/logout", data={"csrf": token.group(1)})
         assert out.status_code == 200

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from teamgraph.api.center import pages, promote  # noqa: F401  (routes register on the router)
+from teamgraph.api.center import (  # noqa: F401  (their routes register on the router)
+    leaderboard,
+    pages,
+    promote,
+    withdraw,
+)
 from teamgraph.api.center.web import router
 
 

@@ -3,7 +3,6 @@ signing out."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Final
 from urllib.parse import parse_qs
 
@@ -19,6 +18,7 @@ from teamgraph.api.center.web import (
     NAV,
     PATH,
     form_token,
+    form_token_ok,
     language,
     message_page,
     render,
@@ -102,7 +102,7 @@ def _logout(request: Request, csrf: str) -> Response:
         caller, key = session_caller(request)
     except (AuthError, EngineError):
         return message_page(request, "signed_out", 401)
-    if not hmac.compare_digest(csrf, form_token(key)):
+    if not form_token_ok(csrf, key):
         return message_page(request, "refused.form", 403)
     caller.shop.end_center_session(key)
     response = message_page(request, "signed_out", 200)

@@ -67,6 +67,12 @@ def message_page(request: Request, key: str, status: int) -> HTMLResponse:
     return render(request, "message.html", lang, status, message=key)
 
 
+def form_token_ok(sent: str, key: str) -> bool:
+    """Whether a form's token is the session's, compared in constant time (as bytes: a forged
+    token may hold any character, and ``compare_digest`` refuses non-ASCII text)."""
+    return hmac.compare_digest(sent.encode(), form_token(key).encode())
+
+
 def form_token(key: str) -> str:
     """The form token of a session: derived from its secret, which only its browser holds."""
     return hmac.new(key.encode(), b"teamgraph-center-form", hashlib.sha256).hexdigest()[:32]
