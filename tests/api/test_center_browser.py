@@ -56,6 +56,8 @@ def _tap_targets_too_small(page: Page) -> list[str]:
     return list(
         page.evaluate(
             """() => [...document.querySelectorAll('a, button, input:not([type=hidden]), select')]
+                .map(e => ['radio', 'checkbox'].includes(e.type) && e.labels && e.labels.length
+                          ? e.labels[0] : e)  // a choice is tapped on its label
                 .filter(e => { const r = e.getBoundingClientRect();
                                return r.height < 44 || r.width < 44; })
                 .map(e => e.outerHTML.slice(0, 80))"""
@@ -95,6 +97,19 @@ def test_the_home_page_on_a_phone(
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     assert _tap_targets_too_small(page) == []
     screenshot(page, "center-promote-en")
+    for tab in ("withdraw", "leaderboard"):  # every tab of the bar, walked by tapping
+        page.tap(f"nav a[href='/center/{tab}']")
+        page.wait_for_url(f"**/center/{tab}")
+        page.locator("main").wait_for()
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, tab
+        assert _tap_targets_too_small(page) == [], tab
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map(e => e.name)"""
+        )
+        assert unlabelled == [], tab
+        screenshot(page, f"center-{tab}-en")
     assert problems == PageProblems()
     page.goto(url)  # the same link again: used up (its 403 is the console's only error)
     assert "used" in page.inner_text("main")
