@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from teamgraph.api.center import pages  # noqa: F401  (its routes register on the router)
+from teamgraph.api.center import (
+    commission,  # noqa: F401  (its routes register on the router)
+    pages,  # noqa: F401  (its routes register on the router)
+    team,  # noqa: F401  (its routes register on the router)
+)
 from teamgraph.api.center.web import router
 
 
