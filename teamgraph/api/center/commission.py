@@ -61,7 +61,7 @@ def commission_view(
         "month": month,
         "status": status,
         "statuses": COMMISSION_STATUSES,
-        "items": [_entry(e, tz) for e in page["items"]],
+        "rows": [_entry(e, tz) for e in page["items"]],
         "more": more_link(f"{PATH}/commission", filters, page["next_cursor"]),
     }
 

@@ -69,15 +69,18 @@ def team_view(
         filters["depth"] = level
     if limit != page_size(None):
         filters["limit"] = limit
-    by_depth = [int(n) for n in (profile.get("by_depth") or [])][:TREE_DEPTH]
+    depths = [
+        {"depth": int(d["depth"]), "count": int(d["distributors"])}
+        for d in profile.get("by_depth") or []
+        if int(d["depth"]) <= TREE_DEPTH
+    ]
     return {
         "list": kind,
         "q": q.strip(),
         "depth": level,
-        "depths": [{"depth": i + 1, "count": n} for i, n in enumerate(by_depth)]
-        or [{"depth": 1, "count": int(profile["invitees"])}],
+        "depths": depths or [{"depth": 1, "count": 0}],
         "counts": {k: int(profile[k]) for k in ("direct_clients", "indirect_clients", "invitees")},
-        "items": [_member(row, kind, tz) for row in page["items"]],
+        "rows": [_member(row, kind, tz) for row in page["items"]],
         "more": more_link(f"{PATH}/team", filters, page["next_cursor"]),
         "tree": _tree(shop, distributor_id),
     }
