@@ -31,6 +31,7 @@ from teamgraph.rules import settings as rules_settings
 from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
+from teamgraph.shop.center_pages import CenterPages
 from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 
-class Shop(Center, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
+class Shop(Center, CenterPages, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

@@ -97,7 +97,7 @@ def test_the_home_page_on_a_phone(
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
     assert _tap_targets_too_small(page) == []
     screenshot(page, "center-promote-en")
-    for tab in ("withdraw", "leaderboard"):  # every tab of the bar, walked by tapping
+    for tab in ("team", "commission", "withdraw", "leaderboard"):  # every tab, by tapping
         page.tap(f"nav a[href='/center/{tab}']")
         page.wait_for_url(f"**/center/{tab}")
         page.locator("main").wait_for()

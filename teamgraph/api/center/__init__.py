@@ -18,9 +18,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from teamgraph.api.center import (  # noqa: F401  (their routes register on the router)
+    commission,
     leaderboard,
     pages,
     promote,
+    team,
     withdraw,
 )
 from teamgraph.api.center.web import router
