@@ -10,8 +10,15 @@ from typing import Any, Final
 from fastapi import Request
 from fastapi.responses import Response
 
-from teamgraph.api.center.web import NAV, language, message_page, render, router, session_caller
-from teamgraph.errors import AuthError, EngineError, TeamgraphError
+from teamgraph.api.center.web import (
+    NAV,
+    failure_page,
+    language,
+    render,
+    router,
+    session_caller,
+)
+from teamgraph.errors import TeamgraphError
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules.money import yuan
 from teamgraph.rules.timeutil import from_ms
@@ -33,12 +40,8 @@ def leaderboard_page(
     try:
         caller, _key = session_caller(request)
         view = board_view(caller.shop, str(caller.distributor_id), period, metric)
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     return render(
         request,
         "leaderboard.html",

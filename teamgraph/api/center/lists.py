@@ -10,8 +10,15 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from teamgraph.api.center.web import NAV, language, message_page, render, session_caller
-from teamgraph.errors import AuthError, EngineError, TeamgraphError, ValidationError
+from teamgraph.api.center.web import (
+    NAV,
+    failure_page,
+    language,
+    message_page,
+    render,
+    session_caller,
+)
+from teamgraph.errors import TeamgraphError, ValidationError
 from teamgraph.rules.timeutil import from_ms
 from teamgraph.shop import Shop
 
@@ -60,12 +67,8 @@ def signed_in_page(
         caller, _key = session_caller(request)
         shop = caller.shop
         view = build(shop, str(caller.distributor_id), shop.timezone())
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
     except ValidationError:
         return message_page(request, "team.invalid", 400)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     return render(request, template, lang, view=view, nav=NAV, active=active)

@@ -17,6 +17,7 @@ from teamgraph.api.center.web import (
     CSS_NAME,
     NAV,
     PATH,
+    failure_page,
     form_token,
     form_token_ok,
     language,
@@ -79,12 +80,8 @@ def home(request: Request) -> Response:
     try:
         caller, key = session_caller(request)
         view = home_view(caller.shop, str(caller.distributor_id))
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     return render(
         request, "home.html", lang, view=view, csrf=form_token(key), nav=NAV, active="home"
     )

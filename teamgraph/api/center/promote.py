@@ -10,8 +10,15 @@ from fastapi.responses import Response
 
 from teamgraph.api.center.poster import poster_png
 from teamgraph.api.center.text import translator
-from teamgraph.api.center.web import NAV, language, message_page, render, router, session_caller
-from teamgraph.errors import AuthError, EngineError, TeamgraphError
+from teamgraph.api.center.web import (
+    NAV,
+    failure_page,
+    language,
+    render,
+    router,
+    session_caller,
+)
+from teamgraph.errors import TeamgraphError
 
 CHANNELS: Final = ("wechat", "moments", "qq", "poster")
 """The channel tags offered (any tag of R-1.x's form works in a link; these are one tap away)."""
@@ -29,12 +36,8 @@ def promote(request: Request) -> Response:
     try:
         caller, _ = session_caller(request)
         share = caller.shop.share(str(caller.distributor_id), channel=channel)
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     return render(
         request, "promote.html", lang, share=share, channels=CHANNELS, channel=channel,
         nav=NAV, active="promote",
@@ -50,12 +53,8 @@ def poster(request: Request) -> Response:
         did = str(caller.distributor_id)
         share = caller.shop.share(did, channel=_channel(request) or "poster")
         name = caller.shop.distributor(did).get("name") or did
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     png = poster_png(caller.shop.id, name, share["code"], share["link"], t("promote.scan"))
     return Response(
         png,

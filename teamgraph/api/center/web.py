@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from teamgraph import callers
 from teamgraph.api.center import text
-from teamgraph.errors import AuthError
+from teamgraph.errors import AuthError, EngineError, TeamgraphError
 from teamgraph.graph import Engine
 
 COOKIE: Final = "tg_center"
@@ -65,6 +65,16 @@ def render(
 def message_page(request: Request, key: str, status: int) -> HTMLResponse:
     lang = language(request)
     return render(request, "message.html", lang, status, message=key)
+
+
+def failure_page(request: Request, exc: TeamgraphError) -> HTMLResponse:
+    """The page a signed-in page answers when it cannot be served: the engine away (503), no or
+    an ended session (401), anything else refused (403)."""
+    if isinstance(exc, EngineError):
+        return message_page(request, "unavailable", 503)
+    if isinstance(exc, AuthError):
+        return message_page(request, "signed_out", 401)
+    return message_page(request, "refused.unknown", 403)
 
 
 def form_token_ok(sent: str, key: str) -> bool:

@@ -24,6 +24,7 @@ from teamgraph.api.center import text
 from teamgraph.api.center.web import (
     NAV,
     PATH,
+    failure_page,
     form_token,
     form_token_ok,
     language,
@@ -71,12 +72,8 @@ def withdraw_page(request: Request, done: str = "") -> Response:
     try:
         caller, key = session_caller(request)
         return _page(request, lang, caller, key, done=done)
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
-    except TeamgraphError:
-        return message_page(request, "refused.unknown", 403)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
 
 
 @router.post("/withdraw")
@@ -94,10 +91,8 @@ def _request(request: Request, fields: dict[str, str]) -> Response:
     lang = language(request)
     try:
         caller, key = session_caller(request)
-    except EngineError:
-        return message_page(request, "unavailable", 503)
-    except AuthError:
-        return message_page(request, "signed_out", 401)
+    except TeamgraphError as exc:
+        return failure_page(request, exc)
     if not form_token_ok(fields["csrf"], key):
         return message_page(request, "refused.form", 403)
     shop, did = caller.shop, str(caller.distributor_id)
