@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         url = f"{api.url}/center/enter?t={token}"
                         result["runs"].append(_load(browser, url))
                 token, _ = shop.center_link(str(top))
-                session, _ = shop.open_center_link(token)
+                session, _, _ = shop.open_center_link(token)
                 result["pages"] = {}
                 each = min(3, args.center_runs)
                 with reporter.phase(f"the other pages, {len(PAGES)} × {each} cold loads"):

@@ -13,6 +13,11 @@ Signing out ends it at once in this process, and in the others within K-1's few 
 C-3 A link that is forged, unknown, used or expired is refused (:class:`AuthError`
 ``center.link_*``), and a concurrent second use of one link finds it used: the use is one
 statement under the link's lock (docs/neo4j.md N-5).
+
+C-4 A link for a customer who is not a distributor opens an **applicant's session** instead:
+kept on the link itself (never an API key), it shows the shop's application conditions and
+the customer's progress toward them (R-2.1) and lets the customer apply, nothing else. An
+application approved at once turns it into a distributor's session (C-2).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from teamgraph.shop.keys import Keys, key_digest, split_key
 LINK_SECONDS: Final = 300
 """How long a center link can be opened: the mall opens it right after asking for it."""
 SESSION_SECONDS: Final = 7 * 24 * 3600
+APPLICANT: Final = "a."
+"""How an applicant's session secret starts (C-4): never taken for an API key's."""
 """How long a center session lasts before the mall must sign the distributor in again."""
 
 
@@ -46,32 +53,46 @@ class Center(Keys):
         )
         if not rows:
             raise NotFound(
-                "distributor.not_found", f"no distributor {distributor_id}", field="distributor_id"
+                "customer.not_found", f"no customer {distributor_id}", field="distributor_id"
             )
         return f"{self.id}.{secret}", expires_at
 
-    def open_center_link(self, token: str, *, now: int | None = None) -> tuple[str, str]:
-        """Use up the link ``token``: (the session's key, its distributor). C-3 on refusal."""
+    def open_center_link(self, token: str, *, now: int | None = None) -> tuple[str, str, bool]:
+        """Use up the link ``token``: (the session's secret, the member's id, whether it is a
+        distributor's session — else an applicant's, C-4). C-3 on refusal."""
         now = self._now(now)
         shop, secret = split_key(token)
         if shop != self.id:
             raise AuthError("center.link_unknown", "this link is not one teamgraph gave")
         key = secrets.token_urlsafe(24)
+        applicant = APPLICANT + secrets.token_urlsafe(24)
         rows = self.store.write(
             "center.link_redeem",
             id=key_digest(secret),
             key=key_digest(key),
+            applicant=key_digest(applicant),
             now=now,
             key_expires_at=now + SESSION_SECONDS * 1000,
         )
         if rows:
-            return f"{self.id}.{key}", str(rows[0]["distributor_id"])
+            member, distributor = str(rows[0]["distributor_id"]), bool(rows[0]["distributor"])
+            return f"{self.id}.{key if distributor else applicant}", member, distributor
         state = self.store.read("center.link_state", id=key_digest(secret))
         if not state:
             raise AuthError("center.link_unknown", "this link is not one teamgraph gave")
         if state[0]["used_at"] is not None:
             raise AuthError("center.link_used", "this link has been opened already")
         raise AuthError("center.link_expired", "this link has expired")
+
+    def center_applicant(self, session: str, *, now: int | None = None) -> str:
+        """The customer whose applicant's session (C-4) ``session`` is; AuthError otherwise."""
+        shop, secret = split_key(session)
+        if shop != self.id or not secret.startswith(APPLICANT):
+            raise AuthError("auth.invalid_key", "not an applicant's session")
+        rows = self.store.read("center.applicant", id=key_digest(secret), now=self._now(now))
+        if not rows:
+            raise AuthError("auth.invalid_key", "the session has ended")
+        return str(rows[0]["customer_id"])
 
     def end_center_session(self, key: str, *, now: int | None = None) -> None:
         """Sign out: the session's key stops working (C-2)."""

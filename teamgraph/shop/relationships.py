@@ -290,6 +290,59 @@ class Relationships(ShopBase):
             return self.approve(customer_id, actor="auto", now=now)
         return {"id": customer_id, "status": "pending", "inviter_id": None}
 
+    def application(self, customer_id: str, *, now: int | None = None) -> dict[str, Any]:
+        """R-2.1 as the applicant sees it (the distributor center, C-4): each condition the shop
+        sets with the customer's value and whether it holds (``ready`` when all do), whether
+        the shop reviews applications, and where the customer's application stands: ``none``,
+        ``pending``, ``rejected`` or ``distributor``."""
+        settings = self.catch_up(self._now(now))
+        ctx = self._distributor_context(customer_id)
+        app = settings.application
+        spent, orders = int(ctx["spent_fen"] or 0), int(ctx["paid_orders"] or 0)
+        conditions: list[dict[str, Any]] = []
+        if app.verified_phone:
+            met = bool(ctx["phone_verified"])
+            conditions.append(
+                {"name": "verified_phone", "met": met, "current": int(met), "threshold": 1}
+            )
+        if app.min_spend_fen is not None:
+            conditions.append(
+                {
+                    "name": "min_spend_fen",
+                    "met": spent >= app.min_spend_fen,
+                    "current": spent,
+                    "threshold": app.min_spend_fen,
+                }
+            )
+        if app.min_paid_orders is not None:
+            conditions.append(
+                {
+                    "name": "min_paid_orders",
+                    "met": orders >= app.min_paid_orders,
+                    "current": orders,
+                    "threshold": app.min_paid_orders,
+                }
+            )
+        if app.groups:
+            met = bool(set(app.groups) & set(ctx["groups"] or []))
+            conditions.append(
+                {
+                    "name": "groups",
+                    "met": met,
+                    "current": int(met),
+                    "threshold": 1,
+                    "groups": list(app.groups),
+                }
+            )
+        status = "distributor" if ctx["status"] is not None else (ctx["application"] or "none")
+        return {
+            "customer_id": customer_id,
+            "status": status,
+            "review": app.review,
+            "conditions": conditions,
+            "ready": all(c["met"] for c in conditions),
+        }  # fmt: skip
+
     def approve(
         self, customer_id: str, *, actor: str = "merchant", now: int | None = None
     ) -> dict[str, Any]:

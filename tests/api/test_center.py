@@ -88,8 +88,7 @@ def test_c3_forged_and_expired_links_are_refused_with_a_page(
     with _phone(shop) as late:
         expired = late.get("/center/enter", params={"t": token})
         assert expired.status_code == 403 and "已过期" in expired.text
-    refused(m.post("/v1/distributors/nobody/sessions"), 404, "distributor.not_found")
-    refused(m.post("/v1/distributors/C1/sessions"), 404, "distributor.not_found")
+    refused(m.post("/v1/distributors/nobody/sessions"), 404, "customer.not_found")
     refused(shop.analyst.post("/v1/distributors/D1/sessions"), 403, "auth.forbidden")
 
 
@@ -140,8 +139,8 @@ def test_c2_a_session_ends_after_its_lifetime(center: tuple[ShopApi, httpx.Clien
     shop, _ = center
     long_ago = now_ms() - SESSION_SECONDS * 1000 - DAY
     token, _ = shop.shop.center_link("D1", now=long_ago)
-    key, did = shop.shop.open_center_link(token, now=long_ago + 1000)
-    assert did == "D1"
+    key, did, distributor = shop.shop.open_center_link(token, now=long_ago + 1000)
+    assert (did, distributor) == ("D1", True)
     with _phone(shop) as phone:
         phone.cookies.set("tg_center", key, path="/center")
         assert phone.get("/center/").status_code == 401
@@ -194,3 +193,47 @@ def test_the_promote_page_and_the_poster(center: tuple[ShopApi, httpx.Client]) -
         assert image.size == (750, 1334)
     with _phone(shop) as stranger:  # no session, no poster
         assert stranger.get("/center/poster.png").status_code == 401
+
+
+def test_c4_a_customer_s_link_opens_the_application_and_applying_signs_in(
+    center: tuple[ShopApi, httpx.Client],
+) -> None:
+    """R-2.1 / C-4: a customer who is not a distributor gets the application page, then, the
+    shop approving at once, a distributor's session."""
+    shop, m = center
+    with _phone(shop) as phone:
+        entered = _open(phone, _link(m, "C1"))
+        assert (entered.status_code, entered.headers["location"]) == (303, "/center/apply")
+        assert phone.get("/center/").headers["location"] == "/center/apply"  # home: apply first
+        page = phone.get("/center/apply")
+        assert page.status_code == 200 and "申请成为分销员" in page.text
+        session = phone.cookies["tg_center"]
+        with httpx.Client(base_url=shop.url, headers={"Authorization": f"Bearer {session}"}) as api:
+            refused(api.get("/v1/distributors/C1"), 401, "auth.invalid_key")  # no API rights
+        assert phone.post("/center/apply", data={"csrf": "x"}).status_code == 403
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert token is not None
+        applied = phone.post("/center/apply", data={"csrf": token.group(1)})
+        assert (applied.status_code, applied.headers["location"]) == (303, "/center/")
+        home = phone.get("/center/")
+        assert home.status_code == 200 and "等级" in home.text
+    assert ok(m.get("/v1/distributors/C1"))["status"] == "active"
+
+
+def test_c4_r2_1_the_application_shows_the_conditions_and_refuses_before_they_hold(
+    make_shop: Any,
+) -> None:
+    shop = make_shop({"application": {"min_paid_orders": 1, "review": True}})
+    m = shop.merchant
+    customer(m, "C9")
+    with _phone(shop, **{"accept-language": "en"}) as phone:
+        _open(phone, _link(m, "C9"))
+        page = phone.get("/center/apply")
+        assert "Paid orders" in page.text and "0 / 1" in page.text
+        assert "disabled" in page.text
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert token is not None
+        refused_page = phone.post("/center/apply", data={"csrf": token.group(1)})
+        assert refused_page.status_code == 422 and "R-2.1" in refused_page.text
+    assert shop.shop.application("C9")["status"] == "none"  # nothing was written
+    refused(m.get("/v1/distributors/C9"), 404, "distributor.not_found")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from teamgraph.api.center import (  # noqa: F401  (their routes register on the router)
+    apply,
     commission,
     leaderboard,
     pages,

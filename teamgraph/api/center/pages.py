@@ -20,16 +20,17 @@ from teamgraph.api.center.web import (
     failure_page,
     form_token,
     form_token_ok,
+    is_applicant,
     language,
     message_page,
     render,
     router,
     session_caller,
+    set_session,
 )
 from teamgraph.errors import AuthError, EngineError, NotFound, TeamgraphError, ValidationError
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop, split_key
-from teamgraph.shop.center import SESSION_SECONDS
 
 _REFUSALS: Final = {
     "center.link_unknown": "refused.unknown",
@@ -45,21 +46,14 @@ def enter(request: Request, t: str = "") -> Response:
     try:
         shop_id, _ = split_key(t)
         shop = Shop.open(engine, shop_id)
-        key, _distributor = shop.open_center_link(t)
+        key, _member, distributor = shop.open_center_link(t)
     except EngineError:
         return message_page(request, "unavailable", 503)
     except (AuthError, NotFound, ValidationError) as exc:
         return message_page(request, _REFUSALS.get(exc.code, "refused.unknown"), 403)
-    response = RedirectResponse(f"{PATH}/", status_code=303)
-    response.set_cookie(
-        COOKIE,
-        key,
-        max_age=SESSION_SECONDS,
-        path=PATH,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    where = f"{PATH}/" if distributor else f"{PATH}/apply"  # C-4: a customer may apply
+    response = RedirectResponse(where, status_code=303)
+    set_session(response, request, key)
     return response
 
 
@@ -77,6 +71,8 @@ def static(name: str) -> Response:
 @router.get("/")
 def home(request: Request) -> Response:
     lang = language(request)
+    if is_applicant(request):  # C-4: not a distributor (yet): the application page
+        return RedirectResponse(f"{PATH}/apply", status_code=303)
     try:
         caller, key = session_caller(request)
         view = home_view(caller.shop, str(caller.distributor_id))

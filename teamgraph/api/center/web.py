@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from teamgraph import callers
 from teamgraph.api.center import text
 from teamgraph.errors import AuthError, EngineError, TeamgraphError
 from teamgraph.graph import Engine
+from teamgraph.shop.center import APPLICANT, SESSION_SECONDS
 
 COOKIE: Final = "tg_center"
 LANG_COOKIE: Final = "tg_lang"
@@ -65,6 +66,26 @@ def render(
 def message_page(request: Request, key: str, status: int) -> HTMLResponse:
     lang = language(request)
     return render(request, "message.html", lang, status, message=key)
+
+
+def is_applicant(request: Request) -> bool:
+    """Whether the cookie holds an applicant's session (C-4) rather than a distributor's."""
+    secret = (request.cookies.get(COOKIE) or "").partition(".")[2]
+    return secret.startswith(APPLICANT)
+
+
+def set_session(response: Response, request: Request, key: str) -> None:
+    """Keep ``key`` in the session cookie (C-2): HttpOnly, ``/center`` only, Lax, Secure on
+    HTTPS, for the session's lifetime."""
+    response.set_cookie(
+        COOKIE,
+        key,
+        max_age=SESSION_SECONDS,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
 
 
 def failure_page(request: Request, exc: TeamgraphError) -> HTMLResponse:

@@ -2,23 +2,36 @@
 // the distributor's phone opens it once. Only SHA-256 digests of the secrets are stored.
 
 // name: center.link_create
-// A single-use link for one distributor; refused (no row) when it is not a distributor.
-MATCH (d:Distributor {id: $distributor_id})
-CREATE (l:CenterLink {id: $id, distributor_id: d.id, created_at: $now, expires_at: $expires_at})
+// A single-use link for one member: a distributor, or a customer who may apply (C-4); refused
+// (no row) when there is no such customer.
+MATCH (c:Customer {id: $distributor_id})
+CREATE (l:CenterLink {id: $id, distributor_id: c.id, created_at: $now, expires_at: $expires_at})
 RETURN l.id AS id
 
 // name: center.link_redeem
-// The link's one use: under its lock (N-5) a link not used yet and not expired is marked used
-// and gives a distributor key that expires (the session cookie's secret); no row back = refused.
-// The state the link is in comes back from center.link_state for the refusal page.
+// The link's one use: under its lock (N-5) a link not used yet and not expired is marked used.
+// A distributor's gives a distributor key that expires (the session cookie's secret); another
+// customer's keeps the applicant's session on the link itself (C-4: it opens the application
+// page and nothing else). No row back = refused; center.link_state then says why.
 MATCH (l:CenterLink {id: $id})
 FOREACH (locking IN [l] | SET locking._lock = true REMOVE locking._lock)
 WITH l
 WHERE l.used_at IS NULL AND l.expires_at > $now
 SET l.used_at = $now
-CREATE (k:ApiKey {id: $key, role: 'distributor', distributor_id: l.distributor_id,
-                  created_at: $now, expires_at: $key_expires_at, via: 'center'})
-RETURN l.distributor_id AS distributor_id
+WITH l
+OPTIONAL MATCH (d:Distributor {id: l.distributor_id})
+FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [1] END |
+  CREATE (k:ApiKey {id: $key, role: 'distributor', distributor_id: l.distributor_id,
+                    created_at: $now, expires_at: $key_expires_at, via: 'center'}))
+FOREACH (x IN CASE WHEN d IS NULL THEN [l] ELSE [] END |
+  SET x.session = $applicant, x.session_expires = $key_expires_at)
+RETURN l.distributor_id AS distributor_id, d IS NOT NULL AS distributor
+
+// name: center.applicant
+// The customer an applicant's session (C-4) belongs to, while it lasts.
+MATCH (l:CenterLink)
+WHERE l.session = $id AND l.session_expires > $now
+RETURN l.distributor_id AS customer_id
 
 // name: center.link_state
 MATCH (l:CenterLink {id: $id})
