@@ -84,7 +84,7 @@ def test_schema_is_idempotent_and_ids_are_unique(store: GraphStore) -> None:
     with pytest.raises(Conflict) as info:
         store.write("key.create", id="h1", role="analyst", distributor_id=None, now=2)
     assert info.value.code == "graph.duplicate"
-    assert store.read("key.get", id="h1") == [{"role": "merchant", "distributor_id": None}]
+    assert store.read("key.get", id="h1", now=2) == [{"role": "merchant", "distributor_id": None}]
 
 
 def test_shops_are_separate_graphs(engine: Engine, store: GraphStore) -> None:
