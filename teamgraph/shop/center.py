@@ -22,6 +22,7 @@ application approved at once turns it into a distributor's session (C-2).
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Final
 
@@ -98,3 +99,14 @@ class Center(Keys):
         """Sign out: the session's key stops working (C-2)."""
         self.store.write("center.session_end", id=key_digest(split_key(key)[1]), now=self._now(now))
         self.forget(key)
+
+    def set_poster_background(self, image: bytes | None) -> None:
+        """The shop's own share-poster background (C-5), as the API made it (a JPEG), or none
+        (the poster's own gradient)."""
+        text = base64.b64encode(image).decode("ascii") if image is not None else None
+        self.store.write("center.poster_set", id=self.id, image=text)
+
+    def poster_background(self) -> bytes | None:
+        rows = self.store.read("center.poster_get", id=self.id)
+        text = rows[0]["image"] if rows else None
+        return base64.b64decode(text) if text else None

@@ -60,6 +60,8 @@ RULES: dict[str, Rule] = {
     "GET /v1/health": PUBLIC,
     "GET /v1/settings": READ,
     "PUT /v1/settings": MERCHANT_ONLY,
+    "PUT /v1/settings/poster": MERCHANT_ONLY,
+    "DELETE /v1/settings/poster": MERCHANT_ONLY,
     "POST /v1/customers": MERCHANT_ONLY,
     "GET /v1/customers/{customer_id}": READ,
     "PUT /v1/customers/{customer_id}/binding": MERCHANT_ONLY,
@@ -115,6 +117,7 @@ PATH_VALUES = {
 QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
 BODIES: dict[str, Any] = {
     "PUT /v1/settings": {"settle_days": 7},
+    "PUT /v1/settings/poster": {"image": "bm90IGFuIGltYWdl"},
     "POST /v1/customers": {"id": "n-{who}", "name": "N"},
     "PUT /v1/customers/{customer_id}/binding": {"distributor_id": "{distributor}"},
     "POST /v1/visits": {"customer_id": "v-{who}", "distributor_id": "{distributor}"},

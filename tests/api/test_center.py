@@ -237,3 +237,29 @@ def test_c4_r2_1_the_application_shows_the_conditions_and_refuses_before_they_ho
         assert refused_page.status_code == 422 and "R-2.1" in refused_page.text
     assert shop.shop.application("C9")["status"] == "none"  # nothing was written
     refused(m.get("/v1/distributors/C9"), 404, "distributor.not_found")
+
+
+def test_c5_the_shop_s_own_poster_background(center: tuple[ShopApi, httpx.Client]) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    shop, m = center
+    buf = io.BytesIO()
+    Image.new("RGB", (1000, 1000), (0, 90, 200)).save(buf, format="PNG")
+    upload = base64.b64encode(buf.getvalue()).decode()
+    stored = ok(m.put("/v1/settings/poster", json={"image": upload}))
+    assert (stored["width"], stored["height"]) == (750, 1334) and stored["bytes"] > 0
+    refused(m.put("/v1/settings/poster", json={"image": "not base64!"}), 422, "poster.invalid")
+    text = base64.b64encode(b"GIF89a not really").decode()
+    refused(m.put("/v1/settings/poster", json={"image": text}), 422, "poster.invalid")
+    refused(shop.analyst.put("/v1/settings/poster", json={"image": upload}), 403, "auth.forbidden")
+    with _phone(shop) as phone:
+        _open(phone, _link(m, "D1"))
+        own = Image.open(io.BytesIO(phone.get("/center/poster.png").content)).convert("RGB")
+        r, g, b = own.getpixel((5, 5))  # a corner outside the veil: the shop's blue
+        assert b > 150 and r < 60, (r, g, b)
+        assert m.delete("/v1/settings/poster").status_code == 204
+        plain = Image.open(io.BytesIO(phone.get("/center/poster.png").content)).convert("RGB")
+        assert plain.getpixel((5, 5)) == (255, 247, 237)  # the gradient's top again

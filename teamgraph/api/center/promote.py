@@ -53,9 +53,12 @@ def poster(request: Request) -> Response:
         did = str(caller.distributor_id)
         share = caller.shop.share(did, channel=_channel(request) or "poster")
         name = caller.shop.distributor(did).get("name") or did
+        background = caller.shop.poster_background()
     except TeamgraphError as exc:
         return failure_page(request, exc)
-    png = poster_png(caller.shop.id, name, share["code"], share["link"], t("promote.scan"))
+    png = poster_png(
+        caller.shop.id, name, share["code"], share["link"], t("promote.scan"), background
+    )
     return Response(
         png,
         media_type="image/png",

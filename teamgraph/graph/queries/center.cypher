@@ -42,3 +42,13 @@ RETURN l.used_at AS used_at, l.expires_at AS expires_at
 MATCH (k:ApiKey {id: $id, via: 'center'})
 SET k.expires_at = $now
 RETURN k.id AS id
+
+// name: center.poster_set
+// The shop's own share-poster background (a JPEG, base64), or none ($image null).
+MATCH (s:Shop {id: $id})
+SET s.poster_background = $image
+RETURN s.id AS id
+
+// name: center.poster_get
+MATCH (s:Shop {id: $id})
+RETURN s.poster_background AS image
