@@ -29,8 +29,8 @@ RETURN l.distributor_id AS distributor_id, d IS NOT NULL AS distributor
 
 // name: center.applicant
 // The customer an applicant's session (C-4) belongs to, while it lasts.
-MATCH (l:CenterLink)
-WHERE l.session = $id AND l.session_expires > $now
+MATCH (l:CenterLink {session: $id})
+WHERE l.session_expires > $now
 RETURN l.distributor_id AS customer_id
 
 // name: center.link_state

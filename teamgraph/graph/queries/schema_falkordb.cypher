@@ -9,6 +9,9 @@ CREATE INDEX FOR (a:ApiKey) ON (a.id)
 // name: index_centerlink_id
 CREATE INDEX FOR (l:CenterLink) ON (l.id)
 
+// name: index_centerlink_session
+CREATE INDEX FOR (l:CenterLink) ON (l.session)
+
 // name: index_customer_id
 CREATE INDEX FOR (c:Customer) ON (c.id)
 

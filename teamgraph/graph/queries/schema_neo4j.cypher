@@ -109,6 +109,9 @@ CREATE INDEX line_shop IF NOT EXISTS FOR (l:Line) ON (l.shop)
 // name: index_distributor_code
 CREATE INDEX distributor_shop_code IF NOT EXISTS FOR (d:Distributor) ON (d.shop, d.code)
 
+// name: index_centerlink_session
+CREATE INDEX centerlink_shop_session IF NOT EXISTS FOR (l:CenterLink) ON (l.shop, l.session)
+
 // name: index_entry_due
 CREATE INDEX entry_shop_due IF NOT EXISTS FOR (e:Entry) ON (e.shop, e.due)
 
