@@ -27,8 +27,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "pending": ("待结算", "Pending"),
     "settled": ("已结算", "Settled"),
     "withdrawable": ("可提现", "Withdrawable"),
-    "held": ("冻结中", "Held"),
-    "withdrawn": ("已提现", "Withdrawn"),
     "progress": ("升级进度", "Progress to the next level"),
     "progress.to": ("距 {level} 级", "Toward level {level}"),
     "progress.top": ("已是最高等级", "You are at the top level"),

@@ -33,7 +33,7 @@ def home_view(shop: Shop, distributor_id: str) -> dict[str, Any]:
         "level": profile["level"],
         "today": yuan(today),
         "month": yuan(month),
-        "balances": {k: yuan(int(b[k])) for k in ("pending", "settled", "withdrawable", "held")},
+        "balances": {k: yuan(int(b[k])) for k in ("pending", "settled", "withdrawable")},
         "progress": {
             "shown": progress["shown"],
             "next_level": progress["next_level"],
