@@ -274,12 +274,14 @@ def _stream(
         stop = threading.Event()
         errors: list[BaseException] = []
         tries = Counter[int]()
+        acked = threading.Semaphore(0)  # one release per acknowledged event
 
         def sender(lane: list[Event]) -> None:
             try:
                 with httpx.Client(base_url=api.url, headers=_auth(key), timeout=60) as c:
                     for event in lane:
                         tries[_send(c, event, stop)[1]] += 1
+                        acked.release()
             except BaseException as exc:  # reported below, the run fails
                 errors.append(exc)
                 stop.set()
@@ -288,12 +290,18 @@ def _stream(
         for t in threads:
             t.start()
         rng = random.Random(seed + 1)
-        # the kills are spread over the stream; the senders never wait for them
-        pace = max(0.3, min(1.5, p.events / max(kills, 1) / 150))
+        # the kills are spread over the stream by progress, not by the clock, so that every
+        # kill lands mid-stream however fast the machine is; the senders never wait for them
+        done = 0
         for n in range(kills):
-            if stop.is_set() or all(not t.is_alive() for t in threads):
+            due = round(p.events * (n + rng.uniform(0.5, 1.0)) / (kills + 1))
+            while done < due and not stop.is_set():
+                if acked.acquire(timeout=0.1):
+                    done += 1
+                elif all(not t.is_alive() for t in threads):
+                    break
+            if stop.is_set() or done < due:
                 break
-            time.sleep(rng.uniform(0.3 * pace, pace))
             target = "engine" if n % 2 == 0 else "api"
             if target == "engine":
                 pid = json.loads((data / "engine.json").read_text())["pid"]
