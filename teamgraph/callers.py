@@ -25,7 +25,7 @@ from typing import get_args
 
 from teamgraph.errors import AuthError, Forbidden, ValidationError
 from teamgraph.graph import Engine
-from teamgraph.shop import Principal, Role, Shop, split_key
+from teamgraph.shop import Actor, Principal, Role, Shop, split_key
 
 MERCHANT: tuple[Role, ...] = ("merchant",)
 """Changing the shop: settings, events, relationships, the withdrawal review."""
@@ -52,6 +52,11 @@ class Caller:
     def distributor_id(self) -> str | None:
         """The distributor a ``distributor`` key is bound to; ``None`` for the other roles."""
         return self.principal.distributor_id
+
+    @property
+    def actor(self) -> Actor:
+        """This caller as the audit log records it (key id and name)."""
+        return self.principal.actor
 
     @property
     def is_distributor(self) -> bool:

@@ -32,7 +32,7 @@ from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
-from teamgraph.shop.keys import ROLES, Principal, Role, split_key
+from teamgraph.shop.keys import ROLES, Actor, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
 from teamgraph.shop.rekey import Rekey, RekeyReport
@@ -43,6 +43,7 @@ from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 __all__ = [
     "MAX_TREE_DEPTH",
     "ROLES",
+    "Actor",
     "Bulk",
     "Principal",
     "RekeyReport",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from cachetools import TTLCache
@@ -26,11 +26,44 @@ ROLES: tuple[Role, ...] = ("merchant", "analyst", "distributor")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a key speaks for: a role in one shop, and for ``distributor`` keys its id."""
+    """Who a key speaks for: a role in one shop, and for ``distributor`` keys its id; the
+    key's public id (:func:`key_ref`) and name, which the audit log records as the actor."""
 
     shop: str
     role: Role
     distributor_id: str | None = None
+    key_id: str | None = field(default=None, compare=False)
+    name: str | None = field(default=None, compare=False)
+
+    @property
+    def actor(self) -> Actor:
+        """This key as the actor of a decision (the audit log's ``actor_key`` and ``actor``)."""
+        return Actor(self.key_id, self.name or self.role)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a decision, as a ``Change`` records it: ``actor_key`` is the public id of the
+    key that asked (None for the program itself: an automatic approval, the risk engine's
+    hold, the catch-up), ``actor`` a name to show (the key's name, else its role; for the
+    program a fixed word such as ``auto`` or ``risk-engine``)."""
+
+    key_id: str | None
+    name: str
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(None, name)
+
+    def params(self) -> dict[str, str | None]:
+        """The statement parameters a ``Change`` takes its actor from."""
+        return {"actor": self.name, "actor_key": self.key_id}
+
+
+def key_ref(digest: str) -> str:
+    """A key's public id: ``key_`` and the first 16 hex digits of its secret's hash. It names the
+    key in lists, the audit log and revocation, and cannot be used to authenticate."""
+    return f"key_{digest[:16]}"
 
 
 KEY_CACHE_SECONDS: Final = 5.0
@@ -101,7 +134,10 @@ class Keys(ShopBase):
         rows = self.store.read("key.get", id=digest, now=self._now(now))
         if not rows:
             raise AuthError("auth.invalid_key", "unknown key")
-        principal = Principal(self.id, rows[0]["role"], rows[0]["distributor_id"])
+        row = rows[0]
+        principal = Principal(
+            self.id, row["role"], row["distributor_id"], key_ref(digest), row.get("name")
+        )
         with _known_lock:
             _known[(self.id, digest)] = principal
         return principal

@@ -8,4 +8,4 @@ RETURN k.id AS id, k.role AS role, k.distributor_id AS distributor_id
 // A key with an end (a distributor center's session) stops at it.
 MATCH (k:ApiKey {id: $id})
 WHERE k.expires_at IS NULL OR k.expires_at > $now
-RETURN k.role AS role, k.distributor_id AS distributor_id
+RETURN k.role AS role, k.distributor_id AS distributor_id, k.name AS name
