@@ -23,7 +23,7 @@ app = typer.Typer(help="teamgraph: a shop's distribution program on a graph.", n
 shop_app = typer.Typer(
     help="Create shops and look after them (recount, ladder, rekey-phones).", no_args_is_help=True
 )
-key_app = typer.Typer(help="Create API keys.", no_args_is_help=True)
+key_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded graph engine of TEAMGRAPH_DATA.", no_args_is_help=True)
 app.add_typer(shop_app, name="shop")
 app.add_typer(key_app, name="key")
@@ -212,17 +212,72 @@ def key_create(
     shop: Annotated[str, typer.Option(help="the shop the key belongs to")],
     role: Annotated[str, typer.Option(help="merchant, analyst or distributor")],
     distributor: Annotated[str | None, typer.Option(help="for a distributor key: its id")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="a name for the key (lists and the audit log show it)")
+    ] = None,
 ) -> None:
-    """Create a key and print it alone on stdout (it is not stored in clear)."""
-    from teamgraph.shop import Shop
+    """Create a key and print it alone on stdout (it is not stored in clear). Its public id
+    (for `key list` and `key revoke`) goes to stderr. Audited as `key.create` by `cli`."""
+    from teamgraph.shop import Actor, Shop
 
     engine = _connect()
     try:
-        typer.echo(Shop.open(engine, shop).create_key(role, distributor))
+        key, record = Shop.open(engine, shop).new_key(
+            role, distributor, name=name, actor=Actor.system("cli")
+        )
     except TeamgraphError as exc:
         _fail(exc)
     finally:
         engine.close()
+    typer.echo(key)
+    typer.echo(f"created {record['id']}", err=True)
+
+
+@key_app.command("list")
+def key_list(
+    shop: Annotated[str, typer.Option(help="the shop whose keys to list")],
+    ended: Annotated[bool, typer.Option(help="also revoked and expired keys")] = False,
+) -> None:
+    """Print the shop's keys, newest first, one JSON object a line (never a secret)."""
+    from teamgraph.shop import Shop
+
+    engine = _connect()
+    try:
+        opened = Shop.open(engine, shop)
+        cursor = None
+        while True:
+            page = opened.keys(ended=ended, limit=500, cursor=cursor)
+            for record in page["items"]:
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+
+
+@key_app.command("revoke")
+def key_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key's public id (key_…), from `key list`")],
+    shop: Annotated[str, typer.Option(help="the shop the key belongs to")],
+    reason: Annotated[str | None, typer.Option(help="why, for the audit log")] = None,
+) -> None:
+    """Revoke a key: refused by every API process within a second. Audited as `key.revoke`
+    by `cli`."""
+    from teamgraph.shop import Actor, Shop
+
+    engine = _connect()
+    try:
+        record = Shop.open(engine, shop).revoke_key(
+            key_id, actor=Actor.system("cli"), reason=reason
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    typer.echo(json.dumps(record, ensure_ascii=False))
 
 
 @app.command()

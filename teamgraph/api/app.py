@@ -11,9 +11,11 @@ from fastapi_offline import FastAPIOffline
 from teamgraph import __version__, logs
 from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
+    audit,
     customers,
     distributors,
     health,
+    keys,
     leaderboard,
     orders,
     products,
@@ -44,6 +46,8 @@ ROUTERS = (
     withdrawals.router,
     leaderboard.router,
     rings.router,
+    keys.router,
+    audit.router,
 )
 
 

@@ -7,7 +7,7 @@ the bearer scheme into the OpenAPI document) and which check a route needs. Rout
 
 The dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread, and
 each hop adds to every keyed call. Resolving a key reads the engine only when this process has
-not seen the key in the last few seconds (K-1); only then does it go to a worker thread. Routes,
+not seen the key in the last second (K-1); only then does it go to a worker thread. Routes,
 which read the engine, stay plain ``def``.
 
 :data:`ANSWERS` says which error statuses a route can answer because it uses a dependency

@@ -32,6 +32,7 @@ from teamgraph.api.errors import RETRY_AFTER_S, ErrorBody
 from teamgraph.api.routers import (
     customers,
     distributors,
+    keys,
     orders,
     settings,
     visits,
@@ -55,6 +56,10 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     withdrawals.approve: frozenset({409}),  # withdrawal.state
     withdrawals.reject: frozenset({409}),
     withdrawals.paid: frozenset({409}),
+    keys.create_key: frozenset({404}),  # distributor.not_found
+    keys.get_key: frozenset({404}),  # key.not_found
+    keys.revoke_key: frozenset({404, 409}),  # key.not_found; key.self
+    keys.rotate_key: frozenset({404, 409}),  # key.not_found; key.revoked, key.rotated, …
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

@@ -28,11 +28,13 @@ from teamgraph.errors import Conflict, NotFound
 from teamgraph.graph import Engine, GraphStore
 from teamgraph.graph.store import check_shop_id
 from teamgraph.rules import settings as rules_settings
+from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.analytics import Analytics
+from teamgraph.shop.audit import Audit
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
-from teamgraph.shop.keys import ROLES, Actor, Principal, Role, split_key
+from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
 from teamgraph.shop.rekey import Rekey, RekeyReport
@@ -42,6 +44,7 @@ from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 
 __all__ = [
     "MAX_TREE_DEPTH",
+    "PROGRAM",
     "ROLES",
     "Actor",
     "Bulk",
@@ -54,7 +57,7 @@ __all__ = [
 ]
 
 
-class Shop(Center, CenterPages, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
+class Shop(Center, CenterPages, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey, Audit):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

@@ -10,6 +10,7 @@ so each type-checks on its own and none stands in for another.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -22,12 +23,15 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop.actors import PROGRAM, Actor
 
 DUE = "due"
 """The store's memo (:attr:`GraphStore.memo`) of :class:`_NothingDue`."""
+CATCH_UP: Final = Actor.system("catch-up")
+"""The actor of a pending settings change taking effect (R-1.9): the program's, not a key's."""
 DUE_MEMO_MS: Final = 5_000
 """K-4: how long, in the shop's time and in this process's, ``catch_up`` trusts that nothing
-falls due (the same bound as a known key, K-1)."""
+falls due (five seconds)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,11 @@ class ShopBase:
                 version=int(row["settings_version"]),
                 settings=new.model_dump_json(),
                 at=pending.effective_at,
+                now=pending.effective_at,
+                before=row["settings"],
+                action="settings.apply_pending",
+                change_id=uuid.uuid4().hex,
+                **CATCH_UP.params(),
             )  # a lost compare-and-set means another process applied it: same outcome
             stored = self._stored_settings()[0]
         elif not row["soon"] and (pending is None or pending.effective_at > until):
@@ -136,7 +145,7 @@ class ShopBase:
         return stored.effective(now)
 
     def update_settings(
-        self, patch: Mapping[str, Any], *, now: int | None = None
+        self, patch: Mapping[str, Any], *, actor: Actor = PROGRAM, now: int | None = None
     ) -> tuple[ProgramSettings, list[dict[str, str]]]:
         """Apply a settings change; returns the new settings and their warnings (R-3.7).
 
@@ -150,6 +159,11 @@ class ShopBase:
             "id": self.id,
             "version": version,
             "settings": new.model_dump_json(),
+            "now": now,
+            "before": current.model_dump_json(),
+            "action": "settings.update",
+            "change_id": uuid.uuid4().hex,
+            **actor.params(),
         }
         if new.auto_unbind != current.auto_unbind:
             params["expires_at"] = rules_binding.expiry(new, now)

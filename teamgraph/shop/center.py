@@ -8,7 +8,7 @@ C-2 Opening the link (:meth:`Center.open_center_link`) uses it up and gives a **
 distributor key (:mod:`teamgraph.shop.keys`) that ends after :data:`SESSION_SECONDS`, kept by
 the browser in an HttpOnly cookie. It has exactly a distributor key's rights (its own profile,
 team, ledger, withdrawals, nothing else), checked by the same code (``teamgraph.callers``).
-Signing out ends it at once in this process, and in the others within K-1's few seconds.
+Signing out ends it at once in this process, and in the others within K-1's second.
 
 C-3 A link that is forged, unknown, used or expired is refused (:class:`AuthError`
 ``center.link_*``), and a concurrent second use of one link finds it used: the use is one

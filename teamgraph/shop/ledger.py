@@ -20,6 +20,7 @@ from teamgraph.rules import commission as rules_commission
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.rules import withdrawals as rules_withdrawals
 from teamgraph.shop import cursors
+from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.base import ShopBase
 from teamgraph.shop.orders import digest
 
@@ -217,6 +218,7 @@ class Ledger(ShopBase):
         action: str,
         *,
         reason: str | None = None,
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> list[dict[str, Any]]:
         """R-5.2/R-5.3: approve, reject or confirm paid, one or many in one statement. Each
@@ -242,6 +244,9 @@ class Ledger(ShopBase):
             **{"from": allowed},
             reason=reason,
             now=now,
+            action=f"withdrawal.{action}",
+            change_id=uuid.uuid4().hex,
+            **actor.params(),
         )
         if not moved:  # another change came first: say which one, as the check above would
             for w in (self.withdrawal(i) for i in ids):

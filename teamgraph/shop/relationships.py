@@ -13,6 +13,7 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import share as rules_share
 from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.base import ShopBase
 
 
@@ -219,7 +220,7 @@ class Relationships(ShopBase):
         distributor_id: str,
         *,
         reason: str | None = None,
-        actor: str = "merchant",
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> dict[str, Any]:
         """R-1.12: the merchant binds a customer to another distributor; the old binding ends
@@ -241,8 +242,8 @@ class Relationships(ShopBase):
             now=now,
             expires_at=rules_binding.expiry(settings, now),
             source="merchant",
-            actor=actor,
             reason=reason,
+            **actor.params(),
             end_reason="merchant_rebind",
             action="binding.rebind",
             change_id=_change_id(),
@@ -256,7 +257,7 @@ class Relationships(ShopBase):
         customer_id: str,
         *,
         reason: str | None = None,
-        actor: str = "merchant",
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> dict[str, Any]:
         """R-1.12: the merchant ends a customer's binding (idempotent: unbound stays unbound)."""
@@ -268,8 +269,8 @@ class Relationships(ShopBase):
             "binding.end",
             customer_id=customer_id,
             now=now,
-            actor=actor,
             reason=reason,
+            **actor.params(),
             end_reason="merchant_unbind",
             action="binding.unbind",
             change_id=_change_id(),
@@ -287,7 +288,7 @@ class Relationships(ShopBase):
         _check_application(settings, ctx)
         self.store.write("distributor.apply", id=customer_id, now=now)
         if not settings.application.review:
-            return self.approve(customer_id, actor="auto", now=now)
+            return self.approve(customer_id, actor=Actor.system("auto"), now=now)
         return {"id": customer_id, "status": "pending", "inviter_id": None}
 
     def application(self, customer_id: str, *, now: int | None = None) -> dict[str, Any]:
@@ -344,7 +345,7 @@ class Relationships(ShopBase):
         }  # fmt: skip
 
     def approve(
-        self, customer_id: str, *, actor: str = "merchant", now: int | None = None
+        self, customer_id: str, *, actor: Actor = PROGRAM, now: int | None = None
     ) -> dict[str, Any]:
         """R-2.2: approval makes the customer a distributor; its inviter is the distributor it
         is attributed to now, fixed for good. Every distributor above gains a team member."""
@@ -380,6 +381,8 @@ class Relationships(ShopBase):
             now=now,
             code=self._free_code(customer_id),
             inviter_id=inviter,
+            change_id=_change_id(),
+            **actor.params(),
         )
         if rows and rows[0]["inviter_id"] is not None:
             self._check_levels([rows[0]["inviter_id"]], now, settings)
@@ -390,7 +393,7 @@ class Relationships(ShopBase):
         customer_id: str,
         *,
         reason: str | None = None,
-        actor: str = "merchant",
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> dict[str, Any]:
         now = self._now(now)
@@ -408,8 +411,8 @@ class Relationships(ShopBase):
             "distributor.reject",
             id=customer_id,
             now=now,
-            actor=actor,
             reason=reason,
+            **actor.params(),
             change_id=_change_id(),
         )
         return {"id": customer_id, "status": "rejected", "inviter_id": None}
@@ -420,7 +423,7 @@ class Relationships(ShopBase):
         status: Literal["active", "frozen"],
         *,
         reason: str | None = None,
-        actor: str = "merchant",
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> dict[str, Any]:
         """R-2.1: the merchant (or the risk engine) freezes or unfreezes a distributor."""
@@ -431,8 +434,8 @@ class Relationships(ShopBase):
             id=distributor_id,
             status=status,
             now=now,
-            actor=actor,
             reason=reason,
+            **actor.params(),
             action=f"distributor.{'freeze' if status == 'frozen' else 'unfreeze'}",
             change_id=_change_id(),
         )
@@ -444,7 +447,7 @@ class Relationships(ShopBase):
         level: int,
         *,
         reason: str | None = None,
-        actor: str = "merchant",
+        actor: Actor = PROGRAM,
         now: int | None = None,
     ) -> dict[str, Any]:
         """R-4.3: the merchant can set any level by hand (up or down)."""
@@ -463,8 +466,8 @@ class Relationships(ShopBase):
             id=distributor_id,
             level=level,
             now=now,
-            actor=actor,
             reason=reason,
+            **actor.params(),
             change_id=_change_id(),
         )
         return self.distributor(distributor_id, now=now)

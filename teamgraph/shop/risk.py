@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from teamgraph.errors import NotFound, ValidationError
+from teamgraph.shop.actors import Actor
 from teamgraph.shop.base import ShopBase
 
 if TYPE_CHECKING:  # the detector (networkx, scipy, pandas) loads when a scan runs
@@ -146,7 +147,7 @@ class Risk(ShopBase):
 
     # -- decisions (R-6.4) ----------------------------------------------------------------------
     def freeze_ring(
-        self, ring_id: str, *, actor: str, reason: str | None = None, now: int | None = None
+        self, ring_id: str, *, actor: Actor, reason: str | None = None, now: int | None = None
     ) -> dict[str, Any]:
         """Hold the ring's distributor members' pending rewards until release (R-6.4, F-2).
         Idempotent (F-5); an audit Change records who and why."""
@@ -154,14 +155,14 @@ class Risk(ShopBase):
         return self._decide("risk.freeze", ring_id, actor=actor, reason=reason, now=now)
 
     def release_ring(
-        self, ring_id: str, *, actor: str, reason: str | None = None, now: int | None = None
+        self, ring_id: str, *, actor: Actor, reason: str | None = None, now: int | None = None
     ) -> dict[str, Any]:
         """Release a frozen ring: what it held settles (F-4). Idempotent (F-5)."""
         # entries due while frozen are held (the catch-up in _decide) before the release
         return self._decide("risk.release", ring_id, actor=actor, reason=reason, now=now)
 
     def _decide(
-        self, statement: str, ring_id: str, *, actor: str, reason: str | None, now: int | None
+        self, statement: str, ring_id: str, *, actor: Actor, reason: str | None, now: int | None
     ) -> dict[str, Any]:
         """Catch up to ``now``, check the ring exists (404), write the decision and its audit
         Change in one statement, answer the ring as it now is."""
@@ -169,7 +170,12 @@ class Risk(ShopBase):
         self.catch_up(now)
         self.ring(ring_id)
         self.store.write(
-            statement, id=ring_id, now=now, actor=actor, reason=reason, change_id=uuid.uuid4().hex
+            statement,
+            id=ring_id,
+            now=now,
+            reason=reason,
+            change_id=uuid.uuid4().hex,
+            **actor.params(),
         )
         return self.ring(ring_id)
 
@@ -214,7 +220,7 @@ class Risk(ShopBase):
                 if ring["status"] == "open":  # F-6: never a ring a person decided on
                     self.freeze_ring(
                         rid,
-                        actor=CIRCUIT_BREAKER,
+                        actor=Actor.system(CIRCUIT_BREAKER),
                         reason=f"circuit breaker: score {ring['score']} >= {auto_hold_score}",
                         now=now,
                     )

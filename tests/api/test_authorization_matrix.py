@@ -103,6 +103,13 @@ RULES: dict[str, Rule] = {
     "GET /v1/rings/{ring_id}": READ,
     "POST /v1/rings/{ring_id}/freeze": READ,  # the analyst's risk actions
     "POST /v1/rings/{ring_id}/release": READ,
+    # issue 16: keys (the merchant's) and the audit log (merchant and analyst)
+    "POST /v1/keys": MERCHANT_ONLY,
+    "GET /v1/keys": MERCHANT_ONLY,
+    "GET /v1/keys/{key_id}": MERCHANT_ONLY,
+    "POST /v1/keys/{key_id}/revoke": MERCHANT_ONLY,
+    "POST /v1/keys/{key_id}/rotate": MERCHANT_ONLY,
+    "GET /v1/audit": READ,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -113,6 +120,7 @@ PATH_VALUES = {
     "order_id": "{order}",
     "withdrawal_id": "{withdrawal}",
     "ring_id": "ring-{who}",
+    "key_id": "key_0000000000000000",  # no such key: 404 for the roles allowed
 }
 QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
 BODIES: dict[str, Any] = {
@@ -141,6 +149,9 @@ BODIES: dict[str, Any] = {
     "POST /v1/withdrawals/approve": {"ids": ["{withdrawal}"]},
     "POST /v1/withdrawals/reject": {"ids": ["{withdrawal}"]},
     "POST /v1/withdrawals/paid": {"ids": ["{withdrawal}"]},
+    "POST /v1/keys": {"name": "n-{who}", "role": "analyst"},
+    "POST /v1/keys/{key_id}/revoke": {},
+    "POST /v1/keys/{key_id}/rotate": {"overlap_s": 0},
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from teamgraph.clock import now_ms
 from teamgraph.etl import demo, generator
 from teamgraph.graph import Engine
-from teamgraph.shop import Shop
+from teamgraph.shop import Actor, Shop
 from tests.conftest import new_shop_id
 
 DAY = 86_400_000
@@ -58,7 +58,7 @@ def test_r6_4_freezing_a_demo_ring_holds_exactly_its_distributors(demo_shop: Sho
         and (demo_shop.customer(m)["binding"] or {}).get("distributor_id") == d
     )  # fmt: skip
     t0 = now_ms()
-    demo_shop.freeze_ring(ring["id"], actor="analyst", reason="demo", now=t0)
+    demo_shop.freeze_ring(ring["id"], actor=Actor.system("analyst"), reason="demo", now=t0)
     order = demo_shop.record_order(
         "o-demo-freeze", account, [{"product_id": "p0001", "paid_fen": 50_000}], paid_at=t0, now=t0
     )
@@ -72,7 +72,7 @@ def test_r6_4_freezing_a_demo_ring_holds_exactly_its_distributors(demo_shop: Sho
     ledger_i = demo_shop.ledger(inviter, now=later)["items"]
     assert [e["status"] for e in ledger_d if e["order_id"] == "o-demo-freeze"] == ["held"]
     assert [e["status"] for e in ledger_i if e["order_id"] == "o-demo-freeze"] == ["settled"]
-    demo_shop.release_ring(ring["id"], actor="analyst", now=later + 1)
+    demo_shop.release_ring(ring["id"], actor=Actor.system("analyst"), now=later + 1)
     ledger_d = demo_shop.ledger(d, now=later + 2)["items"]
     assert [e["status"] for e in ledger_d if e["order_id"] == "o-demo-freeze"] == ["settled"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from teamgraph.errors import NotFound
-from teamgraph.shop import Shop
+from teamgraph.shop import Actor, Shop
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, distributors
 
 SETTLE = 7 * DAY
@@ -57,7 +57,9 @@ def test_r6_4_freezing_holds_exactly_the_ring_members_pending_rewards(shop: Shop
     before = shop.ring("ring-a")
     assert before["status"] == "open"
     assert before["at_stake"]["pending_fen"] == 1000
-    frozen = shop.freeze_ring("ring-a", actor="analyst", reason="shared device", now=T0 + 2 * HOUR)
+    frozen = shop.freeze_ring(
+        "ring-a", actor=Actor.system("analyst"), reason="shared device", now=T0 + 2 * HOUR
+    )
     assert frozen["status"] == "frozen" and frozen["frozen_by"] == "analyst"
     after_window = T0 + HOUR + SETTLE + 1
     assert _money(shop, "d1", after_window) == (0, 1000, 0)  # held, not settled
@@ -68,7 +70,7 @@ def test_r6_4_freezing_holds_exactly_the_ring_members_pending_rewards(shop: Shop
         "settled_fen": 0,
         "inside_fen": 1000,
     }
-    released = shop.release_ring("ring-a", actor="merchant", now=after_window + HOUR)
+    released = shop.release_ring("ring-a", actor=Actor.system("merchant"), now=after_window + HOUR)
     assert released["status"] == "released"
     assert _money(shop, "d1", after_window + HOUR) == (0, 0, 1000)
     changes = [c["action"] for c in shop.ring("ring-a")["changes"]]
@@ -76,12 +78,12 @@ def test_r6_4_freezing_holds_exactly_the_ring_members_pending_rewards(shop: Shop
 
 
 def test_r6_4_freeze_and_release_are_idempotent(shop: Shop) -> None:
-    shop.freeze_ring("ring-a", actor="analyst", now=T0 + 2 * HOUR)
-    again = shop.freeze_ring("ring-a", actor="someone else", now=T0 + 3 * HOUR)
+    shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 2 * HOUR)
+    again = shop.freeze_ring("ring-a", actor=Actor.system("someone else"), now=T0 + 3 * HOUR)
     assert again["frozen_by"] == "analyst" and again["frozen_at"] == T0 + 2 * HOUR
     assert [c["action"] for c in again["changes"]] == ["ring.freeze"]
-    shop.release_ring("ring-a", actor="analyst", now=T0 + 4 * HOUR)
-    shop.release_ring("ring-a", actor="analyst", now=T0 + 5 * HOUR)
+    shop.release_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 4 * HOUR)
+    shop.release_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 5 * HOUR)
     assert [c["action"] for c in shop.ring("ring-a")["changes"]] == ["ring.freeze", "ring.release"]
     # an open ring that was never frozen: release changes nothing
     shop.save_rings(
@@ -89,34 +91,37 @@ def test_r6_4_freeze_and_release_are_idempotent(shop: Shop) -> None:
         scan_id="s2",
         now=T0 + 6 * HOUR,
     )
-    assert shop.release_ring("ring-b", actor="analyst", now=T0 + 7 * HOUR)["status"] == "open"
+    assert (
+        shop.release_ring("ring-b", actor=Actor.system("analyst"), now=T0 + 7 * HOUR)["status"]
+        == "open"
+    )
 
 
 def test_f4_a_rings_release_does_not_undo_a_freeze_by_hand(shop: Shop) -> None:
-    shop.set_status("d1", "frozen", actor="merchant", now=T0 + 2 * HOUR)
-    shop.freeze_ring("ring-a", actor="analyst", now=T0 + 3 * HOUR)
+    shop.set_status("d1", "frozen", actor=Actor.system("merchant"), now=T0 + 2 * HOUR)
+    shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 3 * HOUR)
     due = T0 + HOUR + SETTLE + 1
     assert _money(shop, "d1", due) == (0, 1000, 0)
-    shop.release_ring("ring-a", actor="analyst", now=due + 1)
+    shop.release_ring("ring-a", actor=Actor.system("analyst"), now=due + 1)
     assert _money(shop, "d1", due + 2) == (0, 1000, 0)  # still frozen by hand
     assert shop.distributor("d1", now=due + 2)["status"] == "frozen"
-    shop.set_status("d1", "active", actor="merchant", now=due + 3)
+    shop.set_status("d1", "active", actor=Actor.system("merchant"), now=due + 3)
     assert _money(shop, "d1", due + 4) == (0, 0, 1000)
 
 
 def test_f4_an_unfreeze_by_hand_does_not_release_what_a_ring_holds(shop: Shop) -> None:
-    shop.freeze_ring("ring-a", actor="analyst", now=T0 + 2 * HOUR)
-    shop.set_status("d1", "frozen", actor="merchant", now=T0 + 3 * HOUR)
+    shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 2 * HOUR)
+    shop.set_status("d1", "frozen", actor=Actor.system("merchant"), now=T0 + 3 * HOUR)
     due = T0 + HOUR + SETTLE + 1
     assert _money(shop, "d1", due) == (0, 1000, 0)
-    shop.set_status("d1", "active", actor="merchant", now=due + 1)
+    shop.set_status("d1", "active", actor=Actor.system("merchant"), now=due + 1)
     assert _money(shop, "d1", due + 2) == (0, 1000, 0)  # the ring still holds it
-    shop.release_ring("ring-a", actor="analyst", now=due + 3)
+    shop.release_ring("ring-a", actor=Actor.system("analyst"), now=due + 3)
     assert _money(shop, "d1", due + 4) == (0, 0, 1000)
 
 
 def test_f1_a_scan_replaces_open_rings_and_keeps_reviewed_ones(shop: Shop) -> None:
-    shop.freeze_ring("ring-a", actor="analyst", now=T0 + 2 * HOUR)
+    shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 2 * HOUR)
     shop.save_rings(
         [_ring("ring-a", ("c2", "alt")), _ring("ring-b", ("d2", "distributor"), score=30)],
         scan_id="s2",

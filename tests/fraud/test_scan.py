@@ -12,7 +12,7 @@ import pytest
 
 from teamgraph.fraud import quality
 from teamgraph.graph import Engine
-from teamgraph.shop import Shop
+from teamgraph.shop import Actor, Shop
 from teamgraph.shop.risk import CIRCUIT_BREAKER, EDGE_KINDS, ScanResult
 from tests.conftest import engine_env, new_shop_id, run_cli
 from tests.fraud.conftest import load_generated
@@ -83,7 +83,7 @@ def test_f1_a_second_scan_keeps_ids_and_decisions(
 ) -> None:
     shop, _, first = planted
     ring = first.rings[1]
-    frozen = shop.freeze_ring(ring.id, actor="analyst", reason="test")
+    frozen = shop.freeze_ring(ring.id, actor=Actor.system("analyst"), reason="test")
     distributors = {m["id"] for m in frozen["member_list"] if m["is_distributor"]}
     assert distributors and all(m["held"] == m["is_distributor"] for m in frozen["member_list"])
     again = shop.scan()
@@ -91,7 +91,7 @@ def test_f1_a_second_scan_keeps_ids_and_decisions(
     after = shop.ring(ring.id)
     assert after["status"] == "frozen" and after["member_list"] == frozen["member_list"]
     assert {r["id"] for r in shop.rings(status="frozen")} == {ring.id}
-    shop.release_ring(ring.id, actor="analyst")
+    shop.release_ring(ring.id, actor=Actor.system("analyst"))
     assert not any(m["held"] for m in shop.ring(ring.id)["member_list"])
 
 
@@ -109,7 +109,7 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
         elif ring["status"] == "open":
             assert ring["score"] < 65
     for rid in result.auto_held:
-        shop.release_ring(rid, actor="analyst")
+        shop.release_ring(rid, actor=Actor.system("analyst"))
     # the shop's own threshold (a setting) when the scan names none; a ring a person released
     # is not frozen again
     shop.update_settings({"ring_auto_hold_score": 55})
@@ -119,7 +119,7 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
     assert set(frozen) == set(by_setting.auto_held) and min(frozen.values()) >= 55
     assert {r["id"] for r in shop.rings(status="released")} >= set(result.auto_held)
     for rid in by_setting.auto_held:
-        shop.release_ring(rid, actor="analyst")
+        shop.release_ring(rid, actor=Actor.system("analyst"))
     shop.update_settings({"ring_auto_hold_score": None})
 
 

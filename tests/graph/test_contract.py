@@ -80,11 +80,19 @@ def test_a_bad_row_fails_the_whole_batch_and_writes_nothing(store: GraphStore) -
 
 def test_schema_is_idempotent_and_ids_are_unique(store: GraphStore) -> None:
     store.setup_schema()
-    store.write("key.create", id="h1", role="merchant", distributor_id=None, now=1)
+    audit = {"name": None, "ref": "key_h1", "after": None, "actor": "test", "actor_key": None}
+    store.write(
+        "key.create", id="h1", role="merchant", distributor_id=None, now=1, change_id="c1", **audit
+    )
     with pytest.raises(Conflict) as info:
-        store.write("key.create", id="h1", role="analyst", distributor_id=None, now=2)
+        store.write(
+            "key.create", id="h1", role="analyst", distributor_id=None, now=2, change_id="c2",
+            **audit,
+        )  # fmt: skip
     assert info.value.code == "graph.duplicate"
-    assert store.read("key.get", id="h1", now=2) == [{"role": "merchant", "distributor_id": None}]
+    assert store.read("key.get", id="h1", now=2) == [
+        {"role": "merchant", "distributor_id": None, "name": None, "last_used_at": None}
+    ]
 
 
 def test_shops_are_separate_graphs(engine: Engine, store: GraphStore) -> None:

@@ -558,11 +558,22 @@ def test_settings_writers_of_one_version_exactly_one_wins(make_shop: Callable[..
 
     outcomes = race(
         lambda i: shop.store.write(
-            "shop.put_settings", id=shop.id, version=version, settings=docs[i].model_dump_json()
+            "shop.put_settings",
+            id=shop.id,
+            version=version,
+            settings=docs[i].model_dump_json(),
+            now=T0,
+            before=None,
+            action="settings.update",
+            change_id=f"race-{i}",
+            actor=f"writer {i}",
+            actor_key=None,
         )
     )
 
     assert sum(1 for rows in wins(outcomes) if rows) == 1
+    audited = shop.audit_log(kind="settings.update")["items"]
+    assert len(audited) == 1, "the winner alone writes its Change (issue 16)"
     stored, after = shop._stored_settings()
     assert after == version + 1
     assert stored.dormant_days in {40 + i for i in range(THREADS)}

@@ -14,7 +14,7 @@ from teamgraph.clock import now_ms
 from teamgraph.dashboards.i18n import EN, ZH, t, when
 from teamgraph.errors import Conflict, NotFound
 from teamgraph.graph import Engine
-from teamgraph.shop import Principal, Shop
+from teamgraph.shop import Actor, Principal, Shop
 from tests.conftest import new_shop_id
 from tests.ui import story
 
@@ -149,14 +149,16 @@ def test_rebinding_shows_in_the_history_and_the_audit(shop: Shop, pages: Any) ->
     before = shop.customer(story.CUSTOMER_ID)["binding"]["distributor_id"]
     target = "c000004" if before != "c000004" else "c000006"
     relationships.edit(
-        shop, {"action": "rebind", "customer": story.CUSTOMER_ID, "to": target, "reason": "核实"}
+        shop,
+        {"action": "rebind", "customer": story.CUSTOMER_ID, "to": target, "reason": "核实"},
+        Actor("key_0123456789abcdef", "前台"),
     )
     view = relationships.customer_view(shop, story.CUSTOMER_ID, ZH)
     assert text(find(view, "rel-bound-to")) == target
     history = text(find(view, "rel-history"))
     assert target in history and before in history and t("end.merchant_rebind", ZH) in history
     audit = text(find(view, "rel-audit"))
-    assert f"{before} → {target}" in audit and "核实" in audit and relationships.ACTOR in audit
+    assert f"{before} → {target}" in audit and "核实" in audit and "前台" in audit
     with pytest.raises(NotFound):
         relationships.customer_view(shop, "nobody", ZH)
 
@@ -205,9 +207,10 @@ def test_ring_list_and_case(shop: Shop, pages: Any) -> None:
     assert {e["data"]["id"] for e in net if "source" not in e["data"]} == {
         "c000005", "c000160", "c000161", "c000162",
     }  # fmt: skip
-    risk.act(shop, "ring-001", "freeze", Principal(shop.id, "analyst"), "shared device")
+    analyst = Principal(shop.id, "analyst", key_id="key_00000000000000aa", name="risk desk")
+    risk.act(shop, "ring-001", "freeze", analyst, "shared device")
     case = risk.ring_case(shop, "ring-001", Principal(shop.id, "analyst"), EN)
     assert text(find(case, "ring-status")) == "Frozen"
-    assert "analyst (UI)" in text(find(case, "ring-changes"))
-    risk.act(shop, "ring-001", "release", Principal(shop.id, "analyst"), None)
+    assert "risk desk" in text(find(case, "ring-changes"))
+    risk.act(shop, "ring-001", "release", analyst, None)
     assert shop.ring("ring-001")["status"] == "released"

@@ -121,7 +121,7 @@ def rebind(customer_id: str, body: BindingUpdate, caller: MerchantDep) -> Any:
     """R-1.12: bind the customer to another distributor; the old binding ends
     (`merchant_rebind`). The inviter of a customer that is a distributor never changes (R-2.2)."""
     shop = caller.shop
-    view = shop.rebind(customer_id, body.distributor_id, reason=body.reason, actor="merchant")
+    view = shop.rebind(customer_id, body.distributor_id, reason=body.reason, actor=caller.actor)
     return public(shop, view)
 
 
@@ -134,4 +134,4 @@ def unbind(
     """R-1.12: end the customer's binding (`merchant_unbind`); unbinding an unbound customer
     changes nothing."""
     shop = caller.shop
-    return public(shop, shop.unbind(customer_id, reason=reason, actor="merchant"))
+    return public(shop, shop.unbind(customer_id, reason=reason, actor=caller.actor))

@@ -29,10 +29,11 @@ from teamgraph.api.schemas import (
     Time,
     instant,
 )
+from teamgraph.callers import Caller
 from teamgraph.clock import now_ms
 from teamgraph.errors import NotFound
 from teamgraph.qr import MAX_SCALE, qr_png
-from teamgraph.shop import MAX_TREE_DEPTH, Shop
+from teamgraph.shop import MAX_TREE_DEPTH
 
 router = APIRouter(prefix="/v1/distributors", tags=["distributors"])
 
@@ -233,39 +234,43 @@ def approve(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = 
     """R-2.1/R-2.2: the application becomes a distributor; its inviter is fixed now. (A
     `reason` is accepted like the other actions but not recorded: Shop.approve takes none.)"""
     shop = caller.shop
-    return public(shop, shop.approve(distributor_id, actor="merchant"))
+    return public(shop, shop.approve(distributor_id, actor=caller.actor))
 
 
 @router.post("/{distributor_id}/reject", response_model=ApplicationPublic)
 def reject(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
     shop = caller.shop
     reason = body.reason if body else None
-    return public(shop, shop.reject(distributor_id, reason=reason, actor="merchant"))
+    return public(shop, shop.reject(distributor_id, reason=reason, actor=caller.actor))
 
 
 @router.post("/{distributor_id}/freeze", response_model=DistributorPublic)
 def freeze(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
     """R-2.1: a frozen distributor takes no new customers (`binding.frozen`)."""
-    return _set_status(caller.shop, distributor_id, "frozen", body)
+    return _set_status(caller, distributor_id, "frozen", body)
 
 
 @router.post("/{distributor_id}/unfreeze", response_model=DistributorPublic)
 def unfreeze(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
-    return _set_status(caller.shop, distributor_id, "active", body)
+    return _set_status(caller, distributor_id, "active", body)
 
 
 def _set_status(
-    shop: Shop, distributor_id: str, status: Literal["active", "frozen"], body: ReasonBody | None
+    caller: Caller,
+    distributor_id: str,
+    status: Literal["active", "frozen"],
+    body: ReasonBody | None,
 ) -> Any:
     reason = body.reason if body else None
-    return public(shop, shop.set_status(distributor_id, status, reason=reason, actor="merchant"))
+    shop = caller.shop
+    return public(shop, shop.set_status(distributor_id, status, reason=reason, actor=caller.actor))
 
 
 @router.put("/{distributor_id}/level", response_model=DistributorPublic)
 def set_level(distributor_id: str, body: LevelUpdate, caller: MerchantDep) -> Any:
     """R-4.3: the merchant sets any level by hand, up or down."""
     shop = caller.shop
-    view = shop.set_level(distributor_id, body.level, reason=body.reason, actor="merchant")
+    view = shop.set_level(distributor_id, body.level, reason=body.reason, actor=caller.actor)
     return public(shop, view)
 
 

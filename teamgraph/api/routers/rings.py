@@ -125,7 +125,7 @@ def freeze_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None)
     Idempotent."""
     shop = caller.shop
     reason = body.reason if body else None
-    return public(shop, shop.freeze_ring(ring_id, actor=caller.role, reason=reason))
+    return public(shop, shop.freeze_ring(ring_id, actor=caller.actor, reason=reason))
 
 
 @router.post("/{ring_id}/release", response_model=RingPublic)
@@ -134,4 +134,4 @@ def release_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None
     another frozen ring). Idempotent."""
     shop = caller.shop
     reason = body.reason if body else None
-    return public(shop, shop.release_ring(ring_id, actor=caller.role, reason=reason))
+    return public(shop, shop.release_ring(ring_id, actor=caller.actor, reason=reason))

@@ -53,7 +53,7 @@ def put_settings(
     shop = caller.shop
     now = now_ms()
     try:
-        new, warnings = shop.update_settings(patch, now=now)
+        new, warnings = shop.update_settings(patch, actor=caller.actor, now=now)
     except Conflict as exc:
         if "retry_after" in exc.extra:
             exc.extra["retry_after"] = iso(

@@ -146,8 +146,10 @@ def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
     return [[row[c.name] for c in COLUMNS] for row in rows]
 
 
-def _move(shop: Shop, ids: list[str], action: str, reason: str | None) -> list[dict[str, Any]]:
-    return [public(shop, w) for w in shop.move_withdrawals(ids, action, reason=reason)]
+def _move(caller: Caller, ids: list[str], action: str, reason: str | None) -> list[dict[str, Any]]:
+    shop = caller.shop
+    moved = shop.move_withdrawals(ids, action, reason=reason, actor=caller.actor)
+    return [public(shop, w) for w in moved]
 
 
 # -- requests and lists --------------------------------------------------------------------------
@@ -256,37 +258,37 @@ def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
 def approve_batch(body: Batch, caller: MerchantDep) -> Any:
     """Approve many requests in one action: all or nothing (409 `withdrawal.state` names the
     first that cannot be approved; 404 for an unknown id)."""
-    return {"items": _move(caller.shop, body.ids, "approve", body.reason)}
+    return {"items": _move(caller, body.ids, "approve", body.reason)}
 
 
 @router.post("/reject", response_model=BatchPublic)
 def reject_batch(body: Batch, caller: MerchantDep) -> Any:
     """Reject many requested or approved withdrawals, all or nothing; their money returns to
     the settled balance."""
-    return {"items": _move(caller.shop, body.ids, "reject", body.reason)}
+    return {"items": _move(caller, body.ids, "reject", body.reason)}
 
 
 @router.post("/paid", response_model=BatchPublic)
 def paid_batch(body: Batch, caller: MerchantDep) -> Any:
     """R-5.3: confirm a whole exported batch paid in one action, all or nothing: every id must
     be approved (or already paid) else nothing moves (409 `withdrawal.state`)."""
-    return {"items": _move(caller.shop, body.ids, "pay", body.reason)}
+    return {"items": _move(caller, body.ids, "pay", body.reason)}
 
 
 @router.post("/{withdrawal_id}/approve", response_model=WithdrawalPublic)
 def approve(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: requested → approved (approving an approved one changes nothing)."""
-    return _move(caller.shop, [withdrawal_id], "approve", body.reason if body else None)[0]
+    return _move(caller, [withdrawal_id], "approve", body.reason if body else None)[0]
 
 
 @router.post("/{withdrawal_id}/reject", response_model=WithdrawalPublic)
 def reject(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: requested/approved → rejected; the amount (and its tax) returns to the settled
     balance. Paid withdrawals are final (409 `withdrawal.state`)."""
-    return _move(caller.shop, [withdrawal_id], "reject", body.reason if body else None)[0]
+    return _move(caller, [withdrawal_id], "reject", body.reason if body else None)[0]
 
 
 @router.post("/{withdrawal_id}/paid", response_model=WithdrawalPublic)
 def paid(withdrawal_id: str, caller: MerchantDep, body: ActionBody | None = None) -> Any:
     """R-5.2: approved → paid, after the offline transfer. A request must be approved first."""
-    return _move(caller.shop, [withdrawal_id], "pay", body.reason if body else None)[0]
+    return _move(caller, [withdrawal_id], "pay", body.reason if body else None)[0]

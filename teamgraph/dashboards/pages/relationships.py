@@ -16,7 +16,7 @@ from teamgraph.dashboards.components import access, error_alert, page_title
 from teamgraph.dashboards.i18n import DEFAULT_LANG, t, when
 from teamgraph.dashboards.shell import LANG, SESSION
 from teamgraph.errors import TeamgraphError
-from teamgraph.shop import Shop
+from teamgraph.shop import Actor, Shop
 
 ROLES = MERCHANT
 dash.register_page(
@@ -28,8 +28,6 @@ dash.register_page(
     order=3,
     roles=ROLES,
 )
-
-ACTOR = "merchant (UI)"  # U-8: who the audit names for edits made here
 
 
 def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> html.Div:
@@ -381,7 +379,7 @@ def apply(
     if instead is not None:
         return False, instead, dash.no_update
     try:
-        edit(caller.shop, pending)
+        edit(caller.shop, pending, caller.actor)
     except TeamgraphError as exc:
         return (
             False,
@@ -396,10 +394,11 @@ def apply(
     return False, dbc.Alert(msg, color="success", id="rel-done"), (version or 0) + 1
 
 
-def edit(shop: Shop, pending: dict[str, str]) -> dict[str, Any]:
-    """The confirmed edit, by the merchant through the UI (R-1.12)."""
+def edit(shop: Shop, pending: dict[str, str], actor: Actor) -> dict[str, Any]:
+    """The confirmed edit, by the logged-in merchant key through the UI (R-1.12); the audit
+    names the key (U-8)."""
     if pending["action"] == "rebind":
         return shop.rebind(
-            pending["customer"], pending["to"], reason=pending["reason"], actor=ACTOR
+            pending["customer"], pending["to"], reason=pending["reason"], actor=actor
         )
-    return shop.unbind(pending["customer"], reason=pending["reason"], actor=ACTOR)
+    return shop.unbind(pending["customer"], reason=pending["reason"], actor=actor)

@@ -430,8 +430,8 @@ def decide(
 
 
 def act(shop: Shop, ring_id: str, action: str, who: Principal, reason: str | None) -> None:
-    """Freeze or release, as the key's role through the UI (the audit names it)."""
-    actor = f"{who.role} (UI)"
+    """Freeze or release, as the logged-in key (the audit names its id and name)."""
+    actor = who.actor
     if action == "freeze":
         shop.freeze_ring(ring_id, actor=actor, reason=reason)
     else:

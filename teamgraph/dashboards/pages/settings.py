@@ -257,7 +257,7 @@ def save(_clicks: Any, *args: Any) -> Any:
         patch = build_patch(current, dict(zip(FIELDS, values, strict=True)))
         if not patch:
             raise PreventUpdate
-        new, warnings = shop.update_settings(patch)
+        new, warnings = shop.update_settings(patch, actor=caller.actor)
     except TeamgraphError as exc:
         return dbc.Alert(
             error_alert(exc, lang, title_key="set.invalid"), color="danger", id="set-error"

@@ -177,7 +177,9 @@ def act(
     if instead is not None:
         return instead, dash.no_update
     try:
-        moved = caller.shop.move_withdrawals(ids, action, reason=(reason or "").strip() or None)
+        moved = caller.shop.move_withdrawals(
+            ids, action, reason=(reason or "").strip() or None, actor=caller.actor
+        )
     except TeamgraphError as exc:
         return dbc.Alert(error_alert(exc, lang), color="danger", id="wd-failed"), dash.no_update
     status = moved[0]["status"] if moved else ""

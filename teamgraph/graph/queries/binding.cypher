@@ -132,7 +132,8 @@ CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, due:
                         source: $source, actor: $actor, reason: $reason}]->(nd)
 SET nd.direct_clients = coalesce(nd.direct_clients, 0) + 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
-                 customer_id: c.id, before: od.id, after: nd.id, reason: $reason})
+                 customer_id: c.id, before: od.id, after: nd.id, reason: $reason,
+                 actor_key: $actor_key, object: 'customer', object_id: c.id})
 WITH nd, od, b
 OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
 FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
@@ -151,7 +152,8 @@ MATCH (c)-[old:BOUND_TO {active: true}]->(od:Distributor)
 SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
     old.ended_by = $actor, old.due = null, od.direct_clients = od.direct_clients - 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
-                 customer_id: c.id, before: od.id, reason: $reason})
+                 customer_id: c.id, before: od.id, reason: $reason,
+                 actor_key: $actor_key, object: 'customer', object_id: c.id, after: null})
 WITH od
 OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
 FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
@@ -167,6 +169,9 @@ FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
+CREATE (:Change {id: $change_id, at: $at, action: $action, actor: $actor,
+                 actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
+                 before: $before, after: $settings})
 WITH s
 OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
@@ -186,6 +191,9 @@ FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
+CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
+                 actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
+                 before: $before, after: $settings})
 WITH s
 OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |

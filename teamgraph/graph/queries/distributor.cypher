@@ -31,7 +31,9 @@ WITH c
 WHERE c.application = 'pending'
 SET c.application = 'rejected', c.rejected_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.reject',
-                 customer_id: c.id, reason: $reason})
+                 customer_id: c.id, reason: $reason,
+                 actor_key: $actor_key, object: 'distributor', object_id: c.id,
+                 before: 'pending', after: 'rejected'})
 RETURN c.id AS id
 
 // name: distributor.approve
@@ -49,6 +51,9 @@ SET c:Distributor, c.application = 'approved', c.status = 'active', c.became_at 
     c.direct_clients = coalesce(c.direct_clients, 0), c.indirect_clients = 0, c.invitees = 0,
     c.team_size = 0, c.by_depth = [], c.perf_paid_orders = 0, c.perf_received_fen = 0,
     c.perf_transaction_fen = 0, c.perf_completed_orders = 0
+CREATE (:Change {id: $change_id, at: $now, action: 'distributor.approve', actor: $actor,
+                 actor_key: $actor_key, object: 'distributor', object_id: c.id,
+                 reason: null, before: 'pending', after: 'approved'})
 WITH c
 OPTIONAL MATCH (i:Distributor {id: $inviter_id})
 WHERE NOT (i)-[:INVITED_BY*0..]->(c)
@@ -73,7 +78,10 @@ WITH d
 WHERE d.status <> $status
 SET d.status = $status, d.status_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
-                 customer_id: d.id, reason: $reason})
+                 customer_id: d.id, reason: $reason,
+                 actor_key: $actor_key, object: 'distributor', object_id: d.id,
+                 before: CASE WHEN $status = 'frozen' THEN 'active' ELSE 'frozen' END,
+                 after: $status})
 WITH d
 OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
 FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active'
@@ -82,10 +90,13 @@ FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active'
 RETURN d.status AS status, toInteger(count(e)) AS released
 
 // name: distributor.set_level
+// The Change is written before the SET, so `before` is the level it replaces.
 MATCH (d:Distributor {id: $id})
-SET d.level = $level, d.level_set_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.level',
-                 customer_id: d.id, after: $level, reason: $reason})
+                 customer_id: d.id, after: $level, reason: $reason,
+                 actor_key: $actor_key, object: 'distributor', object_id: d.id,
+                 before: d.level})
+SET d.level = $level, d.level_set_at = $now
 RETURN d.level AS level
 
 // name: distributor.raise_level

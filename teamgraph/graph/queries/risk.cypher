@@ -193,7 +193,8 @@ WITH r
 WHERE r.status <> 'frozen'
 SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.freeze',
-                 ring_id: r.id, reason: $reason, before: 'open', after: 'frozen'})
+                 ring_id: r.id, reason: $reason, before: 'open', after: 'frozen',
+                 actor_key: $actor_key, object: 'ring', object_id: r.id})
 WITH r
 OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
@@ -211,7 +212,8 @@ WHERE r.status = 'frozen'
 SET r.status = 'released', r.released_at = $now, r.released_by = $actor,
     r.release_reason = $reason
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.release',
-                 ring_id: r.id, reason: $reason, before: 'frozen', after: 'released'})
+                 ring_id: r.id, reason: $reason, before: 'frozen', after: 'released',
+                 actor_key: $actor_key, object: 'ring', object_id: r.id})
 WITH r
 OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |

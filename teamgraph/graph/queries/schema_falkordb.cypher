@@ -79,3 +79,16 @@ CREATE INDEX FOR (c:Customer) ON (c.joined_at)
 // binding of the shop, 1.5 s at 1,000,000 customers).
 // name: index_bound_to_since
 CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.since)
+
+// The audit log's filters (audit.list, issue 16): by time, by the acting key, by the object.
+// name: index_change_at
+CREATE INDEX FOR (c:Change) ON (c.at)
+
+// name: index_change_actor_key
+CREATE INDEX FOR (c:Change) ON (c.actor_key)
+
+// name: index_change_object_id
+CREATE INDEX FOR (c:Change) ON (c.object_id)
+
+// name: index_change_action
+CREATE INDEX FOR (c:Change) ON (c.action)

@@ -135,3 +135,13 @@ CREATE INDEX bound_to_since IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.since)
 // filtered by shop.
 // name: index_bound_to_due
 CREATE INDEX bound_to_due IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.due)
+
+// The audit log's filters (audit.list, issue 16): by time, by the acting key, by the object.
+// name: index_change_at
+CREATE INDEX change_shop_at IF NOT EXISTS FOR (c:Change) ON (c.shop, c.at)
+// name: index_change_actor_key
+CREATE INDEX change_shop_actor_key IF NOT EXISTS FOR (c:Change) ON (c.shop, c.actor_key)
+// name: index_change_object_id
+CREATE INDEX change_shop_object_id IF NOT EXISTS FOR (c:Change) ON (c.shop, c.object_id)
+// name: index_change_action
+CREATE INDEX change_shop_action IF NOT EXISTS FOR (c:Change) ON (c.shop, c.action)

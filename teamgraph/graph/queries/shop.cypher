@@ -20,6 +20,9 @@ FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
+CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
+                 actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
+                 before: $before, after: $settings})
 RETURN s.settings_version AS settings_version
 
 // name: shop.counts

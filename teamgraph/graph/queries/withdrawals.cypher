@@ -59,6 +59,11 @@ WITH collect(w) AS ws
 WHERE size(ws) = size($ids) AND all(x IN ws WHERE x.status IN $from OR x.status = $to)
 UNWIND ws AS w
 WITH w, w.status IN $from AS moves
+// The audit: one Change per withdrawal that moves (issue 16), its status before and after.
+FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
+  CREATE (:Change {id: $change_id + ':' + x.id, at: $now, action: $action, actor: $actor,
+                   actor_key: $actor_key, object: 'withdrawal', object_id: x.id,
+                   reason: $reason, before: x.status, after: $to}))
 FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
   SET x.status = $to, x.reason = coalesce($reason, x.reason),
       x.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE x.approved_at END,
