@@ -163,9 +163,9 @@ def test_the_filters_actor_kind_object_and_period(
         "withdrawal.reject",
     ]
     assert [c["action"] for c in listed(m, "/v1/audit", kind="key.rotate")] == ["key.rotate"]
-    assert [c["action"] for c in listed(m, "/v1/audit", object=ids["w1"])] == [
-        "withdrawal.pay",
+    assert sorted(c["action"] for c in listed(m, "/v1/audit", object=ids["w1"])) == [
         "withdrawal.approve",
+        "withdrawal.pay",
     ]
     assert {c["action"] for c in listed(m, "/v1/audit", kind="customer")} == {
         "binding.rebind",

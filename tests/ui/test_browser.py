@@ -101,6 +101,8 @@ def test_overview_figures_and_the_language_switch(page: Page, ui_shop: UiShop,
         "nav.withdrawals",
         "nav.settings",
         "nav.risk",
+        "nav.audit",
+        "nav.keys",
     ):
         expect(nav.get_by_text(t(key, ZH), exact=True)).to_be_visible()  # fmt: skip
     screenshot(page, "overview")
