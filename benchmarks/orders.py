@@ -974,6 +974,7 @@ ROLE = {
     "distributor.profiles": "level check, attributed orders only",
     "distributor.raise_level": "a level earned",
     "key.get": "the key",
+    "key.touch": "the key's last use, once a minute (K-6)",
     "shop.get": "settings, to render times",
 }
 

@@ -10,8 +10,9 @@ move it.
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
-(fraud rings), ``rekey`` (old phone digests to keyed ones) and ``center`` (the distributor
-center's links and sessions, on top of ``keys``). Batch work (imports, the demo,
+(fraud rings), ``rekey`` (old phone digests to keyed ones), ``center`` (the distributor
+center's links and sessions, on top of ``keys``) and ``audit`` (the audit log every decision
+writes, issue 16; who decided is an ``actors.Actor``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the

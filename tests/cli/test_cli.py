@@ -50,6 +50,29 @@ def test_shop_create_is_idempotent_and_key_create_prints_the_key_alone(
     assert re.fullmatch(rf"{shop}\.[\w-]{{20,}}\n", key.stdout)
 
 
+def test_keys_are_named_listed_and_revoked_from_the_cli(cli: tuple[Cli, str]) -> None:
+    """Issue 16: `key create --name`, `key list`, `key revoke ID`; each change audited by `cli`."""
+    teamgraph, shop = cli
+    assert teamgraph("shop", "create", shop).returncode == 0
+    made = teamgraph("key", "create", "--shop", shop, "--role", "analyst", "--name", "报表")
+    assert made.returncode == 0, made.stderr
+    key_id = re.search(r"created (key_[0-9a-f]{16})", made.stderr)
+    assert key_id is not None, made.stderr
+    listed = teamgraph("key", "list", "--shop", shop)
+    assert listed.returncode == 0, listed.stderr
+    [record] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (record["id"], record["name"], record["role"]) == (key_id[1], "报表", "analyst")
+    assert made.stdout.strip().split(".", 1)[1] not in listed.stdout, "never the secret"
+    revoked = teamgraph("key", "revoke", key_id[1], "--shop", shop, "--reason", "rotated out")
+    assert revoked.returncode == 0, revoked.stderr
+    assert json.loads(revoked.stdout)["status"] == "revoked"
+    assert teamgraph("key", "list", "--shop", shop).stdout == ""
+    again = teamgraph("key", "list", "--shop", shop, "--ended")
+    assert json.loads(again.stdout)["status"] == "revoked"
+    unknown = teamgraph("key", "revoke", "key_0000000000000000", "--shop", shop)
+    assert unknown.returncode == 1 and "key.not_found" in unknown.stderr
+
+
 def test_bad_input_is_a_clear_error_with_its_code(cli: tuple[Cli, str], tmp_path: Path) -> None:
     teamgraph, shop = cli
     bad = teamgraph("shop", "create", "Bad.Name")
