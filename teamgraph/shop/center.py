@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import base64
 import secrets
+import uuid
 from typing import Final
 
 from teamgraph.errors import AuthError, NotFound
+from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.keys import Keys, key_digest, split_key
 
 LINK_SECONDS: Final = 300
@@ -100,11 +102,20 @@ class Center(Keys):
         self.store.write("center.session_end", id=key_digest(split_key(key)[1]), now=self._now(now))
         self.forget(key)
 
-    def set_poster_background(self, image: bytes | None) -> None:
+    def set_poster_background(
+        self, image: bytes | None, *, actor: Actor = PROGRAM, now: int | None = None
+    ) -> None:
         """The shop's own share-poster background (C-5), as the API made it (a JPEG), or none
-        (the poster's own gradient)."""
+        (the poster's own gradient); audited as ``settings.poster``."""
         text = base64.b64encode(image).decode("ascii") if image is not None else None
-        self.store.write("center.poster_set", id=self.id, image=text)
+        self.store.write(
+            "center.poster_set",
+            id=self.id,
+            image=text,
+            now=self._now(now),
+            change_id=uuid.uuid4().hex,
+            **actor.params(),
+        )
 
     def poster_background(self) -> bytes | None:
         rows = self.store.read("center.poster_get", id=self.id)

@@ -26,6 +26,7 @@ MakeShop = Any
 
 DECISIONS = {
     "settings.update": "settings",
+    "settings.poster": "settings",
     "distributor.approve": "distributor",
     "distributor.reject": "distributor",
     "distributor.freeze": "distributor",
@@ -87,6 +88,7 @@ def decided(make_shop: MakeShop) -> Iterator[tuple[ShopApi, httpx.Client, str, d
     distributor(m, "D1")  # approved at once: the program's decision (actor auto)
     distributor(m, "D2")
     ok(m.put("/v1/settings", json={"application": {"review": True}}))
+    assert m.delete("/v1/settings/poster").status_code in {200, 204}
     for cid in ("A1", "A2"):
         customer(m, cid)
         ok(m.post("/v1/distributors", json={"customer_id": cid}), 201)

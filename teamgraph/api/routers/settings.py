@@ -92,12 +92,12 @@ def put_poster(body: PosterBody, caller: MerchantDep) -> Any:
     except (binascii.Error, ValueError):
         raise ValidationError("poster.invalid", "image is not base64", field="image") from None
     jpeg = background_jpeg(data)
-    caller.shop.set_poster_background(jpeg)
+    caller.shop.set_poster_background(jpeg, actor=caller.actor)
     return {"width": POSTER_SIZE[0], "height": POSTER_SIZE[1], "bytes": len(jpeg)}
 
 
 @router.delete("/settings/poster", status_code=204)
 def delete_poster(caller: MerchantDep) -> Response:
     """Back to the poster's own gradient."""
-    caller.shop.set_poster_background(None)
+    caller.shop.set_poster_background(None, actor=caller.actor)
     return Response(status_code=204)

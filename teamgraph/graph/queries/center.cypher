@@ -44,8 +44,13 @@ SET k.expires_at = $now
 RETURN k.id AS id
 
 // name: center.poster_set
-// The shop's own share-poster background (a JPEG, base64), or none ($image null).
+// The shop's own share-poster background (a JPEG, base64), or none ($image null). A settings
+// change, audited (issue 16): before/after say `custom` or `none`, not the image.
 MATCH (s:Shop {id: $id})
+CREATE (:Change {id: $change_id, at: $now, action: 'settings.poster', actor: $actor,
+                 actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
+                 before: CASE WHEN s.poster_background IS NULL THEN 'none' ELSE 'custom' END,
+                 after: CASE WHEN $image IS NULL THEN 'none' ELSE 'custom' END})
 SET s.poster_background = $image
 RETURN s.id AS id
 
