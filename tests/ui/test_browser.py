@@ -322,3 +322,37 @@ def test_unknown_path_says_not_found(page: Page, ui_shop: UiShop) -> None:
     page.goto(ui_shop.url + "/no-such-page")
     expect(page.get_by_text(t("notfound.title", ZH))).to_be_visible()
     expect(page).to_have_url(re.compile(r"/no-such-page$"))
+
+
+# -- API keys and the audit log (issue 16) -------------------------------------------------------
+def test_a_key_made_on_the_keys_page_is_revoked_there_and_both_show_in_the_audit(
+    page: Page, ui_shop: UiShop, screenshot: Shot
+) -> None:
+    log_in(page, ui_shop, ui_shop.merchant_key)
+    open_page(page, ui_shop, "/keys")
+    grid = page.locator("#ky-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_have_count(3)  # the fixture's
+    page.fill("#ky-name", "收银系统")
+    page.click("#ky-create")
+    done = page.locator("#ky-done")
+    expect(page.locator("#ky-secret")).to_have_text(re.compile(rf"^{ui_shop.shop_id}\."))
+    found = re.search(r"key_[0-9a-f]{16}", done.inner_text())
+    assert found is not None
+    key_id = found.group(0)
+    row = grid.locator(f'.ag-center-cols-container .ag-row[row-id="{key_id}"]')
+    expect(row).to_contain_text("收银系统")
+    settle(page)
+    screenshot(page, "keys")
+    row.locator(".ag-selection-checkbox input").first.check()
+    page.click("#ky-revoke")
+    expect(done).to_contain_text(key_id)
+    expect(row).to_have_count(0)
+    open_page(page, ui_shop, "/audit")
+    page.fill("#au-object", key_id)
+    page.keyboard.press("Enter")
+    rows = page.locator("#au-grid .ag-center-cols-container .ag-row")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#au-grid")).to_contain_text("key.revoke")
+    expect(page.locator("#au-grid")).to_contain_text("key.create")
+    settle(page)
+    screenshot(page, "audit")

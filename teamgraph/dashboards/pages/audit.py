@@ -73,13 +73,23 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
             field(
                 "au-from",
                 t("au.from", lang),
-                dcc.DatePickerSingle(id="au-from", display_format="YYYY-MM-DD", clearable=True),
+                dcc.DatePickerSingle(
+                    id="au-from",
+                    display_format="YYYY-MM-DD",
+                    clearable=True,
+                    placeholder=t("au.pick_day", lang),
+                ),
                 md="auto",
             ),
             field(
                 "au-to",
                 t("au.to", lang),
-                dcc.DatePickerSingle(id="au-to", display_format="YYYY-MM-DD", clearable=True),
+                dcc.DatePickerSingle(
+                    id="au-to",
+                    display_format="YYYY-MM-DD",
+                    clearable=True,
+                    placeholder=t("au.pick_day", lang),
+                ),
                 md="auto",
             ),
             dbc.Col(
@@ -123,7 +133,7 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
 
 def columns(lang: str) -> list[dict[str, Any]]:
     return [
-        {"field": "when", "headerName": t("au.col.at", lang), "width": 150},
+        {"field": "when", "headerName": t("au.col.at", lang), "minWidth": 150},
         {"field": "action", "headerName": t("au.col.action", lang), "width": 170},
         {"field": "object", "headerName": t("au.col.object", lang), "width": 110},
         {"field": "object_id", "headerName": t("au.col.object_id", lang), "width": 150},

@@ -44,7 +44,10 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
             dbc.Col(
                 dbc.Select(
                     id="ky-role",
-                    options=[{"label": t(f"role.{r}", lang), "value": r} for r in KEY_ROLES],
+                    options=[
+                        {"label": t(f"role.{r}", lang, id="").strip(), "value": r}
+                        for r in KEY_ROLES
+                    ],
                     value="merchant",
                     size="sm",
                 ),
@@ -154,7 +157,7 @@ def key_rows(shop: Shop, ended: bool, lang: str) -> list[dict[str, Any]]:
         {
             **k,
             "name": t("ky.center", lang) if k["center_session"] else k["name"],
-            "role_text": t(f"role.{k['role']}", lang),
+            "role_text": t(f"role.{k['role']}", lang, id=k["distributor_id"] or "").strip(),
             "status_text": t(f"ky.status.{k['status']}", lang),
             "created": when(k["created_at"], tz),
             "last_used": when(k["last_used_at"], tz),
