@@ -35,6 +35,7 @@ from teamgraph.api.routers import (
     orders,
     settings,
     visits,
+    webhooks,
     withdrawals,
 )
 
@@ -55,6 +56,9 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     withdrawals.approve: frozenset({409}),  # withdrawal.state
     withdrawals.reject: frozenset({409}),
     withdrawals.paid: frozenset({409}),
+    webhooks.update_webhook: frozenset({409}),  # webhook.busy
+    webhooks.delete_webhook: frozenset({409}),
+    webhooks.rotate_secret: frozenset({409}),
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

@@ -54,6 +54,14 @@ CALL () {
   UNION
   MATCH (n:Line {shop: $shop}) RETURN n
   UNION
+  MATCH (n:Webhook {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Delivery {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Attempt {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Event {shop: $shop}) RETURN n
+  UNION
   MATCH (n:ShopGraph {shop: $shop}) RETURN n
 }
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS

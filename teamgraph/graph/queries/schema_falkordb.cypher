@@ -79,3 +79,29 @@ CREATE INDEX FOR (c:Customer) ON (c.joined_at)
 // binding of the shop, 1.5 s at 1,000,000 customers).
 // name: index_bound_to_since
 CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.since)
+
+// Webhooks (issue 16): endpoints, deliveries and their attempts (queries/webhooks.cypher), and
+// the outbox's events as the deliverer finds them (by id, and the undispatched by time).
+// name: index_webhook_id
+CREATE INDEX FOR (w:Webhook) ON (w.id)
+
+// name: index_delivery_id
+CREATE INDEX FOR (d:Delivery) ON (d.id)
+
+// name: index_attempt_id
+CREATE INDEX FOR (a:Attempt) ON (a.id)
+
+// name: index_event_id
+CREATE INDEX FOR (e:Event) ON (e.id)
+
+// name: index_delivery_status
+CREATE INDEX FOR (d:Delivery) ON (d.status)
+
+// name: index_delivery_endpoint
+CREATE INDEX FOR (d:Delivery) ON (d.endpoint_id)
+
+// name: index_attempt_delivery
+CREATE INDEX FOR (a:Attempt) ON (a.delivery_id)
+
+// name: index_event_at
+CREATE INDEX FOR (e:Event) ON (e.at)

@@ -135,3 +135,41 @@ CREATE INDEX bound_to_since IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.since)
 // filtered by shop.
 // name: index_bound_to_due
 CREATE INDEX bound_to_due IF NOT EXISTS FOR ()-[b:BOUND_TO]-() ON (b.due)
+
+// Webhooks (issue 16): endpoints, deliveries and their attempts (queries/webhooks.cypher), and
+// the outbox's events as the deliverer finds them (by id, and the undispatched by time).
+// name: unique_webhook_id
+CREATE CONSTRAINT webhook_shop_id IF NOT EXISTS FOR (w:Webhook) REQUIRE (w.shop, w.id) IS UNIQUE
+
+// name: unique_delivery_id
+CREATE CONSTRAINT delivery_shop_id IF NOT EXISTS FOR (d:Delivery) REQUIRE (d.shop, d.id) IS UNIQUE
+
+// name: unique_attempt_id
+CREATE CONSTRAINT attempt_shop_id IF NOT EXISTS FOR (a:Attempt) REQUIRE (a.shop, a.id) IS UNIQUE
+
+// name: unique_event_id
+CREATE CONSTRAINT event_shop_id IF NOT EXISTS FOR (e:Event) REQUIRE (e.shop, e.id) IS UNIQUE
+
+// name: index_webhook_shop
+CREATE INDEX webhook_shop IF NOT EXISTS FOR (w:Webhook) ON (w.shop)
+
+// name: index_delivery_status
+CREATE INDEX delivery_shop_status IF NOT EXISTS FOR (d:Delivery) ON (d.shop, d.status)
+
+// name: index_delivery_endpoint
+CREATE INDEX delivery_shop_endpoint IF NOT EXISTS FOR (d:Delivery) ON (d.shop, d.endpoint_id)
+
+// name: index_attempt_delivery
+CREATE INDEX attempt_shop_delivery IF NOT EXISTS FOR (a:Attempt) ON (a.shop, a.delivery_id)
+
+// name: index_event_at
+CREATE INDEX event_shop_at IF NOT EXISTS FOR (e:Event) ON (e.shop, e.at)
+
+// name: index_delivery_shop
+CREATE INDEX delivery_shop IF NOT EXISTS FOR (d:Delivery) ON (d.shop)
+
+// name: index_attempt_shop
+CREATE INDEX attempt_shop IF NOT EXISTS FOR (a:Attempt) ON (a.shop)
+
+// name: index_event_shop
+CREATE INDEX event_shop IF NOT EXISTS FOR (e:Event) ON (e.shop)
