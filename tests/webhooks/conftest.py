@@ -183,12 +183,12 @@ def until(check: Callable[[], Any], timeout: float = 60.0, what: str = "conditio
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def order_per_key(received: list[Received]) -> dict[str, list[str]]:
-    """Each key's event ids in the order they first arrived."""
+def order_per_key(received: list[Received], only: set[str] | None = None) -> dict[str, list[str]]:
+    """Each key's event ids in the order they first arrived (of ``only``, if given)."""
     out: dict[str, list[str]] = {}
     seen: set[str] = set()
     for r in received:
-        if r.id in seen:
+        if r.id in seen or (only is not None and r.id not in only):
             continue
         seen.add(r.id)
         out.setdefault(str(r.body["data"].get("distributor_id")), []).append(r.id)
