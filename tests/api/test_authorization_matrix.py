@@ -103,6 +103,16 @@ RULES: dict[str, Rule] = {
     "GET /v1/rings/{ring_id}": READ,
     "POST /v1/rings/{ring_id}/freeze": READ,  # the analyst's risk actions
     "POST /v1/rings/{ring_id}/release": READ,
+    # webhooks (issue 16): an endpoint receives every distributor's events
+    "POST /v1/webhooks": MERCHANT_ONLY,
+    "GET /v1/webhooks": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "PATCH /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "DELETE /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "POST /v1/webhooks/{webhook_id}/rotate-secret": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}/deliveries": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}/deliveries/{event_id}": MERCHANT_ONLY,
+    "POST /v1/webhooks/{webhook_id}/deliveries/{event_id}/resend": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -113,6 +123,8 @@ PATH_VALUES = {
     "order_id": "{order}",
     "withdrawal_id": "{withdrawal}",
     "ring_id": "ring-{who}",
+    "webhook_id": "wh-{who}",
+    "event_id": "evt-{who}",
 }
 QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
 BODIES: dict[str, Any] = {
@@ -141,6 +153,8 @@ BODIES: dict[str, Any] = {
     "POST /v1/withdrawals/approve": {"ids": ["{withdrawal}"]},
     "POST /v1/withdrawals/reject": {"ids": ["{withdrawal}"]},
     "POST /v1/withdrawals/paid": {"ids": ["{withdrawal}"]},
+    "POST /v1/webhooks": {"url": "https://mall.example.com/hooks/{who}", "events": ["*"]},
+    "PATCH /v1/webhooks/{webhook_id}": {"enabled": False},
 }
 
 

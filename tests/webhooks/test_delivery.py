@@ -105,9 +105,10 @@ def test_only_subscribed_types_and_only_enabled_endpoints(
             what="a failed attempt",
         )
         shop.update_webhook(wid, enabled=False, actor=TEST)
-        receiver.mode = "ok"
         skipped = emit(shop, "withdrawal.paid", "d1", "withdrawal", "w3", distributor_id="d1")
-        other.wait_for({skipped})  # dispatched while the endpoint is disabled
+        # dispatched while the endpoint is disabled, by a pass after any send it had begun
+        other.wait_for({skipped})
+        receiver.mode = "ok"
         assert shop.delivery(wid, waiting)["status"] == "pending"
         shop.update_webhook(wid, enabled=True, actor=TEST)
         later = emit(shop, "withdrawal.paid", "d1", "withdrawal", "w4", distributor_id="d1")
@@ -211,3 +212,22 @@ def test_an_endpoint_gets_only_events_from_its_creation_on(
     finally:
         deliverer.stop()
     assert receiver.ids() == [new, old]
+
+
+def test_a_resend_before_the_event_is_dispatched_does_not_stop_dispatching(
+    engine: Engine, shop: Shop, receiver: Receiver
+) -> None:
+    """A resend can make an event's delivery before the deliverer dispatches the event; the
+    dispatch then keeps it (one delivery, no constraint error that would stop the shop's
+    deliveries) and the events after it still go."""
+    wid = endpoint(shop, receiver)
+    first = emit(shop, "reward.settled", "d1", "reward", "r1", distributor_id="d1")
+    shop.resend(wid, first)
+    second = emit(shop, "reward.settled", "d1", "reward", "r2", distributor_id="d1")
+    deliverer = run(engine, shop)
+    try:
+        receiver.wait_for({first, second})
+    finally:
+        deliverer.stop()
+    assert sorted(receiver.ids()) == sorted([first, second])
+    assert len(shop.deliveries(wid)) == 2

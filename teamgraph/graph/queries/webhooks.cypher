@@ -91,7 +91,8 @@ LIMIT $limit
 
 // name: delivery.dispatch
 // Each event once (locked, read again): one pending delivery to every enabled endpoint that
-// subscribes to its type ('*' = all) and existed when it happened; then it is dispatched.
+// subscribes to its type ('*' = all) and existed when it happened; then it is dispatched. A
+// delivery a resend made first is left as it is (MERGE).
 UNWIND $ids AS eid
 MATCH (found:Event {id: eid})
 WITH DISTINCT found
@@ -105,10 +106,11 @@ WITH e
 OPTIONAL MATCH (w:Webhook)
 WHERE w.enabled = true AND w.created_at <= e.at AND ('*' IN w.events OR e.type IN w.events)
 FOREACH (x IN CASE WHEN w IS NULL THEN [] ELSE [w] END |
-  CREATE (:Delivery {id: x.id + ':' + e.id, endpoint_id: x.id, event_id: e.id,
-                     event_type: e.type, event_at: e.at, key: coalesce(e.key, e.id),
-                     status: 'pending', attempts: 0, tries: 0, since: $now, next_at: $now,
-                     lease: '', lease_until: 0, created_at: $now}))
+  MERGE (d:Delivery {id: x.id + ':' + e.id})
+  ON CREATE SET d.endpoint_id = x.id, d.event_id = e.id, d.event_type = e.type,
+                d.event_at = e.at, d.key = coalesce(e.key, e.id), d.status = 'pending',
+                d.attempts = 0, d.tries = 0, d.since = $now, d.next_at = $now, d.lease = '',
+                d.lease_until = 0, d.created_at = $now)
 RETURN e.id AS id, toInteger(count(w)) AS deliveries
 
 // name: delivery.pending
