@@ -272,13 +272,16 @@ def ui(host: str = "127.0.0.1", port: int = 8050) -> None:
     import waitress
 
     from teamgraph.dashboards import create_app as create_ui
+    from teamgraph.graph import connect
 
     _refuse_taken_ports(host, port)
     _stop_on_sigterm()
-    engine = _connect()
+    settings = _settings()
+    engine = connect(settings)
     try:
+        ui_app = create_ui(engine, webhooks_private_urls=settings.webhooks_private_urls)
         # a production WSGI server, not Flask's development one; it logs no request lines
-        waitress.serve(create_ui(engine).server, host=host, port=port, threads=8)
+        waitress.serve(ui_app.server, host=host, port=port, threads=8)
     except KeyboardInterrupt:
         pass
     finally:
