@@ -22,8 +22,8 @@ from teamgraph.clock import now_ms
 from teamgraph.config import Settings
 from teamgraph.errors import EngineError
 from teamgraph.graph import Engine, connect
-from teamgraph.shop import Shop
-from tests.conftest import ROOT, engine_env, free_port, new_shop_id, plain_env
+from teamgraph.shop import Actor, Shop
+from tests.conftest import ROOT, engine_env, free_port, new_shop_id, plain_env, run_cli
 from tests.webhooks.conftest import FAST_ENV, Receiver, emit, order_per_key, until
 
 
@@ -176,3 +176,17 @@ def _emit_when_up(shop: Shop) -> dict[str, list[str]] | None:
         return stream(shop, keys=3, per_key=3, tag=f"c{time.monotonic_ns()}")
     except EngineError:
         return None
+
+
+def test_the_cli_delivers_once(
+    engine: Engine, shop: Shop, data_dir: Path, receiver: Receiver
+) -> None:
+    """``teamgraph webhooks deliver --once``: one pass over every shop, then exit."""
+    made = shop.create_webhook(receiver.url, ["*"], actor=Actor.system("test"), allow_private=True)
+    receiver.secret = made["secret"]
+    eid = emit(shop, "distributor.approved", "d1", "distributor", "d1", distributor_id="d1")
+    done = run_cli(data_dir, "webhooks", "deliver", "--once",
+                   env=engine_env(engine, data_dir) | FAST_ENV)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert receiver.ids() == [eid]
+    assert shop.delivery(made["id"], eid)["status"] == "delivered"
