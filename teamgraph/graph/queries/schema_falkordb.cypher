@@ -63,6 +63,9 @@ CREATE INDEX FOR (s:IP) ON (s.id)
 // name: index_ring_id
 CREATE INDEX FOR (r:Ring) ON (r.id)
 
+// name: index_event_id
+CREATE INDEX FOR (ev:Event) ON (ev.id)
+
 // name: index_ring_status
 CREATE INDEX FOR (r:Ring) ON (r.status)
 
@@ -81,7 +84,8 @@ CREATE INDEX FOR (c:Customer) ON (c.joined_at)
 CREATE INDEX FOR ()-[b:BOUND_TO]-() ON (b.since)
 
 // Webhooks (issue 16): endpoints, deliveries and their attempts (queries/webhooks.cypher), and
-// the outbox's events as the deliverer finds them (by id, and the undispatched by time).
+// the outbox's events as the deliverer finds the undispatched ones, by time (the events' id
+// index comes with the outbox, queries/events.cypher).
 // name: index_webhook_id
 CREATE INDEX FOR (w:Webhook) ON (w.id)
 
@@ -90,9 +94,6 @@ CREATE INDEX FOR (d:Delivery) ON (d.id)
 
 // name: index_attempt_id
 CREATE INDEX FOR (a:Attempt) ON (a.id)
-
-// name: index_event_id
-CREATE INDEX FOR (e:Event) ON (e.id)
 
 // name: index_delivery_status
 CREATE INDEX FOR (d:Delivery) ON (d.status)
