@@ -158,7 +158,10 @@ class Deliverer:
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # the engine down, or anything else: wait, then go on
+            except TeamgraphError as exc:  # the engine down (a 503 period): wait, then go on
+                log.warning("webhooks.pass_failed", code=exc.code, error=exc.message)
+                busy = 0
+            except Exception:  # anything else: said in the log, and the thread goes on
                 log.exception("webhooks.pass_failed")
                 busy = 0
             if not busy:
