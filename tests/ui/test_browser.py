@@ -320,3 +320,24 @@ def test_unknown_path_says_not_found(page: Page, ui_shop: UiShop) -> None:
     page.goto(ui_shop.url + "/no-such-page")
     expect(page.get_by_text(t("notfound.title", ZH))).to_be_visible()
     expect(page).to_have_url(re.compile(r"/no-such-page$"))
+
+
+# -- webhooks (issue 16) -------------------------------------------------------------------------
+def test_a_webhook_endpoint_is_added_with_its_secret_once_and_disabled(
+    page: Page, ui_shop: UiShop, screenshot: Shot
+) -> None:
+    log_in(page, ui_shop, ui_shop.merchant_key)
+    open_page(page, ui_shop, "/webhooks")
+    page.fill("#wh-url", "https://mall.example.com/hooks/teamgraph")
+    page.click("#wh-create")
+    expect(page.locator("#wh-secret")).to_contain_text("whsec_")
+    grid = page.locator("#wh-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_have_count(1)
+    screenshot(page, "webhooks")
+    page.click("#wh-disable")
+    expect(page.locator("#wh-none")).to_be_visible()  # nothing selected yet
+    grid.locator(".ag-row .ag-selection-checkbox input").first.check()
+    page.click("#wh-disable")
+    expect(page.locator("#wh-changed")).to_contain_text(t("wh.done_disable", ZH))
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_contain_text(t("wh.no", ZH))
+    settle(page)
