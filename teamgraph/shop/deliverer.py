@@ -57,6 +57,10 @@ LOOKBACK_MS: Final = 5 * 60_000
 """How far before the latest event it dispatched a deliverer looks again for events not yet
 dispatched: an event's ``at`` is taken before its statement runs, so one may commit after a
 later one; none commits this much later."""
+IDLE_RECHECK_S: Final = 5.0
+"""How long a deliverer leaves a shop without endpoints alone before it looks again (one read
+per shop and pass otherwise); an endpoint made meanwhile still gets every event from its
+creation on, a few seconds later."""
 BATCH: Final = 500
 """Events dispatched per statement."""
 ENVELOPE: Final = frozenset({"id", "type", "at", "key", "object", "object_id"})
@@ -133,6 +137,7 @@ class Deliverer:
         self.schedule = schedule or Schedule()
         self._shops = shops or engine.shops
         self._seen: dict[str, int] = {}  # shop -> latest event time this process dispatched
+        self._idle: dict[str, float] = {}  # shop without endpoints -> when to look again
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._client = httpx.Client(
@@ -174,6 +179,8 @@ class Deliverer:
         for shop_id in self._shops():
             if self._stop.is_set():
                 break
+            if self._idle.get(shop_id, 0.0) > time.monotonic():
+                continue
             try:
                 sent += self.run_shop(Shop(self.engine.open(shop_id)))
             except TeamgraphError as exc:  # 503 period, a shop dropped meanwhile
@@ -185,7 +192,9 @@ class Deliverer:
         endpoints, oldest = shop.webhook_outlook()
         if not endpoints or oldest is None:
             self._seen.pop(shop.id, None)
+            self._idle[shop.id] = time.monotonic() + IDLE_RECHECK_S
             return 0
+        self._idle.pop(shop.id, None)
         since = max(int(oldest), self._seen.get(shop.id, 0)) - LOOKBACK_MS
         while not self._stop.is_set():
             times = shop.dispatch_events(since=since, limit=BATCH)
