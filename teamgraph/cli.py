@@ -1,4 +1,5 @@
-"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export, fraud."""
+"""The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export, fraud,
+webhooks."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ demo_app = typer.Typer(
 app.add_typer(demo_app, name="demo")
 fraud_app = typer.Typer(help="Fraud-ring detection (docs/rules.md §6).", no_args_is_help=True)
 app.add_typer(fraud_app, name="fraud")
+webhooks_app = typer.Typer(
+    help='Webhook delivery (docs/integration.md "Webhooks").', no_args_is_help=True
+)
+app.add_typer(webhooks_app, name="webhooks")
 
 DEMO_SHOP = "demo"
 
@@ -322,13 +327,16 @@ def ui(host: str = "127.0.0.1", port: int = 8050) -> None:
     import waitress
 
     from teamgraph.dashboards import create_app as create_ui
+    from teamgraph.graph import connect
 
     _refuse_taken_ports(host, port)
     _stop_on_sigterm()
-    engine = _connect()
+    settings = _settings()
+    engine = connect(settings)
     try:
+        ui_app = create_ui(engine, webhooks_private_urls=settings.webhooks_private_urls)
         # a production WSGI server, not Flask's development one; it logs no request lines
-        waitress.serve(create_ui(engine).server, host=host, port=port, threads=8)
+        waitress.serve(ui_app.server, host=host, port=port, threads=8)
     except KeyboardInterrupt:
         pass
     finally:
@@ -738,6 +746,35 @@ def fraud_scan(
         )
     typer.echo(result.summary())
     typer.echo(f"report: {paths['html']} and {paths['csv']}")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option(help="one pass over every shop, then exit")] = False,
+) -> None:
+    """Send the events of every shop to their webhook endpoints: what `teamgraph serve` does on
+    a thread, here in the foreground (Ctrl-C stops it), or one pass with --once."""
+    from teamgraph.shop.deliverer import Deliverer, Schedule
+
+    _stop_on_sigterm()
+    settings = _settings()
+    engine = _connect()
+    deliverer = Deliverer(engine, Schedule.from_settings(settings))
+    try:
+        if once:
+            sent = deliverer.run_once()
+            typer.echo(f"{sent} attempt(s) made")
+            return
+        deliverer.start()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        deliverer.stop()
+        engine.close()
 
 
 def _embedded_only(s: Settings, what: str) -> None:

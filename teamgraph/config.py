@@ -59,6 +59,28 @@ class Settings(BaseSettings):
         description="The API's address as phones reach it (https://tg.example.com): the start "
         "of distributor center links; by default the address the request came to.",
     )
+    webhooks_deliver: bool = Field(
+        default=True,
+        description="Whether `teamgraph serve` runs the webhook deliverer on a thread (issue "
+        '16; docs/integration.md "Webhooks"); `teamgraph webhooks deliver` runs it alone.',
+    )
+    webhooks_private_urls: bool = Field(
+        default=False,
+        description="Allow webhook URLs on this machine or a private network (localhost, "
+        "127.0.0.1, 10.x, ...): for tests and receivers inside one network.",
+    )
+    webhooks_first_retry_ms: int = Field(default=5_000, gt=0)
+    webhooks_max_retry_ms: int = Field(default=3_600_000, gt=0)
+    webhooks_give_up_ms: int = Field(default=3 * 24 * 3_600_000, gt=0)
+    webhooks_timeout_s: float = Field(default=10.0, gt=0)
+    webhooks_lease_ms: int = Field(
+        default=60_000,
+        gt=0,
+        description="How long a deliverer holds a delivery it sends; "
+        "more than the timeout, or a slow answer is sent again by another process.",
+    )
+    webhooks_poll_s: float = Field(default=1.0, gt=0)
+    webhooks_workers: int = Field(default=4, ge=1)
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
 

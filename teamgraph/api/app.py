@@ -21,11 +21,13 @@ from teamgraph.api.routers import (
     products,
     rings,
     visits,
+    webhooks,
     withdrawals,
 )
 from teamgraph.api.routers import settings as settings_router
 from teamgraph.config import Settings
 from teamgraph.graph import Engine, connect
+from teamgraph.shop.deliverer import Deliverer, Schedule
 
 DESCRIPTION = """\
 teamgraph's commission API: events in (visits, customers, orders, refunds), attribution, team
@@ -48,6 +50,7 @@ ROUTERS = (
     rings.router,
     keys.router,
     audit.router,
+    webhooks.router,
 )
 
 
@@ -59,10 +62,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = engine is None
         app.state.engine = connect(settings) if own else engine
+        # webhooks (issue 16): this process's deliverer, on a thread of its own, off every
+        # request's path; stopped before the engine closes. An engine given by the caller
+        # (tests, embedding) comes without one: its owner runs a deliverer if it wants one.
+        deliverer = (
+            Deliverer(app.state.engine, Schedule.from_settings(settings)).start()
+            if settings.webhooks_deliver and own
+            else None
+        )
         logs.get(__name__).info("api.ready", engine=app.state.engine.kind)
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.stop()
             if own:
                 app.state.engine.close()
 
@@ -74,6 +87,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/openapi.json",
     )
     app.state.public_url = settings.public_url
+    app.state.settings = settings
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -36,6 +36,7 @@ from teamgraph.api.routers import (
     orders,
     settings,
     visits,
+    webhooks,
     withdrawals,
 )
 
@@ -60,6 +61,9 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     keys.get_key: frozenset({404}),  # key.not_found
     keys.revoke_key: frozenset({404, 409}),  # key.not_found; key.self
     keys.rotate_key: frozenset({404, 409}),  # key.not_found; key.revoked, key.rotated, …
+    webhooks.update_webhook: frozenset({409}),  # webhook.busy
+    webhooks.delete_webhook: frozenset({409}),
+    webhooks.rotate_secret: frozenset({409}),
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

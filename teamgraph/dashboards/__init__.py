@@ -35,9 +35,10 @@ from teamgraph.graph import Engine
 _HERE = Path(__file__).resolve().parent
 
 
-def create_app(engine: Engine) -> dash.Dash:
-    """The Dash app over ``engine``; the caller runs it and closes the engine afterwards."""
-    context.install(engine)
+def create_app(engine: Engine, *, webhooks_private_urls: bool = False) -> dash.Dash:
+    """The Dash app over ``engine``; the caller runs it and closes the engine afterwards.
+    ``webhooks_private_urls``: the process setting of the same name (the Webhooks page)."""
+    context.install(engine, webhooks_private_urls=webhooks_private_urls)
     cyto.load_extra_layouts()  # dagre for the team tree, from the package (no CDN)
     app = dash.Dash(
         __name__,

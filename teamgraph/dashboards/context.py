@@ -14,12 +14,19 @@ from teamgraph.errors import EngineError
 from teamgraph.graph import Engine
 
 _engine: Engine | None = None
+_private_urls = False
 
 
-def install(engine: Engine) -> None:
-    """Make ``engine`` the one the pages use (called by ``create_app``)."""
-    global _engine
+def install(engine: Engine, *, webhooks_private_urls: bool = False) -> None:
+    """Make ``engine`` the one the pages use (called by ``create_app``), and say whether webhook
+    endpoints may be on this machine or a private network (``TEAMGRAPH_WEBHOOKS_PRIVATE_URLS``)."""
+    global _engine, _private_urls
     _engine = engine
+    _private_urls = webhooks_private_urls
+
+
+def webhooks_private_urls() -> bool:
+    return _private_urls
 
 
 def engine() -> Engine:

@@ -10,7 +10,8 @@ move it.
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
-(fraud rings), ``rekey`` (old phone digests to keyed ones), ``center`` (the distributor
+(fraud rings), ``webhooks`` (webhook endpoints and their deliveries; the sending is
+``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``center`` (the distributor
 center's links and sessions, on top of ``keys``) and ``audit`` (the audit log every decision
 writes, issue 16; who decided is an ``actors.Actor``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
@@ -42,6 +43,7 @@ from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
+from teamgraph.shop.webhooks import Webhooks
 
 __all__ = [
     "MAX_TREE_DEPTH",
@@ -58,7 +60,19 @@ __all__ = [
 ]
 
 
-class Shop(Center, CenterPages, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey, Audit):
+class Shop(
+    Center,
+    CenterPages,
+    Relationships,
+    Team,
+    Orders,
+    Ledger,
+    Analytics,
+    Risk,
+    Rekey,
+    Audit,
+    Webhooks,
+):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

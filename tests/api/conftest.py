@@ -74,7 +74,9 @@ def api(engine: Engine, data_dir: Path) -> Iterator[Api]:
         "analyst": shop.create_key("analyst"),
         "distributor": shop.create_key("distributor", "c000001"),
     }
-    proc, url = start_server(engine_env(engine, data_dir))
+    # no webhook deliverer here: tests/webhooks runs its own with a schedule in milliseconds,
+    # which one of the default schedule on the same engine would slow to minutes
+    proc, url = start_server(engine_env(engine, data_dir) | {"TEAMGRAPH_WEBHOOKS_DELIVER": "false"})
     yield Api(url, shop, keys)
     stop_server(proc)
     shop.store.drop()

@@ -110,6 +110,16 @@ RULES: dict[str, Rule] = {
     "POST /v1/keys/{key_id}/revoke": MERCHANT_ONLY,
     "POST /v1/keys/{key_id}/rotate": MERCHANT_ONLY,
     "GET /v1/audit": READ,
+    # webhooks (issue 16): an endpoint receives every distributor's events
+    "POST /v1/webhooks": MERCHANT_ONLY,
+    "GET /v1/webhooks": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "PATCH /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "DELETE /v1/webhooks/{webhook_id}": MERCHANT_ONLY,
+    "POST /v1/webhooks/{webhook_id}/rotate-secret": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}/deliveries": MERCHANT_ONLY,
+    "GET /v1/webhooks/{webhook_id}/deliveries/{event_id}": MERCHANT_ONLY,
+    "POST /v1/webhooks/{webhook_id}/deliveries/{event_id}/resend": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -121,6 +131,8 @@ PATH_VALUES = {
     "withdrawal_id": "{withdrawal}",
     "ring_id": "ring-{who}",
     "key_id": "key_0000000000000000",  # no such key: 404 for the roles allowed
+    "webhook_id": "wh-{who}",
+    "event_id": "evt-{who}",
 }
 QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
 BODIES: dict[str, Any] = {
@@ -152,6 +164,8 @@ BODIES: dict[str, Any] = {
     "POST /v1/keys": {"name": "n-{who}", "role": "analyst"},
     "POST /v1/keys/{key_id}/revoke": {},
     "POST /v1/keys/{key_id}/rotate": {"overlap_s": 0},
+    "POST /v1/webhooks": {"url": "https://mall.example.com/hooks/{who}", "events": ["*"]},
+    "PATCH /v1/webhooks/{webhook_id}": {"enabled": False},
 }
 
 

@@ -356,3 +356,22 @@ def test_a_key_made_on_the_keys_page_is_revoked_there_and_both_show_in_the_audit
     expect(page.locator("#au-grid")).to_contain_text("key.create")
     settle(page)
     screenshot(page, "audit")
+# -- webhooks (issue 16) -------------------------------------------------------------------------
+def test_a_webhook_endpoint_is_added_with_its_secret_once_and_disabled(
+    page: Page, ui_shop: UiShop, screenshot: Shot
+) -> None:
+    log_in(page, ui_shop, ui_shop.merchant_key)
+    open_page(page, ui_shop, "/webhooks")
+    page.fill("#wh-url", "https://mall.example.com/hooks/teamgraph")
+    page.click("#wh-create")
+    expect(page.locator("#wh-secret")).to_contain_text("whsec_")
+    grid = page.locator("#wh-grid")
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_have_count(1)
+    screenshot(page, "webhooks")
+    page.click("#wh-disable")
+    expect(page.locator("#wh-none")).to_be_visible()  # nothing selected yet
+    grid.locator(".ag-row .ag-selection-checkbox input").first.check()
+    page.click("#wh-disable")
+    expect(page.locator("#wh-changed")).to_contain_text(t("wh.done_disable", ZH))
+    expect(grid.locator(".ag-center-cols-container .ag-row")).to_contain_text(t("wh.no", ZH))
+    settle(page)

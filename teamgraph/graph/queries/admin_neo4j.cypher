@@ -38,6 +38,8 @@ CALL () {
   UNION
   MATCH (n:Change {shop: $shop}) RETURN n
   UNION
+  MATCH (n:Event {shop: $shop}) RETURN n
+  UNION
   MATCH (n:Refund {shop: $shop}) RETURN n
   UNION
   MATCH (n:Device {shop: $shop}) RETURN n
@@ -53,6 +55,12 @@ CALL () {
   MATCH (n:Ring {shop: $shop}) RETURN n
   UNION
   MATCH (n:Line {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Webhook {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Delivery {shop: $shop}) RETURN n
+  UNION
+  MATCH (n:Attempt {shop: $shop}) RETURN n
   UNION
   MATCH (n:ShopGraph {shop: $shop}) RETURN n
 }

@@ -63,6 +63,9 @@ CREATE INDEX FOR (s:IP) ON (s.id)
 // name: index_ring_id
 CREATE INDEX FOR (r:Ring) ON (r.id)
 
+// name: index_event_id
+CREATE INDEX FOR (ev:Event) ON (ev.id)
+
 // name: index_ring_status
 CREATE INDEX FOR (r:Ring) ON (r.status)
 
@@ -92,3 +95,26 @@ CREATE INDEX FOR (c:Change) ON (c.object_id)
 
 // name: index_change_action
 CREATE INDEX FOR (c:Change) ON (c.action)
+// Webhooks (issue 16): endpoints, deliveries and their attempts (queries/webhooks.cypher), and
+// the outbox's events as the deliverer finds the undispatched ones, by time (the events' id
+// index comes with the outbox, queries/events.cypher).
+// name: index_webhook_id
+CREATE INDEX FOR (w:Webhook) ON (w.id)
+
+// name: index_delivery_id
+CREATE INDEX FOR (d:Delivery) ON (d.id)
+
+// name: index_attempt_id
+CREATE INDEX FOR (a:Attempt) ON (a.id)
+
+// name: index_delivery_status
+CREATE INDEX FOR (d:Delivery) ON (d.status)
+
+// name: index_delivery_endpoint
+CREATE INDEX FOR (d:Delivery) ON (d.endpoint_id)
+
+// name: index_attempt_delivery
+CREATE INDEX FOR (a:Attempt) ON (a.delivery_id)
+
+// name: index_event_at
+CREATE INDEX FOR (e:Event) ON (e.at)

@@ -55,6 +55,9 @@ CREATE CONSTRAINT ip_shop_id IF NOT EXISTS FOR (i:IP) REQUIRE (i.shop, i.id) IS 
 // name: unique_ring_id
 CREATE CONSTRAINT ring_shop_id IF NOT EXISTS FOR (r:Ring) REQUIRE (r.shop, r.id) IS UNIQUE
 
+// name: unique_event_id
+CREATE CONSTRAINT event_shop_id IF NOT EXISTS FOR (ev:Event) REQUIRE (ev.shop, ev.id) IS UNIQUE
+
 // name: index_shop_shop
 CREATE INDEX shop_shop IF NOT EXISTS FOR (s:Shop) ON (s.shop)
 
@@ -103,6 +106,9 @@ CREATE INDEX ip_shop IF NOT EXISTS FOR (i:IP) ON (i.shop)
 // name: index_ring_shop
 CREATE INDEX ring_shop IF NOT EXISTS FOR (r:Ring) ON (r.shop)
 
+// name: index_event_shop
+CREATE INDEX event_shop IF NOT EXISTS FOR (ev:Event) ON (ev.shop)
+
 // name: index_line_shop
 CREATE INDEX line_shop IF NOT EXISTS FOR (l:Line) ON (l.shop)
 
@@ -145,3 +151,35 @@ CREATE INDEX change_shop_actor_key IF NOT EXISTS FOR (c:Change) ON (c.shop, c.ac
 CREATE INDEX change_shop_object_id IF NOT EXISTS FOR (c:Change) ON (c.shop, c.object_id)
 // name: index_change_action
 CREATE INDEX change_shop_action IF NOT EXISTS FOR (c:Change) ON (c.shop, c.action)
+// Webhooks (issue 16): endpoints, deliveries and their attempts (queries/webhooks.cypher), and
+// the outbox's events as the deliverer finds the undispatched ones, by time (the events' id
+// constraint and shop index come with the outbox, queries/events.cypher).
+// name: unique_webhook_id
+CREATE CONSTRAINT webhook_shop_id IF NOT EXISTS FOR (w:Webhook) REQUIRE (w.shop, w.id) IS UNIQUE
+
+// name: unique_delivery_id
+CREATE CONSTRAINT delivery_shop_id IF NOT EXISTS FOR (d:Delivery) REQUIRE (d.shop, d.id) IS UNIQUE
+
+// name: unique_attempt_id
+CREATE CONSTRAINT attempt_shop_id IF NOT EXISTS FOR (a:Attempt) REQUIRE (a.shop, a.id) IS UNIQUE
+
+// name: index_webhook_shop
+CREATE INDEX webhook_shop IF NOT EXISTS FOR (w:Webhook) ON (w.shop)
+
+// name: index_delivery_status
+CREATE INDEX delivery_shop_status IF NOT EXISTS FOR (d:Delivery) ON (d.shop, d.status)
+
+// name: index_delivery_endpoint
+CREATE INDEX delivery_shop_endpoint IF NOT EXISTS FOR (d:Delivery) ON (d.shop, d.endpoint_id)
+
+// name: index_attempt_delivery
+CREATE INDEX attempt_shop_delivery IF NOT EXISTS FOR (a:Attempt) ON (a.shop, a.delivery_id)
+
+// name: index_event_at
+CREATE INDEX event_shop_at IF NOT EXISTS FOR (e:Event) ON (e.shop, e.at)
+
+// name: index_delivery_shop
+CREATE INDEX delivery_shop IF NOT EXISTS FOR (d:Delivery) ON (d.shop)
+
+// name: index_attempt_shop
+CREATE INDEX attempt_shop IF NOT EXISTS FOR (a:Attempt) ON (a.shop)
