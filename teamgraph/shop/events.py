@@ -12,7 +12,9 @@ one line when each is written. Webhook subscriptions are validated against these
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from teamgraph.graph import GraphStore
 
 EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "distributor.applied": "A customer applied to become a distributor (application pending).",
@@ -50,3 +52,22 @@ EVENT_OBJECTS: Final[tuple[str, ...]] = (
     "ring",
 )
 """The kinds an event's ``object`` names."""
+
+
+def list_events(
+    store: GraphStore,
+    *,
+    type: str | None = None,
+    key: str | None = None,
+    limit: int = 10_000,
+) -> list[dict[str, Any]]:
+    """The shop's events (of one ``type`` or ``key`` if given) in delivery order, ``(at, id)``,
+    each as its stored properties (``events.cypher``'s contract; the store's own scoping
+    property, on Neo4j, left out)."""
+    rows = store.read("event.list", type=type, key=key, limit=limit)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        event = dict(row["event"])
+        event.pop("shop", None)
+        out.append(event)
+    return out

@@ -38,6 +38,8 @@ CALL () {
   UNION
   MATCH (n:Change {shop: $shop}) RETURN n
   UNION
+  MATCH (n:Event {shop: $shop}) RETURN n
+  UNION
   MATCH (n:Refund {shop: $shop}) RETURN n
   UNION
   MATCH (n:Device {shop: $shop}) RETURN n

@@ -63,6 +63,9 @@ CREATE INDEX FOR (s:IP) ON (s.id)
 // name: index_ring_id
 CREATE INDEX FOR (r:Ring) ON (r.id)
 
+// name: index_event_id
+CREATE INDEX FOR (ev:Event) ON (ev.id)
+
 // name: index_ring_status
 CREATE INDEX FOR (r:Ring) ON (r.status)
 

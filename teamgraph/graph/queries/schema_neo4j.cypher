@@ -55,6 +55,9 @@ CREATE CONSTRAINT ip_shop_id IF NOT EXISTS FOR (i:IP) REQUIRE (i.shop, i.id) IS 
 // name: unique_ring_id
 CREATE CONSTRAINT ring_shop_id IF NOT EXISTS FOR (r:Ring) REQUIRE (r.shop, r.id) IS UNIQUE
 
+// name: unique_event_id
+CREATE CONSTRAINT event_shop_id IF NOT EXISTS FOR (ev:Event) REQUIRE (ev.shop, ev.id) IS UNIQUE
+
 // name: index_shop_shop
 CREATE INDEX shop_shop IF NOT EXISTS FOR (s:Shop) ON (s.shop)
 
@@ -102,6 +105,9 @@ CREATE INDEX ip_shop IF NOT EXISTS FOR (i:IP) ON (i.shop)
 
 // name: index_ring_shop
 CREATE INDEX ring_shop IF NOT EXISTS FOR (r:Ring) ON (r.shop)
+
+// name: index_event_shop
+CREATE INDEX event_shop IF NOT EXISTS FOR (ev:Event) ON (ev.shop)
 
 // name: index_line_shop
 CREATE INDEX line_shop IF NOT EXISTS FOR (l:Line) ON (l.shop)
