@@ -7,6 +7,7 @@ both engines."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from teamgraph.errors import Conflict, TeamgraphError
+from teamgraph.etl.importer import Options, load_file
 from teamgraph.shop import Shop
 from teamgraph.shop.events import EVENT_OBJECTS, EVENT_TYPES, list_events
+from tests.etl.conftest import write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, distributors
 
 CONTRACT = ("id", "type", "at", "key", "object", "object_id")
@@ -449,3 +452,34 @@ def test_issue16_reward_events_sum_to_the_ledger_in_integer_fen(
     for did in ("d1", "top"):
         b = shop.balances(did, now=t)
         assert by_event[did] == b["pending"] + b["held"] + b["settled"]
+
+
+# -- imports ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_issue16_imported_history_writes_no_events_and_its_rewards_settle_silently(
+    make_shop: ShopFactory, tmp_path: Path, bulk: bool
+) -> None:
+    """docs/integration.md "Webhook events": a history import (the batched path) is not a live
+    change, so it writes no events, and its rewards settle without one; an import sent one
+    event at a time (``Options(bulk=False)``) goes through the live statements and writes
+    theirs."""
+    shop = make_shop({"settle_days": 0})
+    distributors(shop, "d1")
+    shop.upsert_product("p", name="tea", price_fen=10_000, now=T0)
+    shop.visit("c", "d1", at=T0 + HOUR)
+    orders = write_csv(
+        tmp_path / "orders.csv",
+        ["id", "customer_id", "paid_at", "product_id", "paid_fen", "qty", "split_fen",
+         "completed_at"],
+        [["h1", "c", T0 + 2 * HOUR, "p", 10_000, 1, 10_000, T0 + 3 * HOUR]],
+    )  # fmt: skip
+    result = load_file(shop, "orders", orders, Options(now=T0 + DAY, bulk=bulk))
+    assert result.loaded == 1
+    assert shop.balances("d1", now=T0 + 2 * DAY)["settled"] == 1000
+    seen = types(shop)
+    if bulk:
+        assert "order.attributed" not in seen and "reward.settled" not in seen
+    else:
+        assert (seen["order.attributed"], seen["reward.settled"]) == (1, 1)

@@ -28,8 +28,12 @@
 //   account number or a phone. Absent (null) properties are simply missing.
 // The deliverer builds the body as {"id", "type", "timestamp": at, "data": {"object": object,
 // "id": object_id, **every other property}}. docs/integration.md "Webhook events" lists each
-// type's snapshot. Imports (etl.cypher, load.cypher, orders.load_batch, refunds.load_batch)
-// write no events: imported history is not a live change.
+// type's snapshot; on Neo4j a node also carries the store's `shop` scope, which is not part of
+// the event. Imports (etl.cypher, load.cypher, orders.load_batch, refunds.load_batch) write
+// no events: imported history is not a live change; the settle sweep announces a reward only
+// if its order wrote `order.attributed:<order>` (so rewards of imported orders settle
+// silently). Events are therefore never deleted (delivery state belongs elsewhere, or on the
+// node under other property names).
 
 // name: event.list
 // The events of the shop, optionally of one type or key, in delivery order (tests, support).

@@ -246,7 +246,9 @@ RETURN rf.id AS id
 // status to the same entries and no counter moves.
 // `due` mirrors settle_at while an entry is pending and is cleared when it settles.
 // Each reward writes its `reward.settled` or `reward.held` event (events.cypher), MERGEd on its
-// id: two sweeps racing write one.
+// id: two sweeps racing write one. Only a reward whose order wrote `order.attributed` does:
+// rewards of imported history (orders.load_batch writes no events) settle silently, so the
+// first sweep after an import sends no flood of old settlements.
 MATCH (e:Entry)
 WHERE e.due <= $now
 WITH e
@@ -254,7 +256,10 @@ MATCH (e)-[:TO]->(d:Distributor)
 SET e.status = CASE WHEN d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
                     THEN 'held' ELSE 'settled' END,
     e.due = null
-FOREACH (x IN CASE WHEN e.kind = 'reward' THEN [e] ELSE [] END |
+WITH e, d
+OPTIONAL MATCH (told:Event {id: 'order.attributed:' + e.order_id})
+WHERE e.kind = 'reward'
+FOREACH (x IN CASE WHEN told IS NULL THEN [] ELSE [e] END |
   MERGE (ev:Event {id: 'reward.' + x.status + ':' + x.id})
     ON CREATE SET ev.type = 'reward.' + x.status, ev.at = $now, ev.key = d.id,
                   ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
