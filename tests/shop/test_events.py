@@ -483,3 +483,25 @@ def test_issue16_imported_history_writes_no_events_and_its_rewards_settle_silent
         assert "order.attributed" not in seen and "reward.settled" not in seen
     else:
         assert (seen["order.attributed"], seen["reward.settled"]) == (1, 1)
+
+
+# -- racing writers --------------------------------------------------------------------------------
+
+
+def test_issue16_racing_repeats_and_sweeps_write_each_event_once(make_shop: ShopFactory) -> None:
+    """Neo4j runs writers side by side: the same order sent by 8 clients at once, then 8 settle
+    sweeps at once (the sweep takes no lock; its events are MERGEd on their unique ids), still
+    write one order.attributed and one reward.settled per reward."""
+    from tests.shop.test_concurrency import race, wins
+
+    shop = make_shop({"settle_days": 1})
+    distributors(shop, "top", "d1", via={"d1": "top"})
+    shop.visit("c", "d1", at=T0 + HOUR)
+    t = T0 + 2 * HOUR
+    outcomes = race(lambda i: shop.record_order("o1", "c", [line(10_000)], paid_at=t, now=t), 8)
+    assert len(wins(outcomes)) == 8
+    shop.complete_order("o1", at=t, now=t)
+    assert "reward.settled" not in types(shop)
+    race(lambda i: shop.store.write("ledger.settle_due", now=t + 2 * DAY), 8)
+    seen = types(shop)
+    assert (seen["order.attributed"], seen["reward.settled"]) == (1, 2)
