@@ -350,6 +350,25 @@ def test_issue16_bindings_write_bound_rebound_and_unbound(make_shop: ShopFactory
     assert (expired[0]["key"], expired[0]["end_reason"]) == ("d1", "expired")
 
 
+def test_issue16_a_switch_to_sharer_attribution_unbinds_every_customer_once(
+    make_shop: ShopFactory,
+) -> None:
+    """R-1.10: chain -> sharer ends every binding when due; each is a customer.unbound."""
+    shop = make_shop()
+    distributors(shop, "d1", "d2")
+    shop.visit("c1", "d1", at=T0 + HOUR)
+    shop.visit("c2", "d2", at=T0 + HOUR)
+    shop.update_settings({"attribution_mode": "sharer"}, now=T0 + 2 * HOUR)
+    due = T0 + DAY + 5 * HOUR
+    shop.catch_up(due)
+    shop.catch_up(due + HOUR)
+    ended = sorted(
+        (e["object_id"], e["key"], e["end_reason"], e["at"])
+        for e in events(shop, "customer.unbound")
+    )
+    assert ended == [("c1", "d1", "mode_switch", due), ("c2", "d2", "mode_switch", due)]
+
+
 # -- rings -----------------------------------------------------------------------------------------
 
 

@@ -186,16 +186,21 @@ RETURN od.id AS before
 // name: binding.end_all
 // R-1.10: chain -> sharer ends every active binding when the switch takes effect; the
 // settings move in the same statement (compare-and-set on their version, read under the shop
-// node's lock as in shop.put_settings).
+// node's lock as in shop.put_settings). Each binding ended writes its customer.unbound event
+// (events.cypher), at the time the switch took effect.
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
 WHERE s.settings_version = $version
 SET s.settings = $settings, s.settings_version = $version + 1
 WITH s
-OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
+OPTIONAL MATCH (bc:Customer)-[b:BOUND_TO {active: true}]->(bd:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
-  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch', x.due = null)
+  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch', x.due = null
+  CREATE (:Event {id: 'customer.unbound:' + bc.id + ':mode_switch:' + toString($at),
+                  type: 'customer.unbound', at: $at, key: bd.id, object: 'customer',
+                  object_id: bc.id, previous_distributor_id: bd.id, since: x.since,
+                  ended_at: $at, end_reason: 'mode_switch'}))
 WITH s, toInteger(count(b)) AS ended
 OPTIONAL MATCH (d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
