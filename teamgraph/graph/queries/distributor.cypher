@@ -112,7 +112,11 @@ FOREACH (x IN CASE WHEN e IS NULL OR e.kind <> 'reward' OR $status <> 'active'
 RETURN d.status AS status, toInteger(count(e)) AS released
 
 // name: distributor.set_level
+// R-4.3 by hand. The level it replaces is read under the distributor's lock, so the
+// level_changed event (events.cypher) names it right when two changes race.
 MATCH (d:Distributor {id: $id})
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
+WITH d
 WITH d, d.level AS level_from
 SET d.level = $level, d.level_set_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.level',
