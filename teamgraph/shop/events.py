@@ -12,18 +12,20 @@ one line when each is written. Webhook subscriptions are validated against these
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
+
+from teamgraph.graph import GraphStore
 
 EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
-    "distributor.applied": "A customer applied to become a distributor (application pending).",
+    "distributor.applied": "A customer applied to become a distributor.",
     "distributor.approved": "An application was approved (by a person or automatically).",
     "distributor.rejected": "An application was rejected.",
-    "distributor.frozen": "A distributor was frozen (by a person or the risk engine).",
+    "distributor.frozen": "A distributor was frozen by the merchant.",
     "distributor.unfrozen": "A frozen distributor was made active again.",
     "distributor.level_changed": "A distributor's level changed (raised or set by hand).",
-    "customer.bound": "A customer was bound to a distributor for the first time.",
-    "customer.unbound": "A customer's binding was removed.",
-    "customer.rebound": "A customer was bound to another distributor than before.",
+    "customer.bound": "A customer without a binding was bound to a distributor.",
+    "customer.unbound": "A customer's binding ended (unbound, expired or a mode switch).",
+    "customer.rebound": "The merchant moved a customer's binding to another distributor.",
     "order.attributed": "An attributed order was recorded, with the rewards it earned.",
     "reward.settled": "A reward settled: its amount joined the distributor's withdrawable balance.",
     "reward.held": "A due reward was held instead of settled (frozen distributor or ring).",
@@ -34,8 +36,8 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "withdrawal.rejected": "A withdrawal was rejected; its amount returned to the balance.",
     "withdrawal.paid": "A withdrawal was paid out.",
     "ring.detected": "The risk engine detected a suspected fraud ring.",
-    "ring.frozen": "A ring was confirmed and its members frozen.",
-    "ring.released": "A ring was released (cleared); its held rewards may settle.",
+    "ring.frozen": "A ring was frozen: its distributor members' rewards are held.",
+    "ring.released": "A frozen ring was released; the rewards it held may settle.",
 }
 
 EVENT_TYPES: Final[tuple[str, ...]] = tuple(EVENT_DESCRIPTIONS)
@@ -50,3 +52,22 @@ EVENT_OBJECTS: Final[tuple[str, ...]] = (
     "ring",
 )
 """The kinds an event's ``object`` names."""
+
+
+def list_events(
+    store: GraphStore,
+    *,
+    type: str | None = None,
+    key: str | None = None,
+    limit: int = 10_000,
+) -> list[dict[str, Any]]:
+    """The shop's events (of one ``type`` or ``key`` if given) in delivery order, ``(at, id)``,
+    each as its stored properties (``events.cypher``'s contract; the store's own scoping
+    property, on Neo4j, left out)."""
+    rows = store.read("event.list", type=type, key=key, limit=limit)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        event = dict(row["event"])
+        event.pop("shop", None)
+        out.append(event)
+    return out

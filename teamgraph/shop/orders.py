@@ -144,6 +144,7 @@ class Orders(ShopBase):
                 "first_order": decided.first_order,
                 "lines": decided.lines,
                 "entries": decided.entries,
+                "now": now,  # the order.attributed event's time
                 **_deltas(decided.counters, "paid_orders", "transaction_fen", "received_fen"),
             }
             try:  # with the orders other requests are writing meanwhile (group commit)
@@ -278,6 +279,7 @@ class Orders(ShopBase):
                 amount_fen=amount_fen,
                 at=at,
                 digest=fingerprint,
+                now=now,
                 refunded_before=row["refunded_fen"],
                 lines_read=[
                     {"idx": x["idx"], "refunded_fen": x["refunded_fen"]} for x in row["lines"]

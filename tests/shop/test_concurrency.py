@@ -318,7 +318,7 @@ def test_r3_11_a_refund_decided_on_a_torn_read_writes_nothing(
 
     written = shop.store.write(
         "refund.create", id="second", order_id="o", amount_fen=400, at=now, digest="x",
-        refunded_before=600, lines_read=[line_read], rewards_read=rewards_read,
+        now=now, refunded_before=600, lines_read=[line_read], rewards_read=rewards_read,
         lines=[{"idx": 0, "amount": 400}], clawbacks=[], received_fen=-400,
     )  # fmt: skip
 

@@ -356,6 +356,8 @@ def test_a_key_made_on_the_keys_page_is_revoked_there_and_both_show_in_the_audit
     expect(page.locator("#au-grid")).to_contain_text("key.create")
     settle(page)
     screenshot(page, "audit")
+
+
 # -- webhooks (issue 16) -------------------------------------------------------------------------
 def test_a_webhook_endpoint_is_added_with_its_secret_once_and_disabled(
     page: Page, ui_shop: UiShop, screenshot: Shot

@@ -48,6 +48,13 @@ SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
                    THEN (s.times + [$now])[size(s.times) - 19..]
                    ELSE coalesce(s.times, []) + [$now] END
 WITH c, d, b
+FOREACH (x IN [c] |
+  MERGE (ev:Event {id: 'customer.bound:' + x.id + ':' + toString($now)})
+    ON CREATE SET ev.type = 'customer.bound', ev.at = $now, ev.key = d.id,
+                  ev.object = 'customer', ev.object_id = x.id, ev.distributor_id = d.id,
+                  ev.since = $now, ev.expires_at = $expires_at, ev.source = $source,
+                  ev.channel = $channel)
+WITH d, b
 OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
   SET x.indirect_clients = coalesce(x.indirect_clients, 0) + 1)
@@ -109,6 +116,12 @@ MATCH (c)-[b:BOUND_TO]->(d)
 WHERE b.due <= $now
 SET b.active = false, b.ended_at = b.expires_at, b.end_reason = 'expired', b.due = null,
     d.direct_clients = d.direct_clients - 1
+FOREACH (x IN [b] |
+  MERGE (ev:Event {id: 'customer.unbound:' + c.id + ':' + toString(x.expires_at)})
+    ON CREATE SET ev.type = 'customer.unbound', ev.at = $now, ev.key = d.id,
+                  ev.object = 'customer', ev.object_id = c.id,
+                  ev.previous_distributor_id = d.id, ev.since = x.since,
+                  ev.ended_at = x.expires_at, ev.end_reason = 'expired')
 WITH d
 OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
@@ -134,6 +147,13 @@ SET nd.direct_clients = coalesce(nd.direct_clients, 0) + 1
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  customer_id: c.id, before: od.id, after: nd.id, reason: $reason,
                  actor_key: $actor_key, object: 'customer', object_id: c.id})
+FOREACH (x IN [c] |
+  CREATE (:Event {id: CASE WHEN od IS NULL THEN 'customer.bound:' ELSE 'customer.rebound:' END +
+                      x.id + ':' + $change_id,
+                  type: CASE WHEN od IS NULL THEN 'customer.bound' ELSE 'customer.rebound' END,
+                  at: $now, key: nd.id, object: 'customer', object_id: x.id,
+                  distributor_id: nd.id, previous_distributor_id: od.id, since: $now,
+                  expires_at: $expires_at, source: $source, reason: $reason}))
 WITH nd, od, b
 OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
 FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
@@ -154,6 +174,11 @@ SET old.active = false, old.ended_at = $now, old.end_reason = $end_reason,
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  customer_id: c.id, before: od.id, reason: $reason,
                  actor_key: $actor_key, object: 'customer', object_id: c.id, after: null})
+FOREACH (x IN [c] |
+  CREATE (:Event {id: 'customer.unbound:' + x.id + ':' + $change_id, type: 'customer.unbound',
+                  at: $now, key: od.id, object: 'customer', object_id: x.id,
+                  previous_distributor_id: od.id, since: old.since, ended_at: $now,
+                  end_reason: $end_reason, reason: $reason}))
 WITH od
 OPTIONAL MATCH (od)-[:INVITED_BY]->(oi:Distributor)
 FOREACH (x IN CASE WHEN oi IS NULL THEN [] ELSE [oi] END |
@@ -163,7 +188,8 @@ RETURN od.id AS before
 // name: binding.end_all
 // R-1.10: chain -> sharer ends every active binding when the switch takes effect; the
 // settings move in the same statement (compare-and-set on their version, read under the shop
-// node's lock as in shop.put_settings).
+// node's lock as in shop.put_settings). Each binding ended writes its customer.unbound event
+// (events.cypher), at the time the switch took effect.
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
@@ -173,9 +199,13 @@ CREATE (:Change {id: $change_id, at: $at, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
                  before: $before, after: $settings})
 WITH s
-OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
+OPTIONAL MATCH (bc:Customer)-[b:BOUND_TO {active: true}]->(bd:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
-  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch', x.due = null)
+  SET x.active = false, x.ended_at = $at, x.end_reason = 'mode_switch', x.due = null
+  CREATE (:Event {id: 'customer.unbound:' + bc.id + ':mode_switch:' + toString($at),
+                  type: 'customer.unbound', at: $at, key: bd.id, object: 'customer',
+                  object_id: bc.id, previous_distributor_id: bd.id, since: x.since,
+                  ended_at: $at, end_reason: 'mode_switch'}))
 WITH s, toInteger(count(b)) AS ended
 OPTIONAL MATCH (d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |

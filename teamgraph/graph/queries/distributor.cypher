@@ -22,6 +22,10 @@ FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
 WHERE NOT c:Distributor AND (c.application IS NULL OR c.application = 'rejected')
 SET c.application = 'pending', c.applied_at = $now
+FOREACH (x IN [c] |
+  CREATE (:Event {id: 'distributor.applied:' + x.id + ':' + toString($now),
+                  type: 'distributor.applied', at: $now, key: x.id, object: 'distributor',
+                  object_id: x.id, application: 'pending', applied_at: $now}))
 RETURN c.id AS id
 
 // name: distributor.reject
@@ -34,6 +38,11 @@ CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.r
                  customer_id: c.id, reason: $reason,
                  actor_key: $actor_key, object: 'distributor', object_id: c.id,
                  before: 'pending', after: 'rejected'})
+FOREACH (x IN [c] |
+  CREATE (:Event {id: 'distributor.rejected:' + x.id + ':' + $change_id,
+                  type: 'distributor.rejected', at: $now, key: x.id, object: 'distributor',
+                  object_id: x.id, application: 'rejected', applied_at: x.applied_at,
+                  rejected_at: $now}))
 RETURN c.id AS id
 
 // name: distributor.approve
@@ -57,6 +66,11 @@ CREATE (:Change {id: $change_id, at: $now, action: 'distributor.approve', actor:
 WITH c
 OPTIONAL MATCH (i:Distributor {id: $inviter_id})
 WHERE NOT (i)-[:INVITED_BY*0..]->(c)
+FOREACH (x IN [c] |
+  CREATE (:Event {id: 'distributor.approved:' + x.id, type: 'distributor.approved', at: $now,
+                  key: x.id, object: 'distributor', object_id: x.id, status: 'active',
+                  level: 1, code: x.code, inviter_id: i.id, became_at: $now,
+                  applied_at: x.applied_at}))
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
   CREATE (c)-[:INVITED_BY {at: $now}]->(x)
   SET x.invitees = x.invitees + 1)
@@ -71,7 +85,8 @@ RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS an
 
 // name: distributor.set_status
 // Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held, unless a
-// frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4).
+// frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4). Events
+// (events.cypher): distributor.frozen or .unfrozen, and reward.released per reward released.
 MATCH (d:Distributor {id: $id})
 FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
@@ -82,31 +97,65 @@ CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: $action,
                  actor_key: $actor_key, object: 'distributor', object_id: d.id,
                  before: CASE WHEN $status = 'frozen' THEN 'active' ELSE 'frozen' END,
                  after: $status})
+FOREACH (x IN [d] |
+  CREATE (:Event {id: 'distributor.' + CASE WHEN $status = 'frozen' THEN 'frozen' ELSE 'unfrozen'
+                                           END + ':' + x.id + ':' + $change_id,
+                  type: 'distributor.' + CASE WHEN $status = 'frozen' THEN 'frozen'
+                                             ELSE 'unfrozen' END,
+                  at: $now, key: x.id, object: 'distributor', object_id: x.id, status: $status,
+                  level: x.level, ring_holds: coalesce(x.ring_holds, []), reason: $reason}))
 WITH d
 OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
 FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active'
                         OR size(coalesce(d.ring_holds, [])) > 0 THEN [] ELSE [e] END |
   SET x.status = 'settled', x.released_at = $now)
+FOREACH (x IN CASE WHEN e IS NULL OR e.kind <> 'reward' OR $status <> 'active'
+                        OR size(coalesce(d.ring_holds, [])) > 0 THEN [] ELSE [e] END |
+  MERGE (ev:Event {id: 'reward.released:' + x.id})
+    ON CREATE SET ev.type = 'reward.released', ev.at = $now, ev.key = d.id,
+                  ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
+                  ev.order_id = x.order_id, ev.tier = x.tier, ev.amount = x.amount,
+                  ev.unit = x.unit, ev.returned = x.returned, ev.status = 'settled',
+                  ev.settle_at = x.settle_at, ev.paid_at = x.at, ev.released_at = $now)
 RETURN d.status AS status, toInteger(count(e)) AS released
 
 // name: distributor.set_level
-// The Change is written before the SET, so `before` is the level it replaces.
+// R-4.3 by hand. The level it replaces is read under the distributor's lock, so the Change's
+// `before` and the level_changed event (events.cypher) name it right when two changes race.
 MATCH (d:Distributor {id: $id})
+FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
+WITH d
+WITH d, d.level AS level_from
+SET d.level = $level, d.level_set_at = $now
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'distributor.level',
                  customer_id: d.id, after: $level, reason: $reason,
                  actor_key: $actor_key, object: 'distributor', object_id: d.id,
-                 before: d.level})
-SET d.level = $level, d.level_set_at = $now
+                 before: level_from})
+FOREACH (x IN CASE WHEN level_from = $level THEN [] ELSE [d] END |
+  CREATE (:Event {id: 'distributor.level_changed:' + x.id + ':' + $change_id,
+                  type: 'distributor.level_changed', at: $now, key: x.id,
+                  object: 'distributor', object_id: x.id, level_from: level_from,
+                  level_to: $level, level: $level, status: x.status, manual: true,
+                  reason: $reason}))
 RETURN d.level AS level
 
 // name: distributor.raise_level
 // R-4.3: automatic upgrades only ever raise the level; checked under the lock, so a slower
-// raise to a lower level cannot undo a faster raise to a higher one.
+// raise to a lower level cannot undo a faster raise to a higher one. A raise writes its
+// distributor.level_changed event (events.cypher).
 MATCH (d:Distributor {id: $id})
 FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
-WHERE d.level < $level
+WITH d, d.level AS level_from
+WHERE level_from < $level
 SET d.level = $level, d.level_raised_at = $now
+FOREACH (x IN [d] |
+  MERGE (ev:Event {id: 'distributor.level_changed:' + x.id + ':' + toString($level) + ':' +
+                       toString($now)})
+    ON CREATE SET ev.type = 'distributor.level_changed', ev.at = $now, ev.key = x.id,
+                  ev.object = 'distributor', ev.object_id = x.id, ev.level_from = level_from,
+                  ev.level_to = $level, ev.level = $level, ev.status = x.status,
+                  ev.manual = false)
 RETURN d.level AS level
 
 // name: distributor.add_performance

@@ -67,6 +67,7 @@ RETURN c.id AS customer_id, coalesce(c.own_paid_orders, 0) AS paid_orders, bindi
 // spends 1.5-2 ms on a plain SET followed by a CREATE in one statement (measured on a 100k
 // shop: this statement took 3.6 ms with the lock and the buyer's totals as plain SETs, 1.9 ms
 // so; benchmarks/RESULTS.md, orders).
+// An attributed order writes its `order.attributed` event (events.cypher) with its rewards.
 // Nothing it writes carries a `due` (entries get theirs at completion), nor are settings changed:
 // keeps: memo
 UNWIND $rows AS p
@@ -99,6 +100,17 @@ FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
                              rate_bp: e.rate_bp, per_unit: e.per_unit, returned: 0})-[:FOR]->(o))
 WITH c, o, p.i AS i, count(e) AS entries
 WITH c, o, i, $rows[i] AS p
+FOREACH (x IN CASE WHEN p.attributed_to IS NULL THEN [] ELSE [o] END |
+  CREATE (:Event {id: 'order.attributed:' + x.id, type: 'order.attributed', at: p.now,
+                  key: p.attributed_to, object: 'order', object_id: x.id,
+                  customer_id: p.customer_id, distributor_id: p.attributed_to,
+                  amount_fen: p.paid_fen, split_fen: p.split_fen, paid_at: p.paid_at,
+                  first_order: p.first_order, status: 'paid',
+                  reward_ids: [r IN p.entries | r.id],
+                  reward_distributor_ids: [r IN p.entries | r.distributor_id],
+                  reward_tiers: [r IN p.entries | r.tier],
+                  reward_amounts: [r IN p.entries | r.amount],
+                  reward_units: [r IN p.entries | r.unit]}))
 FOREACH (x IN [c] |
   SET x.own_paid_orders = coalesce(x.own_paid_orders, 0) + 1,
       x.own_spent_fen = coalesce(x.own_spent_fen, 0) + p.paid_fen)
@@ -179,7 +191,8 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
 // of one, which Neo4j's lock-free reads can; the caller reads and decides again). Then: the
 // refund, the lines' refunded totals, one clawback entry per reward touched (its status follows
 // the reward's: pending ones net before settling, settled ones come off the settled balance),
-// and the attributed distributor's received amount.
+// and the attributed distributor's received amount. Each clawback writes its reward's
+// `reward.clawed_back` event (events.cypher).
 MATCH (o:Order {id: $order_id})
 FOREACH (locking IN [o] | SET locking._lock = true REMOVE locking._lock)
 WITH o
@@ -213,7 +226,13 @@ FOREACH (x IN CASE WHEN reward IS NULL THEN [] ELSE [reward] END |
                              status: cb.status, at: $at, settle_at: x.settle_at,
                              due: CASE WHEN cb.status = 'pending' THEN x.settle_at END,
                              order_id: $order_id, refund_id: $id, tier: x.tier,
-                             line: x.line, reverses: x.id})-[:FOR]->(o))
+                             line: x.line, reverses: x.id})-[:FOR]->(o)
+  CREATE (:Event {id: 'reward.clawed_back:' + cb.id, type: 'reward.clawed_back', at: $now,
+                  key: d.id, object: 'reward', object_id: x.id, distributor_id: d.id,
+                  order_id: $order_id, refund_id: $id, clawback_id: cb.id, tier: x.tier,
+                  amount: x.amount, unit: x.unit, clawed_back: cb.amount,
+                  returned: x.returned, status: x.status, clawback_status: cb.status,
+                  settle_at: x.settle_at, refunded_at: $at}))
 WITH o, rf, count(cb) AS clawbacks
 OPTIONAL MATCH (t1:Distributor {id: o.attributed_to})
 FOREACH (x IN CASE WHEN t1 IS NULL THEN [] ELSE [t1] END |
@@ -226,6 +245,10 @@ RETURN rf.id AS id
 // Idempotent; run before every ledger read. Takes no lock: two sweeps racing write the same
 // status to the same entries and no counter moves.
 // `due` mirrors settle_at while an entry is pending and is cleared when it settles.
+// Each reward writes its `reward.settled` or `reward.held` event (events.cypher), MERGEd on its
+// id: two sweeps racing write one. Only a reward whose order wrote `order.attributed` does:
+// rewards of imported history (orders.load_batch writes no events) settle silently, so the
+// first sweep after an import sends no flood of old settlements.
 MATCH (e:Entry)
 WHERE e.due <= $now
 WITH e
@@ -233,6 +256,16 @@ MATCH (e)-[:TO]->(d:Distributor)
 SET e.status = CASE WHEN d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
                     THEN 'held' ELSE 'settled' END,
     e.due = null
+WITH e, d
+OPTIONAL MATCH (told:Event {id: 'order.attributed:' + e.order_id})
+WHERE e.kind = 'reward'
+FOREACH (x IN CASE WHEN told IS NULL THEN [] ELSE [e] END |
+  MERGE (ev:Event {id: 'reward.' + x.status + ':' + x.id})
+    ON CREATE SET ev.type = 'reward.' + x.status, ev.at = $now, ev.key = d.id,
+                  ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
+                  ev.order_id = x.order_id, ev.tier = x.tier, ev.amount = x.amount,
+                  ev.unit = x.unit, ev.returned = x.returned, ev.status = x.status,
+                  ev.settle_at = x.settle_at, ev.paid_at = x.at)
 RETURN toInteger(count(e)) AS n
 
 // name: ledger.totals

@@ -105,7 +105,8 @@ RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 // score, evidence and members; a frozen or released ring is the record of a decision and is
 // only marked seen. Rows are deduplicated on id by the caller. `SET r.seen_at` takes the ring's
 // lock before its status is read, so a scan racing a freeze never overwrites a frozen ring, and
-// its MEMBER_OF relationships are replaced by one scan at a time.
+// its MEMBER_OF relationships are replaced by one scan at a time. A ring found by this scan
+// writes its ring.detected event (events.cypher), MERGEd: two scans racing write one.
 UNWIND $rows AS row
 MERGE (r:Ring {id: row.id})
   ON CREATE SET r.status = 'open', r.found_at = $now
@@ -115,6 +116,13 @@ WHERE r.status = 'open'
 SET r.score = row.score, r.kinds = row.kinds, r.members = row.members,
     r.distributors = row.distributors, r.top_signals = row.top_signals,
     r.inside_fen = row.inside_fen, r.detail = row.detail
+FOREACH (x IN CASE WHEN r.found_at = $now THEN [r] ELSE [] END |
+  MERGE (ev:Event {id: 'ring.detected:' + x.id + ':' + toString($now)})
+    ON CREATE SET ev.type = 'ring.detected', ev.at = $now, ev.key = x.id, ev.object = 'ring',
+                  ev.object_id = x.id, ev.status = 'open', ev.score = row.score,
+                  ev.kinds = row.kinds, ev.members = row.members,
+                  ev.distributors = row.distributors, ev.inside_fen = row.inside_fen,
+                  ev.member_ids = [m IN row.member_ids | m.id], ev.found_at = $now)
 WITH r, row
 OPTIONAL MATCH (r)<-[old:MEMBER_OF]-(:Customer)
 DELETE old
@@ -186,7 +194,7 @@ RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
 // name: risk.freeze
 // R-6.4: freeze a ring (idempotent: an already frozen ring is left as it is; checked under the
 // ring's lock, so two freezes racing write one Change). Its distributor members' rewards are
-// held from now on: the settle sweep reads `ring_holds`.
+// held from now on: the settle sweep reads `ring_holds`. Writes its ring.frozen event.
 MATCH (r:Ring {id: $id})
 FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
@@ -195,6 +203,12 @@ SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reas
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.freeze',
                  ring_id: r.id, reason: $reason, before: 'open', after: 'frozen',
                  actor_key: $actor_key, object: 'ring', object_id: r.id})
+FOREACH (x IN [r] |
+  CREATE (:Event {id: 'ring.frozen:' + x.id + ':' + $change_id, type: 'ring.frozen', at: $now,
+                  key: x.id, object: 'ring', object_id: x.id, status: 'frozen',
+                  score: x.score, kinds: x.kinds, members: x.members,
+                  distributors: x.distributors, inside_fen: x.inside_fen, found_at: x.found_at,
+                  frozen_at: $now, reason: $reason}))
 WITH r
 OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
@@ -204,7 +218,8 @@ RETURN r.id AS id, toInteger(count(d)) AS held
 // name: risk.release
 // R-6.4: release a frozen ring (idempotent). Its distributors no longer carry its hold; the
 // rewards it held settle, unless the distributor is frozen by hand or another frozen ring still
-// holds it (F-4). Checked under the ring's lock, as risk.freeze.
+// holds it (F-4). Checked under the ring's lock, as risk.freeze. Events (events.cypher):
+// ring.released, and reward.released per reward released.
 MATCH (r:Ring {id: $id})
 FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
@@ -214,6 +229,12 @@ SET r.status = 'released', r.released_at = $now, r.released_by = $actor,
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.release',
                  ring_id: r.id, reason: $reason, before: 'frozen', after: 'released',
                  actor_key: $actor_key, object: 'ring', object_id: r.id})
+FOREACH (x IN [r] |
+  CREATE (:Event {id: 'ring.released:' + x.id + ':' + $change_id, type: 'ring.released',
+                  at: $now, key: x.id, object: 'ring', object_id: x.id, status: 'released',
+                  score: x.score, kinds: x.kinds, members: x.members,
+                  distributors: x.distributors, inside_fen: x.inside_fen, found_at: x.found_at,
+                  frozen_at: x.frozen_at, released_at: $now, reason: $reason}))
 WITH r
 OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
 FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
@@ -223,6 +244,13 @@ OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
 WHERE d.status <> 'frozen' AND size(coalesce(d.ring_holds, [])) = 0
 FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END |
   SET x.status = 'settled', x.released_at = $now)
+FOREACH (x IN CASE WHEN e IS NULL OR e.kind <> 'reward' THEN [] ELSE [e] END |
+  MERGE (ev:Event {id: 'reward.released:' + x.id})
+    ON CREATE SET ev.type = 'reward.released', ev.at = $now, ev.key = d.id,
+                  ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
+                  ev.order_id = x.order_id, ev.tier = x.tier, ev.amount = x.amount,
+                  ev.unit = x.unit, ev.returned = x.returned, ev.status = 'settled',
+                  ev.settle_at = x.settle_at, ev.paid_at = x.at, ev.released_at = $now)
 RETURN r.id AS id, toInteger(count(e)) AS released
 
 // name: risk.changes

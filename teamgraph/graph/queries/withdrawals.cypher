@@ -11,7 +11,8 @@ RETURN toInteger(count(w)) AS n
 // The balance and the period's count are checked again inside the statement that writes, after
 // it holds the distributor's lock (queries/__init__.py "Concurrent writers"): a concurrent
 // request waits for it and then counts the first one's entries, so none can overdraw or pass
-// max_count. No row back = refused.
+// max_count. No row back = refused. Writes its withdrawal.requested event (events.cypher; no
+// account number in it).
 MATCH (d:Distributor {id: $distributor_id})
 FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
 WITH d
@@ -34,6 +35,11 @@ FOREACH (x IN CASE WHEN $tax_fen > 0 THEN [d] ELSE [] END |
   CREATE (x)<-[:TO]-(:Entry {id: $id + ':tax', kind: 'tax', distributor_id: $distributor_id,
                              amount: -$tax_fen, unit: 'fen', status: 'requested', at: $now,
                              withdrawal_id: $id}))
+FOREACH (x IN [w] |
+  CREATE (:Event {id: 'withdrawal.requested:' + x.id, type: 'withdrawal.requested', at: $now,
+                  key: $distributor_id, object: 'withdrawal', object_id: x.id,
+                  distributor_id: $distributor_id, amount_fen: $amount_fen, net_fen: $net_fen,
+                  tax_fen: $tax_fen, method: $method, status: 'requested', requested_at: $now}))
 RETURN w.id AS id
 
 // name: withdrawal.get
@@ -49,7 +55,8 @@ RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount
 // the states $from allow; what is already in $to is left alone (idempotent). All or nothing:
 // the withdrawals are locked first (in id order, so two batches cannot deadlock), then read
 // again; if any is missing or in a state that forbids the change (a concurrent reject won
-// over a pay, say) nothing moves and no row comes back.
+// over a pay, say) nothing moves and no row comes back. Each withdrawal that moves writes its
+// withdrawal.approved / .rejected / .paid event (events.cypher).
 UNWIND $ids AS wid
 MATCH (w:Entry {id: wid, kind: 'withdrawal'})
 WITH DISTINCT w
@@ -69,6 +76,12 @@ FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
       x.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE x.approved_at END,
       x.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE x.paid_at END,
       x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END)
+FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
+  CREATE (:Event {id: 'withdrawal.' + $to + ':' + x.id, type: 'withdrawal.' + $to, at: $now,
+                  key: x.distributor_id, object: 'withdrawal', object_id: x.id,
+                  distributor_id: x.distributor_id, amount_fen: x.gross_fen, net_fen: -x.amount,
+                  tax_fen: x.tax_fen, method: x.method, status: $to, requested_at: x.at,
+                  reason: x.reason}))
 WITH w, moves
 OPTIONAL MATCH (t:Entry {id: w.id + ':tax'})
 FOREACH (x IN CASE WHEN t IS NULL OR NOT moves THEN [] ELSE [t] END | SET x.status = $to)
