@@ -16,6 +16,7 @@ from teamgraph.api.routers import (
     health,
     leaderboard,
     orders,
+    personal_data,
     products,
     rings,
     visits,
@@ -44,6 +45,7 @@ ROUTERS = (
     withdrawals.router,
     leaderboard.router,
     rings.router,
+    personal_data.router,
 )
 
 

@@ -33,6 +33,7 @@ from teamgraph.api.routers import (
     customers,
     distributors,
     orders,
+    personal_data,
     settings,
     visits,
     withdrawals,
@@ -55,6 +56,7 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     withdrawals.approve: frozenset({409}),  # withdrawal.state
     withdrawals.reject: frozenset({409}),
     withdrawals.paid: frozenset({409}),
+    personal_data.erase_personal_data: frozenset({409}),  # personal_data.payout_pending
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

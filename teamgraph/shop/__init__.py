@@ -10,7 +10,8 @@ move it.
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
-(fraud rings), ``rekey`` (old phone digests to keyed ones) and ``center`` (the distributor
+(fraud rings), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
+customer's data exported or erased, PIPL/GDPR) and ``center`` (the distributor
 center's links and sessions, on top of ``keys``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
@@ -35,6 +36,7 @@ from teamgraph.shop.center_pages import CenterPages
 from teamgraph.shop.keys import ROLES, Actor, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
+from teamgraph.shop.personal_data import PersonalData
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
@@ -54,7 +56,18 @@ __all__ = [
 ]
 
 
-class Shop(Center, CenterPages, Relationships, Team, Orders, Ledger, Analytics, Risk, Rekey):
+class Shop(
+    Center,
+    CenterPages,
+    Relationships,
+    Team,
+    Orders,
+    Ledger,
+    Analytics,
+    Risk,
+    Rekey,
+    PersonalData,
+):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
     def __init__(self, store: GraphStore) -> None:

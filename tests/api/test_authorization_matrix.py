@@ -103,6 +103,9 @@ RULES: dict[str, Rule] = {
     "GET /v1/rings/{ring_id}": READ,
     "POST /v1/rings/{ring_id}/freeze": READ,  # the analyst's risk actions
     "POST /v1/rings/{ring_id}/release": READ,
+    # personal data (issue 16, PD-1..PD-5): the merchant's alone
+    "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -114,7 +117,10 @@ PATH_VALUES = {
     "withdrawal_id": "{withdrawal}",
     "ring_id": "ring-{who}",
 }
-QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
+QUERIES: dict[str, dict[str, str]] = {
+    "GET /v1/withdrawals": {"distributor_id": "{distributor}"},
+    "DELETE /v1/customers/{customer_id}/personal-data": {"reason": "asked"},
+}
 BODIES: dict[str, Any] = {
     "PUT /v1/settings": {"settle_days": 7},
     "PUT /v1/settings/poster": {"image": "bm90IGFuIGltYWdl"},

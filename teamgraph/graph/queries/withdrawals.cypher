@@ -49,7 +49,9 @@ RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount
 // the states $from allow; what is already in $to is left alone (idempotent). All or nothing:
 // the withdrawals are locked first (in id order, so two batches cannot deadlock), then read
 // again; if any is missing or in a state that forbids the change (a concurrent reject won
-// over a pay, say) nothing moves and no row comes back.
+// over a pay, say) nothing moves and no row comes back. A withdrawal paid or rejected keeps
+// its account masked as rules.withdrawals.mask_account does (docs/choices.md PD-6): no payout
+// needs the full number any more.
 UNWIND $ids AS wid
 MATCH (w:Entry {id: wid, kind: 'withdrawal'})
 WITH DISTINCT w
@@ -63,7 +65,12 @@ FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
   SET x.status = $to, x.reason = coalesce($reason, x.reason),
       x.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE x.approved_at END,
       x.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE x.paid_at END,
-      x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END)
+      x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END,
+      x.account = CASE WHEN $to IN ['paid', 'rejected'] AND x.account IS NOT NULL THEN
+        reduce(m = '', i IN range(1, size(x.account)) |
+          m + CASE WHEN i <= size(x.account) - 4 OR size(x.account) <= 4 THEN '*'
+                   ELSE substring(x.account, i - 1, 1) END)
+        ELSE x.account END)
 WITH w, moves
 OPTIONAL MATCH (t:Entry {id: w.id + ':tax'})
 FOREACH (x IN CASE WHEN t IS NULL OR NOT moves THEN [] ELSE [t] END | SET x.status = $to)
