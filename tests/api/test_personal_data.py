@@ -140,3 +140,17 @@ def test_full_account_only_while_the_payout_needs_it(make_shop: MakeShop) -> Non
     for fmt in ("json", "csv"):
         assert ACCOUNT not in m.get("/v1/withdrawals", params={"format": fmt}).text
     assert ACCOUNT not in json.dumps(ok(m.get("/v1/distributors/d1/ledger")))
+
+
+def test_retention_setting_over_http(make_shop: MakeShop) -> None:
+    """PD-4: ``signal_retention_days`` is shown by ``GET /v1/settings`` (null by default),
+    set by ``PUT``, and validated (1–3650 or null)."""
+    s = make_shop()
+    m = s.merchant
+    assert ok(m.get("/v1/settings"))["signal_retention_days"] is None
+    for bad in (0, 3651, "a year"):
+        assert m.put("/v1/settings", json={"signal_retention_days": bad}).status_code == 422
+    ok(m.put("/v1/settings", json={"signal_retention_days": 365}))
+    assert ok(m.get("/v1/settings"))["signal_retention_days"] == 365
+    ok(m.put("/v1/settings", json={"signal_retention_days": None}))
+    assert ok(m.get("/v1/settings"))["signal_retention_days"] is None

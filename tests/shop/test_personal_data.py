@@ -121,6 +121,11 @@ def figures(shop: Shop, now: int = NOW) -> dict[str, Any]:
         for w in shop.withdrawals()["items"]
     ]
     out["counts"] = shop.counts()
+    out["overview"] = shop.overview(T0 - DAY, NOW, now=now)
+    table = shop.distributor_table(now=now)
+    out["distributor_table"] = [
+        {k: v for k, v in row.items() if k != "name"} for row in table["items"]
+    ]
     for metric in ("sales", "commission", "clients"):
         board = shop.leaderboard("month", metric, at=T0 + HOUR)  # type: ignore[arg-type]
         out[f"leaderboard:{metric}"] = [
