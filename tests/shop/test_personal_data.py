@@ -510,3 +510,42 @@ def test_erasure_keeps_every_figure_of_a_random_shop(engine: Engine, seed: int, 
         assert export["customer"].get("phone_hash") is None
     finally:
         shop.store.drop()
+
+
+# -- concurrency (PD-5) ------------------------------------------------------------------------
+def test_pd_5_erasure_racing_a_withdrawal_request_never_masks_a_pending_payout(
+    make_shop: ShopFactory,
+) -> None:
+    """PD-5 under concurrency (read-committed Neo4j too): an erasure and a withdrawal request
+    of the same distributor sent at once, round after round. Both take the customer's lock
+    first, so either the erasure comes first (the request then stores its full account) or
+    the request does (the erasure is refused): a withdrawal awaiting payout never holds a
+    masked account."""
+    from tests.shop.test_concurrency import race
+
+    shop = make_shop({"withdrawal": {"max_count": 20, "per": "day"}})
+    shop.create_customer("d", name="Li Na", now=T0)
+    shop.apply("d", now=T0)
+    shop.create_customer("c", name="c", via_distributor_id="d", now=T0 + 1)
+    shop.record_order("o", "c", [{"product_id": "p", "paid_fen": 100_000}], now=T0 + HOUR)
+    shop.complete_order("o", at=T0 + HOUR, now=T0 + HOUR)
+    now = T0 + 9 * DAY
+    refused = 0
+    for n in range(8):
+
+        def work(i: int, n: int = n) -> Any:
+            if i == 0:
+                return shop.erase_personal_data("d", reason="asked", actor=ACTOR, now=now)
+            return shop.request_withdrawal(
+                "d", 100, "bank", ACCOUNT, holder="Li Na", withdrawal_id=f"w{n}", now=now
+            )
+
+        outcomes = race(work, n=2)
+        errors = [value for kind, value in outcomes if kind == "error"]
+        assert all(e.code == "personal_data.payout_pending" for e in errors), errors
+        refused += len(errors)
+        pending = shop.withdrawals(status="requested")["items"]
+        assert [w["id"] for w in pending] == [f"w{n}"]
+        assert pending[0]["account"] == ACCOUNT
+        shop.move_withdrawals([f"w{n}"], "reject", now=now)
+    assert shop.balances("d", now=now)["requested"] == 0
