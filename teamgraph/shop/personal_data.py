@@ -51,8 +51,12 @@ _SHOP_ONLY: Final = {"shop"}
 """Properties that are storage, not data: Neo4j's shop scope (teamgraph.graph.scope)."""
 
 
-def _plain(props: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (props or {}).items() if k not in _SHOP_ONLY}
+_SECRETS: Final = frozenset({"id", "session"})
+"""A center link's or a key's secret digests: credentials, not the customer's data."""
+
+
+def _plain(props: dict[str, Any] | None, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {k: v for k, v in (props or {}).items() if k not in _SHOP_ONLY and k not in leave_out}
 
 
 class PersonalData(ShopBase):
@@ -116,6 +120,15 @@ class PersonalData(ShopBase):
                 for r in read("personal_data.rings", id=customer_id)
             ],
             "distributor": None,
+            "access": {
+                "center_links": [
+                    _plain(r["link"], _SECRETS)
+                    for r in read("personal_data.center_links", id=customer_id)
+                ],
+                "keys": [
+                    _plain(r["key"], _SECRETS) for r in read("personal_data.keys", id=customer_id)
+                ],
+            },
         }
         if is_distributor or invited:
             entries = []

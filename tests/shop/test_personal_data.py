@@ -549,3 +549,16 @@ def test_pd_5_erasure_racing_a_withdrawal_request_never_masks_a_pending_payout(
         assert pending[0]["account"] == ACCOUNT
         shop.move_withdrawals([f"w{n}"], "reject", now=now)
     assert shop.balances("d", now=now)["requested"] == 0
+
+
+def test_export_names_center_access_without_secrets(shop: Shop) -> None:
+    """PD-1: the distributor center's sign-in links and the keys naming the customer are in
+    the export (when made, used, expiring), never their secrets' digests."""
+    token, _ = shop.center_link("d2", now=NOW)
+    shop.open_center_link(token, now=NOW + 1)
+    access = shop.personal_data("d2", actor=ACTOR, now=NOW + 2)["access"]
+    assert [link["used_at"] for link in access["center_links"]] == [NOW + 1]
+    assert [k["role"] for k in access["keys"]] == ["distributor"]
+    for item in access["center_links"] + access["keys"]:
+        assert "id" not in item and "session" not in item
+    assert token not in json.dumps(access)

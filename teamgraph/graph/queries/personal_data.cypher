@@ -153,3 +153,18 @@ WHERE s.id = row.value AND row.kind IN labels(s)
 FOREACH (x IN CASE WHEN s IS NULL THEN [] ELSE [s] END |
   SET x.id = row.pseudonym, x.pseudonymised_at = $now)
 RETURN toInteger(count(s)) AS pruned
+
+// name: personal_data.center_links
+// The customer's sign-in links to the distributor center (when made, used, expired); their
+// secrets' digests stay out of the export. Few per customer; read only by the export.
+MATCH (l:CenterLink)
+WHERE l.distributor_id = $id
+RETURN properties(l) AS link, l.created_at AS created_at
+ORDER BY created_at
+
+// name: personal_data.keys
+// Distributor keys naming the customer (the center's sessions among them), digests left out.
+MATCH (k:ApiKey)
+WHERE k.distributor_id = $id
+RETURN properties(k) AS key, k.created_at AS created_at
+ORDER BY created_at
