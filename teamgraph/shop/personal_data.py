@@ -47,22 +47,23 @@ from teamgraph.shop.base import ShopBase
 from teamgraph.shop.keys import Actor
 from teamgraph.shop.retention import SIGNAL_KINDS, pseudonym, signal_kind
 
-_SHOP_ONLY: Final = {"shop"}
+_STORAGE: Final = frozenset({"shop"})
 """Properties that are storage, not data: Neo4j's shop scope (teamgraph.graph.scope)."""
-
-
-_SECRETS: Final = frozenset({"id", "session"})
+_SECRETS: Final = _STORAGE | {"id", "session"}
 """A center link's or a key's secret digests: credentials, not the customer's data."""
 
 
-def _plain(props: dict[str, Any] | None, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
-    return {k: v for k, v in (props or {}).items() if k not in _SHOP_ONLY and k not in leave_out}
+def _plain(props: dict[str, Any] | None, leave_out: frozenset[str] = _STORAGE) -> dict[str, Any]:
+    """``props`` as exported: every property but storage (and ``leave_out``)."""
+    return {k: v for k, v in (props or {}).items() if k not in leave_out}
 
 
 class PersonalData(ShopBase):
     """Part of Shop: a customer's personal data, exported or erased; signal retention."""
 
-    def personal_data(self, customer_id: str, *, actor: Actor, now: int | None = None) -> dict:
+    def personal_data(
+        self, customer_id: str, *, actor: Actor, now: int | None = None
+    ) -> dict[str, Any]:
         """Everything stored about ``customer_id`` (PD-1), values as stored (times in epoch ms,
         withdrawal accounts masked, W-6). 404 ``customer.not_found``; the export is audited."""
         now = self._now(now)
