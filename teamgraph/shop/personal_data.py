@@ -121,6 +121,7 @@ class PersonalData(ShopBase):
                 for r in read("personal_data.rings", id=customer_id)
             ],
             "distributor": None,
+            "changes": [_plain(r["change"]) for r in read("personal_data.changes", id=customer_id)],
             "access": {
                 "center_links": [
                     _plain(r["link"], _SECRETS)

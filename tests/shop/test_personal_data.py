@@ -299,6 +299,9 @@ def test_erasure_removes_every_personal_value_and_changes_no_figure(shop: Shop) 
     ]
     assert sorted(c["object_id"] for c in erased) == ["c1", "d2"]
     assert all(c["reason"] == "customer request" for c in erased)
+    # the export names the audit log's records about the customer, the erasure among them
+    actions = [c["action"] for c in shop.personal_data("d2", actor=ACTOR, now=NOW)["changes"]]
+    assert "personal_data.erase" in actions and "personal_data.export" in actions
     # c2 was not erased: its own values are still there
     assert "Liu Yang" in json.dumps(shop.personal_data("c2", actor=ACTOR, now=NOW))
 

@@ -30,6 +30,7 @@ class PersonalDataPublic(BaseModel):
     signals: list[dict[str, Any]]
     rings: list[dict[str, Any]]
     distributor: dict[str, Any] | None
+    changes: list[dict[str, Any]]
     access: dict[str, list[dict[str, Any]]]
 
 
@@ -47,7 +48,8 @@ def export_personal_data(customer_id: str, caller: MerchantDep) -> Any:
     share visit, its orders with lines and refunds, its identity signals (value as stored, first
     and last seen), the rings it is a member of, and for a distributor its inviter, invitees
     count and ledger entries (rewards, clawbacks, bonuses, withdrawals with masked accounts),
-    and its access to the distributor center (sign-in links and keys, without their secrets).
+    its access to the distributor center (sign-in links and keys, without their secrets), and
+    the audit log's records of decisions about it (`changes`, this export's own among them).
     Recorded in the audit log (`personal_data.export`)."""
     return caller.shop.personal_data(customer_id, actor=caller.actor)
 

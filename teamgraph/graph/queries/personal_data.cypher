@@ -168,3 +168,13 @@ MATCH (k:ApiKey)
 WHERE k.distributor_id = $id
 RETURN properties(k) AS key, k.created_at AS created_at
 ORDER BY created_at
+
+// name: personal_data.changes
+// The audit log's records of decisions about the customer (bindings changed, application,
+// freezes, levels, personal-data requests), oldest first. A scan of the audit log: read only
+// by the export.
+MATCH (ch:Change)
+WHERE ch.customer_id = $id
+   OR (ch.object_id = $id AND ch.object IN ['customer', 'distributor', 'personal_data'])
+RETURN properties(ch) AS change, ch.at AS at, ch.id AS id
+ORDER BY at, id
