@@ -50,6 +50,8 @@ _SHAPE = re.compile(r"\+?[\d\s\-().]+")
 brackets and a leading ``+``; letters (``ext. 5``, vanity numbers) are refused."""
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64,}$")
 _LEGACY = re.compile(r"^[0-9a-f]{64}$")
+PSEUDONYM = "h:"
+"""How a pseudonymised signal value starts (:meth:`PhoneKey.pseudonym`)."""
 SEALED = "legacy:"
 """How a sealed old digest starts (:meth:`PhoneKey.seal`)."""
 
@@ -105,6 +107,12 @@ class PhoneKey:
         not known: ``legacy:`` and its keyed digest. Equal old digests stay equal (old links
         hold), and the number cannot be found from it without the key."""
         return SEALED + self._mac(b"sha256:" + legacy.encode("ascii"))
+
+    def pseudonym(self, kind: str, value: str) -> str:
+        """An identity signal's value (R-6.1) replaced by its keyed pseudonym (docs/choices.md
+        PD-2, PD-4): ``h:`` and the HMAC of the kind and the value as stored. Equal values stay
+        equal, so ties between customers hold; without the key nothing can be found from it."""
+        return PSEUDONYM + self._mac(f"signal:{kind}:{value}".encode())
 
     def _mac(self, message: bytes) -> str:
         mac = hmac.new(self._secret, message, hashlib.sha256).digest()

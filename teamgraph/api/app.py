@@ -18,6 +18,7 @@ from teamgraph.api.routers import (
     keys,
     leaderboard,
     orders,
+    personal_data,
     products,
     rings,
     visits,
@@ -51,6 +52,7 @@ ROUTERS = (
     keys.router,
     audit.router,
     webhooks.router,
+    personal_data.router,
 )
 
 

@@ -34,6 +34,7 @@ from teamgraph.api.routers import (
     distributors,
     keys,
     orders,
+    personal_data,
     settings,
     visits,
     webhooks,
@@ -64,6 +65,7 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     webhooks.update_webhook: frozenset({409}),  # webhook.busy
     webhooks.delete_webhook: frozenset({409}),
     webhooks.rotate_secret: frozenset({409}),
+    personal_data.erase_personal_data: frozenset({409}),  # personal_data.payout_pending
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

@@ -141,6 +141,10 @@ class ProgramSettings(BaseModel):
     share_base_url: str = Field(default="https://shop.example.com", min_length=8, max_length=200)
     # F-6 (teamgraph.fraud): a scan freezes every open ring scoring at least this; None: never.
     ring_auto_hold_score: int | None = Field(default=None, ge=1, le=100)
+    # PD-4 (teamgraph.shop.personal_data): identity signal values whose every sighting is
+    # older than this many days are replaced by their keyed pseudonym at the catch-up; None:
+    # kept while the customer is.
+    signal_retention_days: int | None = Field(default=None, ge=1, le=3650)
     # Bookkeeping of, kept with the settings (read-only through the API).
     pending: PendingMode | None = None
     last_mode_change_at: int | None = None

@@ -11,9 +11,10 @@ check): ``keys``, ``relationships`` (customers, visits, bindings, applications),
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
 (fraud rings), ``webhooks`` (webhook endpoints and their deliveries; the sending is
-``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``center`` (the distributor
-center's links and sessions, on top of ``keys``) and ``audit`` (the audit log every decision
-writes, issue 16; who decided is an ``actors.Actor``). Batch work (imports, the demo,
+``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
+customer's data exported or erased, PIPL/GDPR), ``center`` (the distributor center's links
+and sessions, on top of ``keys``) and ``audit`` (the audit log every decision writes, issue 16;
+who decided is an ``actors.Actor``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
@@ -39,6 +40,7 @@ from teamgraph.shop.center_pages import CenterPages
 from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
+from teamgraph.shop.personal_data import PersonalData
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
@@ -72,6 +74,7 @@ class Shop(
     Rekey,
     Audit,
     Webhooks,
+    PersonalData,
 ):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 

@@ -23,6 +23,7 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules import levels as rules_levels
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules.settings import ProgramSettings
+from teamgraph.shop import retention
 from teamgraph.shop.actors import PROGRAM, Actor
 
 DUE = "due"
@@ -102,8 +103,10 @@ class ShopBase:
         """Make time-based effects real before a read or a write that depends on them:
         a pending mode change that is due takes effect (R-1.9, R-1.10), bindings past their
         expiry end (R-1.2) and ledger entries past their after-sale window settle or are held
-        (R-3.10). Idempotent; one read when nothing is due, so no job has to have run — and
-        none when this process found nothing due within the next seconds a moment ago (K-4)."""
+        (R-3.10), and identity signal values past the shop's retention take their pseudonym
+        (docs/choices.md PD-4, once a day). Idempotent; one read when nothing is due, so no job
+        has to have run — and none when this process found nothing due within the next seconds
+        a moment ago (K-4)."""
         now = self._now(now)
         known = self.store.memo.get(DUE)
         if known is not None and known.covers(now):
@@ -142,6 +145,8 @@ class ShopBase:
             self.store.write("binding.expire_due", now=now)
         if row["entries"]:
             self.store.write("ledger.settle_due", now=now)
+        if stored.signal_retention_days is not None:
+            retention.prune_due(self.store, stored, row["signals_pruned_at"], now)
         return stored.effective(now)
 
     def update_settings(

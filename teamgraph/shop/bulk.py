@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from teamgraph.rules import share as rules_share
 from teamgraph.shop import history
+from teamgraph.shop.retention import pseudonym
 
 if TYPE_CHECKING:
     from teamgraph.shop.base import ShopBase
@@ -127,8 +128,12 @@ class Bulk:
     def add_signals(self, kind: SignalKind, rows: Iterable[Mapping[str, Any]]) -> int:
         """Identity signals of one kind (R-6.1): first_seen only moves earlier, last_seen only
         later, so the same rows again change nothing."""
+        keyed = [
+            {**row, "pseudonym": pseudonym(self._store.phones, kind, str(row["value"]))}
+            for row in rows
+        ]  # PD-2, PD-4: a pseudonymised value's new sightings tie to its node
         return _n(
-            self._store.write_batch(SIGNAL_STATEMENTS[kind], rows, key=("customer_id", "value"))
+            self._store.write_batch(SIGNAL_STATEMENTS[kind], keyed, key=("customer_id", "value"))
         )
 
     # -- bulk loads (the importer and the demo) -------------------------------------------------

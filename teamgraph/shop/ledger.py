@@ -23,6 +23,7 @@ from teamgraph.shop import cursors
 from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.base import ShopBase
 from teamgraph.shop.orders import digest
+from teamgraph.shop.retention import pseudonym
 
 
 class Ledger(ShopBase):
@@ -140,10 +141,14 @@ class Ledger(ShopBase):
             "account": account,
             "holder": holder,
         }
-        fingerprint = digest(body)
+        # PD-6: the account enters the fingerprint keyed, so the stored digest cannot be
+        # searched for the number once the number is masked; digests stored before, unkeyed,
+        # still answer their repeats
+        keyed = pseudonym(self.store.phones, "withdrawal_account", account.strip())
+        fingerprint = digest(body | {"account": keyed})
         existing = self.store.read("withdrawal.get", id=wid)
         if existing:
-            if existing[0]["digest"] != fingerprint:
+            if existing[0]["digest"] not in (fingerprint, digest(body)):
                 raise Conflict(
                     "event.conflict",
                     f"withdrawal {wid} exists with another body",

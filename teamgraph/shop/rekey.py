@@ -30,6 +30,7 @@ from teamgraph import phones
 from teamgraph.errors import EngineError, ValidationError
 from teamgraph.phones import PhoneKey
 from teamgraph.shop.base import ShopBase
+from teamgraph.shop.retention import pseudonym
 
 _Row = dict[str, Any]
 BATCH = 2_000
@@ -110,7 +111,7 @@ class Rekey(ShopBase):
             row = moved.setdefault(
                 (r["customer_id"], new),
                 {"customer_id": r["customer_id"], "value": new, "first_seen": None,
-                 "last_seen": None},
+                 "last_seen": None, "pseudonym": pseudonym(self.store.phones, "phone", new)},
             )  # fmt: skip
             row["first_seen"] = _least(row["first_seen"], r["first_seen"])
             row["last_seen"] = _most(row["last_seen"], r["last_seen"])

@@ -120,6 +120,9 @@ RULES: dict[str, Rule] = {
     "GET /v1/webhooks/{webhook_id}/deliveries": MERCHANT_ONLY,
     "GET /v1/webhooks/{webhook_id}/deliveries/{event_id}": MERCHANT_ONLY,
     "POST /v1/webhooks/{webhook_id}/deliveries/{event_id}/resend": MERCHANT_ONLY,
+    # personal data (issue 16, PD-1..PD-5): the merchant's alone
+    "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -134,7 +137,10 @@ PATH_VALUES = {
     "webhook_id": "wh-{who}",
     "event_id": "evt-{who}",
 }
-QUERIES: dict[str, dict[str, str]] = {"GET /v1/withdrawals": {"distributor_id": "{distributor}"}}
+QUERIES: dict[str, dict[str, str]] = {
+    "GET /v1/withdrawals": {"distributor_id": "{distributor}"},
+    "DELETE /v1/customers/{customer_id}/personal-data": {"reason": "asked"},
+}
 BODIES: dict[str, Any] = {
     "PUT /v1/settings": {"settle_days": 7},
     "PUT /v1/settings/poster": {"image": "bm90IGFuIGltYWdl"},

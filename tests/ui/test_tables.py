@@ -245,3 +245,14 @@ def test_the_overview_period_ends_with_the_chosen_day(dash_app: object) -> None:
 
     start, end = overview.period(date(2026, 1, 2), 2, TZ)
     assert (start, end) == (T0, T0 + 2 * 86_400_000)
+
+
+def test_the_form_sets_and_clears_signal_retention(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """PD-4 (docs/choices.md): ``signal_retention_days`` in the settings form; an empty box
+    is null (values kept)."""
+    s = ProgramSettings()
+    values = settings_page.form_values(s) | {"signal_retention_days": "365"}
+    assert settings_page.build_patch(s, values) == {"signal_retention_days": 365}
+    kept = s.model_copy(update={"signal_retention_days": 365})
+    cleared = settings_page.form_values(kept) | {"signal_retention_days": ""}
+    assert settings_page.build_patch(kept, cleared) == {"signal_retention_days": None}

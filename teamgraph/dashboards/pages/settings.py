@@ -45,9 +45,12 @@ NUMBERS = (
     "sharer_window_hours",
     "settle_days",
     "dormant_days",
+    "signal_retention_days",
     "tax_bp",
     "withdrawal.max_count",
 )
+NULLABLE = ("binding_days", "signal_retention_days")
+"""Numbers an empty box sets to null (binding: for good; signal values: kept, PD-4)."""
 YUAN = ("withdrawal.min_fen", "withdrawal.max_fen")
 FIELDS = (*CHOICES, *NUMBERS, *YUAN, "levels")
 
@@ -165,7 +168,7 @@ def build_patch(settings: ProgramSettings, values: dict[str, Any]) -> dict[str, 
             value = parse_yuan(raw, field)
         elif field in NUMBERS or field == "tiers":
             text = raw.strip()
-            if text == "" and field == "binding_days":
+            if text == "" and field in NULLABLE:
                 value = None
             elif text.lstrip("-").isdigit():
                 value = int(text)

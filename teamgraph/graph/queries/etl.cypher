@@ -114,13 +114,17 @@ RETURN c.id AS customer_id, labels(s) AS labels, s.id AS value, u.first_seen AS 
 // importer picks the statement from a whitelist. first_seen only moves earlier and last_seen
 // only later, so loading the same signals again changes nothing. The USES MERGE runs under the
 // customer's lock: two loads racing cannot link a customer to one signal twice.
+// A value whose node took its keyed pseudonym (erasure or retention, docs/choices.md PD-2, PD-4;
+// row.pseudonym, computed by the caller) is tied to that node, not stored raw again.
 
 // name: etl.signals_device
 UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
-MERGE (s:Device {id: row.value})
+OPTIONAL MATCH (known:Device {id: row.pseudonym})
+WITH c, row, CASE WHEN known IS NULL THEN row.value ELSE row.pseudonym END AS value
+MERGE (s:Device {id: value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
                         THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
@@ -133,7 +137,9 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
-MERGE (s:Phone {id: row.value})
+OPTIONAL MATCH (known:Phone {id: row.pseudonym})
+WITH c, row, CASE WHEN known IS NULL THEN row.value ELSE row.pseudonym END AS value
+MERGE (s:Phone {id: value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
                         THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
@@ -146,7 +152,9 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
-MERGE (s:Address {id: row.value})
+OPTIONAL MATCH (known:Address {id: row.pseudonym})
+WITH c, row, CASE WHEN known IS NULL THEN row.value ELSE row.pseudonym END AS value
+MERGE (s:Address {id: value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
                         THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
@@ -159,7 +167,9 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
-MERGE (s:Account {id: row.value})
+OPTIONAL MATCH (known:Account {id: row.pseudonym})
+WITH c, row, CASE WHEN known IS NULL THEN row.value ELSE row.pseudonym END AS value
+MERGE (s:Account {id: value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
                         THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,
@@ -172,7 +182,9 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
-MERGE (s:IP {id: row.value})
+OPTIONAL MATCH (known:IP {id: row.pseudonym})
+WITH c, row, CASE WHEN known IS NULL THEN row.value ELSE row.pseudonym END AS value
+MERGE (s:IP {id: value})
 MERGE (c)-[u:USES]->(s)
 SET u.first_seen = CASE WHEN u.first_seen IS NULL OR row.first_seen < u.first_seen
                         THEN coalesce(row.first_seen, u.first_seen) ELSE u.first_seen END,

@@ -36,7 +36,8 @@ RETURN customers, distributors, toInteger(count(o)) AS orders
 // name: shop.due
 // What catch_up has to do: the shop's settings, and how many bindings and ledger entries are
 // due by $now (to act on) and by $until (none: nothing falls due before then, K-4). Both scans
-// are on indexed `due` properties that only unfinished items carry.
+// are on indexed `due` properties that only unfinished items carry. `signals_pruned_at`: when
+// the signal retention pass last ran (docs/choices.md PD-4).
 MATCH (s:Shop {id: $id})
 OPTIONAL MATCH ()-[b:BOUND_TO]->()
 WHERE b.due <= $until
@@ -47,4 +48,4 @@ WHERE e.due <= $until
 WITH s, bindings, bindings_soon, toInteger(count(e)) AS entries_soon,
      toInteger(sum(CASE WHEN e.due <= $now THEN 1 ELSE 0 END)) AS entries
 RETURN s.settings AS settings, s.settings_version AS settings_version, bindings, entries,
-       bindings_soon + entries_soon AS soon
+       bindings_soon + entries_soon AS soon, s.signals_pruned_at AS signals_pruned_at

@@ -56,7 +56,9 @@ RETURN w.id AS id, d.id AS distributor_id, d.name AS distributor_name, -w.amount
 // the withdrawals are locked first (in id order, so two batches cannot deadlock), then read
 // again; if any is missing or in a state that forbids the change (a concurrent reject won
 // over a pay, say) nothing moves and no row comes back. Each withdrawal that moves writes its
-// withdrawal.approved / .rejected / .paid event (events.cypher).
+// withdrawal.approved / .rejected / .paid event (events.cypher). A withdrawal paid or rejected
+// keeps its account masked as rules.withdrawals.mask_account does (docs/choices.md PD-6): no
+// payout needs the full number any more.
 UNWIND $ids AS wid
 MATCH (w:Entry {id: wid, kind: 'withdrawal'})
 WITH DISTINCT w
@@ -75,7 +77,12 @@ FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
   SET x.status = $to, x.reason = coalesce($reason, x.reason),
       x.approved_at = CASE WHEN $to = 'approved' THEN $now ELSE x.approved_at END,
       x.paid_at = CASE WHEN $to = 'paid' THEN $now ELSE x.paid_at END,
-      x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END)
+      x.rejected_at = CASE WHEN $to = 'rejected' THEN $now ELSE x.rejected_at END,
+      x.account = CASE WHEN $to IN ['paid', 'rejected'] AND x.account IS NOT NULL THEN
+        reduce(m = '', i IN range(1, size(x.account)) |
+          m + CASE WHEN i <= size(x.account) - 4 OR size(x.account) <= 4 THEN '*'
+                   ELSE substring(x.account, i - 1, 1) END)
+        ELSE x.account END)
 FOREACH (x IN CASE WHEN moves THEN [w] ELSE [] END |
   CREATE (:Event {id: 'withdrawal.' + $to + ':' + x.id, type: 'withdrawal.' + $to, at: $now,
                   key: x.distributor_id, object: 'withdrawal', object_id: x.id,
