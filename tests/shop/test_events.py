@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from teamgraph.errors import Conflict, TeamgraphError
 from teamgraph.etl.importer import Options, load_file
-from teamgraph.shop import Shop
+from teamgraph.shop import Actor, Shop
 from teamgraph.shop.events import EVENT_OBJECTS, EVENT_TYPES, list_events
 from tests.etl.conftest import write_csv
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, distributors
@@ -405,14 +405,16 @@ def test_issue16_rings_write_detected_frozen_released_and_release_their_rewards(
         "open",
         ["c1", "d1"],
     )
-    shop.freeze_ring("ring-a", actor="analyst", reason="shared device", now=T0 + 2 * HOUR)
-    shop.freeze_ring("ring-a", actor="analyst", now=T0 + 2 * HOUR + 1)
+    shop.freeze_ring(
+        "ring-a", actor=Actor.system("analyst"), reason="shared device", now=T0 + 2 * HOUR
+    )
+    shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 2 * HOUR + 1)
     assert one(shop, "ring.frozen")["reason"] == "shared device"
     shop.complete_order("o1", at=T0 + 3 * HOUR, now=T0 + 3 * HOUR)
     shop.balances("d1", now=T0 + 4 * HOUR)
     assert one(shop, "reward.held")["key"] == "d1"
-    shop.release_ring("ring-a", actor="merchant", now=T0 + 5 * HOUR)
-    shop.release_ring("ring-a", actor="merchant", now=T0 + 5 * HOUR + 1)
+    shop.release_ring("ring-a", actor=Actor.system("merchant"), now=T0 + 5 * HOUR)
+    shop.release_ring("ring-a", actor=Actor.system("merchant"), now=T0 + 5 * HOUR + 1)
     assert one(shop, "ring.released")["status"] == "released"
     released = one(shop, "reward.released")
     assert (released["key"], released["amount"], released["at"]) == ("d1", 1000, T0 + 5 * HOUR)
