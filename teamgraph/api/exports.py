@@ -14,6 +14,7 @@ from teamgraph.rules.money import yuan as yuan  # the one fen formatter, used by
 from teamgraph.sheets import CSV_TYPE, XLSX_TYPE, Cell, Column, csv_bytes, xlsx_bytes
 
 __all__ = [
+    "ANSWERS",
     "CSV_TYPE",
     "XLSX_TYPE",
     "Cell",
@@ -23,6 +24,14 @@ __all__ = [
     "xlsx_bytes",
     "yuan",
 ]
+
+ANSWERS: dict[int | str, dict[str, object]] = {
+    200: {
+        "content": {CSV_TYPE: {}, XLSX_TYPE: {}},
+        "description": "`format=json`: a page; `csv`/`xlsx`: a download of every match",
+    }
+}
+"""The OpenAPI answers of a list that is also a download (``format=json|csv|xlsx``)."""
 
 
 def download(

@@ -59,12 +59,7 @@ COLUMNS: list[exports.Column] = [
 @router.get(
     "",
     response_model=Page[ChangePublic],
-    responses={
-        200: {
-            "content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}},
-            "description": "`format=json`: a page; `csv`/`xlsx`: a download of every match",
-        }
-    },
+    responses=exports.ANSWERS,
 )
 def audit_log(
     caller: ReaderDep,

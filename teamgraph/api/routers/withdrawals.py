@@ -177,12 +177,7 @@ def request_withdrawal(body: WithdrawalCreate, caller: RequesterDep, response: R
 @router.get(
     "",
     response_model=Page[WithdrawalPublic],
-    responses={
-        200: {
-            "content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}},
-            "description": "`format=json`: a page; `csv`/`xlsx`: a download of every match",
-        }
-    },
+    responses=exports.ANSWERS,
 )
 def list_withdrawals(
     caller: CallerDep,
