@@ -17,14 +17,9 @@ from teamgraph.api.deps import ReaderDep
 from teamgraph.api.render import public
 from teamgraph.api.schemas import MAX_LIMIT, CursorQuery, Instant, Page, Time
 from teamgraph.clock import now_ms
-from teamgraph.errors import ValidationError
 from teamgraph.rules.timeutil import parse_instant
-from teamgraph.shop import Shop
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-
-MAX_EXPORT = 20_000
-"""File exports carry every matching Change up to this many (narrow the filters otherwise)."""
 
 
 class ChangePublic(BaseModel):
@@ -104,7 +99,13 @@ def audit_log(
     if format == "json" or limit is not None:
         page = shop.audit_log(**filters, limit=limit or 50, cursor=cursor)
     else:
-        page = _everything(shop, filters, cursor)
+        page = exports.every_page(
+            lambda at: shop.audit_log(**filters, limit=MAX_LIMIT, cursor=at),
+            cursor,
+            what="changes",
+            narrow="narrow the period or the filters",
+            field="from",
+        )
     rendered = public(shop, page)
     if format == "json":
         return rendered
@@ -123,20 +124,3 @@ def _at(value: int | str | None, now: int, field: str) -> int | None:
 
 def _cell(value: Any) -> exports.Cell:
     return value if value is None or isinstance(value, str | int | bool) else str(value)
-
-
-def _everything(shop: Shop, filters: dict[str, Any], cursor: str | None) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = shop.audit_log(**filters, limit=MAX_LIMIT, cursor=cursor)
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return {"items": items, "next_cursor": None}
-        if len(items) >= MAX_EXPORT:
-            raise ValidationError(
-                "export.too_large",
-                f"more than {MAX_EXPORT} changes match: narrow the period or the filters, or "
-                "page with limit and cursor",
-                field="from",
-            )

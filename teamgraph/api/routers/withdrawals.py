@@ -32,15 +32,12 @@ from teamgraph.api.schemas import (
     Time,
 )
 from teamgraph.callers import Caller
-from teamgraph.errors import NotFound, ValidationError
-from teamgraph.shop import Shop
+from teamgraph.errors import NotFound
 
 router = APIRouter(prefix="/v1/withdrawals", tags=["withdrawals"])
 
 Status = Literal["requested", "approved", "paid", "rejected"]
 MAX_BATCH = 1000
-MAX_EXPORT = 20_000
-"""File exports carry every matching withdrawal up to this many (narrow by status otherwise)."""
 
 RequesterDep = Annotated[Caller, Depends(require("merchant", "distributor"))]
 
@@ -201,7 +198,15 @@ def list_withdrawals(
             status=status, distributor_id=distributor_id, limit=limit or 50, cursor=cursor
         )
     else:
-        page = _everything(shop, status, distributor_id, cursor)
+        page = exports.every_page(
+            lambda at: shop.withdrawals(
+                status=status, distributor_id=distributor_id, limit=MAX_LIMIT, cursor=at
+            ),
+            cursor,
+            what="withdrawals",
+            narrow="narrow by status or distributor_id",
+            field="status",
+        )
     page["items"] = [_shown(caller, w) for w in page["items"]]
     rendered = public(shop, page)
     if format == "json":
@@ -214,27 +219,6 @@ def list_withdrawals(
         _table(rendered["items"]),
         headers=extra,
     )
-
-
-def _everything(
-    shop: Shop, status: str | None, distributor_id: str | None, cursor: str | None
-) -> dict[str, Any]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = shop.withdrawals(
-            status=status, distributor_id=distributor_id, limit=MAX_LIMIT, cursor=cursor
-        )
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return {"items": items, "next_cursor": None}
-        if len(items) >= MAX_EXPORT:
-            raise ValidationError(
-                "export.too_large",
-                f"more than {MAX_EXPORT} withdrawals match: narrow by status or distributor_id, "
-                "or page with limit and cursor",
-                field="status",
-            )
 
 
 @router.get("/{withdrawal_id}", response_model=WithdrawalPublic)
