@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="teamgraph: a shop's distribution program on a graph.", no_args_is_help=True)
 shop_app = typer.Typer(
-    help="Create shops and look after them (recount, ladder, rekey-phones).", no_args_is_help=True
+    help="Create shops and look after them (recount, ladder, team-reward, rekey-phones).",
+    no_args_is_help=True,
 )
 key_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded graph engine of TEAMGRAPH_DATA.", no_args_is_help=True)
@@ -210,6 +211,26 @@ def shop_ladder(
     for row in rows:
         typer.echo(json.dumps(row, ensure_ascii=False))
     typer.echo(f"{len(rows)} bonuses awarded for {month}", err=True)
+
+
+@shop_app.command("team-reward")
+def shop_team_reward(
+    shop: str,
+    month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
+) -> None:
+    """Award the monthly team reward (docs/rules.md T-1) for MONTH; safe to run again."""
+    from teamgraph.shop import Shop
+
+    engine = _connect()
+    try:
+        rows = Shop.open(engine, shop).award_team_reward(month)
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    typer.echo(f"{len(rows)} team rewards awarded for {month}", err=True)
 
 
 @key_app.command("create")

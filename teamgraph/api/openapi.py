@@ -44,7 +44,8 @@ from teamgraph.api.routers import (
 ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     settings.put_settings: frozenset({409}),  # settings.too_soon, settings.concurrent
     customers.create_customer: frozenset({404, 409}),  # distributor.not_found; event.conflict
-    visits.create_visit: frozenset({404}),  # share.unknown_code, distributor.not_found
+    visits.create_visit: frozenset({404, 409}),  # share.unknown_code, distributor.not_found;
+    # event.conflict (a visit id repeated with another body)
     distributors.apply: frozenset({404, 409}),  # customer.not_found; distributor.cycle
     distributors.approve: frozenset({409}),  # distributor.not_pending, distributor.cycle
     distributors.reject: frozenset({409}),  # distributor.not_pending

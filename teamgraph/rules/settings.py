@@ -108,6 +108,42 @@ class LadderStep(BaseModel):
     bonus_fen: Fen
 
 
+class TeamReward(BaseModel):
+    """T-1 (docs/rules.md "Team reward"): once a distributor's team's settled sales in a
+    calendar month reach ``threshold_fen``, it earns ``amount`` (points, or fen when ``kind`` is
+    ``cash``) once for that month. A cash reward is at most half the threshold (the R-3.3
+    cap) and counts only the team within the tiers the shop pays (R-3.7); see T-2."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold_fen: int = Field(ge=1, strict=True)
+    kind: Literal["points", "cash"] = "points"
+    amount: int = Field(ge=1, le=100_000_000, strict=True)
+
+
+class BadgeRule(BaseModel):
+    """One badge (docs/rules.md "Badges"): shown when ``enabled`` and its ``threshold`` is
+    met (sales, clients, the level, or a rank at most)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    threshold: int = Field(ge=1, le=1_000_000, strict=True)
+
+
+class Badges(BaseModel):
+    """B-1: the badges a distributor's views show, derived from its data when read: a first
+    sale (attributed paid orders), clients (direct clients), a level reached, and a place in
+    the month's sales top (shop time zone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_sale: BadgeRule = Field(default_factory=lambda: BadgeRule(threshold=1))
+    clients: BadgeRule = Field(default_factory=lambda: BadgeRule(threshold=10))
+    level: BadgeRule = Field(default_factory=lambda: BadgeRule(threshold=2))
+    month_top: BadgeRule = Field(default_factory=lambda: BadgeRule(threshold=10))
+
+
 class PendingMode(BaseModel):
     attribution_mode: Literal["chain", "sharer"]
     effective_at: int
@@ -145,6 +181,12 @@ class ProgramSettings(BaseModel):
     # older than this many days are replaced by their keyed pseudonym at the catch-up; None:
     # kept while the customer is.
     signal_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    # R-3.14: points (never cash or balance) to the inviter when an invitee is approved; 0: none.
+    invitation_points: int = Field(default=0, ge=0, le=1_000_000, strict=True)
+    # T-1/T-2: the monthly team reward; None: none.
+    team_reward: TeamReward | None = None
+    # B-1: the badges shown in the distributor views.
+    badges: Badges = Field(default_factory=Badges)
     # Bookkeeping of R-1.9, kept with the settings (read-only through the API).
     pending: PendingMode | None = None
     last_mode_change_at: int | None = None
@@ -271,6 +313,25 @@ def check(s: ProgramSettings) -> None:
         raise _invalid(
             "settings.ladder", "R-3.13", "ladder thresholds must rise strictly", "ladder"
         )
+    team = s.team_reward
+    if team is not None and team.kind == "cash":
+        if s.tiers < 2:
+            raise _invalid(
+                "settings.team_reward",
+                "R-3.7",
+                "a cash team reward pays on the team's sales, which a one-tier program pays "
+                "nobody for: give it in points, or use two tiers",
+                "team_reward.kind",
+            )
+        if team.amount * 10_000 > team.threshold_fen * MAX_RATE_BP:
+            raise _invalid(
+                "settings.team_reward",
+                "R-3.3",
+                f"a cash team reward is at most {MAX_RATE_BP // 100}% of its threshold "
+                f"({team.threshold_fen * MAX_RATE_BP // 10_000} fen); {team.amount} is refused, "
+                "not clipped",
+                "team_reward.amount",
+            )
     if s.withdrawal.min_fen > s.withdrawal.max_fen:
         raise _invalid(
             "settings.withdrawal",

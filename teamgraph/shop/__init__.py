@@ -9,13 +9,13 @@ move it.
 (the store, the clock, the settings and their catch-up, the distributor profile, the level
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
-(balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
-(fraud rings), ``webhooks`` (webhook endpoints and their deliveries; the sending is
-``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
-customer's data exported or erased, PIPL/GDPR), ``center`` (the distributor center's links
-and sessions, on top of ``keys``) and ``audit`` (the audit log every decision writes, issue 16;
-who decided is an ``actors.Actor``). Batch work (imports, the demo,
-exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
+(balances, the ladder bonus, withdrawals), ``team_reward`` (the monthly team reward),
+``analytics`` (whole-shop figures), ``risk`` (fraud rings), ``webhooks`` (webhook endpoints and
+their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old phone digests to keyed
+ones), ``personal_data`` (a customer's data exported or erased, PIPL/GDPR), ``center`` (the
+distributor center's links and sessions, on top of ``keys``) and ``audit`` (the audit log every
+decision writes, issue 16; who decided is an ``actors.Actor``). Batch work
+(imports, the demo, exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
 detection library); only it reads or writes a shop's graph. Nothing it imports imports it.
@@ -45,6 +45,7 @@ from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
+from teamgraph.shop.team_reward import TeamRewards
 from teamgraph.shop.webhooks import Webhooks
 
 __all__ = [
@@ -69,6 +70,7 @@ class Shop(
     Team,
     Orders,
     Ledger,
+    TeamRewards,
     Analytics,
     Risk,
     Rekey,

@@ -15,6 +15,7 @@ from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.base import ShopBase
+from teamgraph.shop.orders import digest
 
 
 class Relationships(ShopBase):
@@ -104,9 +105,24 @@ class Relationships(ShopBase):
         name: str | None = None,
         now: int | None = None,
         new_customer: bool | None = None,
+        visit_id: str | None = None,
     ) -> dict[str, Any]:
         """A customer opens a distributor's link or code (R-1.2–R-1.4, R-1.13). Unknown
-        customers are created, joined through this distributor."""
+        customers are created, joined through this distributor.
+
+        With ``visit_id`` the visit is an event like the others (R-3.12, docs/api.md "Visits"):
+        recorded once under its id with the answer it gave; a repeat with the same body changes
+        nothing and answers that again, another body is 409 ``event.conflict``. Without one,
+        every call is a new visit (it renews, counts and records the sharer again)."""
+        fingerprint = None
+        if visit_id is not None:
+            fingerprint = digest(
+                {"customer_id": customer_id, "distributor_id": distributor_id, "at": at,
+                 "channel": channel}
+            )  # fmt: skip
+            repeat = self._visit_repeat(visit_id, fingerprint)
+            if repeat is not None:
+                return repeat
         at = at if at is not None else self._now(now)
         settings = self.catch_up(at)
         ctx = self.store.read(
@@ -135,19 +151,33 @@ class Relationships(ShopBase):
             "sharer_until": outcome.sharer_until,
             "channel": channel,
             "name": name,
+            "visit_id": visit_id,
+            "digest": fingerprint,
+            "outcome": outcome.action,
+            "reason": outcome.reason,
         }
-        if outcome.action == "bind":
-            rows = self.store.write(
-                "visit.bind", source="visit", actor=None, reason=outcome.reason, **params
-            )
-            if rows:
-                self._check_levels([distributor_id], at, settings)
-            else:  # bound meanwhile by another request: record the sharer only
-                self.store.write("visit.share", **params)
-        elif outcome.action == "renew":
-            self.store.write("visit.renew", **params)
-        else:
-            self.store.write("visit.share", **params)
+        try:
+            if outcome.action == "bind":
+                rows = self.store.write("visit.bind", source="visit", actor=None, **params)
+                if rows:
+                    self._check_levels([distributor_id], at, settings)
+                else:  # bound meanwhile by another request: record the sharer only
+                    rows = self.store.write("visit.share", **params)
+            elif outcome.action == "renew":
+                rows = self.store.write("visit.renew", **params)
+            else:
+                rows = self.store.write("visit.share", **params)
+        except Conflict:  # Neo4j: the same id recorded meanwhile for another customer
+            if visit_id is None or fingerprint is None:
+                raise
+            rows = []
+        if visit_id is not None and fingerprint is not None:
+            if not rows:  # recorded meanwhile under this id: a repeat
+                repeat = self._visit_repeat(visit_id, fingerprint)
+                if repeat is not None:
+                    return repeat
+            else:
+                return _visit_answer(customer_id, outcome.action, outcome.reason, rows[0], at)
         view = self._customer_view(customer_id, settings, at)
         return {
             "customer_id": customer_id,
@@ -159,6 +189,22 @@ class Relationships(ShopBase):
             "outcome": outcome.action,
             "reason": outcome.reason,
         }
+
+    def _visit_repeat(self, visit_id: str, fingerprint: str) -> dict[str, Any] | None:
+        """The answer of the visit recorded under ``visit_id``, None when there is none; 409
+        ``event.conflict`` when it was recorded with another body (R-3.12)."""
+        rows = self.store.read("visit.get", visit_id=visit_id)
+        if not rows:
+            return None
+        row = rows[0]
+        if row["digest"] != fingerprint:
+            raise Conflict(
+                "event.conflict",
+                f"visit {visit_id} was recorded with another body",
+                rule="R-3.12",
+                field="id",
+            )
+        return _visit_answer(row["customer_id"], row["outcome"], row["reason"], row, row["at"])
 
     def customer(self, customer_id: str, *, now: int | None = None) -> dict[str, Any]:
         """A customer with its current binding, sharer, attribution and full binding history
@@ -382,6 +428,7 @@ class Relationships(ShopBase):
             code=self._free_code(customer_id),
             inviter_id=inviter,
             change_id=_change_id(),
+            invitation_points=settings.invitation_points,
             **actor.params(),
         )
         if rows and rows[0]["inviter_id"] is not None:
@@ -546,3 +593,30 @@ def _check_application(settings: ProgramSettings, ctx: Mapping[str, Any]) -> Non
             rule="R-2.1",
             field="customer_id",
         )
+
+
+def _visit_answer(
+    customer_id: str, outcome: str, reason: str, row: Mapping[str, Any], at: int
+) -> dict[str, Any]:
+    """A visit's answer from what its statement stored (the binding and the sharer as they
+    stood after it), as of the visit's time: the first answer and every repeat's are one."""
+    bound = row["distributor_id"] if "distributor_id" in row else row["bound_to"]
+    expires_at = row["expires_at"]
+    binding = (
+        Binding(bound, at, expires_at)
+        if bound is not None and (expires_at is None or at < expires_at)
+        else None
+    )
+    sharer = Sharer(row["sharer_id"], row["sharer_until"]) if row["sharer_id"] else None
+    if sharer is not None and not sharer.active(at):
+        sharer = None
+    return {
+        "customer_id": customer_id,
+        "bound_to": binding.distributor_id if binding else None,
+        "expires_at": binding.expires_at if binding else None,
+        "sharer_id": sharer.distributor_id if sharer else None,
+        "sharer_until": sharer.until if sharer else None,
+        "attributed_to": rules_binding.attribute(_listed(binding), _listed(sharer), at),
+        "outcome": outcome,
+        "reason": reason,
+    }

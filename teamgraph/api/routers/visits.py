@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StrictStr
 
 from teamgraph.api.deps import MerchantDep
 from teamgraph.api.render import public
-from teamgraph.api.schemas import Id, Instant, RequestBody, Time, instant
+from teamgraph.api.schemas import EventId, Id, Instant, RequestBody, Time, instant
 from teamgraph.clock import now_ms
 from teamgraph.errors import ValidationError
 
@@ -21,6 +21,12 @@ router = APIRouter(prefix="/v1/visits", tags=["visits"])
 class VisitCreate(RequestBody):
     """Name the distributor by its id or by its share code (推广码), not both."""
 
+    id: EventId | None = Field(
+        default=None,
+        description="the visit's own id (R-3.12): a repeat with the same id and body changes "
+        "nothing and answers the first result; another body is 409 event.conflict. Without an "
+        "id every post is a new visit.",
+    )
     customer_id: Id
     distributor_id: Id | None = None
     code: Annotated[StrictStr, Field(min_length=1, max_length=32, examples=["7K3M9QXD"])] | None = (
@@ -45,13 +51,16 @@ class VisitPublic(BaseModel):
 def create_visit(body: VisitCreate, caller: MerchantDep) -> Any:
     """Binds a customer without an active binding (`chain`, R-1.2), renews a binding through the
     same distributor, never overrides another; always records the sharer for the sharer window
-    (R-1.3, R-1.4). Unknown customers are created."""
+    (R-1.3, R-1.4). Unknown customers are created. With an `id`, a repeat is answered as the
+    first (R-3.12)."""
     shop = caller.shop
     if body.distributor_id is not None and body.code is not None:
         raise ValidationError(
             "visit.ambiguous", "give distributor_id or code, not both", field="code"
         )
-    at = instant(body.at, now=now_ms())
+    at = instant(body.at, now=now_ms()) if body.at is not None else None
     distributor_id = shop.resolve_distributor(body.distributor_id, body.code)
-    result = shop.visit(body.customer_id, distributor_id, at=at, channel=body.channel)
+    result = shop.visit(
+        body.customer_id, distributor_id, at=at, channel=body.channel, visit_id=body.id
+    )
     return public(shop, result)

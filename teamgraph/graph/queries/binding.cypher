@@ -11,6 +11,14 @@
 // visits cannot both bind, an ended binding cannot be ended (and counted down) again, and a
 // pair never gets two SHARED_BY.
 
+// Visits with an id (docs/api.md "Visits"): each of visit.bind, visit.renew and visit.share
+// looks for a (:Visit {id}) under the customer's lock and writes nothing when one is there, so
+// two identical visits at once count one (the second waits for the lock, then sees the first's
+// Visit); otherwise it records the Visit with the answer it gives (outcome, binding and sharer
+// as they stand after the visit), which a repeat answers again. Two visits of one id naming
+// different customers lock different nodes: the Visit id's unique constraint decides (Neo4j).
+// $visit_id null: no Visit is looked for or written (visits without an id, as before).
+
 // name: visit.context
 OPTIONAL MATCH (d:Customer {id: $distributor_id})
 WITH d
@@ -31,9 +39,11 @@ MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, d
+OPTIONAL MATCH (seen:Visit {id: $visit_id})
+WITH c, d, seen
 OPTIONAL MATCH (c)-[current:BOUND_TO {active: true}]->(:Distributor)
-WITH c, d, current
-WHERE current IS NULL
+WITH c, d, current, seen
+WHERE current IS NULL AND seen IS NULL
 CREATE (c)-[b:BOUND_TO {active: true, since: $now, expires_at: $expires_at, due: $expires_at,
                         source: $source, channel: $channel, actor: $actor,
                         reason: $reason}]->(d)
@@ -47,6 +57,11 @@ SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
     s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
                    THEN (s.times + [$now])[size(s.times) - 19..]
                    ELSE coalesce(s.times, []) + [$now] END
+FOREACH (x IN CASE WHEN $visit_id IS NULL THEN [] ELSE [c] END |
+  CREATE (:Visit {id: $visit_id, digest: $digest, at: $now, customer_id: x.id,
+                  distributor_id: d.id, channel: $channel, outcome: $outcome,
+                  reason: $reason, bound_to: d.id, expires_at: b.expires_at,
+                  sharer_id: x.sharer_id, sharer_until: x.sharer_until}))
 WITH c, d, b
 FOREACH (x IN [c] |
   MERGE (ev:Event {id: 'customer.bound:' + x.id + ':' + toString($now)})
@@ -54,16 +69,20 @@ FOREACH (x IN [c] |
                   ev.object = 'customer', ev.object_id = x.id, ev.distributor_id = d.id,
                   ev.since = $now, ev.expires_at = $expires_at, ev.source = $source,
                   ev.channel = $channel)
-WITH d, b
+WITH c, d, b
 OPTIONAL MATCH (d)-[:INVITED_BY]->(i:Distributor)
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
   SET x.indirect_clients = coalesce(x.indirect_clients, 0) + 1)
-RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id
+RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
 
 // name: visit.renew
 MATCH (c:Customer {id: $customer_id})
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c
+OPTIONAL MATCH (seen:Visit {id: $visit_id})
+WITH c, seen
+WHERE seen IS NULL
 MATCH (c)-[b:BOUND_TO {active: true}]->(d:Distributor {id: $distributor_id})
 SET b.expires_at = $expires_at, b.due = $expires_at, b.renewed_at = $now,
     d.last_active_at = $now
@@ -76,7 +95,13 @@ SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
     s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
                    THEN (s.times + [$now])[size(s.times) - 19..]
                    ELSE coalesce(s.times, []) + [$now] END
-RETURN b.since AS since, b.expires_at AS expires_at
+FOREACH (x IN CASE WHEN $visit_id IS NULL THEN [] ELSE [c] END |
+  CREATE (:Visit {id: $visit_id, digest: $digest, at: $now, customer_id: x.id,
+                  distributor_id: d.id, channel: $channel, outcome: $outcome,
+                  reason: $reason, bound_to: d.id, expires_at: b.expires_at,
+                  sharer_id: x.sharer_id, sharer_until: x.sharer_until}))
+RETURN b.since AS since, b.expires_at AS expires_at, d.id AS distributor_id,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
 
 // name: visit.share
 MATCH (d:Distributor {id: $distributor_id})
@@ -84,6 +109,9 @@ MERGE (c:Customer {id: $customer_id})
   ON CREATE SET c.joined_at = $now, c.via = $distributor_id, c.name = $name
 FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, d
+OPTIONAL MATCH (seen:Visit {id: $visit_id})
+WITH c, d, seen
+WHERE seen IS NULL
 SET d.last_active_at = CASE WHEN coalesce(d.last_active_at, 0) < $now THEN $now
                            ELSE d.last_active_at END
 FOREACH (x IN CASE WHEN coalesce(c.sharer_at, 0) <= $now THEN [c] ELSE [] END |
@@ -95,7 +123,22 @@ SET s.at = $now, s.visits = s.visits + 1, s.channel = $channel,
     s.times = CASE WHEN size(coalesce(s.times, [])) >= 20
                    THEN (s.times + [$now])[size(s.times) - 19..]
                    ELSE coalesce(s.times, []) + [$now] END
-RETURN c.id AS customer_id
+WITH c, d
+OPTIONAL MATCH (c)-[cur:BOUND_TO {active: true}]->(cd:Distributor)
+FOREACH (x IN CASE WHEN $visit_id IS NULL THEN [] ELSE [c] END |
+  CREATE (:Visit {id: $visit_id, digest: $digest, at: $now, customer_id: x.id,
+                  distributor_id: d.id, channel: $channel, outcome: $outcome,
+                  reason: $reason, bound_to: cd.id, expires_at: cur.expires_at,
+                  sharer_id: x.sharer_id, sharer_until: x.sharer_until}))
+RETURN c.id AS customer_id, cd.id AS distributor_id, cur.expires_at AS expires_at,
+       c.sharer_id AS sharer_id, c.sharer_until AS sharer_until
+
+// name: visit.get
+// A visit recorded under its id (a repeat answers it again, or is 409 with another body).
+MATCH (v:Visit {id: $visit_id})
+RETURN v.digest AS digest, v.outcome AS outcome, v.reason AS reason, v.bound_to AS bound_to,
+       v.expires_at AS expires_at, v.sharer_id AS sharer_id, v.sharer_until AS sharer_until,
+       v.at AS at, v.customer_id AS customer_id
 
 // name: binding.expire_due
 // `due` mirrors expires_at while a binding is active and is cleared when it ends, so this

@@ -48,6 +48,8 @@ RETURN c.id AS id
 // name: distributor.approve
 // R-2.2: the inviter is fixed here, once; an inviter that would close a cycle is not linked.
 // Every distributor above the new one gains one team member at its depth.
+// R-3.14: with $invitation_points > 0 the inviter earns that many points, once per invitee
+// (the entry's id names the invitee), never cash or balance: unit 'point', kind 'bonus'.
 // The application is checked under the customer's lock, so of two approvals racing one links
 // the inviter and counts the team; the other gets no row. Locks go upwards: the customer, its
 // inviter, then the inviter's ancestors.
@@ -74,6 +76,12 @@ FOREACH (x IN [c] |
 FOREACH (x IN CASE WHEN i IS NULL THEN [] ELSE [i] END |
   CREATE (c)-[:INVITED_BY {at: $now}]->(x)
   SET x.invitees = x.invitees + 1)
+FOREACH (x IN CASE WHEN i IS NULL OR $invitation_points = 0 THEN [] ELSE [i] END |
+  MERGE (e:Entry {id: 'invitation:' + c.id})
+    ON CREATE SET e.kind = 'bonus', e.program = 'invitation', e.distributor_id = x.id,
+                  e.amount = $invitation_points, e.unit = 'point', e.status = 'settled',
+                  e.at = $now, e.invitee_id = c.id
+  MERGE (e)-[:TO]->(x))
 WITH c, i
 OPTIONAL MATCH p = (i)-[:INVITED_BY*0..]->(a:Distributor)
 FOREACH (x IN CASE WHEN a IS NULL THEN [] ELSE [a] END |

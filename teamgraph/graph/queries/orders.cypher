@@ -301,8 +301,9 @@ RETURN o.attributed_to AS distributor_id, toInteger(sum(o.paid_fen - o.refunded_
 ORDER BY distributor_id
 
 // name: ladder.paid
+// Ladder entries alone (ids `ladder:…`): team rewards (team.cypher) are bonuses of a month too.
 MATCH (e:Entry {kind: 'bonus'})
-WHERE e.month = $month
+WHERE e.month = $month AND e.id STARTS WITH 'ladder:'
 RETURN e.distributor_id AS distributor_id, toInteger(sum(e.amount)) AS paid
 
 // name: ladder.award_batch

@@ -118,3 +118,7 @@ CREATE INDEX FOR (a:Attempt) ON (a.delivery_id)
 
 // name: index_event_at
 CREATE INDEX FOR (e:Event) ON (e.at)
+
+// Visits with an id (queries/binding.cypher, issue 17).
+// name: index_visit_id
+CREATE INDEX FOR (v:Visit) ON (v.id)

@@ -183,3 +183,11 @@ CREATE INDEX delivery_shop IF NOT EXISTS FOR (d:Delivery) ON (d.shop)
 
 // name: index_attempt_shop
 CREATE INDEX attempt_shop IF NOT EXISTS FOR (a:Attempt) ON (a.shop)
+
+// Visits with an id (queries/binding.cypher, issue 17): the id is the visit event's key, so
+// two visits of one id racing for different customers cannot both be recorded.
+// name: unique_visit_id
+CREATE CONSTRAINT visit_shop_id IF NOT EXISTS FOR (v:Visit) REQUIRE (v.shop, v.id) IS UNIQUE
+
+// name: index_visit_shop
+CREATE INDEX visit_shop IF NOT EXISTS FOR (v:Visit) ON (v.shop)
