@@ -218,7 +218,7 @@ def shop_team_reward(
     shop: str,
     month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
 ) -> None:
-    """Award the monthly team reward (docs/rules.md T-1) for MONTH; safe to run again."""
+    """Award the monthly team reward (docs/choices.md TR-1) for MONTH; safe to run again."""
     from teamgraph.shop import Shop
 
     engine = _connect()

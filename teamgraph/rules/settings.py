@@ -109,10 +109,10 @@ class LadderStep(BaseModel):
 
 
 class TeamReward(BaseModel):
-    """T-1 (docs/rules.md "Team reward"): once a distributor's team's settled sales in a
+    """TR-1 (docs/choices.md TR-1): once a distributor's team's settled sales in a
     calendar month reach ``threshold_fen``, it earns ``amount`` (points, or fen when ``kind`` is
     ``cash``) once for that month. A cash reward is at most half the threshold (the R-3.3
-    cap) and counts only the team within the tiers the shop pays (R-3.7); see T-2."""
+    cap) and counts only the team within the tiers the shop pays (R-3.7); see TR-2."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -122,7 +122,7 @@ class TeamReward(BaseModel):
 
 
 class BadgeRule(BaseModel):
-    """One badge (docs/rules.md "Badges"): shown when ``enabled`` and its ``threshold`` is
+    """One badge (docs/choices.md BG-1, BG-2): shown when ``enabled`` and its ``threshold`` is
     met (sales, clients, the level, or a rank at most)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -132,7 +132,7 @@ class BadgeRule(BaseModel):
 
 
 class Badges(BaseModel):
-    """B-1: the badges a distributor's views show, derived from its data when read: a first
+    """BG-1: the badges a distributor's views show, derived from its data when read: a first
     sale (attributed paid orders), clients (direct clients), a level reached, and a place in
     the month's sales top (shop time zone)."""
 
@@ -183,9 +183,9 @@ class ProgramSettings(BaseModel):
     signal_retention_days: int | None = Field(default=None, ge=1, le=3650)
     # R-3.14: points (never cash or balance) to the inviter when an invitee is approved; 0: none.
     invitation_points: int = Field(default=0, ge=0, le=1_000_000, strict=True)
-    # T-1/T-2: the monthly team reward; None: none.
+    # TR-1/TR-2: the monthly team reward; None: none.
     team_reward: TeamReward | None = None
-    # B-1: the badges shown in the distributor views.
+    # BG-1: the badges shown in the distributor views.
     badges: Badges = Field(default_factory=Badges)
     # Bookkeeping of R-1.9, kept with the settings (read-only through the API).
     pending: PendingMode | None = None

@@ -1,13 +1,13 @@
-"""The monthly team reward (issue 17, seed 004; docs/rules.md "Team reward"): pure decisions
+"""The monthly team reward (issue 17, seed 004; docs/choices.md TR-1): pure decisions
 over plain values.
 
-- T-1 A distributor whose team's settled sales in a calendar month (shop time zone) reach the
+- TR-1 A distributor whose team's settled sales in a calendar month (shop time zone) reach the
   shop's ``team_reward.threshold_fen`` earns ``team_reward.amount`` once for that month, in
   points or in cash (fen), written to the ledger as a ``bonus`` entry. The team is R-2.3's:
   every distributor below it in the invitation forest; the distributor's own attributed sales
   are not its team's. Sales are the ladder's (R-3.13): orders attributed to a team member whose
   after-sale window ended in the month, net of refunds, so a recruit who sells nothing adds 0.
-- T-2 A cash team reward pays for the team's *sales*, never for recruiting (R-3.14): nothing is
+- TR-2 A cash team reward pays for the team's *sales*, never for recruiting (R-3.14): nothing is
   paid for how many joined, only once their orders settled. Paying on a downline's sales at any
   depth is what China's rules against pyramid selling name as team pay (禁止传销条例 art. 7(3)),
   so in cash the team is cut to the depths the shop already pays commission through (``tiers``
@@ -45,5 +45,5 @@ def team_sales(
 
 
 def cash_depth(tiers: int) -> int:
-    """T-2: how many levels below a distributor a cash team reward counts (R-3.7)."""
+    """TR-2: how many levels below a distributor a cash team reward counts (R-3.7)."""
     return max(0, tiers - 1)

@@ -9,13 +9,13 @@ move it.
 (the store, the clock, the settings and their catch-up, the distributor profile, the level
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
-(balances, the ladder bonus, withdrawals), ``team_reward`` (the monthly team reward),
-``analytics`` (whole-shop figures), ``risk`` (fraud rings), ``webhooks`` (webhook endpoints and
-their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old phone digests to keyed
-ones), ``personal_data`` (a customer's data exported or erased, PIPL/GDPR), ``center`` (the
-distributor center's links and sessions, on top of ``keys``) and ``audit`` (the audit log every
-decision writes, issue 16; who decided is an ``actors.Actor``). Batch work
-(imports, the demo, exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
+(balances, the ladder bonus, withdrawals), ``team_reward`` (the monthly team reward), ``badges``
+(derived on read), ``analytics`` (whole-shop figures), ``risk`` (fraud rings), ``webhooks``
+(webhook endpoints and their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old
+phone digests to keyed ones), ``personal_data`` (a customer's data exported or erased,
+PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``) and
+``audit`` (the audit log every decision writes, issue 16; who decided is an ``actors.Actor``).
+Batch work (imports, the demo, exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
 detection library); only it reads or writes a shop's graph. Nothing it imports imports it.
@@ -34,6 +34,7 @@ from teamgraph.rules import settings as rules_settings
 from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.audit import Audit
+from teamgraph.shop.badges import Badges
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
@@ -71,6 +72,7 @@ class Shop(
     Orders,
     Ledger,
     TeamRewards,
+    Badges,
     Analytics,
     Risk,
     Rekey,

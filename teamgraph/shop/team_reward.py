@@ -1,5 +1,5 @@
 """The monthly team reward of a :class:`~teamgraph.shop.Shop` (issue 17, seed 004; the rules
-T-1, T-2 are in :mod:`teamgraph.rules.team_reward`): one run per month, as often as you like,
+TR-1, TR-2 are in :mod:`teamgraph.rules.team_reward`): one run per month, as often as you like,
 the same shape as the ladder bonus (``award_ladder``) so a scheduler can run either."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ class TeamRewards(ShopBase):
     """Part of Shop: the team reward."""
 
     def award_team_reward(self, month: str, *, now: int | None = None) -> list[dict[str, Any]]:
-        """T-1: every distributor whose team's settled sales in calendar ``month`` ("YYYY-MM",
+        """TR-1: every distributor whose team's settled sales in calendar ``month`` ("YYYY-MM",
         shop time zone) reach the shop's threshold earns the team reward once for that month,
-        in points or cash (T-2). Idempotent (the CLI's ``teamgraph shop team-reward``):
+        in points or cash (TR-2). Idempotent (the CLI's ``teamgraph shop team-reward``):
         answers the rewards this run wrote."""
         now = self._now(now)
         settings = self.catch_up(now)

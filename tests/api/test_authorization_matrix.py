@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
     "GET /v1/distributors/{distributor_id}/invitees": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/tree": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/progress": TEAM_VIEW,
+    "GET /v1/distributors/{distributor_id}/badges": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/ledger": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/share": TEAM_VIEW,
     "GET /v1/distributors/{distributor_id}/share.svg": TEAM_VIEW,

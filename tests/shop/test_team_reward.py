@@ -1,4 +1,4 @@
-"""The monthly team reward (issue 17, seed 004; docs/rules.md T-1, T-2): a distributor whose
+"""The monthly team reward (issue 17, seed 004; docs/choices.md TR-1, TR-2): a distributor whose
 team's (R-2.3) settled sales in a month reach the shop's threshold earns the reward once that
 month, in points or cash, from the ledger; idempotent; cash counts the team only within the
 tiers the shop pays and is capped (R-3.3, R-3.7, R-3.14)."""
@@ -56,7 +56,7 @@ def test_team_reward_points_once_a_month_over_the_whole_team(make_shop: ShopFact
 
 
 def test_team_reward_cash_counts_the_paid_tiers_only(make_shop: ShopFactory) -> None:
-    """T-2: with two tiers a cash team reward counts direct invitees' sales only."""
+    """TR-2: with two tiers a cash team reward counts direct invitees' sales only."""
     program = {"team_reward": {"threshold_fen": 30_000, "kind": "cash", "amount": 1_000}}
     shop = make_shop(program)
     _forest(shop)

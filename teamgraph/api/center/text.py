@@ -211,6 +211,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "board.me": ("我的排名", "My rank"),
     "board.unranked": ("本期暂未上榜", "You are not on the board this period yet"),
     "board.empty": ("本期暂无排名", "Nobody is on the board for this period yet"),
+    "badges": ("我的徽章", "My badges"),
+    "badge.held": ("已获得", "Earned"),
+    "badge.todo": ("未获得", "Not yet"),
+    "badge.first_sale": ("首单推广成功", "First sale"),
+    "badge.first_sale.rule": ("推广成交 {threshold} 单", "{threshold} sale(s) through you"),
+    "badge.clients": ("客户达人", "Client builder"),
+    "badge.clients.rule": ("直属客户达 {threshold} 位", "{threshold} direct clients"),
+    "badge.level": ("等级达成", "Level reached"),
+    "badge.level.rule": ("升至 {threshold} 级", "Reach level {threshold}"),
+    "badge.month_top": ("本月销售前 {threshold}", "Month's top {threshold}"),
+    "badge.month_top.rule": ("本月销售额排名前 {threshold}", "Top {threshold} by sales this month"),
 }  # fmt: skip
 
 

@@ -14,7 +14,8 @@ MONEY_CONDITIONS = ("received_fen", "transaction_fen")
 
 def home_view(shop: Shop, distributor_id: str) -> dict[str, Any]:
     """Home (issue 15): today's and this month's commission, the balances, the level and the
-    progress toward the next one per condition (R-4.4), this month's rank by commission."""
+    progress toward the next one per condition (R-4.4), this month's rank by commission, and the
+    shop's badges, held or still to earn (docs/choices.md BG-1, BG-2)."""
     profile = shop.distributor(distributor_id)
     book = shop.ledger(distributor_id, limit=200)
     day_start, _ = shop.period_bounds("day")
@@ -42,6 +43,7 @@ def home_view(shop: Shop, distributor_id: str) -> dict[str, Any]:
         },
         "rank": me.get("rank"),
         "team": {k: profile[k] for k in ("direct_clients", "indirect_clients", "invitees")},
+        "badges": shop.badges(distributor_id)["items"],
     }
 
 

@@ -361,6 +361,31 @@ def ledger(
     return public(shop, shop.ledger(distributor_id, limit=limit, cursor=cursor))
 
 
+class BadgePublic(BaseModel):
+    """One badge (docs/choices.md BG-1, BG-2): held (``earned``) or not, with the value it is
+    measured on (``month_top``: the rank, null off the board) and the shop's threshold."""
+
+    badge: Literal["first_sale", "clients", "level", "month_top"]
+    earned: bool
+    current: int | None
+    threshold: int
+
+
+class BadgesPublic(BaseModel):
+    distributor_id: str
+    month_starts_at: Time
+    month_ends_at: Time
+    items: list[BadgePublic]
+
+
+@router.get("/{distributor_id}/badges", response_model=BadgesPublic)
+def badges(distributor_id: str, caller: DistributorReaderDep) -> Any:
+    """The shop's enabled badges (settings `badges`), derived from the distributor's data when
+    read: first sale, clients, level reached, this month's sales top (BG-1, BG-2)."""
+    shop = caller.shop
+    return public(shop, shop.badges(distributor_id))
+
+
 # -- share link and QR codes ---------------------------------------------------------------------
 @router.get("/{distributor_id}/share", response_model=SharePublic)
 def share(

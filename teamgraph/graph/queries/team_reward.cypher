@@ -1,4 +1,4 @@
-// The monthly team reward (teamgraph/rules/team_reward.py T-1, T-2; shop.team_reward). The
+// The monthly team reward (teamgraph/rules/team_reward.py TR-1, TR-2; shop.team_reward). The
 // month's settled sales per distributor come from ladder.month_sales (orders.cypher); the team
 // is summed in Python over the invitation forest read here.
 
