@@ -84,6 +84,7 @@ def test_every_label_the_code_names_exists() -> None:
         ("role", ("merchant", "analyst", "distributor")),
         ("ring.status", ("open", "frozen", "released")),
         ("ring.edge", ("shares_signal", "bound_to", "invited_by", "earned_from")),
+        ("badge", ("first_sale", "clients", "level", "month_top")),
     ],
 )  # fmt: skip
 def test_every_label_family_the_code_builds_is_complete(prefix: str, values: tuple) -> None:

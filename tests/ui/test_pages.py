@@ -129,6 +129,23 @@ def test_team_view_has_tree_progress_earnings_and_lists(shop: Shop, pages: Any) 
     assert 0 < len(options) <= team.OPTIONS
 
 
+def test_team_view_shows_the_badges_bg1_bg2(shop: Shop, pages: Any) -> None:
+    """Issue 17, seed 004: the team page shows the shop's badges as the API derives them, held
+    ones filled, in the page's language."""
+    from teamgraph.dashboards.pages import team
+
+    items = shop.badges(story.TEAM_ID)["items"]
+    assert items
+    for lang in (EN, ZH):
+        view = team.team_view(shop, story.TEAM_ID, lang)
+        row = find(view, "team-badges")
+        assert t("team.badges", lang) in text(row)
+        for b in items:
+            badge = find(row, f"badge-{b['badge']}")
+            assert text(badge) == t(f"badge.{b['badge']}", lang, threshold=b["threshold"])
+            assert badge.color == ("warning" if b["earned"] else "light")
+
+
 def test_expanding_a_node_adds_its_members(shop: Shop, pages: Any) -> None:
     from teamgraph.dashboards.pages import team
 

@@ -2,9 +2,10 @@
 
 The team tree (cytoscape, dagre layout, node size by sales, colour by level; a tap on a node
 with a dashed border shows its members), the counts by depth, direct and indirect clients and
-invitees, the progress toward the next level per condition (R-4.4), the earnings per month
-split pending / settled / withdrawn, and the ledger. Merchant and analyst keys pick any
-distributor (``?id=`` or the search box); a distributor key sees only its own ("My team").
+invitees, the badges (BG-1, BG-2), the progress toward the next level per condition (R-4.4), the
+earnings per month split pending / settled / withdrawn, and the ledger. Merchant and analyst
+keys pick any distributor (``?id=`` or the search box); a distributor key sees only its own ("My
+team").
 """
 
 from __future__ import annotations
@@ -252,6 +253,7 @@ def team_view(shop: Shop, distributor_id: str, lang: str) -> list[Any]:
             className="mb-2",
             id="team-who",
         ),
+        badge_row(shop.badges(distributor_id)["items"], lang),
         kpis,
         dbc.Row(
             [
@@ -286,6 +288,27 @@ def team_view(shop: Shop, distributor_id: str, lang: str) -> list[Any]:
             className="g-3",
         ),
     ]
+
+
+def badge_row(items: list[dict[str, Any]], lang: str) -> html.Div:
+    """The shop's badges (docs/choices.md BG-1, BG-2): held ones filled, the others outlined,
+    each with what it takes as its tooltip text."""
+    return html.Div(
+        [html.Span(t("team.badges", lang), className="me-2 text-body-secondary")]
+        + [
+            dbc.Badge(
+                t(f"badge.{b['badge']}", lang, threshold=b["threshold"]),
+                color="warning" if b["earned"] else "light",
+                text_color="dark" if b["earned"] else "secondary",
+                className="me-1 border",
+                title=t("badge.held" if b["earned"] else "badge.todo", lang),
+                id=f"badge-{b['badge']}",
+            )
+            for b in items
+        ],
+        className="mb-2" if items else "d-none",
+        id="team-badges",
+    )
 
 
 def legend(lang: str) -> list[Any]:
