@@ -223,3 +223,15 @@ def test_serve_with_workers_shares_one_engine_and_stops_it(tmp_path: Path) -> No
     while Path(f"/proc/{engine_pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{engine_pid}").exists(), "redis-server outlived `teamgraph serve`"
+
+
+def test_shop_team_reward_runs_for_a_month_and_refuses_a_bad_one(cli: tuple[Cli, str]) -> None:
+    """`teamgraph shop team-reward` (docs/choices.md TR-1), the ladder's twin: safe to run
+    again; a month that is not YYYY-MM is a clear error."""
+    teamgraph, shop = cli
+    assert teamgraph("shop", "create", shop).returncode == 0
+    done = teamgraph("shop", "team-reward", shop, "--month", "2026-01")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and "0 team rewards awarded for 2026-01" in done.stderr
+    bad = teamgraph("shop", "team-reward", shop, "--month", "January")
+    assert bad.returncode != 0 and "ladder.month" in bad.stderr
