@@ -137,7 +137,7 @@ class ShopBase:
                 action="settings.apply_pending",
                 change_id=uuid.uuid4().hex,
                 **CATCH_UP.params(),
-                **_products_reset(None),
+                **_products_reset(),
             )  # a lost compare-and-set means another process applied it: same outcome
             stored = self._stored_settings()[0]
         elif not row["soon"] and (pending is None or pending.effective_at > until):
@@ -172,7 +172,7 @@ class ShopBase:
             "action": "settings.update",
             "change_id": uuid.uuid4().hex,
             **actor.params(),
-            **_products_reset(new if new.reward_kind != current.reward_kind else None),
+            **_products_reset(current, new),
         }
         if new.auto_unbind != current.auto_unbind:
             params["expires_at"] = rules_binding.expiry(new, now)
@@ -239,15 +239,12 @@ def level_values(d: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
-def _products_reset(new: ProgramSettings | None) -> dict[str, Any]:
-    """The parameters of R-3.1's product reset in a settings statement: ``new`` is the settings
-    after a switch of the reward kind (None: no switch, nothing reset). A product with its own
-    reward gets 0 in the new basis (points and balance are always fixed, R-3.2)."""
-    if new is None:
+def _products_reset(
+    before: ProgramSettings | None = None, after: ProgramSettings | None = None
+) -> dict[str, Any]:
+    """The parameters of R-3.1's product reset in a settings statement
+    (:func:`teamgraph.rules.settings.product_reset`; no settings: nothing reset)."""
+    reset = None if before is None or after is None else rules_settings.product_reset(before, after)
+    if reset is None:
         return {"reset_products": False, "product_bp": None, "product_fen": None}
-    fixed = new.reward_kind in ("points", "balance") or new.reward_basis == "fixed"
-    return {
-        "reset_products": True,
-        "product_bp": None if fixed else 0,
-        "product_fen": 0 if fixed else None,
-    }
+    return {"reset_products": True, "product_bp": reset[0], "product_fen": reset[1]}

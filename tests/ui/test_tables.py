@@ -230,7 +230,7 @@ def test_the_form_sends_only_what_changed(settings_page) -> None:  # type: ignor
         ("withdrawal.min_fen", "12.345", "ui.yuan"),
         ("withdrawal.max_fen", "ten", "ui.yuan"),
         ("settle_days", "7.5", "ui.number"),
-        ("levels", "[{", "ui.json"),
+        ("tax_bp", "1.005", "ui.percent"),
     ],
 )
 def test_the_form_refuses_what_it_cannot_read(settings_page, field, value, code) -> None:  # type: ignore[no-untyped-def]
@@ -238,6 +238,31 @@ def test_the_form_refuses_what_it_cannot_read(settings_page, field, value, code)
     with pytest.raises(ValidationError) as err:
         settings_page.build_patch(s, settings_page.form_values(s) | {field: value})
     assert err.value.code == code and err.value.field == field
+
+
+def test_the_form_edits_levels_as_rows_and_tax_as_a_percentage(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: levels are rows (rates in %, amounts in yuan), tax a percentage kept in bp."""
+    s = ProgramSettings()
+    values = settings_page.form_values(s)
+    assert values["tax_bp"] == "0" and values["levels"][0]["reward_bp"] == "10"
+    second = dict.fromkeys(values["levels"][0], "") | {
+        "name": "Gold",
+        "reward_bp": "12.5",
+        "inviter_reward_bp": "3",
+        "conditions.paid_orders": "10",
+        "conditions.received_fen": "1000.50",
+    }
+    patch = settings_page.build_patch(
+        s, values | {"tax_bp": "2.5", "levels": [*values["levels"], second]}
+    )
+    assert patch["tax_bp"] == 250
+    gold = patch["levels"][1]
+    assert (gold["level"], gold["reward_bp"], gold["inviter_reward_bp"]) == (2, 1250, 300)
+    assert gold["conditions"]["paid_orders"] == 10
+    assert gold["conditions"]["received_fen"] == 100_050
+    with pytest.raises(ValidationError) as err:
+        settings_page.build_patch(s, values | {"levels": [second | {"reward_bp": "ten"}]})
+    assert err.value.code == "ui.percent" and err.value.field == "levels[0].reward_bp"
 
 
 def test_the_overview_period_ends_with_the_chosen_day(dash_app: object) -> None:
