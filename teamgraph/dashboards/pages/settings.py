@@ -491,7 +491,7 @@ def _preview_inputs(lang: str) -> dbc.Row:
 
     return dbc.Row(
         [
-            box(t("set.preview.product", lang), dbc.Select(id="set-pv-product", value="")),
+            box(t("set.preview.product", lang), dbc.Select(id="set-pv-product", value=NO_PRODUCT)),
             box(t("set.preview.paid", lang), dbc.Input(id="set-pv-paid", value="100.00")),
             box(t("set.preview.qty", lang), dbc.Input(id="set-pv-qty", value="1")),
             *(
@@ -711,6 +711,8 @@ def _products(shop: Any) -> list[dict[str, Any]]:
 
 
 # -- callbacks ------------------------------------------------------------------------------------
+NO_PRODUCT = "-"
+"""The preview's "no product" choice (an empty value would be dbc.Select's placeholder)."""
 SCALARS = [f.name for f in FIELDS]
 PREVIEW_INPUTS = ("product", "paid", "qty", "level_1", "level_2", "level_3", "first")
 _PREVIEW_IDS = {
@@ -751,7 +753,7 @@ def load(key: str | None, lang: str, _v: int) -> Any:
     shop = caller.shop
     settings = shop.settings()  # in force now, a pending mode change kept
     values = form_values(settings)
-    options = [{"label": t("set.preview.no_product", lang), "value": ""}] + [
+    options = [{"label": t("set.preview.no_product", lang), "value": NO_PRODUCT}] + [
         {"label": f"{p['name'] or p['id']} ({p['id']})", "value": p["id"]} for p in _products(shop)
     ]
     return (
