@@ -281,3 +281,35 @@ def test_the_form_sets_and_clears_signal_retention(settings_page) -> None:  # ty
     kept = s.model_copy(update={"signal_retention_days": 365})
     cleared = settings_page.form_values(kept) | {"signal_retention_days": ""}
     assert settings_page.build_patch(kept, cleared) == {"signal_retention_days": None}
+
+
+def test_the_form_reads_switches_methods_groups_and_points(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: every setting is in the form; a points program's amounts are whole points."""
+    s = ProgramSettings.model_validate(
+        {"reward_kind": "points", "reward_basis": "fixed",
+         "withdrawal": {"methods": ["wechat", "bank"]},
+         "levels": [{"level": 1, "name": "L1", "reward_fen": 20, "inviter_reward_fen": 5}]}
+    )  # fmt: skip
+    values = settings_page.form_values(s)
+    assert values["levels"][0]["reward_fen"] == "20"
+    assert settings_page.build_patch(s, values) == {}
+    patch = settings_page.build_patch(
+        s,
+        values
+        | {
+            "new_customers_only": True,
+            "application.groups": "vip， staff",
+            "application.min_spend_fen": "99.9",
+            "withdrawal.methods": ["bank", "alipay"],
+            "levels": [values["levels"][0] | {"reward_fen": "30"}],
+        },
+    )
+    assert patch["new_customers_only"] is True
+    assert patch["application"]["groups"] == ["vip", "staff"]
+    assert patch["application"]["min_spend_fen"] == 9_990
+    assert patch["withdrawal"]["methods"] == ["bank", "alipay"]
+    assert patch["levels"][0]["reward_fen"] == 30
+    assert {f.name for f in settings_page.FIELDS} | set(settings_page.TABLES) >= (
+        set(ProgramSettings.model_fields) - {"pending", "last_mode_change_at", "withdrawal",
+                                             "application"}
+    )  # fmt: skip

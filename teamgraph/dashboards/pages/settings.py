@@ -355,7 +355,8 @@ def build_patch(settings: ProgramSettings, values: Mapping[str, Any]) -> dict[st
         if f.name not in values:
             continue
         value = read(f, values[f.name], kind, f.name)
-        if value == _get(data, f.name):
+        stored = _get(data, f.name)
+        if value == stored or (f.kind == "methods" and set(value) == set(stored)):
             continue
         head, _, rest = f.name.partition(".")
         if rest:
