@@ -30,6 +30,7 @@ class TeamgraphError(Exception):
         rule: str | None = None,
         field: str | None = None,
         extra: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -37,6 +38,9 @@ class TeamgraphError(Exception):
         self.rule = rule
         self.field = field
         self.extra = extra or {}
+        self.params = params or {}
+        """The values the message names (``{"rate_bp": 6000}``), so a UI can say it in its own
+        language (teamgraph.dashboards.messages); not part of the API's error body."""
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "rule": self.rule, "message": self.message}

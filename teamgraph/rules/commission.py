@@ -156,12 +156,16 @@ def validate_product_reward(reward: ProductReward) -> None:
             "a product's own reward is a rate (reward_bp) or an amount (reward_fen), not both",
             rule="R-3.2",
             field="reward_fen",
+            params={"variant": "both"},
         )
     for name in ("reward_bp", "reward_fen"):
         value = getattr(reward, name)
         if value is not None and value < 0:
             raise ValidationError(
-                "product.reward", f"{name} must not be negative (got {value})", field=name
+                "product.reward",
+                f"{name} must not be negative (got {value})",
+                field=name,
+                params={"variant": "negative"},
             )
     if reward.reward_bp is not None and reward.reward_bp > MAX_RATE_BP:
         raise ValidationError(
@@ -170,6 +174,7 @@ def validate_product_reward(reward: ProductReward) -> None:
             "not clipped",
             rule="R-3.3",
             field="reward_bp",
+            params={"variant": "single", "rate_bp": reward.reward_bp},
         )
 
 

@@ -228,15 +228,23 @@ class ProgramSettings(BaseModel):
         return out
 
 
-def _invalid(code: str, rule: str | None, message: str, field: str) -> ValidationError:
-    return ValidationError(code, message, rule=rule, field=field)
+def _invalid(
+    code: str, rule: str | None, message: str, field: str, **params: Any
+) -> ValidationError:
+    """A broken rule; ``params`` (with ``variant`` where one code has several messages) let a UI
+    say it in its language (teamgraph.dashboards.messages)."""
+    return ValidationError(code, message, rule=rule, field=field, params=params)
 
 
 def check(s: ProgramSettings) -> None:
     """Cross-field rules; raises :class:`ValidationError` naming the rule."""
     if not 1 <= s.tiers <= 3:
         raise _invalid(
-            "settings.tiers", "R-3.7", f"tiers must be 1, 2 or 3 (got {s.tiers})", "tiers"
+            "settings.tiers",
+            "R-3.7",
+            f"tiers must be 1, 2 or 3 (got {s.tiers})",
+            "tiers",
+            tiers=s.tiers,
         )
     if not 1 <= len(s.levels) <= 5:
         raise _invalid(
@@ -244,6 +252,8 @@ def check(s: ProgramSettings) -> None:
             "R-4.1",
             f"a program has 1 to 5 levels (got {len(s.levels)})",
             "levels",
+            variant="count",
+            count=len(s.levels),
         )
     numbers = [lv.level for lv in s.levels]
     if numbers != list(range(1, len(s.levels) + 1)):
@@ -252,6 +262,8 @@ def check(s: ProgramSettings) -> None:
             "R-4.1",
             f"levels must be numbered 1..{len(s.levels)} in order (got {numbers})",
             "levels",
+            variant="numbering",
+            count=len(s.levels),
         )
     if s.reward_kind in ("points", "balance") and s.reward_basis != "fixed":
         raise _invalid(
@@ -259,6 +271,8 @@ def check(s: ProgramSettings) -> None:
             "R-3.2",
             f"{s.reward_kind} rewards are always fixed amounts",
             "reward_basis",
+            variant="kind",
+            kind=s.reward_kind,
         )
     for i, lv in enumerate(s.levels):
         if len(s.levels) > 1 and i > 0 and not lv.conditions.chosen():
@@ -267,6 +281,7 @@ def check(s: ProgramSettings) -> None:
                 "R-4.2",
                 f"level {lv.level} needs at least one upgrade condition",
                 f"levels[{i}].conditions",
+                level=lv.level,
             )
         for name in ("reward_bp", "inviter_reward_bp", "first_order_reward_bp"):
             rate = getattr(lv, name)
@@ -277,6 +292,9 @@ def check(s: ProgramSettings) -> None:
                     f"a reward rate is at most {MAX_RATE_BP} bp (50%); "
                     f"levels[{i}].{name} is {rate} bp and is refused, not clipped",
                     f"levels[{i}].{name}",
+                    variant="level",
+                    level=lv.level,
+                    rate_bp=rate,
                 )
         if s.reward_basis == "rate" and (
             lv.reward_fen is not None or lv.inviter_reward_fen is not None
@@ -286,6 +304,8 @@ def check(s: ProgramSettings) -> None:
                 "R-3.2",
                 "reward_basis is rate: give reward_bp / inviter_reward_bp",
                 f"levels[{i}]",
+                variant="rate",
+                level=lv.level,
             )
         if s.reward_basis == "fixed" and (
             lv.reward_bp is not None or lv.inviter_reward_bp is not None
@@ -295,6 +315,8 @@ def check(s: ProgramSettings) -> None:
                 "R-3.2",
                 "reward_basis is fixed: give reward_fen / inviter_reward_fen",
                 f"levels[{i}]",
+                variant="fixed",
+                level=lv.level,
             )
     if s.reward_basis == "rate":  # R-3.3 / C-6: every tier of one order together
         top = max(max(lv.reward_bp or 0, lv.first_order_reward_bp or 0) for lv in s.levels)
@@ -307,6 +329,11 @@ def check(s: ProgramSettings) -> None:
                 f"an order could pay {worst} bp in all (tier 1 {top} bp + {s.tiers - 1} × "
                 f"{inviter} bp inviter rate): at most {MAX_RATE_BP} bp (50%), refused, not clipped",
                 "levels",
+                variant="total",
+                worst_bp=worst,
+                top_bp=top,
+                inviters=s.tiers - 1,
+                inviter_bp=inviter,
             )
     thresholds = [step.threshold_fen for step in s.ladder]
     if thresholds != sorted(set(thresholds)):
@@ -338,6 +365,8 @@ def check(s: ProgramSettings) -> None:
             "R-5.1",
             "withdrawal.min_fen is above withdrawal.max_fen",
             "withdrawal.min_fen",
+            min_fen=s.withdrawal.min_fen,
+            max_fen=s.withdrawal.max_fen,
         )
 
 
@@ -353,6 +382,19 @@ def warnings(s: ProgramSettings) -> list[dict[str, str]]:
             }
         )
     return out
+
+
+def product_reset(
+    before: ProgramSettings, after: ProgramSettings
+) -> tuple[int | None, int | None] | None:
+    """R-3.1: what a product's own reward becomes, ``(reward_bp, reward_fen)``, when a change
+    from ``before`` to ``after`` switches the reward kind: 0 in the new basis (points and balance
+    are always fixed, R-3.2). None: the kind is unchanged and products keep their rewards. Only a
+    product that has its own reward is reset; one without keeps following its level."""
+    if after.reward_kind == before.reward_kind:
+        return None
+    fixed = after.reward_kind in ("points", "balance") or after.reward_basis == "fixed"
+    return (None, 0) if fixed else (0, None)
 
 
 def _reset_rewards(levels: list[Level], basis: str) -> list[Level]:
@@ -388,7 +430,10 @@ def change(current: ProgramSettings, patch: dict[str, Any], now: int) -> Program
     if unknown:
         name = sorted(unknown)[0]
         raise ValidationError(
-            "settings.unknown_field", f"unknown settings field {name!r}", field=name
+            "settings.unknown_field",
+            f"unknown settings field {name!r}",
+            field=name,
+            params={"name": name},
         )
     data = base.model_dump()
     data.update({k: v for k, v in patch.items() if k != "attribution_mode"})
@@ -420,6 +465,7 @@ def change(current: ProgramSettings, patch: dict[str, Any], now: int) -> Program
                 rule="R-1.9",
                 field="attribution_mode",
                 extra={"retry_after": last + MODE_CHANGE_SPACING_MS},
+                params={"retry_after": last + MODE_CHANGE_SPACING_MS},
             )
         tz = data.get("timezone", base.timezone)
         data["pending"] = (
@@ -447,4 +493,9 @@ def parse(data: dict[str, Any]) -> ProgramSettings:
         if isinstance(cause, ValidationError):
             raise cause from None
         field = ".".join(str(p) for p in err["loc"])
-        raise ValidationError("settings.invalid", f"{field}: {err['msg']}", field=field) from None
+        raise ValidationError(
+            "settings.invalid",
+            f"{field}: {err['msg']}",
+            field=field,
+            params={"detail": err["msg"]},
+        ) from None

@@ -42,6 +42,7 @@ from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
 from teamgraph.shop.personal_data import PersonalData
+from teamgraph.shop.products import Products
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.risk import Risk, ScanResult
@@ -70,6 +71,7 @@ class Shop(
     Relationships,
     Team,
     Orders,
+    Products,
     Ledger,
     TeamRewards,
     Badges,

@@ -137,6 +137,7 @@ class ShopBase:
                 action="settings.apply_pending",
                 change_id=uuid.uuid4().hex,
                 **CATCH_UP.params(),
+                **_products_reset(),
             )  # a lost compare-and-set means another process applied it: same outcome
             stored = self._stored_settings()[0]
         elif not row["soon"] and (pending is None or pending.effective_at > until):
@@ -155,7 +156,9 @@ class ShopBase:
         """Apply a settings change; returns the new settings and their warnings (R-3.7).
 
         R-1.11: a change of ``auto_unbind`` recomputes every active binding's expiry in the
-        same statement as the settings (now + ``binding_days``, or permanent)."""
+        same statement as the settings (now + ``binding_days``, or permanent). R-3.1: a switch
+        of the reward kind sets every product's own reward back to 0, in the new basis, in
+        that same statement too (the levels' defaults are reset by ``rules.settings.change``)."""
         now = self._now(now)
         self.catch_up(now)
         current, version = self._stored_settings()
@@ -169,6 +172,7 @@ class ShopBase:
             "action": "settings.update",
             "change_id": uuid.uuid4().hex,
             **actor.params(),
+            **_products_reset(current, new),
         }
         if new.auto_unbind != current.auto_unbind:
             params["expires_at"] = rules_binding.expiry(new, now)
@@ -233,3 +237,14 @@ def level_values(d: Mapping[str, Any]) -> dict[str, int]:
         "transaction_fen": d["transaction_fen"] or 0,
         "completed_orders": d["completed_orders"] or 0,
     }
+
+
+def _products_reset(
+    before: ProgramSettings | None = None, after: ProgramSettings | None = None
+) -> dict[str, Any]:
+    """The parameters of R-3.1's product reset in a settings statement
+    (:func:`teamgraph.rules.settings.product_reset`; no settings: nothing reset)."""
+    reset = None if before is None or after is None else rules_settings.product_reset(before, after)
+    if reset is None:
+        return {"reset_products": False, "product_bp": None, "product_fen": None}
+    return {"reset_products": True, "product_bp": reset[0], "product_fen": reset[1]}

@@ -90,7 +90,7 @@ def split_key(key: str) -> tuple[str, str]:
     """A key reads ``<shop>.<secret>``: the shop part tells which graph holds its hash."""
     shop, sep, secret = key.partition(".")
     if not sep or not secret:
-        raise AuthError("auth.invalid_key", "the key is malformed")
+        raise AuthError("auth.invalid_key", "the key is malformed", params={"variant": "malformed"})
     return shop, secret
 
 

@@ -56,7 +56,9 @@ class Orders(ShopBase):
         settings = self.catch_up(now)
         for name_, value in (("price_fen", price_fen), ("cost_fen", cost_fen)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ValidationError("product.invalid", f"{name_} is integer fen", field=name_)
+                raise ValidationError(
+                    "product.invalid", f"{name_} is integer fen", field=name_, params={}
+                )
         rules_commission.validate_product_reward(
             rules_commission.ProductReward(reward_bp=reward_bp, reward_fen=reward_fen)
         )
@@ -70,6 +72,12 @@ class Orders(ShopBase):
                     f"could pay {worst} bp: at most {MAX_RATE_BP} bp (50%)",
                     rule="R-3.3",
                     field="reward_bp",
+                    params={
+                        "variant": "total",
+                        "worst_bp": worst,
+                        "inviters": settings.tiers - 1,
+                        "inviter_bp": inviter,
+                    },
                 )
         return self.store.write(
             "product.upsert",

@@ -124,6 +124,9 @@ RULES: dict[str, Rule] = {
     # personal data (issue 16, PD-1..PD-5): the merchant's alone
     "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
     "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    # issue 17 (settings and products pages): the catalogue, read
+    "GET /v1/products": READ,
+    "GET /v1/products/{product_id}": READ,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -137,6 +140,7 @@ PATH_VALUES = {
     "key_id": "key_0000000000000000",  # no such key: 404 for the roles allowed
     "webhook_id": "wh-{who}",
     "event_id": "evt-{who}",
+    "product_id": "p-{who}",
 }
 QUERIES: dict[str, dict[str, str]] = {
     "GET /v1/withdrawals": {"distributor_id": "{distributor}"},

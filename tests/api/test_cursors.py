@@ -27,6 +27,7 @@ LISTS = {
     "/v1/keys",  # issue 16
     "/v1/audit",
     "/v1/webhooks/{webhook_id}/deliveries",
+    "/v1/products",  # issue 17
 }
 UNFILLED = {"/v1/rings", "/v1/webhooks/{webhook_id}/deliveries"}
 """Lists the fixture leaves with fewer than two items (no scan, no deliverer in the session)."""
@@ -85,6 +86,8 @@ def shop(make_shop: MakeShop) -> ShopApi:
     withdraw(m, "D", 100, id="w-2")
     ok(m.post("/v1/keys", json={"name": "reports", "role": "analyst"}), 201)
     ok(m.post("/v1/webhooks", json={"url": "https://mall.example.com/h", "events": ["*"]}), 201)
+    for pid in ("P0", "P1"):
+        ok(m.post("/v1/products", json={"id": pid, "name": pid, "price_fen": 100}))
     return s
 
 

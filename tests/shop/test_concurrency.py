@@ -568,6 +568,9 @@ def test_settings_writers_of_one_version_exactly_one_wins(make_shop: Callable[..
             change_id=f"race-{i}",
             actor=f"writer {i}",
             actor_key=None,
+            reset_products=False,
+            product_bp=None,
+            product_fen=None,
         )
     )
 

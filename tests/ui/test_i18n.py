@@ -98,7 +98,16 @@ def test_settings_form_labels_exist_for_every_field_and_choice(dash_app: object)
 
     labels = i18n.labels(ZH)
     for field in settings.FIELDS:
-        assert f"set.{field}" in labels and f"set.help.{field}" in labels, field
+        assert f"set.{field.name}" in labels and f"set.help.{field.name}" in labels, field
+    for section in settings.SECTIONS:
+        assert f"set.section.{section().key}" in labels, section
+    for table, columns in settings.TABLES.items():
+        assert f"set.help.{table}" in labels
+        for col in columns:
+            head, _, rest = col.name.partition(".")
+            assert (f"cond.{rest}" if head == "conditions" else f"set.col.{table}.{col.name}") in (
+                labels
+            ), col
     for field, choices in settings.CHOICES.items():
         for value in choices:
             assert f"opt.{field}.{value}" in labels, (field, value)

@@ -230,7 +230,7 @@ def test_the_form_sends_only_what_changed(settings_page) -> None:  # type: ignor
         ("withdrawal.min_fen", "12.345", "ui.yuan"),
         ("withdrawal.max_fen", "ten", "ui.yuan"),
         ("settle_days", "7.5", "ui.number"),
-        ("levels", "[{", "ui.json"),
+        ("tax_bp", "1.005", "ui.percent"),
     ],
 )
 def test_the_form_refuses_what_it_cannot_read(settings_page, field, value, code) -> None:  # type: ignore[no-untyped-def]
@@ -238,6 +238,31 @@ def test_the_form_refuses_what_it_cannot_read(settings_page, field, value, code)
     with pytest.raises(ValidationError) as err:
         settings_page.build_patch(s, settings_page.form_values(s) | {field: value})
     assert err.value.code == code and err.value.field == field
+
+
+def test_the_form_edits_levels_as_rows_and_tax_as_a_percentage(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: levels are rows (rates in %, amounts in yuan), tax a percentage kept in bp."""
+    s = ProgramSettings()
+    values = settings_page.form_values(s)
+    assert values["tax_bp"] == "0" and values["levels"][0]["reward_bp"] == "10"
+    second = dict.fromkeys(values["levels"][0], "") | {
+        "name": "Gold",
+        "reward_bp": "12.5",
+        "inviter_reward_bp": "3",
+        "conditions.paid_orders": "10",
+        "conditions.received_fen": "1000.50",
+    }
+    patch = settings_page.build_patch(
+        s, values | {"tax_bp": "2.5", "levels": [*values["levels"], second]}
+    )
+    assert patch["tax_bp"] == 250
+    gold = patch["levels"][1]
+    assert (gold["level"], gold["reward_bp"], gold["inviter_reward_bp"]) == (2, 1250, 300)
+    assert gold["conditions"]["paid_orders"] == 10
+    assert gold["conditions"]["received_fen"] == 100_050
+    with pytest.raises(ValidationError) as err:
+        settings_page.build_patch(s, values | {"levels": [second | {"reward_bp": "ten"}]})
+    assert err.value.code == "ui.percent" and err.value.field == "levels[0].reward_bp"
 
 
 def test_the_overview_period_ends_with_the_chosen_day(dash_app: object) -> None:
@@ -256,3 +281,35 @@ def test_the_form_sets_and_clears_signal_retention(settings_page) -> None:  # ty
     kept = s.model_copy(update={"signal_retention_days": 365})
     cleared = settings_page.form_values(kept) | {"signal_retention_days": ""}
     assert settings_page.build_patch(kept, cleared) == {"signal_retention_days": None}
+
+
+def test_the_form_reads_switches_methods_groups_and_points(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: every setting is in the form; a points program's amounts are whole points."""
+    s = ProgramSettings.model_validate(
+        {"reward_kind": "points", "reward_basis": "fixed",
+         "withdrawal": {"methods": ["wechat", "bank"]},
+         "levels": [{"level": 1, "name": "L1", "reward_fen": 20, "inviter_reward_fen": 5}]}
+    )  # fmt: skip
+    values = settings_page.form_values(s)
+    assert values["levels"][0]["reward_fen"] == "20"
+    assert settings_page.build_patch(s, values) == {}
+    patch = settings_page.build_patch(
+        s,
+        values
+        | {
+            "new_customers_only": True,
+            "application.groups": "vip， staff",
+            "application.min_spend_fen": "99.9",
+            "withdrawal.methods": ["bank", "alipay"],
+            "levels": [values["levels"][0] | {"reward_fen": "30"}],
+        },
+    )
+    assert patch["new_customers_only"] is True
+    assert patch["application"]["groups"] == ["vip", "staff"]
+    assert patch["application"]["min_spend_fen"] == 9_990
+    assert patch["withdrawal"]["methods"] == ["bank", "alipay"]
+    assert patch["levels"][0]["reward_fen"] == 30
+    assert {f.name for f in settings_page.FIELDS} | set(settings_page.TABLES) >= (
+        set(ProgramSettings.model_fields) - {"pending", "last_mode_change_at", "withdrawal",
+                                             "application"}
+    )  # fmt: skip

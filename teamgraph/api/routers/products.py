@@ -1,5 +1,6 @@
 """``POST /v1/products`` (merchant): a product and its own reward setting (docs/api.md "Events and
-idempotency"; docs/rules.md R-3.2, R-3.3, R-3.5, R-3.8)."""
+idempotency"; docs/rules.md R-3.2, R-3.3, R-3.5, R-3.8); ``GET /v1/products`` (paged by id) and
+``GET /v1/products/{product_id}`` (merchant and analyst): what the Products page shows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictInt, StrictStr
 
-from teamgraph.api.deps import MerchantDep
-from teamgraph.api.schemas import MAX_FEN, Fen, Id, RequestBody
+from teamgraph.api.deps import MerchantDep, ReaderDep
+from teamgraph.api.schemas import (
+    MAX_FEN,
+    CursorQuery,
+    Fen,
+    Id,
+    LimitQuery,
+    Page,
+    RequestBody,
+)
 
 router = APIRouter(prefix="/v1/products", tags=["products"])
 
@@ -53,3 +62,16 @@ def upsert_product(body: ProductCreate, caller: MerchantDep) -> Any:
         reward_bp=body.reward_bp,
         reward_fen=body.reward_fen,
     )
+
+
+@router.get("", response_model=Page[ProductPublic])
+def list_products(caller: ReaderDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Any:
+    """The shop's products by id, each with its own reward (null: the level's default applies,
+    R-3.5). After a switch of the reward kind every own reward reads 0 (R-3.1)."""
+    return caller.shop.products(limit=limit, cursor=cursor)
+
+
+@router.get("/{product_id}", response_model=ProductPublic)
+def get_product(product_id: str, caller: ReaderDep) -> Any:
+    """One product; 404 `product.not_found`."""
+    return caller.shop.product(product_id)

@@ -10,8 +10,8 @@ from dash import Input, Output, State, callback, html
 from dash.exceptions import PreventUpdate
 
 from teamgraph.dashboards import context
-from teamgraph.dashboards.components import error_alert
 from teamgraph.dashboards.i18n import DEFAULT_LANG, t
+from teamgraph.dashboards.messages import error_alert
 from teamgraph.dashboards.shell import LANG, LOGIN_PATH, SESSION
 from teamgraph.errors import TeamgraphError
 

@@ -258,7 +258,8 @@ RETURN s.settings_version AS settings_version, ended
 // name: binding.reexpire_all
 // R-1.11: auto-unbind never -> on_expiry gives every active binding expires_at = now +
 // binding_days ($expires_at); on_expiry -> never makes every one permanent ($expires_at null).
-// Compare-and-set on the settings version under the shop node's lock (shop.put_settings).
+// Compare-and-set on the settings version under the shop node's lock (shop.put_settings), and
+// R-3.1's reset of the products' own rewards as there.
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
@@ -268,10 +269,15 @@ CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
                  before: $before, after: $settings})
 WITH s
+OPTIONAL MATCH (p:Product)
+WHERE $reset_products AND (p.reward_bp IS NOT NULL OR p.reward_fen IS NOT NULL)
+FOREACH (x IN CASE WHEN p IS NULL THEN [] ELSE [p] END |
+  SET x.reward_bp = $product_bp, x.reward_fen = $product_fen, x.updated_at = $now)
+WITH s, toInteger(count(p)) AS products_reset
 OPTIONAL MATCH (:Customer)-[b:BOUND_TO {active: true}]->(:Distributor)
 FOREACH (x IN CASE WHEN b IS NULL THEN [] ELSE [b] END |
   SET x.expires_at = $expires_at, x.due = $expires_at)
-RETURN s.settings_version AS settings_version, toInteger(count(b)) AS changed
+RETURN s.settings_version AS settings_version, toInteger(count(b)) AS changed, products_reset
 
 // name: customer.create
 MERGE (c:Customer {id: $id})

@@ -23,7 +23,14 @@ SET s.settings = $settings, s.settings_version = $version + 1
 CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
                  before: $before, after: $settings})
-RETURN s.settings_version AS settings_version
+// R-3.1: a switch of the reward kind ($reset_products) sets every product's own reward back to
+// 0 in the new basis ($product_bp / $product_fen), in this same statement.
+WITH s
+OPTIONAL MATCH (p:Product)
+WHERE $reset_products AND (p.reward_bp IS NOT NULL OR p.reward_fen IS NOT NULL)
+FOREACH (x IN CASE WHEN p IS NULL THEN [] ELSE [p] END |
+  SET x.reward_bp = $product_bp, x.reward_fen = $product_fen, x.updated_at = $now)
+RETURN s.settings_version AS settings_version, toInteger(count(p)) AS products_reset
 
 // name: shop.counts
 MATCH (c:Customer)
