@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from teamgraph.dashboards import networks, tables
 from teamgraph.dashboards.i18n import EN, ZH
 from teamgraph.errors import ValidationError
+from teamgraph.rules import settings as rules_settings
 from teamgraph.rules.settings import ProgramSettings
 from tests.formulas import FORMULAS, assert_inert_csv, assert_inert_xlsx, csv_table
 
@@ -309,7 +310,39 @@ def test_the_form_reads_switches_methods_groups_and_points(settings_page) -> Non
     assert patch["application"]["min_spend_fen"] == 9_990
     assert patch["withdrawal"]["methods"] == ["bank", "alipay"]
     assert patch["levels"][0]["reward_fen"] == 30
-    assert {f.name for f in settings_page.FIELDS} | set(settings_page.TABLES) >= (
-        set(ProgramSettings.model_fields) - {"pending", "last_mode_change_at", "withdrawal",
-                                             "application"}
-    )  # fmt: skip
+    shown = {f.name.split(".")[0] for f in settings_page.FIELDS} | set(settings_page.TABLES)
+    assert shown == set(ProgramSettings.model_fields) - {"pending", "last_mode_change_at"}
+
+
+def test_the_form_turns_the_team_reward_on_and_off_and_edits_badges(settings_page) -> None:  # type: ignore[no-untyped-def]
+    """R-3.14, TR-1, BG-1 in the form: invitation points are whole points, the team reward's
+    amount is yuan when paid in cash, an empty threshold turns it off, badges are switches and
+    whole numbers; the rules' own check accepts what the form builds."""
+    s = ProgramSettings(tiers=2)
+    values = settings_page.form_values(s)
+    assert values["team_reward.threshold_fen"] == "" and values["team_reward.kind"] == "points"
+    on = values | {
+        "invitation_points": "5",
+        "team_reward.threshold_fen": "1000",
+        "team_reward.kind": "cash",
+        "team_reward.amount": "12.5",
+        "badges.clients.threshold": "20",
+        "badges.month_top.enabled": False,
+    }
+    patch = settings_page.build_patch(s, on)
+    assert patch["invitation_points"] == 5
+    assert patch["team_reward"] == {"threshold_fen": 100_000, "kind": "cash", "amount": 1_250}
+    assert patch["badges"]["clients"] == {"enabled": True, "threshold": 20}
+    assert patch["badges"]["month_top"]["enabled"] is False
+    assert patch["badges"]["first_sale"] == s.badges.first_sale.model_dump()
+    new = rules_settings.change(s, patch, 0)
+    assert new.team_reward is not None and new.team_reward.amount == 1_250
+    again = settings_page.form_values(new)
+    assert settings_page.build_patch(new, again) == {}
+    assert again["team_reward.amount"] == "12.50"
+    off = settings_page.build_patch(new, again | {"team_reward.threshold_fen": ""})
+    assert off == {"team_reward": None}
+    points = settings_page.build_patch(
+        s, values | {"team_reward.threshold_fen": "500", "team_reward.amount": "300"}
+    )
+    assert points["team_reward"] == {"threshold_fen": 50_000, "kind": "points", "amount": 300}

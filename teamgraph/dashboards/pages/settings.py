@@ -19,6 +19,7 @@ sections, for merchant keys (issue 17).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -158,6 +159,32 @@ def program() -> Section:
     )
 
 
+BADGES = ("first_sale", "clients", "level", "month_top")
+
+
+def extras() -> Section:
+    """Points for an accepted invitation (R-3.14), the monthly team reward (TR-1, TR-2) and
+    the badges the distributor views show (BG-1). An empty team-reward threshold is no team
+    reward; its amount is yuan when paid in cash, whole points otherwise."""
+    return Section(
+        "extras",
+        (
+            Field("invitation_points", "int"),
+            Field("team_reward.threshold_fen", "yuan", nullable=True),
+            Field("team_reward.kind", "choice", ("points", "cash")),
+            Field("team_reward.amount", "amount", nullable=True),
+            *(
+                f
+                for b in BADGES
+                for f in (
+                    Field(f"badges.{b}.enabled", "switch"),
+                    Field(f"badges.{b}.threshold", "int"),
+                )
+            ),
+        ),
+    )
+
+
 SECTIONS: tuple[Callable[[], Section], ...] = (
     attribution,
     rewards,
@@ -165,6 +192,7 @@ SECTIONS: tuple[Callable[[], Section], ...] = (
     withdrawal,
     application,
     ladder,
+    extras,
     program,
 )
 """The form, top to bottom. Add a section: a function like the ones above, listed here, and its
@@ -306,8 +334,28 @@ def read(f: Field, raw: Any, kind: str, where: str) -> Any:
 def _get(data: Mapping[str, Any], path: str) -> Any:
     out: Any = data
     for part in path.split("."):
+        if out is None:
+            return None  # a setting that is off (``team_reward``): its parts are empty
         out = out[part]
     return out
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value
+
+
+OPTIONAL = {"team_reward": "threshold_fen"}
+"""A nested setting that may be off (null): off while the form leaves this part of it empty."""
+
+
+def _kind_of(f: Field, values: Mapping[str, Any], reward_kind: str) -> str:
+    """The reward kind an ``amount`` is typed in: the team reward's own, else the shop's."""
+    if f.name.startswith("team_reward."):
+        return "cash" if values.get("team_reward.kind") == "cash" else "points"
+    return reward_kind
 
 
 def form_values(settings: ProgramSettings) -> dict[str, Any]:
@@ -317,7 +365,12 @@ def form_values(settings: ProgramSettings) -> dict[str, Any]:
     if settings.pending is not None:
         data["attribution_mode"] = settings.pending.attribution_mode
     kind = settings.reward_kind
-    out: dict[str, Any] = {f.name: show(f, _get(data, f.name), kind) for f in FIELDS}
+    team = {"team_reward.kind": (data["team_reward"] or {}).get("kind", "points")}
+    out: dict[str, Any] = {
+        f.name: show(f, _get(data, f.name), _kind_of(f, team, kind)) for f in FIELDS
+    }
+    if data["team_reward"] is None:
+        out["team_reward.kind"] = "points"
     for table, cols in TABLES.items():
         out[table] = [
             {c.name: show(c, _get(row, c.name), kind) for c in cols} for row in data[table]
@@ -354,15 +407,20 @@ def build_patch(settings: ProgramSettings, values: Mapping[str, Any]) -> dict[st
     for f in FIELDS:
         if f.name not in values:
             continue
-        value = read(f, values[f.name], kind, f.name)
+        value = read(f, values[f.name], _kind_of(f, values, kind), f.name)
         stored = _get(data, f.name)
         if value == stored or (f.kind == "methods" and set(value) == set(stored)):
             continue
         head, _, rest = f.name.partition(".")
         if rest:
-            patch.setdefault(head, dict(data[head]))[rest] = value
+            _put(patch.setdefault(head, copy.deepcopy(data[head]) or {}), rest, value)
         else:
             patch[f.name] = value
+    for head, part in OPTIONAL.items():
+        if head in patch and patch[head].get(part) is None:
+            patch[head] = None  # its defining part emptied: the setting is off
+            if data[head] is None:
+                del patch[head]
     for table in TABLES:
         if table in values:
             rows = _table(table, values[table], kind)
