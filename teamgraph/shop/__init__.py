@@ -14,7 +14,8 @@ views, progress, share links, counters), ``orders`` (products, orders, refunds),
 ``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
 customer's data exported or erased, PIPL/GDPR), ``center`` (the distributor center's links
 and sessions, on top of ``keys``) and ``audit`` (the audit log every decision writes, issue 16;
-who decided is an ``actors.Actor``). Batch work (imports, the demo,
+who decided is an ``actors.Actor``), and ``backoffice`` (the merchant's application queue,
+ledger adjustments and customer groups, issue 17). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
@@ -34,6 +35,7 @@ from teamgraph.rules import settings as rules_settings
 from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.audit import Audit
+from teamgraph.shop.backoffice import Backoffice
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
@@ -75,6 +77,7 @@ class Shop(
     Audit,
     Webhooks,
     PersonalData,
+    Backoffice,
 ):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 
