@@ -123,6 +123,10 @@ RULES: dict[str, Rule] = {
     # personal data (issue 16, PD-1..PD-5): the merchant's alone
     "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
     "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    # the back office (issue 17): the merchant's decisions
+    "GET /v1/applications": MERCHANT_ONLY,
+    "POST /v1/distributors/{distributor_id}/adjustments": MERCHANT_ONLY,
+    "PUT /v1/customers/{customer_id}/groups": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -172,6 +176,12 @@ BODIES: dict[str, Any] = {
     "POST /v1/keys/{key_id}/rotate": {"overlap_s": 0},
     "POST /v1/webhooks": {"url": "https://mall.example.com/hooks/{who}", "events": ["*"]},
     "PATCH /v1/webhooks/{webhook_id}": {"enabled": False},
+    "POST /v1/distributors/{distributor_id}/adjustments": {
+        "id": "adj-{who}",
+        "amount_fen": 100,
+        "reason": "goodwill",
+    },
+    "PUT /v1/customers/{customer_id}/groups": {"groups": ["vip"]},
 }
 
 
