@@ -12,8 +12,8 @@ Choices (docs/choices.md):
 - AJ-2 An adjustment is idempotent on its ``id`` (R-3.12): the same id and body answer the
   first entry and write nothing; the same id with another body, or the id of another entry,
   is 409 ``event.conflict``.
-- AJ-3 A customer's groups are 0–20 names of 1–64 characters, kept in the order given without
-  repeats; setting them replaces the groups an import set.
+- AJ-3 A customer's groups are 0–20 names of 1–64 characters (no control characters), trimmed,
+  kept in the order given without repeats; setting them replaces the groups an import set.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from teamgraph.errors import Conflict, NotFound, ValidationError
+from teamgraph.rules.money import MAX_FEN
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.shop import cursors
 from teamgraph.shop.actors import PROGRAM, Actor
@@ -108,10 +109,16 @@ class Backoffice(ShopBase):
     ) -> tuple[dict[str, Any], bool]:
         """R-3.12: credit (``amount_fen`` > 0) or debit (< 0) the distributor's settled balance
         with a reason; the entry and, whether this call wrote it (``False``: a repeat, AJ-2)."""
-        if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
+        if (
+            isinstance(amount_fen, bool)
+            or not isinstance(amount_fen, int)
+            or amount_fen == 0
+            or abs(amount_fen) > MAX_FEN
+        ):
             raise ValidationError(
                 "adjustment.amount",
-                "amount_fen is a non-zero integer (fen; negative for a debit)",
+                f"amount_fen is a non-zero integer of at most {MAX_FEN} fen either way "
+                "(negative for a debit)",
                 rule="R-3.12",
                 field="amount_fen",
             )
@@ -218,10 +225,10 @@ def _groups(groups: Sequence[str]) -> list[str]:
     out: list[str] = []
     for g in groups:
         name = g.strip() if isinstance(g, str) else ""
-        if not 1 <= len(name) <= MAX_GROUP_LENGTH:
+        if not 1 <= len(name) <= MAX_GROUP_LENGTH or any(ch < " " or ch == "\x7f" for ch in name):
             raise ValidationError(
                 "customer.groups",
-                f"a group name has 1-{MAX_GROUP_LENGTH} characters",
+                f"a group name has 1-{MAX_GROUP_LENGTH} characters, none a control character",
                 rule="R-2.1",
                 field="groups",
             )

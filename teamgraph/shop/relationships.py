@@ -213,6 +213,7 @@ class Relationships(ShopBase):
             },
             "attributed_to": rules_binding.attribute(_listed(binding), _listed(sharer), now),
             "history": history,
+            "groups": list(row["groups"] or []),
         }
 
     def rebind(

@@ -34,6 +34,8 @@ def test_r_2_1_the_queue_over_the_api_with_progress_and_reasons_audited(
             "pending"
         )
     ok(m.put("/v1/customers/c/groups", json={"groups": []}))
+    assert ok(m.get("/v1/customers/a"))["groups"] == ["vip"]
+    assert ok(m.get("/v1/customers/c"))["groups"] == []
     queue = listed(m, "/v1/applications", limit=2)
     assert [(a["id"], a["ready"]) for a in queue] == [("a", True), ("b", True), ("c", False)]
     assert queue[2]["conditions"] == [

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StrictInt, StrictStr
 from teamgraph.api.deps import MerchantDep
 from teamgraph.api.render import public
 from teamgraph.api.schemas import CursorQuery, Id, LimitQuery, Page, Reason, RequestBody, Time
+from teamgraph.rules.money import MAX_FEN
 
 router = APIRouter(tags=["back office"])
 
@@ -49,7 +50,9 @@ class AdjustmentCreate(RequestBody):
 
     id: Id
     amount_fen: StrictInt = Field(
-        description="signed fen, not 0; a debit may not take the settled balance below zero (AJ-1)"
+        ge=-MAX_FEN,
+        le=MAX_FEN,
+        description="signed fen, not 0; a debit may not take the settled balance below zero (AJ-1)",
     )
     reason: Reason
 
