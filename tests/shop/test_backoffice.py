@@ -352,3 +352,32 @@ def test_r_3_12_adjustments_among_other_entries_keep_the_ledger_invariant(
         assert len(changes(shop, "distributor.adjust")) == len(adjustments)
     finally:
         shop.store.drop()
+
+
+# -- R-3.12 under concurrency: the statement decides under the distributor's lock ------------------
+def _race(work: Any, n: int = 8) -> list[tuple[str, Any]]:
+    from tests.shop.test_concurrency import race
+
+    return race(work, n)
+
+
+def test_r_3_12_aj_1_debits_racing_cannot_overdraw_and_a_repeated_id_writes_once(
+    make_shop: ShopFactory,
+) -> None:
+    """Eight debits of 300 racing on a balance of 1000: three win, the rest are refused, the
+    balance never goes below zero; eight racing repeats of one adjustment write one entry."""
+    shop = make_shop()
+    distributors(shop, "d")
+    shop.adjust("d", "seed", 1000, "seed", actor=MERCHANT, now=T0 + 1)
+    outcomes = _race(
+        lambda i: shop.adjust("d", f"debit-{i}", -300, "x", actor=MERCHANT, now=T0 + 2)
+    )
+    won = [v for kind, v in outcomes if kind == "ok"]
+    assert len(won) == 3
+    assert {v.code for kind, v in outcomes if kind == "error"} == {"adjustment.insufficient"}
+    assert shop.balances("d", now=T0 + 3)["settled"] == 100
+    outcomes = _race(lambda i: shop.adjust("d", "same", 50, "once", actor=MERCHANT, now=T0 + 4))
+    assert [kind for kind, _ in outcomes] == ["ok"] * 8
+    assert sum(1 for _, (_, created) in outcomes if created) == 1
+    assert len([e for e in ledger_entries(shop, "d", now=T0 + 5) if e["id"] == "same"]) == 1
+    assert len(changes(shop, "distributor.adjust")) == 1 + 3 + 1
