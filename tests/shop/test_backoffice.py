@@ -17,6 +17,7 @@ from teamgraph.errors import Conflict, NotFound, ValidationError
 from teamgraph.graph import Engine
 from teamgraph.rules import ledger as rules_ledger
 from teamgraph.shop import Actor, Shop
+from teamgraph.shop.events import list_events
 from tests.conftest import new_shop_id
 from tests.shop.conftest import DAY, HOUR, T0, ShopFactory, distributors, ledger_entries
 
@@ -202,6 +203,15 @@ def test_r_3_12_an_adjustment_is_a_settled_entry_with_its_change(make_shop: Shop
     ) == ("d", "goodwill", "0", "1234", "ops")
     entry, created = shop.adjust("d", "adj-2", -1234, "mistake", actor=MERCHANT, now=T0 + 3)
     assert created and shop.balances("d", now=T0 + 4)["settled"] == 0
+    shop.adjust("d", "adj-2", -1234, "mistake", actor=MERCHANT, now=T0 + 5)  # a repeat
+    told = list_events(shop.store, type="adjustment.recorded", key="d")
+    assert sorted((e["object_id"], e["amount"], e["reason"], e["settled_fen"]) for e in told) == [
+        ("adj-1", 1234, "goodwill", 1234),
+        ("adj-2", -1234, "mistake", 0),
+    ]
+    assert {(e["object"], e["distributor_id"], e["unit"]) for e in told} == {
+        ("adjustment", "d", "fen")
+    }
 
 
 def test_r_3_12_an_adjustment_is_idempotent_on_its_id(make_shop: ShopFactory) -> None:

@@ -22,7 +22,8 @@ OPTIONAL MATCH (e)-[:TO]->(d:Distributor)
 RETURN e.id AS id, e.kind AS kind, d.id AS distributor_id, e.digest AS digest
 
 // name: adjustment.create
-// R-3.12: a merchant's credit or debit, written settled (G-3), with its Change. Under the
+// R-3.12: a merchant's credit or debit, written settled (G-3), with its Change and its
+// adjustment.recorded event (events.cypher; the outbox webhooks read). Under the
 // distributor's lock the settled balance is summed again (as withdrawal.create does), so a debit
 // that would take it below zero (AJ-1, docs/choices.md) writes nothing and returns no row, even
 // when two debits race; so does an id some entry already has (read after the lock: a repeat
@@ -49,6 +50,11 @@ CREATE (:Change {id: $change_id, at: $now, action: 'distributor.adjust', actor: 
                  reason: $reason, before: toString(settled),
                  after: toString(settled + $amount_fen), entry_id: $id,
                  amount_fen: $amount_fen})
+FOREACH (x IN [a] |
+  CREATE (:Event {id: 'adjustment.recorded:' + x.id, type: 'adjustment.recorded', at: $now,
+                  key: d.id, object: 'adjustment', object_id: x.id, distributor_id: d.id,
+                  amount: $amount_fen, unit: 'fen', status: 'settled', reason: $reason,
+                  settled_fen: settled + $amount_fen}))
 RETURN a.id AS id, settled + $amount_fen AS settled
 
 // name: adjustment.view
