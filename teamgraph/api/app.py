@@ -12,6 +12,7 @@ from teamgraph import __version__, logs
 from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
     audit,
+    backoffice,
     customers,
     distributors,
     health,
@@ -53,6 +54,7 @@ ROUTERS = (
     audit.router,
     webhooks.router,
     personal_data.router,
+    backoffice.router,
 )
 
 

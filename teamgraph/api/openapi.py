@@ -30,6 +30,7 @@ from fastapi.routing import APIRoute
 from teamgraph.api import deps
 from teamgraph.api.errors import RETRY_AFTER_S, ErrorBody
 from teamgraph.api.routers import (
+    backoffice,
     customers,
     distributors,
     keys,
@@ -67,6 +68,8 @@ ROUTE_ANSWERS: dict[Callable[..., Any], frozenset[int]] = {
     webhooks.delete_webhook: frozenset({409}),
     webhooks.rotate_secret: frozenset({409}),
     personal_data.erase_personal_data: frozenset({409}),  # personal_data.payout_pending
+    # issue 17, the back office
+    backoffice.adjust: frozenset({409}),  # event.conflict
 }
 """What a route answers beyond what its make-up says (the module's doc), by its endpoint."""
 

@@ -13,9 +13,11 @@ views, progress, share links, counters), ``orders`` (products, orders, refunds),
 (derived on read), ``analytics`` (whole-shop figures), ``risk`` (fraud rings), ``webhooks``
 (webhook endpoints and their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old
 phone digests to keyed ones), ``personal_data`` (a customer's data exported or erased,
-PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``) and
-``audit`` (the audit log every decision writes, issue 16; who decided is an ``actors.Actor``).
-Batch work (imports, the demo, exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
+PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``),
+``audit`` (the audit log every decision writes, issue 16; who decided is an ``actors.Actor``)
+and ``backoffice`` (the merchant's application queue, ledger adjustments and customer groups,
+issue 17). Batch work (imports, the demo, exports) goes through ``shop.bulk``
+(:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
 detection library); only it reads or writes a shop's graph. Nothing it imports imports it.
@@ -34,6 +36,7 @@ from teamgraph.rules import settings as rules_settings
 from teamgraph.shop.actors import PROGRAM, Actor
 from teamgraph.shop.analytics import Analytics
 from teamgraph.shop.audit import Audit
+from teamgraph.shop.backoffice import Backoffice
 from teamgraph.shop.badges import Badges
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
@@ -81,6 +84,7 @@ class Shop(
     Audit,
     Webhooks,
     PersonalData,
+    Backoffice,
 ):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 

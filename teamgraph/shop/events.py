@@ -38,6 +38,7 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "ring.detected": "The risk engine detected a suspected fraud ring.",
     "ring.frozen": "A ring was frozen: its distributor members' rewards are held.",
     "ring.released": "A frozen ring was released; the rewards it held may settle.",
+    "adjustment.recorded": "The merchant credited or debited a distributor's ledger (R-3.12).",
 }
 
 EVENT_TYPES: Final[tuple[str, ...]] = tuple(EVENT_DESCRIPTIONS)
@@ -50,6 +51,7 @@ EVENT_OBJECTS: Final[tuple[str, ...]] = (
     "reward",
     "withdrawal",
     "ring",
+    "adjustment",
 )
 """The kinds an event's ``object`` names."""
 

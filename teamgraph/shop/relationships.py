@@ -14,6 +14,7 @@ from teamgraph.rules import share as rules_share
 from teamgraph.rules.binding import Binding, Sharer
 from teamgraph.rules.settings import ProgramSettings
 from teamgraph.shop.actors import PROGRAM, Actor
+from teamgraph.shop.backoffice import application_conditions
 from teamgraph.shop.base import ShopBase
 from teamgraph.shop.orders import digest
 
@@ -258,6 +259,7 @@ class Relationships(ShopBase):
             },
             "attributed_to": rules_binding.attribute(_listed(binding), _listed(sharer), now),
             "history": history,
+            "groups": list(row["groups"] or []),
         }
 
     def rebind(
@@ -345,42 +347,7 @@ class Relationships(ShopBase):
         settings = self.catch_up(self._now(now))
         ctx = self._distributor_context(customer_id)
         app = settings.application
-        spent, orders = int(ctx["spent_fen"] or 0), int(ctx["paid_orders"] or 0)
-        conditions: list[dict[str, Any]] = []
-        if app.verified_phone:
-            met = bool(ctx["phone_verified"])
-            conditions.append(
-                {"name": "verified_phone", "met": met, "current": int(met), "threshold": 1}
-            )
-        if app.min_spend_fen is not None:
-            conditions.append(
-                {
-                    "name": "min_spend_fen",
-                    "met": spent >= app.min_spend_fen,
-                    "current": spent,
-                    "threshold": app.min_spend_fen,
-                }
-            )
-        if app.min_paid_orders is not None:
-            conditions.append(
-                {
-                    "name": "min_paid_orders",
-                    "met": orders >= app.min_paid_orders,
-                    "current": orders,
-                    "threshold": app.min_paid_orders,
-                }
-            )
-        if app.groups:
-            met = bool(set(app.groups) & set(ctx["groups"] or []))
-            conditions.append(
-                {
-                    "name": "groups",
-                    "met": met,
-                    "current": int(met),
-                    "threshold": 1,
-                    "groups": list(app.groups),
-                }
-            )
+        conditions = application_conditions(settings, ctx)
         status = "distributor" if ctx["status"] is not None else (ctx["application"] or "none")
         return {
             "customer_id": customer_id,
@@ -391,10 +358,16 @@ class Relationships(ShopBase):
         }  # fmt: skip
 
     def approve(
-        self, customer_id: str, *, actor: Actor = PROGRAM, now: int | None = None
+        self,
+        customer_id: str,
+        *,
+        reason: str | None = None,
+        actor: Actor = PROGRAM,
+        now: int | None = None,
     ) -> dict[str, Any]:
         """R-2.2: approval makes the customer a distributor; its inviter is the distributor it
-        is attributed to now, fixed for good. Every distributor above gains a team member."""
+        is attributed to now, fixed for good. Every distributor above gains a team member. The
+        ``reason`` is kept in the approval's Change (R-2.1, issue 17)."""
         now = self._now(now)
         settings = self.catch_up(now)
         ctx = self._distributor_context(customer_id)
@@ -427,6 +400,7 @@ class Relationships(ShopBase):
             now=now,
             code=self._free_code(customer_id),
             inviter_id=inviter,
+            reason=reason,
             change_id=_change_id(),
             invitation_points=settings.invitation_points,
             **actor.params(),

@@ -127,6 +127,10 @@ RULES: dict[str, Rule] = {
     # issue 17 (settings and products pages): the catalogue, read
     "GET /v1/products": READ,
     "GET /v1/products/{product_id}": READ,
+    # the back office (issue 17): the merchant's decisions
+    "GET /v1/applications": MERCHANT_ONLY,
+    "POST /v1/distributors/{distributor_id}/adjustments": MERCHANT_ONLY,
+    "PUT /v1/customers/{customer_id}/groups": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
@@ -177,6 +181,12 @@ BODIES: dict[str, Any] = {
     "POST /v1/keys/{key_id}/rotate": {"overlap_s": 0},
     "POST /v1/webhooks": {"url": "https://mall.example.com/hooks/{who}", "events": ["*"]},
     "PATCH /v1/webhooks/{webhook_id}": {"enabled": False},
+    "POST /v1/distributors/{distributor_id}/adjustments": {
+        "id": "adj-{who}",
+        "amount_fen": 100,
+        "reason": "goodwill",
+    },
+    "PUT /v1/customers/{customer_id}/groups": {"groups": ["vip"]},
 }
 
 

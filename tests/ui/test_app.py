@@ -25,6 +25,7 @@ def test_pages_register_themselves(app: dash.Dash) -> None:
     assert [p["path"] for p in nav] == [
         "/", "/distributors", "/team", "/relationships", "/leaderboards", "/withdrawals",
         "/settings", "/risk", "/audit", "/keys", "/webhooks",
+        "/applications", "/distributor",  # issue 17: the back office (orders 11, 12)
         "/products",  # issue 17
     ]  # fmt: skip
     roles = {p["path"]: set(p["roles"]) for p in nav}
@@ -35,6 +36,8 @@ def test_pages_register_themselves(app: dash.Dash) -> None:
         "/settings",
         "/keys",
         "/webhooks",
+        "/applications",
+        "/distributor",
         "/products",
     }
 

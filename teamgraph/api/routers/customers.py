@@ -85,6 +85,10 @@ class CustomerPublic(BaseModel):
     sharer: SharerPublic | None
     attributed_to: str | None
     history: list[BindingRecordPublic]
+    groups: list[str] = Field(
+        default_factory=list,
+        description="the customer's groups (R-2.1), from imports or `PUT .../groups`",
+    )
 
 
 @router.post("", status_code=201, response_model=CustomerPublic)

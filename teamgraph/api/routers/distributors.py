@@ -179,8 +179,8 @@ class BalancesPublic(BaseModel):
 class LedgerEntryPublic(BaseModel):
     """One entry: a ``reward`` (≥ 0), a ``clawback`` of one (``reverses``, ``refund_id``), a
     ``withdrawal`` (its net amount, < 0), the ``tax`` withheld on it (R-5.4), a ``bonus`` or an
-    ``adjustment``. Reward statuses are pending/held/settled; a withdrawal's and its tax's
-    requested/approved/paid/rejected."""
+    ``adjustment`` (with the merchant's ``reason``, R-3.12). Reward statuses are
+    pending/held/settled; a withdrawal's and its tax's requested/approved/paid/rejected."""
 
     id: str
     kind: Literal["reward", "clawback", "bonus", "adjustment", "withdrawal", "tax"]
@@ -198,6 +198,7 @@ class LedgerEntryPublic(BaseModel):
     reverses: str | None
     refund_id: str | None
     method: str | None
+    reason: str | None = None
 
 
 class LedgerPublic(BaseModel):
@@ -231,10 +232,11 @@ def apply(body: DistributorCreate, caller: MerchantDep, response: Response) -> A
 
 @router.post("/{distributor_id}/approve", response_model=DistributorPublic)
 def approve(distributor_id: str, caller: MerchantDep, body: ReasonBody | None = None) -> Any:
-    """R-2.1/R-2.2: the application becomes a distributor; its inviter is fixed now. (A
-    `reason` is accepted like the other actions but not recorded: Shop.approve takes none.)"""
+    """R-2.1/R-2.2: the application becomes a distributor; its inviter is fixed now. The
+    `reason` is kept in the approval's audit entry (`distributor.approve`)."""
     shop = caller.shop
-    return public(shop, shop.approve(distributor_id, actor=caller.actor))
+    reason = body.reason if body else None
+    return public(shop, shop.approve(distributor_id, reason=reason, actor=caller.actor))
 
 
 @router.post("/{distributor_id}/reject", response_model=ApplicationPublic)

@@ -1,5 +1,6 @@
 """/distributors: the distributors in a grid with search, level and status filters, sorting and
-CSV export; a click on an id opens its team view. The engine filters, orders (by the chosen key)
+CSV export; a click on an id opens its team view, on a name its management page
+(pages/manage.py: freeze, level, adjustment). The engine filters, orders (by the chosen key)
 and cuts the list to its first 500 (``Shop.distributor_table``); the grid sorts, and the export
 is what it shows, written by :mod:`teamgraph.sheets` like every other file (the grid's own CSV
 export would neither defuse formula-like names nor write the byte-order mark Excel needs for
@@ -8,6 +9,7 @@ Chinese)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -40,6 +42,7 @@ dash.register_page(
 
 LEVELS = (1, 2, 3, 4, 5)
 SORTS = ("sales", "team", "clients", "orders", "id")
+MANAGE_PATH = "/distributor"  # pages/manage.py
 
 
 def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
@@ -100,11 +103,13 @@ def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
             filters,
             html.Div(id="dist-count", className="small text-body-secondary mb-2"),
             html.Div(id="dist-error"),
+            html.Div(t("bo.dist_hint", lang), className="small text-body-secondary mb-1"),
             grid(
                 "dist-grid",
                 [],
                 distributor_columns(lang),
                 height=600,
+                getRowId="params.data.id",
             ),
             dcc.Download(id="dist-download"),
         ]
@@ -181,6 +186,9 @@ def export(
     prevent_initial_call=True,
 )
 def open_team(cell: dict[str, Any] | None) -> str:
+    """An id opens the team view; a name the distributor's management page (issue 17)."""
+    if cell and cell.get("colId") == "name" and cell.get("rowId"):
+        return f"{MANAGE_PATH}?{urlencode({'id': cell['rowId']})}"
     if not cell or cell.get("colId") != "id" or not cell.get("value"):
         raise PreventUpdate
     return f"{TEAM_PATH}?id={cell['value']}"

@@ -145,6 +145,7 @@ def customer_view(shop: Shop, customer_id: str, lang: str) -> list[Any]:
                 else "–",
             ),
             _fact(t("rel.attributed", lang), c.get("attributed_to") or "–"),
+            _fact(t("bo.col.groups", lang), ", ".join(c.get("groups") or []) or "–"),
         ],
         flush=True,
     )

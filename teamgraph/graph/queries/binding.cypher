@@ -293,7 +293,7 @@ WITH c, b, d
 ORDER BY b.since
 RETURN c.id AS id, c.name AS name, c.joined_at AS joined_at, c.via AS via,
        c.sharer_id AS sharer_id, c.sharer_until AS sharer_until,
-       c.sharer_channel AS sharer_channel, c.status AS distributor_status,
+       c.sharer_channel AS sharer_channel, c.status AS distributor_status, c.groups AS groups,
        collect(CASE WHEN b IS NULL THEN null ELSE {
          distributor_id: d.id, since: b.since, expires_at: b.expires_at, active: b.active,
          ended_at: b.ended_at, end_reason: b.end_reason, ended_by: b.ended_by,

@@ -64,7 +64,7 @@ SET c:Distributor, c.application = 'approved', c.status = 'active', c.became_at 
     c.perf_transaction_fen = 0, c.perf_completed_orders = 0
 CREATE (:Change {id: $change_id, at: $now, action: 'distributor.approve', actor: $actor,
                  actor_key: $actor_key, object: 'distributor', object_id: c.id,
-                 reason: null, before: 'pending', after: 'approved'})
+                 reason: $reason, before: 'pending', after: 'approved'})
 WITH c
 OPTIONAL MATCH (i:Distributor {id: $inviter_id})
 WHERE NOT (i)-[:INVITED_BY*0..]->(c)

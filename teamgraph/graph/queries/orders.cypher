@@ -280,7 +280,8 @@ WHERE e.at < $before OR (e.at = $before AND e.id < $before_id)
 RETURN e.id AS id, e.kind AS kind, e.amount AS amount, e.unit AS unit, e.status AS status,
        e.at AS at, e.settle_at AS settle_at, e.order_id AS order_id, e.tier AS tier,
        e.line AS line, e.product_id AS product_id, e.basis AS basis, e.rate_bp AS rate_bp,
-       e.reverses AS reverses, e.refund_id AS refund_id, e.method AS method
+       e.reverses AS reverses, e.refund_id AS refund_id, e.method AS method,
+       e.reason AS reason
 ORDER BY at DESC, id DESC
 LIMIT $limit
 
