@@ -14,7 +14,8 @@ views, progress, share links, counters), ``orders`` (products, orders, refunds),
 ``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
 customer's data exported or erased, PIPL/GDPR), ``center`` (the distributor center's links
 and sessions, on top of ``keys``) and ``audit`` (the audit log every decision writes, issue 16;
-who decided is an ``actors.Actor``). Batch work (imports, the demo,
+who decided is an ``actors.Actor``) and ``jobs`` (the runs of the scheduled jobs, issue 17; the
+scheduling is ``shop.scheduler``). Batch work (imports, the demo,
 exports) goes through ``shop.bulk`` (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
@@ -37,6 +38,7 @@ from teamgraph.shop.audit import Audit
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
+from teamgraph.shop.jobs import Jobs
 from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
@@ -75,6 +77,7 @@ class Shop(
     Audit,
     Webhooks,
     PersonalData,
+    Jobs,
 ):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 

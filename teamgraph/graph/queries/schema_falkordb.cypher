@@ -118,3 +118,7 @@ CREATE INDEX FOR (a:Attempt) ON (a.delivery_id)
 
 // name: index_event_at
 CREATE INDEX FOR (e:Event) ON (e.at)
+
+// Scheduled jobs' runs (issue 17, queries/jobs.cypher): one node per (job, period).
+// name: index_jobrun_id
+CREATE INDEX FOR (r:JobRun) ON (r.id)

@@ -183,3 +183,10 @@ CREATE INDEX delivery_shop IF NOT EXISTS FOR (d:Delivery) ON (d.shop)
 
 // name: index_attempt_shop
 CREATE INDEX attempt_shop IF NOT EXISTS FOR (a:Attempt) ON (a.shop)
+
+// Scheduled jobs' runs (issue 17, queries/jobs.cypher): one node per (job, period).
+// name: unique_jobrun_id
+CREATE CONSTRAINT jobrun_shop_id IF NOT EXISTS FOR (r:JobRun) REQUIRE (r.shop, r.id) IS UNIQUE
+
+// name: index_jobrun_shop
+CREATE INDEX jobrun_shop IF NOT EXISTS FOR (r:JobRun) ON (r.shop)
