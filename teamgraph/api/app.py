@@ -15,6 +15,7 @@ from teamgraph.api.routers import (
     customers,
     distributors,
     health,
+    jobs,
     keys,
     leaderboard,
     orders,
@@ -55,6 +56,7 @@ ROUTERS = (
     audit.router,
     webhooks.router,
     personal_data.router,
+    jobs.router,
 )
 
 

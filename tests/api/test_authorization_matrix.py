@@ -123,6 +123,8 @@ RULES: dict[str, Rule] = {
     # personal data (issue 16, PD-1..PD-5): the merchant's alone
     "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
     "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    # scheduled jobs (issue 17): what runs by itself and how it went
+    "GET /v1/jobs": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
