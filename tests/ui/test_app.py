@@ -24,7 +24,7 @@ def test_pages_register_themselves(app: dash.Dash) -> None:
     )
     assert [p["path"] for p in nav] == [
         "/", "/distributors", "/team", "/relationships", "/leaderboards", "/withdrawals",
-        "/settings", "/risk", "/audit", "/keys", "/webhooks",
+        "/settings", "/risk", "/audit", "/keys", "/webhooks", "/jobs",
     ]  # fmt: skip
     roles = {p["path"]: set(p["roles"]) for p in nav}
     assert [path for path, r in roles.items() if "distributor" in r] == ["/team"]
@@ -34,6 +34,7 @@ def test_pages_register_themselves(app: dash.Dash) -> None:
         "/settings",
         "/keys",
         "/webhooks",
+        "/jobs",
     }
 
 
