@@ -186,12 +186,12 @@ def job_columns(lang: str) -> list[dict[str, Any]]:
 
     return [
         col("name", "jb.col.job", 200),
-        col("schedule", "jb.col.schedule", 250),
+        col("schedule", "jb.col.schedule", 300),
         col("last_period", "jb.col.last_period", 120),
         col("last_status", "jb.col.status", 100),
         col("last_ms", "jb.col.duration", 110),
         col("last_finished", "jb.col.finished", 150),
-        col("next", "jb.col.next", 250),
+        col("next", "jb.col.next", 230),
     ]
 
 
