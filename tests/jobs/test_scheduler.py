@@ -244,3 +244,35 @@ def test_the_retention_job_pseudonymises_stale_signals_once_a_day(shop: Shop) ->
     [second] = r.tick(at(2026, 3, 2, 4))
     assert second.status == "ok" and second.summary is not None
     assert second.summary["pruned"] == 0
+
+
+def test_runners_racing_to_take_over_an_abandoned_run_run_it_once(shop: Shop) -> None:
+    """The same race on a run that exists: its runner died and its lease has ended, and eight
+    runners see it free at once; the claim reads the run under the shop's lock, so only the
+    first takes it over (on Neo4j a check before the lock would let several through)."""
+    calls: list[str] = []
+    lock = threading.Lock()
+
+    def count(shop_: Shop, period: str, now: int) -> dict[str, Any]:
+        with lock:
+            calls.append(period)
+        return {}
+
+    counted = Job("counted", Monthly(), count, "each")
+    t = at(2026, 2, 1, 4)
+    assert shop.claim_job_run("counted", "2026-01", lease="dead", lease_ms=1_000, now=t) == 1
+    runners = [runner(shop, counted, lease_ms=60_000) for _ in range(8)]
+    start = threading.Barrier(len(runners))
+    outcomes: list[Any] = []
+
+    def race(r: Runner) -> None:
+        start.wait()
+        outcomes.extend(r.tick(t + 5_000))
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in runners]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert calls == ["2026-01"]
+    assert [(o.period, o.attempt) for o in outcomes] == [("2026-01", 2)]
