@@ -62,6 +62,8 @@ CALL () {
   UNION
   MATCH (n:Attempt {shop: $shop}) RETURN n
   UNION
+  MATCH (n:JobRun {shop: $shop}) RETURN n
+  UNION
   MATCH (n:ShopGraph {shop: $shop}) RETURN n
 }
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
