@@ -311,10 +311,19 @@ class Runner:
     ) -> Outcome | None:
         """Run ``name`` for ``period`` in ``shop`` if this runner takes its lease; None when it
         is done (``again``: run it anyway), held by another runner, or pausing after a failed
-        try. A failure of the job is recorded, not raised."""
+        try. A failure of the job is recorded, not raised; a period not due yet is refused
+        (``job.not_due``: the ladder of a month not over would be marked done)."""
         job_ = job(name, self.jobs)
         period = job_.schedule.check(period)
         start = self.clock() if now is None else now
+        due_at = job_.schedule.due_at(period, shop.timezone(), self.config.hour)
+        if due_at > start:  # a month run before its end would be marked done with part of it
+            moment = _local(due_at, shop.timezone()).strftime("%Y-%m-%d %H:%M %Z")
+            raise ValidationError(
+                "job.not_due",
+                f"{name} for {period} falls due at {moment}; a period runs once, after it is over",
+                field="period",
+            )
         if not again and not self._may_claim(shop, name, period, start):
             return None
         lease = uuid.uuid4().hex

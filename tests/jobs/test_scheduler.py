@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from teamgraph.errors import ValidationError
 from teamgraph.graph import Engine
 from teamgraph.shop import Shop
 from teamgraph.shop.scheduler import JOBS, Config, Job, Monthly, Nightly, Runner
@@ -218,6 +219,12 @@ def test_an_operator_runs_a_done_period_again_only_when_asked(shop: Shop) -> Non
     assert again is not None and again.summary == {"month": "2026-01", "bonuses": 0,
                                                     "amount_fen": 0}  # fmt: skip
     assert bonuses(shop, t + 3) == [500]
+    with pytest.raises(ValidationError) as refused:  # February is not over: nothing recorded
+        r.run(shop, "ladder", "2026-02", now=t)
+    assert refused.value.code == "job.not_due" and shop.job_run("ladder", "2026-02") is None
+    with pytest.raises(ValidationError) as bad:
+        r.run(shop, "ladder", "2026-13", now=t)
+    assert bad.value.code == "job.period"
 
 
 def test_the_fraud_scan_job_runs_the_circuit_breaker(shop: Shop) -> None:
