@@ -105,7 +105,7 @@ def test_each_job_shows_its_schedule_last_run_and_next_run(jobs_shop: JobsShop,
     rows = {r["job"]: r for r in page_module.job_rows(jobs_shop.shop, EN, jobs_shop.runner)}
     assert set(rows) == {"ladder", "fraud-scan", "signal-retention"}
     assert rows["ladder"]["name"] == "Ladder bonus"
-    assert rows["ladder"]["schedule"] == "Monthly, on the 1st at 03:00, for the month before"
+    assert rows["ladder"]["schedule"] == "Monthly, 1st at 03:00 (month before)"
     assert rows["fraud-scan"]["schedule"] == "Nightly at 03:00"
     assert all(r["last_status"] == "OK" for r in rows.values())
     zh = {r["job"]: r for r in page_module.job_rows(jobs_shop.shop, ZH, jobs_shop.runner)}

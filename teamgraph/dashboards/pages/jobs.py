@@ -185,13 +185,13 @@ def job_columns(lang: str) -> list[dict[str, Any]]:
         return {"field": field, "headerName": t(key, lang), "width": width}
 
     return [
-        col("name", "jb.col.job", 200),
+        col("name", "jb.col.job", 170),
         col("schedule", "jb.col.schedule", 300),
         col("last_period", "jb.col.last_period", 120),
-        col("last_status", "jb.col.status", 100),
+        col("last_status", "jb.col.status", 90),
         col("last_ms", "jb.col.duration", 110),
         col("last_finished", "jb.col.finished", 150),
-        col("next", "jb.col.next", 230),
+        col("next", "jb.col.next", 255),
     ]
 
 
@@ -203,11 +203,11 @@ def run_columns(lang: str) -> list[dict[str, Any]]:
         col("name", "jb.col.job", 150),
         col("period", "jb.col.period", 125),
         col("status_text", "jb.col.status", 90),
-        col("attempts", "jb.col.attempts", 105),
+        col("attempts", "jb.col.attempts", 120),
         col("started", "jb.col.started", 165),
-        col("duration", "jb.col.duration", 100),
-        col("summary", "jb.col.summary", 300),
-        col("error", "jb.col.error", 220),
+        col("duration", "jb.col.duration", 115),
+        col("summary", "jb.col.summary", 280),
+        col("error", "jb.col.error", 190),
     ]
 
 
