@@ -1,5 +1,5 @@
 """The ``teamgraph`` command (typer): shop, key, serve, ui, up, db, load, demo, export, fraud,
-webhooks."""
+webhooks, jobs."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ webhooks_app = typer.Typer(
     help='Webhook delivery (docs/integration.md "Webhooks").', no_args_is_help=True
 )
 app.add_typer(webhooks_app, name="webhooks")
+jobs_app = typer.Typer(
+    help="Scheduled jobs: the ladder bonus, the fraud scan, the signal retention "
+    '(docs/operations.md "Scheduled jobs").',
+    no_args_is_help=True,
+)
+app.add_typer(jobs_app, name="jobs")
 
 DEMO_SHOP = "demo"
 
@@ -796,6 +802,99 @@ def webhooks_deliver(
     finally:
         deliverer.stop()
         engine.close()
+
+
+def _local_time(ms: int | None, tz: str) -> str:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    if not ms:
+        return "-"
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC).astimezone(ZoneInfo(tz))
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    shop: Annotated[str | None, typer.Option(help="one shop (default: every shop)")] = None,
+) -> None:
+    """Each job of each shop: its schedule, its last run and its next one (shop time)."""
+    from teamgraph.shop import Shop
+    from teamgraph.shop.scheduler import Config, Runner
+
+    settings = _settings()
+    engine = _connect()
+    try:
+        runner = Runner(engine, Config.from_settings(settings))
+        for shop_id in [shop] if shop else engine.shops():
+            target = Shop.open(engine, shop_id)
+            tz = target.timezone()
+            typer.echo(f"shop {shop_id} ({tz})")
+            for row in runner.overview(target):
+                last = row["last_run"]
+                done = (
+                    f"{last['period']} {last['status']} at "
+                    f"{_local_time(last['finished_at'] or last['started_at'], tz)}"
+                    f" ({last['ms'] if last['ms'] is not None else '-'} ms)"
+                    if last
+                    else "never"
+                )
+                typer.echo(
+                    f"  {row['job']:18s} {row['schedule']}\n"
+                    f"  {'':18s} last: {done}\n"
+                    f"  {'':18s} next: {row['next_period']} at {_local_time(row['next_at'], tz)}"
+                )
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="the job (teamgraph jobs list)")],
+    shop: Annotated[str, typer.Option(help="the shop")] = DEMO_SHOP,
+    period: Annotated[
+        str | None,
+        typer.Option(help="YYYY-MM (monthly) or YYYY-MM-DD (nightly); default: the latest due"),
+    ] = None,
+    again: Annotated[
+        bool, typer.Option(help="run a period that already ran ok once more (jobs are idempotent)")
+    ] = False,
+) -> None:
+    """Run a job now for one period, recorded as the scheduler records it: a period that
+    already ran ok, or that another runner is running, is left alone."""
+    from teamgraph.shop import Shop
+    from teamgraph.shop.scheduler import Config, Runner, job
+
+    settings = _settings()
+    engine = _connect()
+    try:
+        runner = Runner(engine, Config.from_settings(settings), name="cli")
+        target = Shop.open(engine, shop)
+        found = job(name)
+        chosen = period or found.schedule.last(
+            runner.clock(), target.timezone(), runner.config.hour
+        )
+        outcome = runner.run(target, name, chosen, again=again)
+        if outcome is None:
+            run = target.job_run(name, found.schedule.check(chosen))
+            state = run["status"] if run else "unknown"
+            typer.echo(
+                f"{name} {chosen}: not run ({state}; --again runs a done period again)", err=True
+            )
+            return
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    if outcome is None:
+        return
+    typer.echo(json.dumps(outcome.summary, ensure_ascii=False))
+    if outcome.status == "failed":
+        typer.secho(f"{name} {chosen} failed: {outcome.error}", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{name} {chosen}: ok in {outcome.ms} ms (attempt {outcome.attempt})", err=True)
 
 
 def _embedded_only(s: Settings, what: str) -> None:

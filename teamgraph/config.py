@@ -81,6 +81,32 @@ class Settings(BaseSettings):
     )
     webhooks_poll_s: float = Field(default=1.0, gt=0)
     webhooks_workers: int = Field(default=4, ge=1)
+    jobs: bool = Field(
+        default=True,
+        description="Whether `teamgraph serve` runs the scheduled jobs (issue 17: the monthly "
+        "ladder bonus, the nightly fraud scan, the signal retention; docs/operations.md "
+        '"Scheduled jobs") on a thread; `teamgraph jobs run` runs one by hand.',
+    )
+    jobs_hour: int = Field(
+        default=3,
+        ge=0,
+        le=23,
+        description="The hour (each shop's time zone) the nightly jobs, and the monthly ones "
+        "on the 1st, fall due.",
+    )
+    jobs_lease_ms: int = Field(
+        default=600_000,
+        gt=0,
+        description="How long a runner holds a job's run without renewing it (renewed every "
+        "third of it while the run goes on); a runner that dies mid-run leaves it to another "
+        "after this.",
+    )
+    jobs_retry_ms: int = Field(
+        default=900_000, gt=0, description="How long after a failed try a run is tried again."
+    )
+    jobs_poll_s: float = Field(
+        default=60.0, gt=0, description="How often a runner looks for due jobs."
+    )
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
 

@@ -22,6 +22,11 @@ from teamgraph.graph import Engine, GraphStore, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The scheduled jobs (issue 17) stay off in every process the suite starts (`teamgraph serve`,
+# `up`, the UI): a fraud scan of every shop of the session's engine at each start would change
+# what other tests read. tests/jobs turns them on where it tests them.
+os.environ.setdefault("TEAMGRAPH_JOBS", "false")
+
 
 def run_cli(
     data: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None

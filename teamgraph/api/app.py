@@ -16,6 +16,7 @@ from teamgraph.api.routers import (
     customers,
     distributors,
     health,
+    jobs,
     keys,
     leaderboard,
     orders,
@@ -30,6 +31,8 @@ from teamgraph.api.routers import settings as settings_router
 from teamgraph.config import Settings
 from teamgraph.graph import Engine, connect
 from teamgraph.shop.deliverer import Deliverer, Schedule
+from teamgraph.shop.scheduler import Config as JobsConfig
+from teamgraph.shop.scheduler import Runner
 
 DESCRIPTION = """\
 teamgraph's commission API: events in (visits, customers, orders, refunds), attribution, team
@@ -55,6 +58,7 @@ ROUTERS = (
     webhooks.router,
     personal_data.router,
     backoffice.router,
+    jobs.router,
 )
 
 
@@ -74,10 +78,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if settings.webhooks_deliver and own
             else None
         )
+        # scheduled jobs (issue 17): this process's runner, on a thread of its own; leases in
+        # the graph make one of several processes run each period
+        runner = (
+            Runner(app.state.engine, JobsConfig.from_settings(settings)).start()
+            if settings.jobs and own
+            else None
+        )
         logs.get(__name__).info("api.ready", engine=app.state.engine.kind)
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             if deliverer is not None:
                 deliverer.stop()
             if own:

@@ -14,9 +14,10 @@ views, progress, share links, counters), ``orders`` (products, orders, refunds),
 (webhook endpoints and their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old
 phone digests to keyed ones), ``personal_data`` (a customer's data exported or erased,
 PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``),
-``audit`` (the audit log every decision writes, issue 16; who decided is an ``actors.Actor``)
-and ``backoffice`` (the merchant's application queue, ledger adjustments and customer groups,
-issue 17). Batch work (imports, the demo, exports) goes through ``shop.bulk``
+``audit`` (the audit log every decision writes, issue 16; who decided is an ``actors.Actor``),
+``backoffice`` (the merchant's application queue, ledger adjustments and customer groups,
+issue 17) and ``jobs`` (the runs of the scheduled jobs, issue 17; the scheduling is
+``shop.scheduler``). Batch work (imports, the demo, exports) goes through ``shop.bulk``
 (:mod:`teamgraph.shop.bulk`).
 
 This package imports ``teamgraph.rules``, ``teamgraph.graph`` and ``teamgraph.fraud`` (the
@@ -41,6 +42,7 @@ from teamgraph.shop.badges import Badges
 from teamgraph.shop.bulk import Bulk
 from teamgraph.shop.center import Center
 from teamgraph.shop.center_pages import CenterPages
+from teamgraph.shop.jobs import Jobs
 from teamgraph.shop.keys import ROLES, Principal, Role, split_key
 from teamgraph.shop.ledger import Ledger
 from teamgraph.shop.orders import Orders
@@ -85,6 +87,7 @@ class Shop(
     Webhooks,
     PersonalData,
     Backoffice,
+    Jobs,
 ):
     """One shop's program: open it (or create it) on an engine, then call its methods."""
 

@@ -131,6 +131,8 @@ RULES: dict[str, Rule] = {
     "GET /v1/applications": MERCHANT_ONLY,
     "POST /v1/distributors/{distributor_id}/adjustments": MERCHANT_ONLY,
     "PUT /v1/customers/{customer_id}/groups": MERCHANT_ONLY,
+    # scheduled jobs (issue 17): what runs by itself and how it went
+    "GET /v1/jobs": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),

@@ -64,6 +64,8 @@ CALL () {
   UNION
   MATCH (n:Visit {shop: $shop}) RETURN n
   UNION
+  MATCH (n:JobRun {shop: $shop}) RETURN n
+  UNION
   MATCH (n:ShopGraph {shop: $shop}) RETURN n
 }
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS

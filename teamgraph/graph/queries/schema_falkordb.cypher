@@ -122,3 +122,7 @@ CREATE INDEX FOR (e:Event) ON (e.at)
 // Visits with an id (queries/binding.cypher, issue 17).
 // name: index_visit_id
 CREATE INDEX FOR (v:Visit) ON (v.id)
+
+// Scheduled jobs' runs (issue 17, queries/jobs.cypher): one node per (job, period).
+// name: index_jobrun_id
+CREATE INDEX FOR (r:JobRun) ON (r.id)

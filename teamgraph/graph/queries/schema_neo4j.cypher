@@ -191,3 +191,10 @@ CREATE CONSTRAINT visit_shop_id IF NOT EXISTS FOR (v:Visit) REQUIRE (v.shop, v.i
 
 // name: index_visit_shop
 CREATE INDEX visit_shop IF NOT EXISTS FOR (v:Visit) ON (v.shop)
+
+// Scheduled jobs' runs (issue 17, queries/jobs.cypher): one node per (job, period).
+// name: unique_jobrun_id
+CREATE CONSTRAINT jobrun_shop_id IF NOT EXISTS FOR (r:JobRun) REQUIRE (r.shop, r.id) IS UNIQUE
+
+// name: index_jobrun_shop
+CREATE INDEX jobrun_shop IF NOT EXISTS FOR (r:JobRun) ON (r.shop)
