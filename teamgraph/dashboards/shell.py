@@ -127,6 +127,45 @@ def _nav_pages() -> list[dict[str, Any]]:
     return sorted(pages, key=lambda p: (p.get("order", 0), p["path"]))
 
 
+MENUS: dict[str, tuple[str, ...]] = {
+    "reports": ("/channels", "/cohorts"),
+    "operations": ("/applications", "/distributor", "/withdrawals", "/products", "/settings"),
+    "system": ("/risk", "/audit", "/keys", "/webhooks", "/jobs"),
+}
+"""The navbar's menus (``nav.menu.<name>``) and the pages each holds; every other page is a link
+of its own. Seventeen links do not fit a 1440 px bar in either language, so the pages a merchant
+opens daily stay in view and the rest are grouped by what they are for."""
+MENU_OF = {path: menu for menu, paths in MENUS.items() for path in paths}
+
+
+def nav_items(who: Caller | None, lang: str) -> list[Any]:
+    """The navbar for ``who``: its pages in order, a menu where its first page would be; a menu
+    with no page ``who`` may open is left out."""
+    items: list[Any] = []
+    menus: dict[str, list[Any]] = {}
+    for p in _nav_pages():
+        if not allowed(p, who):
+            continue
+        label = t(_nav_label(p, who), lang)
+        menu = MENU_OF.get(p["path"])
+        if menu is None:
+            items.append(dbc.NavItem(dbc.NavLink(label, href=p["path"], active="exact")))
+            continue
+        if menu not in menus:
+            menus[menu] = []
+            items.append(
+                dbc.DropdownMenu(
+                    menus[menu],
+                    label=t(f"nav.menu.{menu}", lang),
+                    nav=True,
+                    in_navbar=True,
+                    id=f"nav-menu-{menu}",
+                )
+            )
+        menus[menu].append(dbc.DropdownMenuItem(label, href=p["path"]))
+    return items
+
+
 def _nav_label(page: dict[str, Any], who: Caller | None) -> str:
     """A page may name itself differently for a distributor key (``nav_key_own``: "My team")."""
     own = who is not None and who.is_distributor and page.get("nav_key_own")
@@ -158,11 +197,7 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def navbar(lang: str, key: str | None) -> tuple[Any, ...]:
         who = signed_in(key)
-        links = [
-            dbc.NavItem(dbc.NavLink(t(_nav_label(p, who), lang), href=p["path"], active="exact"))
-            for p in _nav_pages()
-            if allowed(p, who)
-        ]
+        links = nav_items(who, lang)
         whoami = ""
         if who is not None:
             whoami = t("nav.signed_in", lang, shop=who.shop.id, role=role_label(who, lang))

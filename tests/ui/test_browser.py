@@ -102,12 +102,14 @@ def test_overview_figures_and_the_language_switch(page: Page, ui_shop: UiShop,
         "nav.relationships",
         "nav.leaderboards",
         "nav.withdrawals",
-        "nav.settings",
-        "nav.risk",
-        "nav.audit",
-        "nav.keys",
+        "nav.menu.operations",
+        "nav.menu.system",
     ):
         expect(nav.get_by_text(t(key, ZH), exact=True)).to_be_visible()  # fmt: skip
+    nav.get_by_text(t("nav.menu.system", ZH), exact=True).click()  # a menu opens on a click
+    for key in ("nav.risk", "nav.audit", "nav.keys"):
+        expect(nav.get_by_text(t(key, ZH), exact=True)).to_be_visible()
+    nav.get_by_text(t("nav.menu.system", ZH), exact=True).click()
     screenshot(page, "overview")
 
     page.locator("#lang").get_by_text("English", exact=True).click()

@@ -71,6 +71,7 @@ def test_every_label_the_code_names_exists() -> None:
     ("prefix", "values"),
     [
         ("status", ("active", "dormant", "frozen", "pending", "rejected")),
+        ("nav.menu", ("reports", "operations", "system")),
         ("wstatus", ("requested", "approved", "paid", "rejected")),
         ("entry", ("pending", "held", "settled", "requested", "approved", "paid", "rejected")),
         ("kind", ("reward", "clawback", "bonus", "adjustment", "withdrawal", "tax")),
