@@ -9,7 +9,8 @@ move it.
 (the store, the clock, the settings and their catch-up, the distributor profile, the level
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
-(balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``risk``
+(balances, the ladder bonus, withdrawals), ``analytics`` (whole-shop figures), ``reports``
+(the merchant's reports: the funnel, channels and cohorts), ``risk``
 (fraud rings), ``webhooks`` (webhook endpoints and their deliveries; the sending is
 ``shop.deliverer``), ``rekey`` (old phone digests to keyed ones), ``personal_data`` (a
 customer's data exported or erased, PIPL/GDPR), ``center`` (the distributor center's links
@@ -43,6 +44,7 @@ from teamgraph.shop.orders import Orders
 from teamgraph.shop.personal_data import PersonalData
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
+from teamgraph.shop.reports import Reports
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 from teamgraph.shop.webhooks import Webhooks
@@ -70,6 +72,7 @@ class Shop(
     Orders,
     Ledger,
     Analytics,
+    Reports,
     Risk,
     Rekey,
     Audit,
