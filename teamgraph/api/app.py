@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from teamgraph import __version__, logs
 from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
+    analytics,
     audit,
     customers,
     distributors,
@@ -53,6 +54,7 @@ ROUTERS = (
     audit.router,
     webhooks.router,
     personal_data.router,
+    analytics.router,
 )
 
 

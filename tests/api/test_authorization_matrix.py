@@ -123,6 +123,10 @@ RULES: dict[str, Rule] = {
     # personal data (issue 16, PD-1..PD-5): the merchant's alone
     "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
     "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    # the merchant's reports (issue 17): merchant and analyst keys, for the shop's BI
+    "GET /v1/analytics/overview": READ,
+    "GET /v1/analytics/channels": READ,
+    "GET /v1/analytics/cohorts": READ,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),
