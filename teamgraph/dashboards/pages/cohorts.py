@@ -114,21 +114,26 @@ def columns(lang: str) -> list[dict[str, Any]]:
             "type": "rightAligned",
             "valueFormatter": {"function": f"params.data['{field}_text']"},
             "filter": "agNumberColumnFilter",
-            "minWidth": 120,
+            "minWidth": 110,
         }
 
     cols: list[dict[str, Any]] = [
         {"field": "month", "headerName": t("cohorts.col.month", lang), "pinned": "left",
          "minWidth": 110},
         {"field": "distributors", "headerName": t("cohorts.col.distributors", lang),
-         "type": "numericColumn"},
+         "type": "numericColumn", "minWidth": 110},
     ]  # fmt: skip
-    for k in (1, 2, 3):
-        cols += [
-            text_col(f"active_{k}", t("cohorts.col.active", lang, n=k)),
-            text_col(f"sales_fen_{k}", t("cohorts.col.sales", lang, n=k)),
-            text_col(f"commission_fen_{k}", t("cohorts.col.commission", lang, n=k)),
-        ]
+    for k in (1, 2, 3):  # one header group per window: its active share, sales, commission
+        cols.append(
+            {
+                "headerName": t("cohorts.window", lang, n=k),
+                "children": [
+                    text_col(f"active_{k}", t("cohorts.col.active", lang)) | {"minWidth": 150},
+                    text_col(f"sales_fen_{k}", t("cohorts.col.sales", lang)),
+                    text_col(f"commission_fen_{k}", t("cohorts.col.commission", lang)),
+                ],
+            }
+        )
     return cols
 
 
