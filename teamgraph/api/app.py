@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from teamgraph import __version__, logs
 from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
+    analytics,
     audit,
     backoffice,
     customers,
@@ -59,6 +60,7 @@ ROUTERS = (
     personal_data.router,
     backoffice.router,
     jobs.router,
+    analytics.router,
 )
 
 

@@ -58,6 +58,12 @@ def create_app(engine: Engine, *, webhooks_private_urls: bool = False) -> dash.D
     )
     app.layout = shell.layout
     shell.register_callbacks(app)
+    # The analytics import pandas lazily; the server runs callbacks in threads, and a figure
+    # built in one (plotly checks for pandas arrays) while another is still importing pandas
+    # fails on the half-initialised module (seen on the first load of the report pages).
+    # Import it once here, before any callback runs.
+    import pandas  # noqa: F401
+
     return app
 
 

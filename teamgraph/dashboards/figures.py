@@ -158,41 +158,88 @@ def trends_figure(
         line={"color": SECONDARY, "width": 2},
         hovertemplate="%{x}: %{y}<extra>%{fullData.name}</extra>",
     )
+    money_values = [r["sales_fen"] / 100 for r in daily] + [
+        r["commission_fen"] / 100 for r in daily
+    ]
+    top = _headroom(max([*money_values, 0]))
+    # a day's clawbacks can outweigh its rewards: room below 0 then, on both axes alike, so the
+    # two zeros stay level and the orders line never runs below its axis's 0
+    low = min([*money_values, 0]) * 1.12
+    orders_top = _headroom(max([int(r["orders"]) for r in daily] + [0]))
     fig.update_layout(
         barmode="group",
         bargap=0.25,
-        yaxis={"title": t("fig.yuan", lang), "rangemode": "tozero"},
+        # explicit ranges from 0: nothing is drawn below the axis, and 0 is the bottom of both
+        yaxis={
+            "title": {"text": t("fig.yuan", lang), "standoff": 10},
+            "range": [low, top],
+            "automargin": True,
+        },
         yaxis2={
-            "title": t("kpi.orders", lang),
+            "title": {"text": t("kpi.orders", lang), "standoff": 10},
             "overlaying": "y",
             "side": "right",
-            "rangemode": "tozero",
+            "range": [orders_top * low / top, orders_top],
+            "dtick": _int_step(int(orders_top)),
             "tickformat": "d",
             "showgrid": False,
+            "automargin": True,
         },
-        xaxis={"type": "date", "tickformat": "%m-%d"},
+        xaxis=_day_axis(days),
         margin={"r": 56},
     )
     return fig
 
 
+def _headroom(top: float) -> float:
+    """The top of a value axis from 0: 12% above the highest value (1 when all are 0)."""
+    return top * 1.12 if top > 0 else 1
+
+
+def _int_step(top: int) -> int:
+    """A whole-number tick step giving at most 5 ticks up to ``top`` (counts have no 0.5)."""
+    return max(1, -(-top // 5))
+
+
+def _day_axis(days: Sequence[str]) -> dict[str, Any]:
+    """A date axis over exactly ``days`` (half a day either side for the bars), its labels
+    spaced so they never overlap one another or the value axis's 0."""
+    from datetime import date, timedelta
+
+    if not days:
+        return {"type": "date"}
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    step = max(1, -(-len(days) // 8))  # at most 8 labels
+    return {
+        "type": "date",
+        "range": [f"{first - timedelta(days=1)} 12:00", f"{last} 12:00"],
+        "tickformat": "%m-%d",
+        "dtick": step * 86_400_000,
+        "tick0": days[-1],
+        "ticks": "outside",
+        "ticklen": 6,
+        "automargin": True,
+    }
+
+
 def funnel_figure(
     funnel: Mapping[str, int], lang: str = DEFAULT_LANG, *, height: int = 340
 ) -> go.Figure:
-    """Visits → new customers → distribution orders (U-4)."""
-    stages = ("visits", "customers", "orders")
+    """Visitors → bound → ordered → repeat buyers (U-10), each a subset of the one before,
+    with each stage's share of the one before."""
+    stages = ("visitors", "bound", "ordered", "repeat")
     fig = go.Figure(layout=_base(t("fig.funnel.title", lang), height))
     fig.add_trace(
         go.Funnel(
             y=[t(f"funnel.{s}", lang) for s in stages],
             x=[int(funnel.get(s, 0)) for s in stages],
             text=[number(int(funnel.get(s, 0))) for s in stages],
-            textinfo="text",
-            marker={"color": [PRIMARY, SECONDARY, WARNING]},
+            textinfo="text+percent previous",
+            marker={"color": [PRIMARY, SECONDARY, WARNING, "#d63384"]},
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
     )
-    fig.update_layout(showlegend=False, margin={"l": 96})
+    fig.update_layout(showlegend=False, yaxis={"automargin": True}, margin={"l": 16})
     return fig
 
 

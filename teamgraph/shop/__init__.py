@@ -10,7 +10,8 @@ move it.
 check): ``keys``, ``relationships`` (customers, visits, bindings, applications), ``team`` (team
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``team_reward`` (the monthly team reward), ``badges``
-(derived on read), ``analytics`` (whole-shop figures), ``risk`` (fraud rings), ``webhooks``
+(derived on read), ``analytics`` (whole-shop figures), ``reports`` (the merchant's reports:
+the funnel, channels and cohorts), ``risk`` (fraud rings), ``webhooks``
 (webhook endpoints and their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old
 phone digests to keyed ones), ``personal_data`` (a customer's data exported or erased,
 PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``),
@@ -50,6 +51,7 @@ from teamgraph.shop.personal_data import PersonalData
 from teamgraph.shop.products import Products
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
+from teamgraph.shop.reports import Reports
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 from teamgraph.shop.team_reward import TeamRewards
@@ -81,6 +83,7 @@ class Shop(
     TeamRewards,
     Badges,
     Analytics,
+    Reports,
     Risk,
     Rekey,
     Audit,

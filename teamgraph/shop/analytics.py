@@ -17,9 +17,11 @@ Choices where docs/rules.md is silent (U-n, docs/choices.md):
   month are the calendar ones containing ``at`` in the shop's time zone (as R-5.1's periods).
 - U-3 *Active distributors* in a period shared a link that was visited or had an order
   attributed in it; *new distributors* became one in it.
-- U-4 The funnel counts visits (every visit time kept on a customer→sharer edge, the latest
-  20 per pair, R-1.3), new customers (joined in the period) and distribution orders. A pair
-  visited more than 20 times counts its latest 20.
+- U-4 *Visits* are every visit time kept on a customer→sharer edge (the latest 20 per pair,
+  R-1.3; a pair visited more than 20 times counts its latest 20) and the start of every
+  binding made by a visit without such a time (imported ones); *new customers* joined in the
+  period. The funnel is U-10's (teamgraph/shop/reports.py): visitors → bound → ordered →
+  repeat, each stage a subset of the one before.
 - U-5 Leaderboards rank with ties sharing a rank (1, 2, 2, 4); *commission* is the net of
   U-1's entries, *clients* the bindings that started in the period (R-1.2), however they end.
 - U-9 A distributor reads the board as distributors read one another's (``viewer``): its own
@@ -41,6 +43,7 @@ from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
 from teamgraph.shop.base import ShopBase
+from teamgraph.shop.reports import read_funnel
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,7 +69,7 @@ class Analytics(ShopBase):
         return int(at) if at is not None else None
 
     def overview(self, start: int, end: int, *, now: int | None = None) -> dict[str, Any]:
-        """The shop's distribution figures for ``[start, end)`` (U-1–U-4): totals, the funnel
+        """The shop's distribution figures for ``[start, end)`` (U-1–U-4, U-10): totals, the funnel
         and one row per day (shop time zone) with sales, orders, commission, visits and new
         customers."""
         import pandas as pd
@@ -80,7 +83,8 @@ class Analytics(ShopBase):
         tz = self.catch_up(self._now(now)).timezone
         days, bounds = _days(start, end, tz)
         df = pd.DataFrame(
-            self.store.read("analytics.activity", start=start, end=end, bounds=bounds),
+            self.store.read("analytics.activity", start=start, end=end, bounds=bounds)
+            + self.store.read("reports.imported_visits", start=start, end=end, bounds=bounds),
             columns=["src", "day", "n", "fen", "who"],
         )
         parts = {src: g for src, g in df.groupby("src")}
@@ -121,11 +125,9 @@ class Analytics(ShopBase):
             "commission_bp": commission * 10_000 // sales if sales > 0 else None,
             "active_distributors": len(ids("order") | ids("visit")),
             "new_distributors": total("distributor", "n"),
-            "funnel": {
-                "visits": total("visit", "n"),
-                "customers": total("customer", "n"),
-                "orders": orders,
-            },
+            "visits": total("visit", "n"),
+            "new_customers": total("customer", "n"),
+            "funnel": read_funnel(self.store, start, end),
             "daily": [
                 {"day": day, **{k: int(v) for k, v in row.items()}}
                 for day, (_, row) in zip(days, daily.iterrows(), strict=True)

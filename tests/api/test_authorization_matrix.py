@@ -133,6 +133,10 @@ RULES: dict[str, Rule] = {
     "PUT /v1/customers/{customer_id}/groups": MERCHANT_ONLY,
     # scheduled jobs (issue 17): what runs by itself and how it went
     "GET /v1/jobs": MERCHANT_ONLY,
+    # the merchant's reports (issue 17): merchant and analyst keys, for the shop's BI
+    "GET /v1/analytics/overview": READ,
+    "GET /v1/analytics/channels": READ,
+    "GET /v1/analytics/cohorts": READ,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),

@@ -26,7 +26,9 @@ def test_u1_overview_counts_distribution_sales_net_of_refunds(shop: Shop) -> Non
     assert o["commission_bp"] == 1_520 * 10_000 // 14_000
     assert o["new_distributors"] == 2
     assert o["active_distributors"] == 2  # U-3: both shared a visited link
-    assert o["funnel"] == {"visits": 5, "customers": 5, "orders": 2}  # A, B, c1-c3 joined
+    assert (o["visits"], o["new_customers"]) == (5, 5)  # A, B, c1-c3 joined
+    # U-10: B (visiting A), c1, c2, c3 visited and were bound; c1 and c3 bought once
+    assert o["funnel"] == {"visitors": 4, "bound": 4, "ordered": 2, "repeat": 0}
 
 
 def test_u4_daily_rows_cover_every_day_of_the_period_in_the_shop_zone(shop: Shop) -> None:
@@ -49,7 +51,7 @@ def test_u4_daily_rows_cover_every_day_of_the_period_in_the_shop_zone(shop: Shop
 def test_overview_of_a_period_without_activity_is_zero(shop: Shop) -> None:
     o = shop.overview(T0 + 10 * DAY, T0 + 11 * DAY, now=T0 + 12 * DAY)
     assert (o["sales_fen"], o["orders"], o["commission_bp"]) == (0, 0, None)
-    assert o["funnel"] == {"visits": 0, "customers": 0, "orders": 0}
+    assert o["funnel"] == {"visitors": 0, "bound": 0, "ordered": 0, "repeat": 0}
     assert len(o["daily"]) == 1
 
 

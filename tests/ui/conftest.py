@@ -134,6 +134,14 @@ def dash_app() -> Any:
 @pytest.fixture(scope="module")
 def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
     """Engine + the story shop (tests/ui/story.py) + ``teamgraph ui`` on a free port."""
+    yield from serve_story(tmp_path_factory)
+
+
+def serve_story(
+    tmp_path_factory: pytest.TempPathFactory, extra: Callable[[Shop], None] | None = None
+) -> Iterator[UiShop]:
+    """:func:`ui_shop`'s work, ``extra`` adding to the story before the UI starts (a module
+    that needs more data overrides ``ui_shop`` with it)."""
     data_dir = tmp_path_factory.mktemp("ui-data")
     engine = connect(Settings(TEAMGRAPH_DATA=str(data_dir)))  # starts and owns the engine
     proc: subprocess.Popen[bytes] | None = None
@@ -141,6 +149,8 @@ def ui_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiShop]:
     try:
         shop = Shop.create(engine, "uitest", story.SETTINGS)
         facts = story.populate(shop)
+        if extra is not None:
+            extra(shop)
         distributor_id = story.TEAM_ID
         merchant_key = shop.create_key("merchant")
         analyst_key = shop.create_key("analyst")

@@ -56,7 +56,8 @@ def populate(shop: Shop, *, seed: int = 11) -> dict[str, Any]:
     hubs = [f"c{i:06d}" for i in range(20)]
     for i in range(40):  # new customers joining through shared links
         at = start + i * 16 * HOUR + rng.randint(0, HOUR)
-        shop.visit(f"v{i:04d}", rng.choice(hubs[:8]), at=at)
+        channel = ("wechat", "moments", "poster", None)[i % 4]  # the channels page (issue 17)
+        shop.visit(f"v{i:04d}", rng.choice(hubs[:8]), at=at, channel=channel)
     buyers = [f"c{i:06d}" for i in range(20, 200)]
     orders = []
     for i in range(90):

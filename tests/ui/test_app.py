@@ -26,7 +26,7 @@ def test_pages_register_themselves(app: dash.Dash) -> None:
         "/", "/distributors", "/team", "/relationships", "/leaderboards", "/withdrawals",
         "/settings", "/risk", "/audit", "/keys", "/webhooks",
         "/applications", "/distributor",  # issue 17: the back office (orders 11, 12)
-        "/products", "/jobs",  # issue 17 (orders 13, 16)
+        "/products", "/channels", "/cohorts", "/jobs",  # issue 17 (orders 13-16)
     ]  # fmt: skip
     roles = {p["path"]: set(p["roles"]) for p in nav}
     assert [path for path, r in roles.items() if "distributor" in r] == ["/team"]

@@ -77,13 +77,31 @@ def test_trends_figure_draws_sales_and_commission_in_yuan_and_orders_on_the_righ
     assert sales.name == t("kpi.sales", EN) and fig.layout.title.text == t("fig.trends.title", EN)
 
 
-def test_funnel_figure_has_the_three_stages_in_order() -> None:
-    fig = figures.funnel_figure({"visits": 1200, "customers": 40, "orders": 7}, ZH)
+def test_funnel_figure_has_the_four_nested_stages_in_order() -> None:
+    """Issue 17 / U-10: visitors -> bound -> ordered -> repeat, each within the one before."""
+    fig = figures.funnel_figure({"visitors": 1200, "bound": 900, "ordered": 40, "repeat": 7}, ZH)
     (funnel,) = fig.data
     assert funnel.type == "funnel"
-    assert list(funnel.y) == ["访问", "新客户", "订单"]
-    assert list(funnel.x) == [1200, 40, 7]
-    assert list(funnel.text) == ["1,200", "40", "7"]
+    assert list(funnel.y) == ["访客", "已绑定", "已下单", "复购"]
+    assert list(funnel.x) == [1200, 900, 40, 7]
+    assert list(funnel.text) == ["1,200", "900", "40", "7"]
+    assert funnel.textinfo == "text+percent previous"
+
+
+def test_trends_axes_start_at_zero_with_whole_order_ticks_over_exactly_the_days() -> None:
+    """Issue 17 (overview): nothing below the axis, no overlapping labels, counts in whole
+    numbers; a day whose clawbacks outweigh its rewards gets room below 0 on both axes, the
+    two zeros level."""
+    daily = [{**DAILY[0], "commission_fen": 100}, {**DAILY[1], "commission_fen": 50}]
+    fig = figures.trends_figure(daily, EN)
+    assert fig.layout.yaxis.range[0] == 0 and fig.layout.yaxis2.range[0] == 0
+    assert fig.layout.yaxis.range[1] > 100 and fig.layout.yaxis2.range[1] > 2
+    assert fig.layout.yaxis2.dtick == 1 and fig.layout.yaxis2.tickformat == "d"
+    assert fig.layout.xaxis.range == ("2025-12-31 12:00", "2026-01-02 12:00")
+    assert fig.layout.xaxis.ticks == "outside"
+    fig = figures.trends_figure(DAILY, EN)  # -0.30 commission on 01-02
+    y, y2 = fig.layout.yaxis.range, fig.layout.yaxis2.range
+    assert y[0] < 0 and y2[0] < 0 and y[0] / y[1] == pytest.approx(y2[0] / y2[1])
 
 
 def test_leaderboard_figure_puts_the_first_on_top_coloured_by_level() -> None:

@@ -77,7 +77,7 @@ def test_every_label_the_code_names_exists() -> None:
         ("kind", ("reward", "clawback", "bonus", "adjustment", "withdrawal", "tax")),
         ("board.metric", ("sales", "commission", "clients")),
         ("board.period", ("day", "week", "month")),
-        ("funnel", ("visits", "customers", "orders")),
+        ("funnel", ("visitors", "bound", "ordered", "repeat")),
         ("balance", ("pending", "settled", "withdrawn")),
         ("cond", ("bound_customers", "invited_distributors", "paid_orders", "received_fen",
                   "transaction_fen", "completed_orders")),

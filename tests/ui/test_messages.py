@@ -1,4 +1,4 @@
-"""Rule messages in the UI's language (issue 17, dashboards/messages.py, docs/choices.md U-10):
+"""Rule messages in the UI's language (issue 17, dashboards/messages.py, docs/choices.md U-13):
 every error the settings and product rules raise, the three-tier warning, R-1.9's refusal and
 the log-in errors have a sentence in both catalogues, filled with their values (rates as
 percentages, money in yuan, times in the shop's zone) and followed by their rule id."""

@@ -68,11 +68,12 @@ def test_overview_shows_the_month_of_activity(shop: Shop, pages: Any) -> None:
     today = when(now_ms(), "Asia/Shanghai", time=False)
     body, _ = overview.body(shop, EN, 30, today)
     o = shop.overview(*overview.period(date.fromisoformat(today), 30, "Asia/Shanghai"))
-    assert o["all_orders"] == shop.counts()["orders"] and o["funnel"]["visits"] == 40
+    assert o["all_orders"] == shop.counts()["orders"] and o["visits"] == 40
     assert text(find(body, "kpi-orders")) == f"{o['orders']:,}"
     assert text(find(body, "kpi-sales")).startswith("¥")
     assert find(body, "trends-graph").figure.data[0].name == t("kpi.sales", EN)
-    assert find(body, "funnel-graph").figure.data[0].x[0] == 40
+    funnel = find(body, "funnel-graph").figure.data[0].x
+    assert funnel[0] == o["funnel"]["visitors"] > 0 and list(funnel) == sorted(funnel)[::-1]
 
 
 def test_distributor_rows_filter_and_open_a_team(shop: Shop, pages: Any) -> None:

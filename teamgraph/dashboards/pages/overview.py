@@ -157,7 +157,16 @@ def body(shop: Shop, lang: str, days: int, until: str | None) -> tuple[Any, str]
                 dbc.Col(
                     card(
                         t("overview.funnel", lang),
-                        graph("funnel-graph", funnel_figure(o["funnel"], lang)),
+                        html.Div(
+                            [
+                                graph("funnel-graph", funnel_figure(o["funnel"], lang)),
+                                html.P(
+                                    t("overview.funnel_note", lang),
+                                    className="small text-body-secondary mb-0",
+                                    id="funnel-note",
+                                ),
+                            ]
+                        ),
                     ),
                     lg=4,
                 ),
