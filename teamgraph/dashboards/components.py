@@ -9,7 +9,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from teamgraph.dashboards.i18n import t
-from teamgraph.errors import TeamgraphError
+
+# Every page says an error through dashboards.messages, in the UI's language with its rule.
+from teamgraph.dashboards.messages import error_alert as error_alert
 from teamgraph.shop import Role
 
 
@@ -33,16 +35,6 @@ def login_prompt(lang: str) -> dbc.Alert:
         color="info",
         id="login-required",
     )
-
-
-def error_alert(exc: TeamgraphError, lang: str, *, title_key: str = "error.title") -> list[Any]:
-    """The children of an error alert: a translated title, then the error's own message."""
-    return [
-        html.Strong(t(title_key, lang)),
-        html.Span(": "),
-        html.Span(exc.message, className="error-message"),
-        html.Small(f" ({exc.code})", className="text-body-secondary"),
-    ]
 
 
 GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True}
