@@ -500,7 +500,7 @@ class _Generator:
             raise ValueError("rings must be >= 0")
         self.n, self.m, self.k, self.seed, self.rings = customers, distributors, orders, seed, rings
         self.rng = np.random.default_rng(seed)
-        self.end = _seconds(np.int64(end)).item()
+        self.end = int(end) // SECOND * SECOND
         self.shift = self.end - END_MS  # made at END_MS, written at end (D-2)
         self.timings: dict[str, float] = {}
         self.cw = max(6, len(str(customers)))  # id widths (D-3)
