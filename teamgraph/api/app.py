@@ -14,6 +14,7 @@ from teamgraph.api.routers import (
     audit,
     customers,
     distributors,
+    distributor_list,
     health,
     keys,
     leaderboard,
@@ -44,6 +45,7 @@ ROUTERS = (
     customers.router,
     visits.router,
     distributors.router,
+    distributor_list.router,  # issue 17: GET /v1/distributors
     products.router,
     orders.router,
     withdrawals.router,

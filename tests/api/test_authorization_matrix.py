@@ -123,6 +123,8 @@ RULES: dict[str, Rule] = {
     # personal data (issue 16, PD-1..PD-5): the merchant's alone
     "GET /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
     "DELETE /v1/customers/{customer_id}/personal-data": MERCHANT_ONLY,
+    # issue 17 (demo fixes): the distributor list, the UI grid's query over the API
+    "GET /v1/distributors": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),

@@ -27,6 +27,7 @@ LISTS = {
     "/v1/keys",  # issue 16
     "/v1/audit",
     "/v1/webhooks/{webhook_id}/deliveries",
+    "/v1/distributors",  # issue 17
 }
 UNFILLED = {"/v1/rings", "/v1/webhooks/{webhook_id}/deliveries"}
 """Lists the fixture leaves with fewer than two items (no scan, no deliverer in the session)."""
