@@ -13,8 +13,8 @@ from teamgraph.api import center, errors, openapi
 from teamgraph.api.routers import (
     audit,
     customers,
-    distributors,
     distributor_list,
+    distributors,
     health,
     keys,
     leaderboard,

@@ -95,7 +95,12 @@ def list_distributors(
 
     def read(at: str | None, n: int) -> dict[str, Any]:
         return shop.distributor_table(
-            search=search, levels=level, statuses=status, sort=sort, limit=n, cursor=at
+            search=search,
+            levels=level,
+            statuses=list(status or []),
+            sort=sort,
+            limit=n,
+            cursor=at,
         )
 
     if format == "json" or limit is not None:
