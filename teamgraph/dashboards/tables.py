@@ -89,9 +89,13 @@ def distributor_csv(rows: Iterable[Mapping[str, Any]], lang: str = DEFAULT_LANG)
     """The distributor list as CSV (the page's export): the grid's columns under their
     headers, the rows as the grid shows them (filtered and sorted), written by
     :mod:`teamgraph.sheets` (UTF-8 with a BOM, formula-like names defused, X-1); sales as yuan
-    numbers (``1234.50``)."""
+    numbers (``1234.50``, never ``¥1,234.50`` text) under a header that names the unit."""
     cols = distributor_columns(lang)
-    header = [Column(c["headerName"], _DISTRIBUTOR_KINDS.get(c["field"], "str")) for c in cols]
+    names = {"received_fen": t("col.sales_yuan", lang)}  # the unit in the header (issue 17)
+    header = [
+        Column(names.get(c["field"], c["headerName"]), _DISTRIBUTOR_KINDS.get(c["field"], "str"))
+        for c in cols
+    ]
 
     def cell(row: Mapping[str, Any], field: str) -> Cell:
         value = row.get(field)

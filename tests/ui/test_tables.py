@@ -123,7 +123,8 @@ def test_every_ui_file_writes_formulas_inert() -> None:
 def test_the_distributor_csv_is_the_grid_as_shown() -> None:
     rows = tables.distributor_rows(ROWS, TZ, ZH)
     header, *body = csv_table(tables.distributor_csv(rows[::-1], ZH))
-    assert header == [c["headerName"] for c in tables.distributor_columns(ZH)]
+    grid = [c["headerName"] for c in tables.distributor_columns(ZH)]
+    assert header == [*grid[:-1], "销售额（元）"]  # issue 17: the unit of the numbers named
     assert body[1][:5] == ["c000001", "王伟", "2", "正常", "2026-01-01"]
     assert body[1][-1] == "1234.50" and body[0][-1] == "0.00"  # yuan as a number, not ¥ text
     assert [r[0] for r in body] == ["c000002", "c000001"]  # in the order the grid shows
