@@ -208,7 +208,7 @@ def ring_stylesheet() -> list[dict[str, Any]]:
                 "background-color": "data(colour)",
                 "width": 28,
                 "height": 28,
-                "font-size": 10,
+                "font-size": 12,
                 "text-valign": "bottom",
                 "text-margin-y": 3,
                 "text-background-color": "#ffffff",

@@ -106,32 +106,28 @@ def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str,
 def ring_columns(lang: str) -> list[dict[str, Any]]:
     """Narrow enough for the list's half of the page (issue 17: ids and amounts were clipped):
     headers wrap, numbers take what they need, the kinds the rest."""
-    wrap = {"wrapHeaderText": True, "autoHeaderHeight": True}
+    wrap = {"wrapHeaderText": True, "autoHeaderHeight": True, "filter": False}
     return [
         {
             "field": "score",
             "headerName": t("ring.col.score", lang),
-            "minWidth": 72,
-            "maxWidth": 90,
+            "minWidth": 80,
             "sort": "desc",
-            "filter": False,
         }
         | wrap,
         {
             "field": "id",
             "headerName": t("ring.col.id", lang),
             "cellClass": "link-cell",
-            "minWidth": 96,
+            "minWidth": 100,
         }
         | wrap,
-        {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 90, "flex": 1}
+        {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 84, "flex": 1}
         | wrap,
         {
             "field": "members",
             "headerName": t("ring.col.members", lang),
             "minWidth": 64,
-            "maxWidth": 84,
-            "filter": False,
         }
         | wrap,
         {
@@ -140,10 +136,9 @@ def ring_columns(lang: str) -> list[dict[str, Any]]:
             "valueFormatter": {"function": "params.data['pending_fen_text']"},
             "type": "rightAligned",
             "minWidth": 104,
-            "filter": False,
         }
         | wrap,
-        {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 76} | wrap,
+        {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 70} | wrap,
     ]
 
 
