@@ -83,6 +83,8 @@ def test_r2_1_filters_by_status_level_and_search(shop: ShopApi) -> None:
     assert ids(search="王") == ["W"] and ids(search="a") == ["A"]
     assert get(m, "/v1/distributors", status="dormant")["total"] == 0
     refused(m.get("/v1/distributors", params={"status": "sleeping"}), 422, "request.invalid")
+    for bad in ({"level": 0}, {"search": "a\x00b"}, {"search": ""}, {"sort": "name"}):
+        refused(m.get("/v1/distributors", params=bad), 422, "request.invalid")
 
 
 def test_a_cursor_is_tied_to_its_sort(shop: ShopApi) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from teamgraph.api import exports
 from teamgraph.api.deps import MerchantDep
@@ -77,10 +77,18 @@ def list_distributors(
     status: Annotated[
         list[ListStatus] | None, Query(description="repeat for several: any of them")
     ] = None,
-    level: Annotated[list[int] | None, Query(description="repeat for several: any of them")] = None,
+    level: Annotated[
+        list[Annotated[int, Field(ge=1, le=1000)]] | None,
+        Query(description="repeat for several: any of them"),
+    ] = None,
     search: Annotated[
         str | None,
-        Query(max_length=128, description="part of the id, the name or the share code"),
+        Query(
+            min_length=1,
+            max_length=128,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="part of the id, the name or the share code (no control characters)",
+        ),
     ] = None,
     sort: Sort = "sales",
     format: Literal["json", "csv", "xlsx"] = "json",
