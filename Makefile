@@ -23,6 +23,9 @@ TEST_NEO4J_PORT ?= 7688
 BENCH_NEO4J_HOME ?= .teamgraph/neo4j-bench
 BENCH_NEO4J_PORT ?= 7689
 BENCH_ARGS ?=
+# `make demo API_PORT=8001 UI_PORT=8051`: the ports of `teamgraph up` (issue 17)
+API_PORT ?= 8000
+UI_PORT ?= 8050
 
 .PHONY: help uv install install-python install-node install-system install-bench-system demo \
 	test lint bench bench-quick soak load clean neo4j neo4j-stop
@@ -80,7 +83,7 @@ neo4j-stop:
 	$(NEO4J) stop $(NEO4J_HOME)
 
 demo: install-python
-	$(UV) run teamgraph up
+	$(UV) run teamgraph up --api-port $(API_PORT) --ui-port $(UI_PORT)
 
 lint: install-python
 	$(UV) run ruff check teamgraph tests benchmarks

@@ -512,7 +512,9 @@ class Answers:
 
 
 RANK_BUDGET_S = 30.0  # per side: the ranking's runs stop there (at least 3)
-RANK_PARAMS: dict[str, Any] = {"search": "", "levels": [], "statuses": [], "idle_since": 0}
+RANK_PARAMS: dict[str, Any] = {
+    "search": "", "levels": [], "statuses": [], "idle_since": 0, "after_key": None, "after_id": None
+}  # fmt: skip
 
 
 def top_teams(shop: Shop) -> list[tuple[str, int]]:

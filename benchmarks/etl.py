@@ -104,7 +104,7 @@ def _files(
     with reporter.phase(
         f"generate {customers:,} customers / {distributors:,} distributors / {orders:,} orders"
     ) as ph:
-        data = generator.generate(customers, distributors, orders, args.seed)
+        data = generator.generate(customers, distributors, orders, args.seed, end=generator.END_MS)
         counts = data.counts()
         ph.rows = sum(counts.values())
     generated = ph.seconds

@@ -115,7 +115,7 @@ def graph_scan(
 ) -> dict[str, Any]:
     rings = _rings(args, n)
     with reporter.phase(f"generate {n:,} customers / {k:,} orders / {rings} rings"):
-        data = generator.generate(n, m, k, args.seed, rings)
+        data = generator.generate(n, m, k, args.seed, rings, generator.END_MS)
         paths = generator.write(data, tmp / f"graph-{n}", "parquet")
     counts = {kind: data.tables[kind].num_rows for kind in generator.LOAD_ORDER}
     labels = data.tables["labels"].to_pandas()
@@ -158,7 +158,7 @@ def graph_scan(
 def in_memory(
     customers: int, distributors: int, orders: int, seed: int, rings: int, tmp: Path
 ) -> dict[str, Any]:
-    data = generator.generate(customers, distributors, orders, seed, rings)
+    data = generator.generate(customers, distributors, orders, seed, rings, generator.END_MS)
     generator.write(data, tmp, "parquet")
     frames = generator.read(tmp)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -69,7 +69,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="teamgraph-bench-history-"))
     try:
         with reporter.phase(f"generate {n:,} customers / {m:,} distributors / {k:,} orders"):
-            paths = generator.write(generator.generate(n, m, k, args.seed), tmp, "csv")
+            paths = generator.write(
+                generator.generate(n, m, k, args.seed, end=generator.END_MS), tmp, "csv"
+            )
         with common.embedded_engine(reporter) as (engine, _):
             result["engine"] = common.engine_info(engine)
             settings = json.loads(paths["settings"].read_text("utf-8"))

@@ -104,6 +104,17 @@ def _refuse_taken_ports(host: str, *ports: int) -> None:
                 raise typer.Exit(1) from None
 
 
+def _iso_ms(text: str) -> int:
+    """An ISO 8601 time (a date alone: its midnight at +08:00, the generator's offset) as epoch
+    ms; ValueError when it is not one."""
+    from datetime import datetime, timedelta, timezone
+
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone(timedelta(hours=8)))
+    return int(when.timestamp() * 1000)
+
+
 def _fail(exc: TeamgraphError) -> None:
     rule = f" ({exc.rule})" if exc.rule else ""
     typer.secho(f"error: {exc.code}{rule}: {exc.message}", fg="red", err=True)
@@ -413,7 +424,7 @@ def up(
         if shop not in engine.shops():
             typer.echo(f"creating the demo shop {shop!r} ...")
             _, counts = demo.create(engine, shop)
-            typer.echo("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            typer.echo("  " + demo.describe(counts))
         found = Shop.open(engine, shop).scan()
         typer.echo(f"  fraud scan: {found.summary()}")
         opened = Shop.open(engine, shop)
@@ -633,12 +644,19 @@ def demo_generate(
     ] = None,
     out: Annotated[Path, typer.Option(help="directory for the files")] = Path("demo-data"),
     format_: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="the data's now, ISO 8601 (2026-01-01T00:00+08:00); the year before it is "
+            "covered [default: now]"
+        ),
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="validate the tables; exit 1 on a problem")
     ] = False,
 ) -> None:
     """Write a synthetic shop as import files (docs/import-formats.md) and labels.csv, the
-    ground truth of its planted fraud rings. Deterministic for a seed."""
+    ground truth of its planted fraud rings. Deterministic for a seed and --end."""
     from teamgraph.etl import generator
 
     if format_ not in generator.FORMATS:
@@ -646,7 +664,8 @@ def demo_generate(
         raise typer.Exit(1)
     started = time.perf_counter()
     try:
-        data = generator.generate(customers, distributors, orders, seed, rings)
+        end_ms = None if end is None else _iso_ms(end)
+        data = generator.generate(customers, distributors, orders, seed, rings, end_ms)
     except ValueError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
@@ -665,7 +684,7 @@ def demo_generate(
         err=True,
     )
     if check:
-        problems = generator.validate(data.tables)
+        problems = generator.validate(data.tables, now=data.end)
         for problem in problems:
             typer.secho(problem, fg="red", err=True)
         if problems:

@@ -26,7 +26,8 @@ the column, never guessed from the text:
 
 - an ``int`` column's numbers, ``-1234`` included: numbers are data, not formulas;
 - a ``decimal`` column's plain decimal numbers (``-12.34``: yuan formatted from integer fen,
-  read back by a spreadsheet as the number it is); anything else in such a column is text.
+  read back by a spreadsheet as the number it is; in xlsx a number cell, written from the
+  exact decimal text, shown with two decimals); anything else in such a column is text.
 
 Every other text cell that starts with one of those characters is guarded, ``-12.34`` typed as
 free text included. Parquet is typed data for programs, not a sheet a person opens: it keeps
@@ -44,6 +45,7 @@ import itertools
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -154,6 +156,10 @@ def _write_xlsx(
     def cell(value: Cell, column: Column) -> Any:
         if not isinstance(value, str):
             return value
+        if column.kind == "decimal" and _DECIMAL.fullmatch(value):
+            number = WriteOnlyCell(ws, Decimal(value))  # a number, exact (no float), issue 17
+            number.number_format = "0.00"
+            return number
         text = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
         text.data_type = "s"  # X-3: text, never a formula (openpyxl would make "=..." one)
         if _guarded(value, column):
@@ -304,8 +310,8 @@ def write_arrow(table: pa.Table, path: Path, fmt: Literal["csv", "parquet"]) -> 
 BATCH_COLUMNS: tuple[str, ...] = (
     "withdrawal_id",
     "distributor_id",
-    "holder 户名",
-    "account 账号",
+    "holder",
+    "account",
     "account_masked",
     "amount_fen",
     "amount_yuan",
@@ -316,9 +322,13 @@ BATCH_COLUMNS: tuple[str, ...] = (
     "method",
     "status",
     "requested_at",
+    "approved_at",
+    "paid_at",
 )
 """Every column a bank batch file (R-5.3) may carry: ``amount_*`` is gross, ``net_*`` what the
-bank transfers, the full account for the bank next to the masked one for people. Each export
+bank transfers, the full account for the bank next to the masked one for people; the request,
+approval and payment times. Headers are the field names, one language (issue 17: they mixed
+English and Chinese); the UI writes them in its own language instead. Each export
 (the API's, the UI's, the CLI's) picks its columns from these, in this order. The account is a
 text cell like any other (X-4): every account the API accepts is written exactly, since none
 starts with a formula character."""
@@ -334,15 +344,20 @@ def batch_columns(leave_out: Collection[str] = ()) -> list[Column]:
     return [_BATCH_KINDS.get(n, Column(n)) for n in BATCH_COLUMNS if n not in leave_out]
 
 
-def batch_row(w: Mapping[str, Any], requested_at: str | None) -> dict[str, str | int | None]:
+def batch_row(
+    w: Mapping[str, Any],
+    requested_at: str | None,
+    approved_at: str | None = None,
+    paid_at: str | None = None,
+) -> dict[str, str | int | None]:
     """One withdrawal (as ``Shop.withdrawals`` lists it) as the cells of
-    :data:`BATCH_COLUMNS`; ``requested_at`` is the request time as the export shows it."""
+    :data:`BATCH_COLUMNS`; the times as the export shows them."""
     amount, tax, net = int(w["amount_fen"]), int(w["tax_fen"]), int(w["net_fen"])
     return {
         "withdrawal_id": w["id"],
         "distributor_id": w["distributor_id"],
-        "holder 户名": w.get("holder") or "",
-        "account 账号": w.get("account") or "",
+        "holder": w.get("holder") or "",
+        "account": w.get("account") or "",
         "account_masked": w.get("account_masked") or "",
         "amount_fen": amount,
         "amount_yuan": yuan(amount),
@@ -353,4 +368,6 @@ def batch_row(w: Mapping[str, Any], requested_at: str | None) -> dict[str, str |
         "method": w["method"],
         "status": w["status"],
         "requested_at": requested_at,
+        "approved_at": approved_at,
+        "paid_at": paid_at,
     }

@@ -65,7 +65,8 @@ def test_xlsx_cells_are_typed_and_text_is_never_a_formula() -> None:
     texts = [r[0] for r in values[1 : len(FORMULAS) + 1]]
     assert texts == [*FORMULAS[:-1], "\nx"]  # XML reads a carriage return back as a line feed
     for r in ws.iter_rows(min_row=2, max_row=len(FORMULAS) + 1):
-        assert (r[0].data_type, r[1].value, r[2].value, r[4].value) == ("s", -1234, "-12.34", True)
+        assert (r[0].data_type, r[1].value, r[2].value, r[4].value) == ("s", -1234, -12.34, True)
+        assert r[2].data_type == "n"  # issue 17: a decimal column's number is a number cell
         assert r[3].value == "=cmd|' /C calc'!A0" and r[3].data_type == "s"
         # Excel's quote prefix keeps formula-like text text even when it is edited; a
         # decimal column's plain number and an ordinary text need none
@@ -153,7 +154,7 @@ def test_arrow_screening_reads_sliced_chunks_and_large_strings(tmp_path: Path) -
 def test_the_bank_batch_columns_are_typed() -> None:
     cols = {c.name: c for c in sheets.batch_columns()}
     assert tuple(cols) == sheets.BATCH_COLUMNS
-    assert cols["account 账号"].kind == "str"  # guarded like any text
+    assert cols["account"].kind == "str"  # guarded like any text
     assert {n for n, c in cols.items() if c.kind == "int"} == {"amount_fen", "tax_fen", "net_fen"}
     assert {n for n, c in cols.items() if c.kind == "decimal"} == {
         "amount_yuan",
@@ -181,5 +182,8 @@ def test_r5_3_batch_row_carries_every_batch_column_in_fen_and_yuan() -> None:
     row = sheets.batch_row(w, "2026-11-25 10:00")
     assert tuple(row) == sheets.BATCH_COLUMNS
     assert (row["amount_yuan"], row["tax_yuan"], row["net_yuan"]) == ("123.45", "12.35", "111.10")
-    assert row["account 账号"] == "6222021000001234" and row["holder 户名"] == "王芳"
-    assert sheets.batch_row(w | {"holder": None}, None)["holder 户名"] == ""
+    assert row["account"] == "6222021000001234" and row["holder"] == "王芳"
+    assert sheets.batch_row(w | {"holder": None}, None)["holder"] == ""
+    assert (row["approved_at"], row["paid_at"]) == (None, None)  # not yet approved nor paid
+    later = sheets.batch_row(w, "2026-11-25 10:00", "2026-11-25 11:00", "2026-11-26 09:00")
+    assert (later["approved_at"], later["paid_at"]) == ("2026-11-25 11:00", "2026-11-26 09:00")

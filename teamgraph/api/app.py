@@ -15,6 +15,7 @@ from teamgraph.api.routers import (
     audit,
     backoffice,
     customers,
+    distributor_list,
     distributors,
     health,
     jobs,
@@ -49,6 +50,7 @@ ROUTERS = (
     customers.router,
     visits.router,
     distributors.router,
+    distributor_list.router,  # issue 17: GET /v1/distributors
     products.router,
     orders.router,
     withdrawals.router,

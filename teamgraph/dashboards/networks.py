@@ -30,7 +30,15 @@ TREE_LAYOUT: dict[str, Any] = {
     "fit": True,
     "padding": 20,
 }
-RING_LAYOUT: dict[str, Any] = {"name": "cose", "animate": False, "fit": True, "padding": 24}
+RING_LAYOUT: dict[str, Any] = {
+    "name": "circle",
+    "animate": False,
+    "fit": True,
+    "padding": 30,
+    "avoidOverlap": True,
+    "nodeDimensionsIncludeLabels": True,  # labels kept apart too (issue 17: they overlapped)
+    "spacingFactor": 1.15,
+}
 
 
 def node_size(sales_fen: int, largest_fen: int) -> int:
@@ -200,9 +208,14 @@ def ring_stylesheet() -> list[dict[str, Any]]:
                 "background-color": "data(colour)",
                 "width": 28,
                 "height": 28,
-                "font-size": 10,
+                "font-size": 12,
                 "text-valign": "bottom",
                 "text-margin-y": 3,
+                "text-background-color": "#ffffff",
+                "text-background-opacity": 0.85,
+                "text-background-padding": 2,
+                "text-wrap": "ellipsis",
+                "text-max-width": 96,
             },
         },
         {"selector": ".distributor", "style": {"shape": "diamond", "width": 36, "height": 36}},

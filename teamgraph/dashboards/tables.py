@@ -89,9 +89,13 @@ def distributor_csv(rows: Iterable[Mapping[str, Any]], lang: str = DEFAULT_LANG)
     """The distributor list as CSV (the page's export): the grid's columns under their
     headers, the rows as the grid shows them (filtered and sorted), written by
     :mod:`teamgraph.sheets` (UTF-8 with a BOM, formula-like names defused, X-1); sales as yuan
-    numbers (``1234.50``)."""
+    numbers (``1234.50``, never ``¥1,234.50`` text) under a header that names the unit."""
     cols = distributor_columns(lang)
-    header = [Column(c["headerName"], _DISTRIBUTOR_KINDS.get(c["field"], "str")) for c in cols]
+    names = {"received_fen": t("col.sales_yuan", lang)}  # the unit in the header (issue 17)
+    header = [
+        Column(names.get(c["field"], c["headerName"]), _DISTRIBUTOR_KINDS.get(c["field"], "str"))
+        for c in cols
+    ]
 
     def cell(row: Mapping[str, Any], field: str) -> Cell:
         value = row.get(field)
@@ -220,7 +224,7 @@ def withdrawal_rows(items: Iterable[Mapping[str, Any]], tz: str, lang: str) -> l
             "net_fen": int(w["net_fen"]),
             "net_fen_text": money(int(w["net_fen"])),
             "method": t(f"method.{w['method']}", lang) if w["method"] in METHODS else w["method"],
-            "account": w.get("account_masked") or "",
+            "account": short_mask(w.get("account_masked") or ""),
             "status": w["status"],
             "status_text": t(f"wstatus.{w['status']}", lang),
             "requested": when(w.get("requested_at"), tz),
@@ -229,41 +233,72 @@ def withdrawal_rows(items: Iterable[Mapping[str, Any]], tz: str, lang: str) -> l
     ]
 
 
+def short_mask(masked: str) -> str:
+    """A masked account as the grid shows it: its last four characters after ``****``
+    (issue 17: ``************7890`` left only asterisks in the column)."""
+    return "****" + masked[-4:] if len(masked) > 4 else masked
+
+
 METHODS = ("bank", "alipay", "wechat")
 
 
 def withdrawal_columns(lang: str = DEFAULT_LANG) -> list[dict[str, Any]]:
+    """Headers wrap rather than cut off, and each column keeps room for its values (issue 17:
+    request times and English headers were cut off)."""
+    wrap = {"wrapHeaderText": True, "autoHeaderHeight": True}
+    money_cols = [
+        _money_col(f, t(k, lang)) | {"minWidth": 96, "filter": False} | wrap
+        for f, k in (("amount_fen", "col.amount"), ("tax_fen", "col.tax"), ("net_fen", "col.net"))
+    ]
     return [
-        _col("id", t("col.withdrawal", lang), width=200),
-        _col("distributor_id", t("col.distributor", lang), width=120),
-        _col("distributor_name", t("col.name", lang), width=110),
-        _money_col("amount_fen", t("col.amount", lang)),
-        _money_col("tax_fen", t("col.tax", lang)),
-        _money_col("net_fen", t("col.net", lang)),
-        _col("method", t("col.method", lang), width=100),
-        _col("account", t("col.account", lang), width=150),
-        _col("status_text", t("col.status", lang), width=100),
-        _col("requested", t("col.requested_at", lang), width=150),
+        _col("id", t("col.withdrawal", lang), minWidth=110) | wrap,
+        _col("distributor_id", t("col.distributor", lang), minWidth=110) | wrap,
+        _col("distributor_name", t("col.name", lang), minWidth=90) | wrap,
+        *money_cols,
+        _col("method", t("col.method", lang), minWidth=100) | wrap,
+        _col("account", t("col.account", lang), minWidth=110) | wrap,
+        _col("status_text", t("col.status", lang), minWidth=100) | wrap,
+        _col("requested", t("col.requested_at", lang), minWidth=160) | wrap,
     ]
 
 
 _EXPORT = batch_columns(leave_out={"account_masked", "tax_yuan"})
 EXPORT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _EXPORT)
 """The batch file's columns: the API's export (``GET /v1/withdrawals?format=csv``) without the
-masked account; amounts in fen and yuan text, the full account the bank needs (R-5.3)."""
+masked account; amounts in fen and in yuan (numbers), the full account the bank needs (R-5.3),
+the request, approval and payment times."""
+
+
+def export_header(lang: str) -> list[Column]:
+    """The batch file's header in the UI's language, one language per row (issue 17): zh-CN
+    names the columns in Chinese, English by the API's field names."""
+    return [Column(t(f"wdx.{c.name}", lang), c.kind) for c in _EXPORT]
 
 
 def export_table(items: Iterable[Mapping[str, Any]], tz: str) -> list[list[str | int | None]]:
-    rows = (batch_row(w, when(w.get("requested_at"), tz)) for w in items)
+    rows = (
+        batch_row(
+            w,
+            when(w.get("requested_at"), tz),
+            _when_or_none(w.get("approved_at"), tz),
+            _when_or_none(w.get("paid_at"), tz),
+        )
+        for w in items
+    )
     return [[row[c] for c in EXPORT_COLUMNS] for row in rows]
 
 
-def export_csv(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
+def _when_or_none(ms: int | None, tz: str) -> str | None:
+    return None if ms is None else when(ms, tz)
+
+
+def export_csv(items: Iterable[Mapping[str, Any]], tz: str, lang: str = DEFAULT_LANG) -> bytes:
     """The batch file as CSV (:mod:`teamgraph.sheets`: UTF-8 with a BOM, formula-like text
     guarded in every column, the account's too: X-4)."""
-    return table_bytes("csv", _EXPORT, export_table(items, tz))
+    return table_bytes("csv", export_header(lang), export_table(items, tz))
 
 
-def export_xlsx(items: Iterable[Mapping[str, Any]], tz: str) -> bytes:
-    """The batch file as one xlsx sheet; strings stay text (long accounts keep every digit)."""
-    return table_bytes("xlsx", _EXPORT, export_table(items, tz), sheet="withdrawals")
+def export_xlsx(items: Iterable[Mapping[str, Any]], tz: str, lang: str = DEFAULT_LANG) -> bytes:
+    """The batch file as one xlsx sheet; strings stay text (long accounts keep every digit),
+    fen and yuan are numbers."""
+    return table_bytes("xlsx", export_header(lang), export_table(items, tz), sheet="withdrawals")

@@ -124,13 +124,15 @@ def build(
     distributors: int = BUILD_SIZE["distributors"],
     orders: int = BUILD_SIZE["orders"],
     rings: int = BUILD_SIZE["rings"],
+    end: int | None = None,
 ) -> dict[str, int]:
     """Generate the demo shop's files (in ``workdir``, else a temporary directory) and load
     them into ``shop`` (created with ``generator.SETTINGS``) in ``generator.LOAD_ORDER``.
-    Returns the rows loaded per kind."""
+    The data covers the year before ``end`` (by default now: a demo alive today, D-2).
+    Returns the rows loaded per kind (``orders``: order lines; ``order_ids``: orders)."""
     from teamgraph.etl import generator, importer
 
-    data = generator.generate(customers, distributors, orders, seed, rings)
+    data = generator.generate(customers, distributors, orders, seed, rings, end)
     with tempfile.TemporaryDirectory(prefix="teamgraph-demo-") as tmp:
         paths = generator.write(data, workdir or Path(tmp), "parquet")
         counts = {
@@ -140,6 +142,7 @@ def build(
     table = data.tables["distributors"]
     names = dict(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True))
     counts["withdrawals"] = len(withdrawals(shop, names))
+    counts["order_ids"] = len(set(data.tables["orders"]["id"].to_pylist()))
     return counts
 
 
@@ -153,14 +156,16 @@ def create(
     distributors: int = BUILD_SIZE["distributors"],
     orders: int = BUILD_SIZE["orders"],
     rings: int = BUILD_SIZE["rings"],
+    end: int | None = None,
 ) -> tuple[Shop, dict[str, int]]:
     """The demo shop of :func:`build`, made new the way a migrating merchant makes one: its
     files loaded by ``teamgraph load shop`` (a new shop on FalkorDB: the engine's bulk path,
-    E-11), created with the generator's ``settings.json``. Returns the shop and the rows loaded
-    per kind."""
+    E-11), created with the generator's ``settings.json``, dated the year before ``end`` (by
+    default now, D-2). Returns the shop and the rows loaded per kind (``orders`` counts order
+    lines, ``order_ids`` orders; :func:`describe` says it in words)."""
     from teamgraph.etl import generator, importer
 
-    data = generator.generate(customers, distributors, orders, seed, rings)
+    data = generator.generate(customers, distributors, orders, seed, rings, end)
     with tempfile.TemporaryDirectory(prefix="teamgraph-demo-") as tmp:
         paths = generator.write(data, workdir or Path(tmp), "parquet")
         result = importer.load_shop(engine, shop_id, paths["settings"].parent)
@@ -170,7 +175,22 @@ def create(
     table = data.tables["distributors"]
     names = dict(zip(table["id"].to_pylist(), table["name"].to_pylist(), strict=True))
     counts["withdrawals"] = len(withdrawals(shop, names))
+    counts["order_ids"] = len(set(data.tables["orders"]["id"].to_pylist()))
     return shop, counts
+
+
+def describe(counts: dict[str, int]) -> str:
+    """The rows loaded, in words for ``teamgraph up``: orders counted as orders, with their
+    lines beside them (an order file has a row per line, so ``orders`` counts lines)."""
+    words = []
+    for kind, n in counts.items():
+        if kind == "order_ids":
+            continue
+        if kind == "orders" and "order_ids" in counts:
+            words.append(f"{counts['order_ids']} orders ({n} order lines)")
+        else:
+            words.append(f"{n} {kind}")
+    return ", ".join(words)
 
 
 WITHDRAWALS = {"requests": 12, "approved": 6, "paid": 2}

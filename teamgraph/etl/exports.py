@@ -284,7 +284,7 @@ WITHDRAWAL_COLUMNS = batch_columns()
 
 def withdrawal_row(w: Mapping[str, Any], t: Callable[[int | None], str | None]) -> list[Cell]:
     """One withdrawal (as ``Shop.withdrawals`` lists it) as a row of WITHDRAWAL_COLUMNS."""
-    row = batch_row(w, t(w["requested_at"]))
+    row = batch_row(w, t(w["requested_at"]), t(w.get("approved_at")), t(w.get("paid_at")))
     return [row[c.name] for c in WITHDRAWAL_COLUMNS]
 
 

@@ -3,7 +3,8 @@
 ``generate(customers, distributors, orders, seed, rings)`` builds every table of
 ``docs/import-formats.md`` (customers, distributors, invitations, bindings, products, orders,
 refunds, signals) plus ``labels`` (the ground truth of the planted fraud rings), and
-:func:`write` writes them as CSV or Parquet. Same arguments, same files, byte for byte.
+:func:`write` writes them as CSV or Parquet. Same arguments (``end`` included), same files, byte
+for byte.
 
 Choices the file formats leave open, fixed here (G-…):
 
@@ -11,9 +12,13 @@ Choices the file formats leave open, fixed here (G-…):
   (``2025-06-01T09:30:00+08:00``), in both formats; money is integer fen; booleans are
   ``true``/``false``; an empty cell is "not given". CSV is UTF-8 with a BOM (what Excel on
   Chinese Windows needs), comma-separated, LF line ends, every string quoted.
-- D-2 The data covers the year before :data:`END_MS` (2026-01-01T00:00+08:00, the data's
-  "now"): nothing happens after it. Rewards are taken to settle ``SETTLE_DAYS`` (7, the
-  default ``settle_days``) after an order completes.
+- D-2 The data covers the year before its ``end`` (the data's "now"): nothing happens after
+  it. ``end`` defaults to the current minute, so a demo shop made today is alive today (its
+  distributors active, this month's leaderboard full); pass ``end`` (e.g. :data:`END_MS`,
+  2026-01-01T00:00+08:00, what the tests compare figures at) for the same files every day. The
+  data is made at :data:`END_MS` and moved to ``end`` as a whole, so only its times differ.
+  Rewards are taken to settle ``SETTLE_DAYS`` (7, the default ``settle_days``) after an order
+  completes.
 - D-3 Ids: customers ``c0000001`` (distributors keep their customer id), products ``p0001``,
   orders ``o00000001`` (numbered in paid order), refunds ``r00000001``; ids sort as numbers.
   An order holds a product at most once, so ``(order id, product_id)`` names a line and a
@@ -77,7 +82,7 @@ SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-END_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00: the data's "now" (D-2)
+END_MS = 1_767_196_800_000  # 2026-01-01T00:00+08:00: the reference "now" (D-2)
 SPAN_MS = 365 * DAY
 START_MS = END_MS - SPAN_MS
 OFFSET_MS = 8 * HOUR  # +08:00 (Asia/Shanghai has no daylight saving)
@@ -316,6 +321,8 @@ class SyntheticShop:
     tables: dict[str, pa.Table]
     seed: int
     timings: dict[str, float] = field(default_factory=dict)
+    end: int = END_MS
+    """The data's "now" (D-2): nothing happens after it; :func:`validate` checks at it."""
 
     def counts(self) -> dict[str, int]:
         return {kind: t.num_rows for kind, t in self.tables.items()}
@@ -475,7 +482,13 @@ class _Lists:
 
 class _Generator:
     def __init__(
-        self, customers: int, distributors: int, orders: int, seed: int, rings: int | None
+        self,
+        customers: int,
+        distributors: int,
+        orders: int,
+        seed: int,
+        rings: int | None,
+        end: int = END_MS,
     ) -> None:
         if not 1 <= distributors <= customers:
             raise ValueError("need 1 <= distributors <= customers")
@@ -487,6 +500,8 @@ class _Generator:
             raise ValueError("rings must be >= 0")
         self.n, self.m, self.k, self.seed, self.rings = customers, distributors, orders, seed, rings
         self.rng = np.random.default_rng(seed)
+        self.end = int(end) // SECOND * SECOND
+        self.shift = self.end - END_MS  # made at END_MS, written at end (D-2)
         self.timings: dict[str, float] = {}
         self.cw = max(6, len(str(customers)))  # id widths (D-3)
         self.ow = max(8, len(str(orders + 1000)))
@@ -515,7 +530,7 @@ class _Generator:
         t = self._time("signals", t)
         tables = self.tables()
         self._time("tables", t)
-        return SyntheticShop(tables, self.seed, self.timings)
+        return SyntheticShop(tables, self.seed, self.timings, self.end)
 
     # -- customers and products --------------------------------------------------------------------
     def customers(self) -> None:
@@ -1177,6 +1192,13 @@ class _Generator:
         def cid(x: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
             return ids("c", x, cw, valid)
 
+        def iso8601(ms: np.ndarray) -> pa.Array:  # the data's times, moved to its end (D-2)
+            return _iso8601(np.asarray(ms, np.int64) + self.shift)
+
+        def _opt(ms: np.ndarray) -> pa.Array:
+            ms = np.asarray(ms, np.int64)
+            return _iso8601(ms + self.shift, ms >= 0)
+
         names = _join(
             _take(_SURNAMES, self.surname),
             _take(_GIVEN, self.given1),
@@ -1321,6 +1343,18 @@ def _depths(parent: np.ndarray) -> np.ndarray:
     raise ValueError("the invitations contain a cycle")
 
 
+_iso8601 = iso8601
+
+
+def default_end(now: int | None = None) -> int:
+    """The data's end when none is given (D-2): ``now`` (the wall clock by default) to the
+    whole minute."""
+    from teamgraph.clock import now_ms
+
+    t = now_ms() if now is None else now
+    return t - t % MINUTE
+
+
 # -- public API ------------------------------------------------------------------------------------
 def generate(
     customers: int = 10_000,
@@ -1328,10 +1362,13 @@ def generate(
     orders: int = 20_000,
     seed: int = 7,
     rings: int | None = None,
+    end: int | None = None,
 ) -> SyntheticShop:
     """A synthetic shop (module docstring); ``rings=None`` plants ``max(4, customers //
-    25,000)`` rings (none below 1,000 customers)."""
-    return _Generator(customers, distributors, orders, seed, rings).run()
+    25,000)`` rings (none below 1,000 customers). The data covers the year before ``end``
+    (epoch ms; by default :func:`default_end`, the current minute; D-2)."""
+    when = default_end() if end is None else end
+    return _Generator(customers, distributors, orders, seed, rings, when).run()
 
 
 SETTINGS: dict[str, Any] = {
@@ -1487,7 +1524,8 @@ def validate(
     data: Mapping[str, pa.Table | pd.DataFrame], *, now: int = END_MS, max_depth: int = MAX_DEPTH
 ) -> list[str]:
     """Every consistency rule of the import files that a loader relies on; returns the
-    problems found (empty when the data is consistent), each with a count and an example."""
+    problems found (empty when the data is consistent), each with a count and an example.
+    ``now`` is the data's end (``SyntheticShop.end``, D-2)."""
     f = {k: frame(v) for k, v in data.items()}
     problems: list[str] = []
 

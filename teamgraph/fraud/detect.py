@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from teamgraph.fraud import signals as sig
 from teamgraph.fraud.mask import mask
 from teamgraph.fraud.projection import Neighbourhood, Source
+from teamgraph.rules.money import yuan
 
 R63_KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle", "threshold")
 """Contributions that name a ring's kind (the R-6.3 signals); the others only add evidence."""
@@ -367,7 +368,7 @@ def evaluate(
                 for rf in idx.refunds.get(o["id"], []):
                     refunds.append(sig.Refund(o["id"], int(rf["at"]), _int(o["settle_at"])))
     for (d, c), amounts in sorted(earned.items()):
-        edges.append(_edge(d, c, "earned_from", f"{sum(amounts)} fen from this member's orders"))
+        edges.append(_edge(d, c, "earned_from", f"¥{yuan(sum(amounts))} from this member's orders"))
     for s in shared:
         for other in s.members[1:]:
             edges.append(_edge(s.members[0], other, "shares_signal", f"{s.kind} {s.value}"))

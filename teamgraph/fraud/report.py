@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from teamgraph import sheets
+from teamgraph.rules.money import yuan
 
 EDGE_COLOURS = {
     "shares_signal": "#d62728",
@@ -106,8 +107,8 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
     rows = "".join(
         f"<tr><td><a href='#{e(r['id'])}'>{e(r['id'])}</a></td><td>{r['score']}</td>"
         f"<td>{e(r['status'])}</td><td>{e(', '.join(r['kinds']))}</td><td>{r['members']}</td>"
-        f"<td>{r['distributors']}</td><td>{r['at_stake']['inside_fen']}</td>"
-        f"<td>{r['at_stake']['pending_fen']}</td></tr>"
+        f"<td>{r['distributors']}</td><td>¥{yuan(r['at_stake']['inside_fen'])}</td>"
+        f"<td>¥{yuan(r['at_stake']['pending_fen'])}</td></tr>"
         for r in rings
     )
     sections = []
@@ -125,15 +126,22 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
             f"<li>{e(s['kind'])} {e(s['value'])}: {e(', '.join(s['members']))}</li>"
             for s in r["signals"]
         )
+        shared_block = (
+            f"<ul>{shared}</ul>"
+            if shared
+            else "<p>none: the evidence is the cycle of bindings itself</p>"
+            if "circular" in r["kinds"]
+            else "<p>none</p>"
+        )
         sections.append(
             f"<section id='{e(r['id'])}'><h2>{e(r['id'])} — score {r['score']} "
             f"({e(r['status'])})</h2><div class='ring'>{svg(r)}<div>"
             f"<table><tr><th>signal</th><th>points</th><th>evidence</th></tr>{contribs}</table>"
             f"<p><b>members</b> ({r['members']}, distributors in bold): {members}</p>"
-            f"<p><b>commission inside</b> {r['at_stake']['inside_fen']} fen; "
-            f"<b>at stake</b> pending {r['at_stake']['pending_fen']} fen, settled "
-            f"{r['at_stake']['settled_fen']} fen</p>"
-            f"<p><b>shared signals</b></p><ul>{shared}</ul></div></div></section>"
+            f"<p><b>commission inside</b> ¥{yuan(r['at_stake']['inside_fen'])}; "
+            f"<b>at stake</b> pending ¥{yuan(r['at_stake']['pending_fen'])}, settled (earned "
+            f"in total) ¥{yuan(r['at_stake']['settled_fen'])}</p>"
+            f"<p><b>shared signals</b></p>{shared_block}</div></div></section>"
         )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -144,6 +152,6 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
         "section{border-top:1px solid #ddd;margin-top:1.5em}</style></head><body>"
         f"<h1>Fraud rings of shop {e(shop)}</h1><p>{e(summary)}</p><p>{legend}</p>"
         "<table><tr><th>ring</th><th>score</th><th>status</th><th>kinds</th><th>members</th>"
-        "<th>distributors</th><th>inside (fen)</th><th>pending (fen)</th></tr>"
+        "<th>distributors</th><th>inside</th><th>pending</th></tr>"
         f"{rows}</table>{''.join(sections)}</body></html>"
     )

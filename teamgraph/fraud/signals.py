@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
+
+from teamgraph.rules.money import yuan
 
 KIND_WEIGHT = {"device": 1.0, "account": 1.0, "phone": 1.0, "address": 0.7, "ip": 0.5}
 MINUTE = 60_000
@@ -29,12 +31,21 @@ DAY = 24 * HOUR
 
 @dataclass(frozen=True)
 class Contribution:
+    """``detail`` is the English sentence (the API's, the HTML report's); ``facts`` the values
+    it was made of, so the UI says it in its own language (issue 17)."""
+
     signal: str
     points: int
     detail: str
+    facts: Mapping[str, object] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {"signal": self.signal, "points": self.points, "detail": self.detail}
+        return {
+            "signal": self.signal,
+            "points": self.points,
+            "detail": self.detail,
+            "facts": dict(self.facts),
+        }
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,19 @@ def shared_signals(
         "shared_signals",
         points,
         f"{len(shared)} identity value(s) shared inside the group ({', '.join(kinds)}); the "
-        f"most shared: a {biggest.kind} used by {len(biggest.members)} members",
+        f"most shared: {_article(biggest.kind)} {biggest.kind} used by {len(biggest.members)} "
+        "members",
+        {
+            "n": len(shared),
+            "kinds": list(kinds),
+            "kind": biggest.kind,
+            "members": len(biggest.members),
+        },
     )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 STRONG_KINDS = ("device", "account", "phone")
@@ -109,6 +131,13 @@ def self_dealing(
         points,
         f"distributor {d} shares its {'/'.join(sorted(kinds[d]))} with {len(accounts)} of its "
         f"own clients ({', '.join(sorted(accounts)[:5])}{'…' if len(accounts) > 5 else ''})",
+        {
+            "distributor": d,
+            "kinds": sorted(kinds[d]),
+            "n": len(accounts),
+            "accounts": sorted(accounts)[:5],
+            "more": len(accounts) > 5,
+        },
     )
 
 
@@ -134,6 +163,7 @@ def circular(graph: nx.DiGraph, *, bound: int = 6, points: int = 45) -> Contribu
         "circular",
         points,
         f"{len(found)} attribution cycle(s): {' → '.join([*longest, longest[0]])}",
+        {"n": len(found), "path": [*longest, longest[0]]},
     )
 
 
@@ -172,6 +202,7 @@ def burst(
         "invite_burst",
         min(cap, base + n - minimum),
         f"{n} accounts joined or were bound within {window // MINUTE} minutes on one {what}",
+        {"n": n, "minutes": window // MINUTE, "what": what},
     )
 
 
@@ -207,6 +238,7 @@ def refund_after_settle(
         min(cap, base + per_refund * (len(soon) - minimum)),
         f"{len(soon)} order(s) refunded within {window // DAY} days after their rewards "
         f"settled ({', '.join(soon[:4])}{'…' if len(soon) > 4 else ''})",
+        {"n": len(soon), "days": window // DAY, "orders": soon[:4], "more": len(soon) > 4},
     )
 
 
@@ -241,8 +273,9 @@ def just_over_threshold(
     return Contribution(
         "threshold",
         points,
-        f"{len(hits)} distributor(s) just over a threshold: {who} at {total} fen, "
-        f"threshold {t} fen",
+        f"{len(hits)} distributor(s) just over a threshold: {who} at ¥{yuan(total)}, "
+        f"threshold ¥{yuan(t)}",
+        {"n": len(hits), "who": who, "total_fen": total, "threshold_fen": t},
     )
 
 
@@ -253,5 +286,8 @@ def commission_inside(inside_fen: int, *, cap: int = 15) -> Contribution | None:
         return None
     points = min(cap, max(1, round(5 * math.log10(1 + inside_fen / 100))))
     return Contribution(
-        "commission_inside", points, f"{inside_fen} fen of commission paid inside the group"
+        "commission_inside",
+        points,
+        f"¥{yuan(inside_fen)} of commission paid inside the group",
+        {"inside_fen": inside_fen},
     )

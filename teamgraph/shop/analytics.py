@@ -42,6 +42,7 @@ from teamgraph.errors import ValidationError
 from teamgraph.rules import binding as rules_binding
 from teamgraph.rules.timeutil import MS_PER_DAY, from_ms, to_ms
 from teamgraph.rules.withdrawals import period_start
+from teamgraph.shop import cursors
 from teamgraph.shop.base import ShopBase
 from teamgraph.shop.reports import read_funnel
 
@@ -56,6 +57,7 @@ MAX_SPAN_DAYS: Final = 366
 TREE_LIMIT: Final = 300
 DISTRIBUTOR_PAGE: Final = 500
 DISTRIBUTOR_SORTS: Final = ("sales", "team", "clients", "orders", "id")
+DISTRIBUTOR_CURSOR: Final = "distributors"
 
 
 class Analytics(ShopBase):
@@ -209,11 +211,14 @@ class Analytics(ShopBase):
         sort: str = "sales",
         limit: int = DISTRIBUTOR_PAGE,
         now: int | None = None,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
         """The distributors matching ``search`` (id, name or share code), ``levels`` and
         ``statuses`` (as read, R-2.1), the first ``limit`` by ``sort`` (``sales``, ``team``,
         ``clients``, ``orders`` highest first, or ``id``), with their counters and sales;
-        ``total`` counts every match. Filtered, ordered and cut in the engine."""
+        ``total`` counts every match. Filtered, ordered and cut in the engine. ``cursor``: the
+        ``next_cursor`` of the previous page (it holds the sort, the last key and id; a cursor of
+        another sort is refused, 422 ``request.cursor``)."""
         if sort not in DISTRIBUTOR_SORTS:
             raise ValidationError(
                 "distributors.sort",
@@ -228,7 +233,25 @@ class Analytics(ShopBase):
             "statuses": list(statuses or []),
             "idle_since": now - settings.dormant_days * MS_PER_DAY,
         }
-        rows = self.store.read("analytics.distributors", sort=sort, limit=limit, **params)
+        after = cursors.decode(DISTRIBUTOR_CURSOR, cursor, str, int, str)
+        if after is not None and after[0] != sort:
+            raise cursors.refused(DISTRIBUTOR_CURSOR)  # a page of another order
+        rows = self.store.read(
+            "analytics.distributors",
+            sort=sort,
+            limit=limit + 1,
+            after_key=after[1] if after else None,
+            after_id=after[2] if after else None,
+            **params,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        last = rows[-1] if more else None
+        next_cursor = (
+            cursors.encode(DISTRIBUTOR_CURSOR, sort, int(last["sort_key"] or 0), last["id"])
+            if last
+            else None
+        )
         total = int(self.store.read("analytics.distributors_count", **params)[0]["n"])
         for row in rows:
             row["status"] = rules_binding.status_at(
@@ -244,7 +267,9 @@ class Analytics(ShopBase):
                 "level",
             ):
                 row[k] = int(row[k] or 0)
-        return {"items": rows, "total": total, "sort": sort}
+        for row in rows:
+            row.pop("sort_key", None)
+        return {"items": rows, "total": total, "sort": sort, "next_cursor": next_cursor}
 
     def team_tree(
         self, distributor_id: str, *, depth: int = 2, limit: int = TREE_LIMIT

@@ -63,6 +63,12 @@ def _fits(part: object, kind: type[str] | type[int]) -> bool:
     return isinstance(part, str) and id_problem(part, max_length=None) is None
 
 
+def refused(kind: str) -> ValidationError:
+    """The 422 of a cursor of ``kind`` that decodes but does not fit the request (e.g. a page
+    of another sort order)."""
+    return _refused(kind)
+
+
 def _refused(kind: str) -> ValidationError:
     return ValidationError(
         CODE,

@@ -137,6 +137,8 @@ RULES: dict[str, Rule] = {
     "GET /v1/analytics/overview": READ,
     "GET /v1/analytics/channels": READ,
     "GET /v1/analytics/cohorts": READ,
+    # issue 17 (demo fixes): the distributor list, the UI grid's query over the API
+    "GET /v1/distributors": MERCHANT_ONLY,
 }
 
 # What a request names: {distributor} is the distributor key's own (D) or another's (E),

@@ -29,6 +29,7 @@ LISTS = {
     "/v1/webhooks/{webhook_id}/deliveries",
     "/v1/products",  # issue 17
     "/v1/applications",  # issue 17
+    "/v1/distributors",  # issue 17
 }
 UNFILLED = {"/v1/rings", "/v1/webhooks/{webhook_id}/deliveries", "/v1/applications"}
 """Lists the fixture leaves with fewer than two items (no scan, no deliverer in the session)."""

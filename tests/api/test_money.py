@@ -61,8 +61,8 @@ MONTH = {
 COLUMNS = [
     "withdrawal_id",
     "distributor_id",
-    "holder 户名",
-    "account 账号",
+    "holder",
+    "account",
     "account_masked",
     "amount_fen",
     "amount_yuan",
@@ -72,6 +72,8 @@ COLUMNS = [
     "method",
     "status",
     "requested_at",
+    "approved_at",
+    "paid_at",
 ]
 ROUNDS = 6
 """Rounds of a concurrency test: one overlap is enough to show a race."""
@@ -206,7 +208,8 @@ def xlsx_rows(response: httpx.Response) -> list[dict[str, Any]]:
     [header, *rows] = list(book.active.iter_rows(values_only=True))
     book.close()
     assert list(header) == COLUMNS
-    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    pad = [None] * len(COLUMNS)  # trailing empty cells (paid_at not yet) are not stored
+    return [dict(zip(COLUMNS, [*row, *pad][: len(COLUMNS)], strict=True)) for row in rows]
 
 
 # -- the worked month -----------------------------------------------------------------------------
@@ -280,9 +283,11 @@ def test_r3_worked_month_rewards_settlement_refund_netting_and_a_paid_batch(
     wc = withdraw(m, "C1", 510, id="w-c1", method="alipay", account="c1@example.cn", holder="李四")
     assert (wc["account"], wc["account_masked"]) == ("c1@example.cn", "*********e.cn")
     assert balances(m, "B1")["settled"] == 0 and balances(m, "B1")["requested"] == 2910
+    approved_at = {}
     for wid in ("w-b1", "w-c1"):
         approved = ok(m.post(f"/v1/withdrawals/{wid}/approve"))
         assert approved["status"] == "approved" and approved["approved_at"] is not None
+        approved_at[wid] = approved["approved_at"]
 
     # R-5.3: the approved batch exported for the bank, CSV and Excel, the same table
     rows = csv_rows(m.get("/v1/withdrawals", params={"status": "approved", "format": "csv"}))
@@ -290,8 +295,8 @@ def test_r3_worked_month_rewards_settlement_refund_netting_and_a_paid_batch(
         {
             "withdrawal_id": "w-b1",
             "distributor_id": "B1",
-            "holder 户名": "张三",
-            "account 账号": "6222021234567890",
+            "holder": "张三",
+            "account": "6222021234567890",
             "account_masked": "************7890",
             "amount_fen": "2910",
             "amount_yuan": "29.10",
@@ -301,12 +306,14 @@ def test_r3_worked_month_rewards_settlement_refund_netting_and_a_paid_batch(
             "method": "bank",
             "status": "approved",
             "requested_at": wb["requested_at"],
+            "approved_at": approved_at["w-b1"],  # issue 17: the export lacked them
+            "paid_at": "",
         },
         {
             "withdrawal_id": "w-c1",
             "distributor_id": "C1",
-            "holder 户名": "李四",
-            "account 账号": "c1@example.cn",
+            "holder": "李四",
+            "account": "c1@example.cn",
             "account_masked": "*********e.cn",
             "amount_fen": "510",
             "amount_yuan": "5.10",
@@ -316,6 +323,8 @@ def test_r3_worked_month_rewards_settlement_refund_netting_and_a_paid_batch(
             "method": "alipay",
             "status": "approved",
             "requested_at": wc["requested_at"],
+            "approved_at": approved_at["w-c1"],
+            "paid_at": "",
         },
     ]
     r = m.get("/v1/withdrawals", params={"status": "approved", "format": "csv"})
@@ -323,8 +332,13 @@ def test_r3_worked_month_rewards_settlement_refund_netting_and_a_paid_batch(
     r = m.get("/v1/withdrawals", params={"status": "approved", "format": "xlsx"})
     assert r.headers["content-disposition"] == "attachment; filename=withdrawals-approved.xlsx"
     sheet = xlsx_rows(r)
-    assert [{k: str(v) for k, v in row.items()} for row in sheet] == rows
-    assert isinstance(sheet[0]["amount_fen"], int) and sheet[0]["holder 户名"] == "张三"
+
+    def cell(k: str, v: object) -> str:  # yuan are number cells (issue 17): 29.1 is "29.10"
+        return "" if v is None else f"{v:.2f}" if k.endswith("_yuan") else str(v)
+
+    assert [{k: cell(k, v) for k, v in row.items()} for row in sheet] == rows
+    assert isinstance(sheet[0]["amount_fen"], int) and sheet[0]["holder"] == "张三"
+    assert isinstance(sheet[0]["amount_yuan"], int | float)  # a number, not "29.10" text
 
     # ... paid through the bank and confirmed in one action
     batch = ok(m.post("/v1/withdrawals/paid", json={"ids": ["w-b1", "w-c1"]}))
@@ -933,7 +947,7 @@ def test_roles_decide_who_moves_money(make_shop: MakeShop) -> None:
     }
     assert get(d, "/v1/withdrawals/w-d")["account"] is None
     [row] = csv_rows(d.get("/v1/withdrawals", params={"format": "csv"}))
-    assert (row["withdrawal_id"], row["account 账号"], row["account_masked"]) == (
+    assert (row["withdrawal_id"], row["account"], row["account_masked"]) == (
         "w-d",
         "",
         "************7890",
@@ -1173,7 +1187,7 @@ def test_x4_no_account_the_api_takes_starts_a_formula(make_shop: MakeShop) -> No
         refused(m.post("/v1/withdrawals", json=body), 422, "request.invalid", None)
     for account in ("6222021234567890", "c1@example.cn", "13800000000", "wx_id-1.a+b"):
         withdraw(m, "D", 1000, account=account)
-    assert {row["account 账号"] for row in csv_rows(m.get("/v1/withdrawals?format=csv"))} == {
+    assert {row["account"] for row in csv_rows(m.get("/v1/withdrawals?format=csv"))} == {
         "6222021234567890",
         "c1@example.cn",
         "13800000000",
@@ -1192,10 +1206,10 @@ def test_x4_the_bank_file_writes_every_stored_account_inert(make_shop: MakeShop)
     for i, account in enumerate(ACCOUNT_FORMULAS):
         s.shop.request_withdrawal("D", 1000, "bank", account, withdrawal_id=f"w{i}")
     r = m.get("/v1/withdrawals", params={"format": "csv"})
-    assert {row["account 账号"] for row in csv_rows(r)} == {"'" + a for a in ACCOUNT_FORMULAS}
+    assert {row["account"] for row in csv_rows(r)} == {"'" + a for a in ACCOUNT_FORMULAS}
     assert_inert_csv(r.content, ACCOUNT_FORMULAS)
     r = m.get("/v1/withdrawals", params={"format": "xlsx"})
-    assert {row["account 账号"] for row in xlsx_rows(r)} == set(ACCOUNT_FORMULAS)
+    assert {row["account"] for row in xlsx_rows(r)} == set(ACCOUNT_FORMULAS)
     assert_inert_xlsx(r.content, ACCOUNT_FORMULAS)
 
 

@@ -21,7 +21,9 @@ KINDS = ("customers", "distributors", "invitations", "bindings", "products", "or
 def test_generated_files_load_cleanly_and_reload_unchanged(
     engine: Engine, tmp_path: Path, fmt: str
 ) -> None:
-    data = generator.generate(customers=400, distributors=40, orders=300, seed=3)
+    data = generator.generate(
+        customers=400, distributors=40, orders=300, seed=3, end=generator.END_MS
+    )
     files = generator.write(data, tmp_path, fmt)  # type: ignore[arg-type]
     shop = Shop.create(engine, new_shop_id("g"), generator.SETTINGS)
     try:

@@ -26,7 +26,7 @@ CST = timezone(timedelta(hours=8))
 
 @pytest.fixture(scope="module")
 def shop() -> g.SyntheticShop:
-    return g.generate(customers=10_000, distributors=1_000, orders=20_000, seed=7)
+    return g.generate(customers=10_000, distributors=1_000, orders=20_000, seed=7, end=g.END_MS)
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,9 @@ def _files(path: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_same_seed_same_files_other_seed_other_files(tmp_path: Path, fmt: g.Format) -> None:
     args = {"customers": 3000, "distributors": 200, "orders": 4000}
-    g.write(g.generate(**args, seed=11), tmp_path / "a", fmt)
-    g.write(g.generate(**args, seed=11), tmp_path / "b", fmt)
-    g.write(g.generate(**args, seed=12), tmp_path / "c", fmt)
+    g.write(g.generate(**args, seed=11, end=g.END_MS), tmp_path / "a", fmt)
+    g.write(g.generate(**args, seed=11, end=g.END_MS), tmp_path / "b", fmt)
+    g.write(g.generate(**args, seed=12, end=g.END_MS), tmp_path / "c", fmt)
     a, b, c = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
     assert set(a) == {f"{k}.{fmt}" for k in g.KINDS} | {"settings.json"}
     assert a == b
@@ -255,7 +255,9 @@ def test_bad_arguments_are_refused() -> None:
         g.generate(customers=10, distributors=20, orders=0)
     with pytest.raises(ValueError, match="rings"):
         g.generate(customers=200, distributors=20, orders=10, rings=40)
-    tiny = g.generate(customers=50, distributors=5, orders=30, seed=1)  # no rings below 1,000
+    tiny = g.generate(
+        customers=50, distributors=5, orders=30, seed=1, end=g.END_MS
+    )  # no rings below 1,000
     assert tiny.tables["labels"].num_rows == 0
     assert g.validate(tiny.tables) == []
 
@@ -263,7 +265,8 @@ def test_bad_arguments_are_refused() -> None:
 def test_demo_generate_on_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "shop"
     args = ["demo", "generate", "--customers", "2000", "--distributors", "100", "--orders",
-            "3000", "--seed", "3", "--rings", "4", "--out", str(out), "--check"]  # fmt: skip
+            "3000", "--seed", "3", "--rings", "4", "--out", str(out), "--check",
+            "--end", "2026-01-01T00:00+08:00"]  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "teamgraph", *args],
         env=dict(os.environ, TEAMGRAPH_DATA=str(tmp_path / "data")),
@@ -277,7 +280,7 @@ def test_demo_generate_on_the_command_line(tmp_path: Path) -> None:
     assert f"{out / 'customers.csv'}  2000 rows" in proc.stdout
     labels = pd.read_csv(out / "labels.csv", encoding="utf-8-sig")
     assert set(labels["kind"]) == set(g.RING_KINDS)
-    again = g.generate(customers=2000, distributors=100, orders=3000, seed=3, rings=4)
+    again = g.generate(customers=2000, distributors=100, orders=3000, seed=3, rings=4, end=g.END_MS)
     g.write(again, tmp_path / "again", "csv")
     assert _files(out) == _files(tmp_path / "again")  # the CLI writes what the API does
     bad = subprocess.run(
@@ -301,3 +304,30 @@ def test_the_generator_writes_through_the_one_writer(shop: g.SyntheticShop, tmp_
     assert_inert_csv(g.write(rigged, tmp_path / "csv", "csv")["customers"].read_bytes())
     parquet = pq.read_table(g.write(rigged, tmp_path / "pq", "parquet")["customers"])
     assert parquet.column("name").to_pylist()[: len(FORMULAS)] == list(FORMULAS)
+
+
+def test_d_2_the_data_ends_at_its_end_and_only_its_times_move(tmp_path: Path) -> None:
+    """D-2 (issue 17): the data covers the year before ``end`` (by default the current minute),
+    so a demo made today is alive today; another ``end`` moves every time alike and nothing
+    else."""
+    args = {"customers": 300, "distributors": 30, "orders": 200, "seed": 5, "rings": 0}
+    fixed = g.generate(**args, end=g.END_MS)
+    today = g.generate(**args)
+    assert fixed.end == g.END_MS and g.END_MS < today.end <= g.default_end()
+    assert g.validate(today.tables, now=today.end) == []
+    shift = today.end - g.END_MS
+    for kind, table in fixed.tables.items():
+        other = today.tables[kind]
+        for name in table.column_names:
+            a, b = table[name].to_pylist(), other[name].to_pylist()
+            if name in g.TIME_COLUMNS:
+                assert [
+                    None if x is None else x + shift for x in g.parse_times(table[name]).tolist()
+                ] == [None if x is None else x for x in g.parse_times(other[name]).tolist()], (
+                    kind,
+                    name,
+                )
+            else:
+                assert a == b, (kind, name)
+    last = max(g.parse_times(today.tables["orders"]["paid_at"]).dropna())
+    assert today.end - 2 * g.DAY < last <= today.end

@@ -38,7 +38,7 @@ BAD_ROWS: dict[str, list[dict[str, Any]]] = {
 def shop_dir(out: Path) -> Path:
     """A small generated shop (every kind, two planted rings) as CSV, with a bad row or two
     appended to the member files."""
-    generator.write(generator.generate(400, 40, 300, 7, 2), out, "csv")
+    generator.write(generator.generate(400, 40, 300, 7, 2, generator.END_MS), out, "csv")
     for kind, rows in BAD_ROWS.items():
         path = out / f"{kind}.csv"
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -198,7 +198,7 @@ def test_bulk_values_and_commands(embedded_engine: Engine, falkor_shops: list[st
 
 
 def test_shop_files_reads_a_directory(tmp_path: Path) -> None:
-    generator.write(generator.generate(20, 2, 5, 7, 0), tmp_path, "parquet")
+    generator.write(generator.generate(20, 2, 5, 7, 0, generator.END_MS), tmp_path, "parquet")
     (tmp_path / "customers.parquet.rejects.csv").write_text("x")
     files = shop_files(tmp_path)
     assert set(files) == {*generator.LOAD_ORDER, "settings"}
@@ -292,6 +292,7 @@ def test_the_demo_shop_is_made_new_by_load_shop(
     from teamgraph.etl import demo
 
     size = {"customers": 600, "distributors": 60, "orders": 150, "rings": 4}
+    size["end"] = generator.default_end()  # both dated alike, whatever the minute (D-2)
     new, built = new_shop_id("demo"), new_shop_id("built")
     shops += [new, built]
     _, counts = demo.create(engine, new, workdir=tmp_path / "new", **size)
@@ -300,3 +301,5 @@ def test_the_demo_shop_is_made_new_by_load_shop(
     )
     assert counts == by_file
     assert counts["customers"] == 600 and counts["signals"] > 0 and counts["withdrawals"] > 0
+    assert 0 < counts["order_ids"] < counts["orders"]  # orders, and (more) order lines
+    assert demo.describe(counts).count(f"{counts['order_ids']} orders (") == 1

@@ -25,7 +25,7 @@ def load_generated(
     rings: int,
 ) -> tuple[Shop, pd.DataFrame]:
     """A generator shop written as files and loaded kind by kind; returns it and its labels."""
-    data = generator.generate(customers, distributors, orders, seed, rings)
+    data = generator.generate(customers, distributors, orders, seed, rings, generator.END_MS)
     paths = generator.write(data, out, "parquet")
     shop = Shop.create(engine, shop_id, generator.SETTINGS)
     for kind in generator.LOAD_ORDER:

@@ -104,3 +104,13 @@ def test_r5_2_the_demo_has_a_withdrawal_queue_to_work_through(demo_shop: Shop) -
     limits = demo_shop.settings().withdrawal
     assert all(limits.min_fen <= w["amount_fen"] <= limits.max_fen for w in mine)
     assert all(demo_shop.balances(w["distributor_id"])["withdrawable"] >= 0 for w in mine)
+
+
+def test_d_2_the_demo_is_dated_relative_to_today(demo_shop: Shop) -> None:
+    """Issue 17: the demo shop of ``teamgraph up`` is made for today, not for a fixed year (a
+    year later every distributor read dormant and this month's leaderboard was empty)."""
+    grid = demo_shop.distributor_table(limit=1000)["items"]
+    active = [d for d in grid if d["status"] == "active"]
+    assert len(active) >= len(grid) // 10, len(active)  # those who promoted in the last 30 days
+    board = demo_shop.leaderboard("month", "sales")
+    assert board["items"], board

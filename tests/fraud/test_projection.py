@@ -96,7 +96,7 @@ def test_f7_the_whole_shop_pass_read_as_columns_equals_the_rows(generated: Shop)
 def test_r6_1_the_shared_values_are_the_shops_signals_counted(generated: Shop) -> None:
     """Every value 2..max_shared customers use, each of its customers with the first time
     seen, and nothing else: the engine's aggregation against a count in Python."""
-    customers = generator.generate(1500, 150, 800, 5, 8).tables["customers"]
+    customers = generator.generate(1500, 150, 800, 5, 8, generator.END_MS).tables["customers"]
     ids = customers.column("id").to_pylist()
     rows = generated.store.read("etl.signals_get", ids=ids)
     every = pd.DataFrame(

@@ -16,7 +16,7 @@ CUSTOMERS = 20_000
 
 
 def _scan(tmp_path: Path, seed: int, rings: int) -> tuple[dict, Stats]:
-    data = generator.generate(CUSTOMERS, 2000, 10_000, seed, rings)
+    data = generator.generate(CUSTOMERS, 2000, 10_000, seed, rings, generator.END_MS)
     generator.write(data, tmp_path, "parquet")
     frames = generator.read(tmp_path)
     stats = Stats()

@@ -94,16 +94,31 @@ def populate(shop: Shop, *, seed: int = 11) -> dict[str, Any]:
 def _ring(
     ring_id: str, kind: str, score: int, members: list[tuple[str, str]], device: str
 ) -> dict[str, Any]:
-    """A ring as the scan hands it to ``Shop.save_rings``: members share one device; the
-    alternates are bound to the distributor, which earns from their orders."""
+    """A ring as the scan hands it to ``Shop.save_rings``, its evidence with the facts the UI
+    says in its own language: members share one device (a cycle of bindings shares nothing,
+    issue 17); the alternates are bound to the distributor, which earns from their orders."""
     distributors = [m for m, role in members if role in ("distributor", "member", "inviter")]
     head = distributors[0]
     others = [m for m, _ in members if m != head]
-    edges = [
+    cycle = kind == "circular"
+    edges = [] if cycle else [
         {"source": m, "target": head, "kind": "shares_signal", "detail": "device"} for m in others
-    ]
+    ]  # fmt: skip
     edges += [{"source": m, "target": head, "kind": "bound_to", "detail": ""} for m in others]
     edges += [{"source": head, "target": others[0], "kind": "earned_from", "detail": "o00012"}]
+    facts: dict[str, dict[str, Any]] = {
+        "self_dealing": {"distributor": head, "kinds": ["device"], "n": len(others),
+                         "accounts": others, "more": False},
+        "circular": {"n": 1, "path": [*distributors, head]},
+        "invite_burst": {"n": len(others), "minutes": 60, "what": f"device {device} (joins)"},
+    }  # fmt: skip
+    second = (
+        {"signal": "commission_inside", "points": 20, "detail": "¥129.90 inside",
+         "facts": {"inside_fen": 12_990}}
+        if cycle
+        else {"signal": "shared_signals", "points": 20, "detail": "1 device",
+              "facts": {"n": 1, "kinds": ["device"], "kind": "device", "members": len(members)}}
+    )  # fmt: skip
     return {
         "id": ring_id,
         "score": score,
@@ -113,11 +128,18 @@ def _ring(
         "top_signals": [f"device shared by {len(members)} accounts"],
         "inside_fen": 12_990,
         "contributions": [
-            {"signal": kind, "points": score - 20, "detail": f"{len(others)} accounts"},
-            {"signal": "shared_signals", "points": 20, "detail": "1 device"},
+            {
+                "signal": kind,
+                "points": score - 20,
+                "detail": f"{len(others)} accounts",
+                "facts": facts[kind],
+            },
+            second,
         ],
         "edges": edges,
-        "signals": [{"kind": "device", "value": device, "members": [m for m, _ in members]}],
+        "signals": []
+        if cycle
+        else [{"kind": "device", "value": device, "members": [m for m, _ in members]}],
     }
 
 

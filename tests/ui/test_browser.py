@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from teamgraph.dashboards.i18n import EN, ZH, t
 from tests.ui import story
@@ -221,6 +221,13 @@ def test_approving_then_paying_a_withdrawal_changes_its_status(page: Page, ui_sh
     open_page(page, ui_shop, "/withdrawals")
     grid = page.locator("#wd-grid")
     expect(grid.locator(".ag-center-cols-container .ag-row")).to_have_count(2)  # w0, w1
+    # issue 17: the account's last four digits, the request time and the headers whole
+    account = grid.locator('.ag-row[row-id="w0"] .ag-cell[col-id="account"]')
+    expect(account).to_have_text("****7800")
+    for cell in ('.ag-row[row-id="w0"] .ag-cell[col-id="requested"]', ".ag-header-cell-text"):
+        assert grid.locator(cell).evaluate_all(
+            "els => els.every(e => e.scrollWidth <= e.clientWidth)"
+        ), cell
     screenshot(page, "withdrawals")
     page.click("#wd-approve")
     expect(page.locator("#wd-none")).to_be_visible()  # nothing selected yet
@@ -235,7 +242,8 @@ def test_approving_then_paying_a_withdrawal_changes_its_status(page: Page, ui_sh
         page.click("#wd-csv")
     assert download.value.suggested_filename == "withdrawals-approved.csv"
     text = Path(download.value.path()).read_text("utf-8-sig")
-    assert text.splitlines()[0].startswith("withdrawal_id,") and "w0" in text
+    header = text.splitlines()[0]  # issue 17: one language per header row, the UI's
+    assert header.startswith("提现单号,") and header.endswith(",审核时间,打款时间") and "w0" in text
     row.locator(".ag-selection-checkbox input").first.check()  # the bank paid it: confirm
     page.click("#wd-paid")
     expect(page.locator("#wd-done")).to_contain_text(t("wstatus.paid", ZH))
@@ -278,11 +286,27 @@ def test_freezing_a_ring_changes_its_status(page: Page, ui_shop: UiShop, screens
     expect(page.locator("#ring-network canvas").first).to_be_attached()
     expect(page.locator("#ring-evidence li")).to_have_count(2)
     expect(page.locator("#ring-pending")).to_have_text(re.compile(r"^¥"))
+    # issue 17: the evidence in Chinese, by name, no raw keys; amounts on one line; the list's
+    # amounts inside the list
+    evidence = page.locator("#ring-evidence")
+    expect(evidence).to_contain_text("分销员 c000005 与自己的 3 名客户共用设备")
+    expect(evidence).not_to_contain_text("accounts")
+    assert _lines(page, "#ring-settled") == 1 and _lines(page, "#ring-inside") == 1
+    cell = page.locator('#risk-grid .ag-cell[col-id="pending_fen"]').first
+    assert _right(cell) <= _right(page.locator("#risk-grid"))
     settle(page)
     page.wait_for_timeout(500)
     screenshot(page, "risk")
     page.locator('#risk-grid .ag-cell[col-id="id"]:has-text("ring-002")').click()
     expect(page.locator("h4")).to_contain_text("ring-002")
+    # a cycle of bindings shares no identity value: a sentence says so, not an empty table
+    expect(page.locator("#ring-no-shared")).to_contain_text("循环绑定")
+    expect(evidence).to_contain_text("组内成员之间产生佣金 ¥129.90")
+    expect(page.locator("#ring-signals")).to_have_count(0)
+    settle(page)
+    page.locator("#ring-no-shared").scroll_into_view_if_needed()  # the evidence in view
+    page.wait_for_timeout(500)
+    screenshot(page, "risk-cycle")
     page.fill("#ring-reason", "循环绑定，已核实")
     page.click("#ring-decide")
     expect(page.locator("#ring-done")).to_be_visible()
@@ -290,6 +314,22 @@ def test_freezing_a_ring_changes_its_status(page: Page, ui_shop: UiShop, screens
     expect(page.locator("#ring-changes")).to_contain_text("循环绑定，已核实")
     expect(page.locator("#ring-decide")).to_have_text(t("risk.release", ZH))
     settle(page)
+
+
+def _lines(page: Page, selector: str) -> int:
+    """How many lines the text of ``selector`` takes (1: it does not wrap)."""
+    return int(
+        page.locator(selector).evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+        )
+    )
+
+
+def _right(locator: Locator) -> float:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"]
 
 
 # -- a distributor's key -------------------------------------------------------------------------

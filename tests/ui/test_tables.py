@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from teamgraph.dashboards import networks, tables
-from teamgraph.dashboards.i18n import EN, ZH
+from teamgraph.dashboards.i18n import EN, ZH, t
 from teamgraph.errors import ValidationError
 from teamgraph.rules import settings as rules_settings
 from teamgraph.rules.settings import ProgramSettings
@@ -71,26 +71,28 @@ WITHDRAWALS = [
     {"id": "w1", "distributor_id": "c000001", "distributor_name": "王伟", "amount_fen": 10_000,
      "tax_fen": 0, "net_fen": 10_000, "method": "bank", "account": "6222021234567890123",
      "account_masked": "************0123", "holder": "王伟", "status": "approved",
-     "requested_at": T0},
+     "requested_at": T0, "approved_at": T0 + 3_600_000, "paid_at": None},
     {"id": "w2", "distributor_id": "c000002", "distributor_name": None, "amount_fen": 5_050,
      "tax_fen": 50, "net_fen": 5_000, "method": "alipay", "account": "=cmd@evil.com",
      "account_masked": "=c***@evil.com", "holder": "+SUM(A1)", "status": "approved",
-     "requested_at": T0},
+     "requested_at": T0, "approved_at": T0, "paid_at": None},
 ]  # fmt: skip
 
 
 def test_withdrawal_rows_mask_the_account_and_name_the_status() -> None:
     rows = tables.withdrawal_rows(WITHDRAWALS, TZ, ZH)
-    assert rows[0]["account"] == "************0123"
+    assert rows[0]["account"] == "****0123"  # issue 17: the last four digits, not asterisks
     assert (rows[0]["method"], rows[0]["status_text"]) == ("银行卡", "已审核")
     assert rows[1]["amount_fen_text"] == "¥50.50" and rows[1]["net_fen_text"] == "¥50.00"
 
 
 def test_the_batch_csv_has_full_accounts_and_defuses_formulas() -> None:
-    data = tables.export_csv(WITHDRAWALS, TZ)
+    data = tables.export_csv(WITHDRAWALS, TZ, EN)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     header, first, second = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert header == list(tables.EXPORT_COLUMNS)
+    assert header == list(tables.EXPORT_COLUMNS)  # English: the API's field names
+    assert header[-2:] == ["approved_at", "paid_at"]  # issue 17: the export lacked them
+    assert (first[-2], first[-1]) == ("2026-01-01 01:00", "")
     assert first[3] == "6222021234567890123" and first[5] == "100.00"
     assert second[2] == "'+SUM(A1)"  # a holder name is not run as a formula
     assert second[3] == "'=cmd@evil.com"  # X-4: the account is guarded like any text
@@ -100,9 +102,12 @@ def test_the_batch_csv_has_full_accounts_and_defuses_formulas() -> None:
 def test_the_batch_xlsx_keeps_long_accounts_as_text() -> None:
     wb = load_workbook(io.BytesIO(tables.export_xlsx(WITHDRAWALS, TZ)))
     ws = wb.active
-    assert [c.value for c in ws[1]] == list(tables.EXPORT_COLUMNS)
+    assert [c.value for c in ws[1]] == [t(f"wdx.{c}", ZH) for c in tables.EXPORT_COLUMNS]
+    assert ws["A1"].value == "提现单号" and ws["D1"].value == "账号"  # zh-CN: one language
     assert ws["D2"].value == "6222021234567890123" and ws["D2"].data_type == "s"
     assert ws["E2"].value == 10_000
+    assert ws["F2"].data_type == "n" and ws["F2"].value == 100  # issue 17: yuan as a number
+    assert ws["F2"].number_format == "0.00"
     assert ws["B3"].data_type == "s" and ws.max_row == 3
 
 
@@ -119,7 +124,8 @@ def test_every_ui_file_writes_formulas_inert() -> None:
 def test_the_distributor_csv_is_the_grid_as_shown() -> None:
     rows = tables.distributor_rows(ROWS, TZ, ZH)
     header, *body = csv_table(tables.distributor_csv(rows[::-1], ZH))
-    assert header == [c["headerName"] for c in tables.distributor_columns(ZH)]
+    grid = [c["headerName"] for c in tables.distributor_columns(ZH)]
+    assert header == [*grid[:-1], "销售额（元）"]  # issue 17: the unit of the numbers named
     assert body[1][:5] == ["c000001", "王伟", "2", "正常", "2026-01-01"]
     assert body[1][-1] == "1234.50" and body[0][-1] == "0.00"  # yuan as a number, not ¥ text
     assert [r[0] for r in body] == ["c000002", "c000001"]  # in the order the grid shows

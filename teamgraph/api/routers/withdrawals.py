@@ -139,7 +139,10 @@ accepts exactly as it is."""
 def _table(items: list[dict[str, Any]]) -> list[list[exports.Cell]]:
     """The rows of the export, one per withdrawal (already rendered: times are ISO strings and
     the full account is null for non-merchant keys, left empty)."""
-    rows = (sheets.batch_row(w, w["requested_at"]) for w in items)
+    rows = (
+        sheets.batch_row(w, w["requested_at"], w.get("approved_at"), w.get("paid_at"))
+        for w in items
+    )
     return [[row[c.name] for c in COLUMNS] for row in rows]
 
 

@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 
 from teamgraph.callers import READERS
 from teamgraph.dashboards.components import access, card, error_alert, grid, kpi_card, page_title
+from teamgraph.dashboards.evidence import plural, sentence, signal_name
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t, when
 from teamgraph.dashboards.networks import RING_LAYOUT, ring_elements, ring_stylesheet
 from teamgraph.dashboards.shell import LANG, SESSION
@@ -103,35 +104,41 @@ def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str,
 
 
 def ring_columns(lang: str) -> list[dict[str, Any]]:
+    """Narrow enough for the list's half of the page (issue 17: ids and amounts were clipped):
+    headers wrap, numbers take what they need, the kinds the rest."""
+    wrap = {"wrapHeaderText": True, "autoHeaderHeight": True, "filter": False}
     return [
         {
             "field": "score",
             "headerName": t("ring.col.score", lang),
-            "minWidth": 100,
+            "minWidth": 80,
             "sort": "desc",
-            "filter": False,
-        },
+        }
+        | wrap,
         {
             "field": "id",
             "headerName": t("ring.col.id", lang),
             "cellClass": "link-cell",
-            "minWidth": 120,
-        },
-        {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 140},
+            "minWidth": 100,
+        }
+        | wrap,
+        {"field": "kinds", "headerName": t("ring.col.kinds", lang), "minWidth": 84, "flex": 1}
+        | wrap,
         {
             "field": "members",
             "headerName": t("ring.col.members", lang),
-            "minWidth": 80,
-            "filter": False,
-        },
+            "minWidth": 64,
+        }
+        | wrap,
         {
             "field": "pending_fen",
             "headerName": t("ring.col.at_stake", lang),
             "valueFormatter": {"function": "params.data['pending_fen_text']"},
             "type": "rightAligned",
-            "minWidth": 110,
-        },
-        {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 90},
+            "minWidth": 104,
+        }
+        | wrap,
+        {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 70} | wrap,
     ]
 
 
@@ -162,8 +169,8 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                     "risk.summary",
                     lang,
                     score=ring["score"],
-                    members=ring["members"],
-                    distributors=ring["distributors"],
+                    members=number(int(ring["members"])),
+                    distributors=plural("risk.distributors", int(ring["distributors"]), lang),
                     found=when(ring.get("found_at"), tz),
                     kinds=", ".join(_kind(k, lang) for k in ring["kinds"]),
                 ),
@@ -179,26 +186,26 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                     t("risk.pending", lang), money(stake["pending_fen"]), value_id="ring-pending"
                 ),
                 xs=6,
-                md=3,
+                xxl=3,
             ),
             dbc.Col(
                 kpi_card(t("risk.held", lang), money(stake["held_fen"]), value_id="ring-held"),
                 xs=6,
-                md=3,
+                xxl=3,
             ),
             dbc.Col(
                 kpi_card(
                     t("risk.settled", lang), money(stake["settled_fen"]), value_id="ring-settled"
                 ),
                 xs=6,
-                md=3,
+                xxl=3,
             ),
             dbc.Col(
                 kpi_card(
                     t("risk.inside", lang), money(stake["inside_fen"]), value_id="ring-inside"
                 ),
                 xs=6,
-                md=3,
+                xxl=3,
             ),
         ],
         className="g-2 mb-3",
@@ -237,9 +244,9 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                     html.Li(
                         [
                             html.Strong(f"+{c['points']} "),
-                            _kind(str(c["signal"]), lang),
+                            signal_name(str(c["signal"]), lang),
                             html.Span(
-                                f" · {c['detail']}" if c.get("detail") else "",
+                                f" · {said}" if (said := sentence(c, lang)) else "",
                                 className="text-body-secondary",
                             ),
                         ]
@@ -249,41 +256,7 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                 id="ring-evidence",
                 className="mb-2",
             ),
-            dbc.Table(
-                [
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(t("risk.signal", lang)),
-                                html.Th(t("risk.value", lang)),
-                                html.Th(t("risk.shared_by", lang)),
-                            ]
-                        )
-                    ),
-                    html.Tbody(
-                        [
-                            html.Tr(
-                                [
-                                    html.Td(
-                                        t(f"signal.{s['kind']}", lang)
-                                        if s["kind"] in SIGNALS
-                                        else s["kind"]
-                                    ),
-                                    html.Td(html.Code(str(s["value"]))),
-                                    html.Td(
-                                        ", ".join(s["members"][:8])
-                                        + (" …" if len(s["members"]) > 8 else "")
-                                    ),
-                                ]
-                            )
-                            for s in ring["signals"]
-                        ]
-                    ),
-                ],
-                size="sm",
-                className="mb-0",
-                id="ring-signals",
-            ),
+            shared_table(ring, lang),
         ],
         fill=False,
         class_name="mb-3",
@@ -322,6 +295,53 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
         evidence,
         card(t("risk.decisions", lang), changes, fill=False),
     ]
+
+
+def shared_table(ring: dict[str, Any], lang: str) -> Any:
+    """The identity values the members share; when they share none (a cycle of bindings, a
+    burst on a device already gone) a sentence saying what the evidence is instead."""
+    if not ring["signals"]:
+        cycle = "circular" in ring["kinds"]
+        return html.P(
+            t("risk.no_shared.circular" if cycle else "risk.no_shared", lang),
+            className="small text-body-secondary mb-0",
+            id="ring-no-shared",
+        )
+    return dbc.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(t("risk.signal", lang)),
+                        html.Th(t("risk.value", lang)),
+                        html.Th(t("risk.shared_by", lang)),
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(
+                                t(f"signal.{s['kind']}", lang)
+                                if s["kind"] in SIGNALS
+                                else s["kind"]
+                            ),
+                            html.Td(html.Code(str(s["value"]))),
+                            html.Td(
+                                ", ".join(s["members"][:8])
+                                + (" …" if len(s["members"]) > 8 else "")
+                            ),
+                        ]
+                    )
+                    for s in ring["signals"]
+                ]
+            ),
+        ],
+        size="sm",
+        className="mb-0",
+        id="ring-signals",
+    )
 
 
 SIGNALS = ("device", "phone", "address", "account", "ip")

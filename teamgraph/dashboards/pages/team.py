@@ -156,7 +156,7 @@ def team_view(shop: Shop, distributor_id: str, lang: str) -> list[Any]:
         ("team.invitees", number(profile["invitees"]), "team-invitees"),
         ("team.size", number(profile["team_size"]), "team-size"),
         ("balance.pending", money(balances["pending"]), "team-pending"),
-        ("balance.settled", money(balances["settled"]), "team-settled"),
+        ("team.settled_balance", money(balances["settled"]), "team-settled"),  # net (issue 17)
         ("balance.withdrawn", money(balances["withdrawn"]), "team-withdrawn"),
     ]
     kpis = dbc.Row(

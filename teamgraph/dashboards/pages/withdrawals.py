@@ -204,5 +204,5 @@ def download(_c: Any, _x: Any, key: str | None, lang: str) -> Any:
     tz = shop.timezone()
     items = shop.withdrawals(status="approved", limit=20_000)["items"]
     if ctx.triggered_id == "wd-xlsx":
-        return dcc.send_bytes(export_xlsx(items, tz), "withdrawals-approved.xlsx")
-    return dcc.send_bytes(export_csv(items, tz), "withdrawals-approved.csv")
+        return dcc.send_bytes(export_xlsx(items, tz, lang), "withdrawals-approved.xlsx")
+    return dcc.send_bytes(export_csv(items, tz, lang), "withdrawals-approved.csv")

@@ -78,7 +78,8 @@ RETURN d.id AS distributor_id, d.name AS name, d.level AS level, value
 // The distributor list, one page: those matching the search (id, name or share code
 // containing $search, lower-cased), of $levels and of $statuses (as read: an active one idle
 // since $idle_since is dormant, R-2.1; empty lists: any), ordered by $sort (a whitelisted key: 'sales', 'team', 'clients', 'orders', else id),
-// highest first, then by id. $search '' matches all.
+// highest first, then by id. $search '' matches all. A page after another: $after_id is the
+// previous page's last id and $after_key its sort key (null: the first page; GET /v1/distributors).
 MATCH (d:Distributor)
 WHERE ($search = '' OR toLower(d.id) CONTAINS $search OR toLower(coalesce(d.name, '')) CONTAINS $search
        OR toLower(coalesce(d.code, '')) CONTAINS $search)
@@ -92,9 +93,12 @@ WITH d, CASE $sort
           WHEN 'clients' THEN coalesce(d.direct_clients, 0)
           WHEN 'orders' THEN coalesce(d.perf_paid_orders, 0)
           ELSE 0 END AS key
+WHERE $after_id IS NULL OR key < $after_key OR (key = $after_key AND d.id > $after_id)
+WITH d, key
 ORDER BY key DESC, d.id
 LIMIT $limit
-RETURN d.id AS id, d.name AS name, d.level AS level, d.status AS status, d.code AS code,
+RETURN d.id AS id, key AS sort_key, d.name AS name, d.level AS level, d.status AS status,
+       d.code AS code,
        d.became_at AS became_at, d.last_active_at AS last_active_at,
        d.direct_clients AS direct_clients, d.indirect_clients AS indirect_clients,
        d.invitees AS invitees, d.team_size AS team_size,
