@@ -128,7 +128,7 @@ def _nav_pages() -> list[dict[str, Any]]:
 
 
 MENUS: dict[str, tuple[str, ...]] = {
-    "reports": ("/channels", "/cohorts"),
+    "reports": ("/leaderboards", "/channels", "/cohorts"),
     "operations": ("/applications", "/distributor", "/withdrawals", "/products", "/settings"),
     "system": ("/risk", "/audit", "/keys", "/webhooks", "/jobs"),
 }

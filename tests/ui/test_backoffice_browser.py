@@ -103,7 +103,10 @@ def test_r_2_1_applications_show_progress_and_are_approved_or_rejected_with_a_re
     ui = office.ui
     log_in(page, ui, ui.merchant_key)
     open_page(page, ui, "/applications")
-    expect(page.locator("#nav-links").get_by_text(t("bo.nav.applications", lang))).to_be_visible()
+    nav = page.locator("#nav-links")
+    nav.get_by_text(t("nav.menu.operations", lang), exact=True).click()  # the page's menu
+    expect(nav.get_by_text(t("bo.nav.applications", lang))).to_be_visible()
+    nav.get_by_text(t("nav.menu.operations", lang), exact=True).click()
     grid = page.locator("#app-grid")
     ok = grid.locator(f'.ag-center-cols-container .ag-row[row-id="{prefix}-ok"]')
     no = grid.locator(f'.ag-center-cols-container .ag-row[row-id="{prefix}-no"]')

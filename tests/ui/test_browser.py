@@ -100,8 +100,7 @@ def test_overview_figures_and_the_language_switch(page: Page, ui_shop: UiShop,
         "nav.distributors",
         "nav.team",
         "nav.relationships",
-        "nav.leaderboards",
-        "nav.withdrawals",
+        "nav.menu.reports",
         "nav.menu.operations",
         "nav.menu.system",
     ):
@@ -115,7 +114,7 @@ def test_overview_figures_and_the_language_switch(page: Page, ui_shop: UiShop,
     page.locator("#lang").get_by_text("English", exact=True).click()
     label = page.locator(".kpi-label").first
     expect(label).to_have_text(t("kpi.sales", EN))
-    expect(nav.get_by_text(t("nav.withdrawals", EN), exact=True)).to_be_visible()
+    expect(nav.get_by_text(t("nav.menu.operations", EN), exact=True)).to_be_visible()
     expect(page.locator("#logout")).to_have_text(t("nav.logout", EN))
     expect(page.locator("#trends-graph .gtitle")).to_have_text(t("fig.trends.title", EN))
     settle(page)

@@ -103,7 +103,7 @@ def page_module(dash_app: object) -> Any:
 def test_each_job_shows_its_schedule_last_run_and_next_run(jobs_shop: JobsShop,
                                                            page_module: Any) -> None:  # fmt: skip
     rows = {r["job"]: r for r in page_module.job_rows(jobs_shop.shop, EN, jobs_shop.runner)}
-    assert set(rows) == {"ladder", "fraud-scan", "signal-retention"}
+    assert set(rows) == {"ladder", "team-reward", "fraud-scan", "signal-retention"}
     assert rows["ladder"]["name"] == "Ladder bonus"
     assert rows["ladder"]["schedule"] == "Monthly, 1st at 03:00 (month before)"
     assert rows["fraud-scan"]["schedule"] == "Nightly at 03:00"
@@ -128,7 +128,12 @@ def test_runs_show_duration_result_and_the_failed_night(jobs_shop: JobsShop,
     )
     figure = page_module.runs_figure(runs, jobs_shop.shop.timezone(), ZH)  # names: EN rows
     assert [trace.name for trace in figure.data] == ["成功", "失败"]
-    assert set(figure.data[0].y) == {"Ladder bonus", "Fraud scan", "Signal retention"}
+    assert set(figure.data[0].y) == {
+        "Ladder bonus",
+        "Team reward",
+        "Fraud scan",
+        "Signal retention",
+    }
     assert text(find(page_module.layout(ZH), "jb-message")) == ""
 
 
@@ -138,7 +143,7 @@ def test_the_jobs_page_in_the_browser(page: Page, jobs_shop: JobsShop, screensho
     log_in(page, jobs_shop, jobs_shop.key)  # type: ignore[arg-type]
     open_page(page, jobs_shop, "/jobs")  # type: ignore[arg-type]
     jobs = page.locator("#jb-jobs .ag-center-cols-container .ag-row")
-    expect(jobs).to_have_count(3)
+    expect(jobs).to_have_count(4)
     expect(page.locator("#jb-jobs")).to_contain_text(t("jb.job.ladder", ZH))
     expect(page.locator("#jb-figure .js-plotly-plot")).to_be_visible()
     expect(page.locator("#jb-runs")).to_contain_text(t("jbstatus.failed", ZH))

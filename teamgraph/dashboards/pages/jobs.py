@@ -35,8 +35,8 @@ dash.register_page(
 )
 
 RECENT = 200
-SUMMARY_ORDER = ("bonuses", "amount_fen", "rings", "flagged", "auto_held", "auto_hold_score",
-                 "pruned", "passes", "retention_days")  # fmt: skip
+SUMMARY_ORDER = ("bonuses", "rewards", "amount_fen", "points", "rings", "flagged", "auto_held",
+                 "auto_hold_score", "pruned", "passes", "retention_days")  # fmt: skip
 COLOURS = {"ok": "#2e7d32", "failed": "#c62828", "running": "#f9a825", "new": "#9e9e9e"}
 
 
