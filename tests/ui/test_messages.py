@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 
 import teamgraph
+from teamgraph.api.center import text as center_text
+from teamgraph.api.center import withdraw
 from teamgraph.dashboards import i18n, messages
 from teamgraph.dashboards.i18n import EN, LANGS, ZH
-from teamgraph.errors import TeamgraphError, ValidationError
+from teamgraph.errors import NotFound, TeamgraphError, ValidationError
 from teamgraph.rules import commission
 from teamgraph.rules import settings as rules_settings
-from teamgraph.rules.settings import ProgramSettings
+from teamgraph.rules.settings import ProgramSettings, Withdrawal
 from teamgraph.shop.keys import split_key
 from tests.ui.test_pages import text
 
@@ -259,3 +261,16 @@ def test_every_error_is_said_without_falling_back(lang: str) -> None:
             params["variant"] = site.variant
         said = messages.say(site.code, params, lang, "FALLBACK")
         assert said != "FALLBACK" and "{" not in said, (site, said)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_center_says_an_unexpected_withdrawal_refusal_in_its_language(lang: str) -> None:
+    """Issue 17 in the H5 center (api/center/text.py): a refusal without its own sentence shows
+    its code in Chinese, not the English message; the English page keeps the message."""
+    exc = NotFound("distributor.not_found", "no distributor d-1", params={"id": "d-1"})
+    refusal = withdraw._explained(exc, 100, Withdrawal())
+    said = center_text.translator(lang)(refusal["key"], **refusal["values"])
+    if lang == ZH:
+        assert "no distributor" not in said and "distributor.not_found" in said, said
+    else:
+        assert said == "Cannot withdraw now: no distributor d-1"
