@@ -211,8 +211,17 @@ def _fields(sentence: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(sentence) if name}
 
 
+def _subclasses(cls: type) -> set[str]:
+    """The error classes of teamgraph/ (not those a test may define)."""
+    own = {cls.__name__} if cls.__module__.startswith("teamgraph.") else set()
+    return own.union(*(_subclasses(sub) for sub in cls.__subclasses__()))
+
+
 def test_the_collector_finds_the_program_s_errors() -> None:
-    """The static reading sees the errors of every layer (a broken collector would pass all)."""
+    """The static reading sees the errors of every layer (a broken collector would pass all),
+    and knows every error class (a new one would escape it)."""
+    assert _subclasses(TeamgraphError) >= ERROR_CLASSES
+    assert {n for n in _subclasses(TeamgraphError) if n != "TeamgraphError"} <= ERROR_CLASSES
     assert len(SITES) > 250 and len(KEYS) > 170
     for key in (
         "msg.withdrawal.state",
