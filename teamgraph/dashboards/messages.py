@@ -7,8 +7,9 @@ finds the catalogue's sentence for the code (``msg.<code>``, or ``msg.<code>.<va
 code has several sentences, ``params["variant"]``), fills in the values formatted for people
 (``*_bp`` as a percentage, ``*_fen`` as yuan, ``retry_after`` / ``*_at`` as a time in the shop's
 zone) and shows the rule id beside it. A code without a sentence yet shows the English message, so
-a new error is never hidden. Pages call :func:`error_alert` / :func:`warning_list` (settings,
-products, login); other pages can move to them one by one.
+a new error is never hidden, though tests/ui/test_messages.py fails until every code raised in
+teamgraph/ has its sentence in both catalogues. Every page calls :func:`error_alert` (through
+``components``); settings also :func:`warning_list`.
 """
 
 from __future__ import annotations

@@ -187,6 +187,7 @@ def parse(
             f"the file has no column {', '.join(missing)} (its columns: "
             f"{', '.join(map(str, frame.columns)) or 'none'}); rename one with --map SRC=FIELD",
             field="file",
+            params={"columns": ", ".join(missing)},
         )
     index = [int(i) for i in frame.index]
     records: dict[int, dict[str, Any]] = {i: {} for i in index}

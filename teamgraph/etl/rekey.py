@@ -41,6 +41,7 @@ def phone_texts(
                 f"{path.name} has no phone column (a customers file or CRMEB eb_user: phone; "
                 "a signals file: kind and value); rename one with --map SRC=phone",
                 field="file",
+                params={"columns": "phone"},
             )
         for cell in cells:
             if not v.given(cell):

@@ -100,13 +100,17 @@ def check_target(customer_id: str, distributor_id: str, status: str | None, foun
         )
     if not found:
         raise NotFound(
-            "distributor.not_found", f"no distributor {distributor_id}", field="distributor_id"
+            "distributor.not_found",
+            f"no distributor {distributor_id}",
+            params={"id": distributor_id},
+            field="distributor_id",
         )
     if status == "frozen":
         raise ValidationError(
             "binding.frozen",
             f"distributor {distributor_id} is frozen and cannot take customers",
             rule="R-2.1",
+            params={"id": distributor_id},
             field="distributor_id",
         )
     if status not in ACTIVE_STATUSES:
@@ -114,6 +118,7 @@ def check_target(customer_id: str, distributor_id: str, status: str | None, foun
             "binding.not_distributor",
             f"{distributor_id} is not an approved distributor",
             rule="R-2.1",
+            params={"id": distributor_id},
             field="distributor_id",
         )
 

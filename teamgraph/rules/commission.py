@@ -215,7 +215,11 @@ def earners(chain: Sequence[tuple[str, int]], buyer_id: str, tiers: int) -> list
     tiers = require_int(tiers, "tiers")
     if not 1 <= tiers <= MAX_TIERS:
         raise ValidationError(
-            "settings.tiers", f"tiers must be 1, 2 or 3 (got {tiers})", rule="R-3.7", field="tiers"
+            "settings.tiers",
+            f"tiers must be 1, 2 or 3 (got {tiers})",
+            rule="R-3.7",
+            field="tiers",
+            params={"tiers": tiers},
         )
     return [
         Earner(distributor_id, tier, require_int(level, "level"))

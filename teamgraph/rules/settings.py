@@ -349,6 +349,7 @@ def check(s: ProgramSettings) -> None:
                 "a cash team reward pays on the team's sales, which a one-tier program pays "
                 "nobody for: give it in points, or use two tiers",
                 "team_reward.kind",
+                variant="one_tier",
             )
         if team.amount * 10_000 > team.threshold_fen * MAX_RATE_BP:
             raise _invalid(
@@ -358,6 +359,9 @@ def check(s: ProgramSettings) -> None:
                 f"({team.threshold_fen * MAX_RATE_BP // 10_000} fen); {team.amount} is refused, "
                 "not clipped",
                 "team_reward.amount",
+                variant="cap",
+                cap_fen=team.threshold_fen * MAX_RATE_BP // 10_000,
+                amount_fen=team.amount,
             )
     if s.withdrawal.min_fen > s.withdrawal.max_fen:
         raise _invalid(

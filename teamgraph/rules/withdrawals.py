@@ -99,6 +99,7 @@ def check_request(
             rule="R-5.1",
             field="amount_fen",
             extra={"min_fen": rules.min_fen, "max_fen": rules.max_fen},
+            params={"min_fen": rules.min_fen, "max_fen": rules.max_fen},
         )
     if method not in rules.methods:
         raise ValidationError(
@@ -115,6 +116,7 @@ def check_request(
             rule="R-5.1",
             field="amount_fen",
             extra={"min_fen": rules.min_fen, "max_fen": rules.max_fen},
+            params={"min_fen": rules.min_fen, "max_fen": rules.max_fen},
         )
     if count_in_period >= rules.max_count:
         raise ValidationError(
@@ -124,6 +126,7 @@ def check_request(
             rule="R-5.1",
             field="distributor_id",
             extra={"max_count": rules.max_count, "per": rules.per},
+            params={"max_count": rules.max_count},
         )
     if amount > withdrawable:
         raise ValidationError(

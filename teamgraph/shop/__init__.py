@@ -135,5 +135,10 @@ class Shop(
     def open(cls, engine: Engine, shop_id: str) -> Shop:
         store = engine.open(check_shop_id(shop_id))
         if not store.read("shop.get", id=shop_id):
-            raise NotFound("shop.not_found", f"no shop {shop_id!r}; create it first", field="shop")
+            raise NotFound(
+                "shop.not_found",
+                f"no shop {shop_id!r}; create it first",
+                params={"id": shop_id},
+                field="shop",
+            )
         return cls(store)

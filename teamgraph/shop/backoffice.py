@@ -136,7 +136,12 @@ class Backoffice(ShopBase):
         if repeat is not None:
             return repeat, False
         if not self.store.read("distributor.profiles", ids=[distributor_id]):
-            raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
+            raise NotFound(
+                "distributor.not_found",
+                f"no distributor {distributor_id}",
+                params={"id": distributor_id},
+                field="id",
+            )
         try:
             rows = self.store.write(
                 "adjustment.create",
@@ -161,13 +166,19 @@ class Backoffice(ShopBase):
                 "below zero",
                 rule="R-3.12",
                 field="amount_fen",
+                params={"debit_fen": -amount_fen, "id": distributor_id},
             )
         return self.adjustment(adjustment_id), True
 
     def adjustment(self, adjustment_id: str) -> dict[str, Any]:
         rows = self.store.read("adjustment.view", id=adjustment_id)
         if not rows:
-            raise NotFound("adjustment.not_found", f"no adjustment {adjustment_id}", field="id")
+            raise NotFound(
+                "adjustment.not_found",
+                f"no adjustment {adjustment_id}",
+                params={"id": adjustment_id},
+                field="id",
+            )
         return rows[0]
 
     def _adjustment_repeat(self, adjustment_id: str, fingerprint: str) -> dict[str, Any] | None:
@@ -180,6 +191,7 @@ class Backoffice(ShopBase):
             raise Conflict(
                 "event.conflict",
                 f"entry {adjustment_id} exists with another body",
+                params={"id": adjustment_id},
                 rule="R-3.12",
                 field="id",
             )
@@ -209,13 +221,23 @@ class Backoffice(ShopBase):
             **actor.params(),
         )
         if not rows:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="id",
+            )
         return {"customer_id": customer_id, "groups": list(rows[0]["groups"] or [])}
 
     def customer_groups(self, customer_id: str) -> list[str]:
         rows = self.store.read("distributor.context", id=customer_id)
         if not rows:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="id",
+            )
         return list(rows[0]["groups"] or [])
 
 

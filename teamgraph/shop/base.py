@@ -83,7 +83,9 @@ class ShopBase:
     def _stored_settings(self) -> tuple[ProgramSettings, int]:
         rows = self.store.read("shop.get", id=self.id)
         if not rows:
-            raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
+            raise NotFound(
+                "shop.not_found", f"no shop {self.id!r}", params={"id": self.id}, field="shop"
+            )
         self._seen = ProgramSettings.model_validate_json(rows[0]["settings"])
         return self._seen, int(rows[0]["settings_version"])
 
@@ -115,7 +117,9 @@ class ShopBase:
         until = now + DUE_MEMO_MS
         rows = self.store.read("shop.due", id=self.id, now=now, until=until)
         if not rows:
-            raise NotFound("shop.not_found", f"no shop {self.id!r}", field="shop")
+            raise NotFound(
+                "shop.not_found", f"no shop {self.id!r}", params={"id": self.id}, field="shop"
+            )
         row = rows[0]
         stored = self._seen = ProgramSettings.model_validate_json(row["settings"])
         pending = stored.pending
@@ -193,7 +197,12 @@ class ShopBase:
     def _profile(self, distributor_id: str, settings: ProgramSettings, now: int) -> dict[str, Any]:
         rows = self.store.read("distributor.profiles", ids=[distributor_id])
         if not rows:
-            raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
+            raise NotFound(
+                "distributor.not_found",
+                f"no distributor {distributor_id}",
+                params={"id": distributor_id},
+                field="id",
+            )
         row = rows[0]
         row["status"] = rules_binding.status_at(
             row["status"], row.pop("last_active_at"), settings, now

@@ -56,7 +56,10 @@ class Center(Keys):
         )
         if not rows:
             raise NotFound(
-                "customer.not_found", f"no customer {distributor_id}", field="distributor_id"
+                "customer.not_found",
+                f"no customer {distributor_id}",
+                params={"id": distributor_id},
+                field="distributor_id",
             )
         return f"{self.id}.{secret}", expires_at
 

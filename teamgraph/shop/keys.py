@@ -268,7 +268,7 @@ class Keys(ShopBase):
     def _find_key(self, key_id: str) -> dict[str, Any]:
         rows = self.store.read("key.find", prefix=_prefix(key_id)) if _is_ref(key_id) else []
         if not rows:
-            raise NotFound("key.not_found", f"no key {key_id}", field="id")
+            raise NotFound("key.not_found", f"no key {key_id}", params={"id": key_id}, field="id")
         return rows[0]
 
     def remembered(self, key: str) -> Principal | None:

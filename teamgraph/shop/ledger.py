@@ -49,7 +49,12 @@ class Ledger(ShopBase):
         now = self._now(now)
         self.catch_up(now)
         if not self.store.read("distributor.profiles", ids=[distributor_id]):
-            raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
+            raise NotFound(
+                "distributor.not_found",
+                f"no distributor {distributor_id}",
+                params={"id": distributor_id},
+                field="id",
+            )
         rows = self.store.read(
             "ledger.entries",
             id=distributor_id,
@@ -131,7 +136,10 @@ class Ledger(ShopBase):
         profile = self.store.read("distributor.profiles", ids=[distributor_id])
         if not profile:
             raise NotFound(
-                "distributor.not_found", f"no distributor {distributor_id}", field="distributor_id"
+                "distributor.not_found",
+                f"no distributor {distributor_id}",
+                params={"id": distributor_id},
+                field="distributor_id",
             )
         wid = withdrawal_id or uuid.uuid4().hex
         body = {
@@ -152,6 +160,7 @@ class Ledger(ShopBase):
                 raise Conflict(
                     "event.conflict",
                     f"withdrawal {wid} exists with another body",
+                    params={"id": wid},
                     rule="R-3.12",
                     field="id",
                 )
@@ -211,7 +220,12 @@ class Ledger(ShopBase):
     def withdrawal(self, withdrawal_id: str) -> dict[str, Any]:
         rows = self.store.read("withdrawal.get", id=withdrawal_id)
         if not rows:
-            raise NotFound("withdrawal.not_found", f"no withdrawal {withdrawal_id}", field="id")
+            raise NotFound(
+                "withdrawal.not_found",
+                f"no withdrawal {withdrawal_id}",
+                params={"id": withdrawal_id},
+                field="id",
+            )
         row = rows[0]
         row.pop("digest")
         row["account_masked"] = rules_withdrawals.mask_account(row["account"])

@@ -133,7 +133,10 @@ class Orders(ShopBase):
             )
             if not ctx:
                 raise NotFound(
-                    "customer.not_found", f"no customer {customer_id}", field="customer_id"
+                    "customer.not_found",
+                    f"no customer {customer_id}",
+                    params={"id": customer_id},
+                    field="customer_id",
                 )
             row = ctx[0]
             if row["existing_digest"] is not None:
@@ -177,6 +180,7 @@ class Orders(ShopBase):
             raise Conflict(
                 "event.conflict",
                 f"order {order_id} was recorded with another body",
+                params={"id": order_id},
                 rule="R-3.12",
                 field="id",
             )
@@ -192,7 +196,9 @@ class Orders(ShopBase):
         """The order as stored; callers have caught up already (one read)."""
         rows = self.store.read("order.view", id=order_id)
         if not rows:
-            raise NotFound("order.not_found", f"no order {order_id}", field="id")
+            raise NotFound(
+                "order.not_found", f"no order {order_id}", params={"id": order_id}, field="id"
+            )
         row = rows[0]
         row.pop("digest")
         entries = row.pop("entries")
@@ -258,13 +264,16 @@ class Orders(ShopBase):
         self.catch_up(now)
         ctx = self.store.read("refund.context", order_id=order_id, refund_id=refund_id)
         if not ctx:
-            raise NotFound("order.not_found", f"no order {order_id}", field="order_id")
+            raise NotFound(
+                "order.not_found", f"no order {order_id}", params={"id": order_id}, field="order_id"
+            )
         row = ctx[0]
         if row["existing_digest"] is not None:
             if row["existing_digest"] != fingerprint:
                 raise Conflict(
                     "event.conflict",
                     f"refund {refund_id} was recorded with another body",
+                    params={"id": refund_id},
                     rule="R-3.12",
                     field="id",
                 )

@@ -76,13 +76,23 @@ class PersonalData(ShopBase):
             **actor.params(),
         )
         if not logged:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="id",
+            )
         return self._export(customer_id)
 
     def _export(self, customer_id: str) -> dict[str, Any]:
         rows = self.store.read("personal_data.customer", id=customer_id)
         if not rows:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="id",
+            )
         customer = _plain(rows[0]["customer"])
         is_distributor = "Distributor" in rows[0]["labels"]
         read = self.store.read
@@ -176,7 +186,12 @@ class PersonalData(ShopBase):
             )
             if not rows:
                 if not self.store.read("personal_data.customer", id=customer_id):
-                    raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+                    raise NotFound(
+                        "customer.not_found",
+                        f"no customer {customer_id}",
+                        params={"id": customer_id},
+                        field="id",
+                    )
                 pending = self.store.read("personal_data.pending_payouts", id=customer_id)
                 raise Conflict(
                     "personal_data.payout_pending",

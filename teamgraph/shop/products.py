@@ -31,5 +31,10 @@ class Products(ShopBase):
         """One product; 404 ``product.not_found``."""
         rows = self.store.read("product.get", id=product_id)
         if not rows:
-            raise NotFound("product.not_found", f"no product {product_id}", field="id")
+            raise NotFound(
+                "product.not_found",
+                f"no product {product_id}",
+                params={"id": product_id},
+                field="id",
+            )
         return rows[0]

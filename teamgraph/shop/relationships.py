@@ -58,6 +58,7 @@ class Relationships(ShopBase):
                 raise Conflict(
                     "event.conflict",
                     f"customer {customer_id} exists with another {', '.join(differs)}",
+                    params={"id": customer_id},
                     field="id",
                 )
             return self.customer(customer_id, now=now), False
@@ -92,7 +93,10 @@ class Relationships(ShopBase):
         rows = self.store.read("distributor.by_code", code=rules_share.normalize_code(code))
         if not rows:
             raise NotFound(
-                "share.unknown_code", f"no distributor has the code {code}", field="code"
+                "share.unknown_code",
+                f"no distributor has the code {code}",
+                params={"id": code},
+                field="code",
             )
         return str(rows[0]["id"])
 
@@ -202,6 +206,7 @@ class Relationships(ShopBase):
             raise Conflict(
                 "event.conflict",
                 f"visit {visit_id} was recorded with another body",
+                params={"id": visit_id},
                 rule="R-3.12",
                 field="id",
             )
@@ -218,7 +223,12 @@ class Relationships(ShopBase):
     ) -> dict[str, Any]:
         rows = self.store.read("customer.view", id=customer_id)
         if not rows:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="id",
+            )
         row = rows[0]
         history = sorted(row["bindings"], key=lambda b: b["since"])
         current = next(
@@ -279,7 +289,12 @@ class Relationships(ShopBase):
             "visit.context", customer_id=customer_id, distributor_id=distributor_id
         )[0]
         if ctx["c_id"] is None:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="customer_id",
+            )
         rules_binding.check_target(
             customer_id, distributor_id, ctx["d_status"], found=ctx["d_id"] is not None
         )
@@ -312,7 +327,12 @@ class Relationships(ShopBase):
         now = self._now(now)
         settings = self.catch_up(now)
         if not self.store.read("customer.get", id=customer_id):
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="customer_id",
+            )
         self.store.write(
             "binding.end",
             customer_id=customer_id,
@@ -517,7 +537,12 @@ class Relationships(ShopBase):
             transaction_fen=transaction_fen,
             completed_orders=completed_orders,
         ):
-            raise NotFound("distributor.not_found", f"no distributor {distributor_id}", field="id")
+            raise NotFound(
+                "distributor.not_found",
+                f"no distributor {distributor_id}",
+                params={"id": distributor_id},
+                field="id",
+            )
         self._check_levels([distributor_id], now)
         return self.distributor(distributor_id, now=now)
 
@@ -525,7 +550,12 @@ class Relationships(ShopBase):
     def _distributor_context(self, customer_id: str) -> dict[str, Any]:
         rows = self.store.read("distributor.context", id=customer_id)
         if not rows:
-            raise NotFound("customer.not_found", f"no customer {customer_id}", field="customer_id")
+            raise NotFound(
+                "customer.not_found",
+                f"no customer {customer_id}",
+                params={"id": customer_id},
+                field="customer_id",
+            )
         return rows[0]
 
     def _free_code(self, distributor_id: str) -> str:

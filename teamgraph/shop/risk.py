@@ -105,7 +105,13 @@ class Risk(ShopBase):
         the shared signals (values masked) and the commission at stake (R-6.2)."""
         rows = self.store.read("risk.ring", id=ring_id)
         if not rows:
-            raise NotFound("ring.not_found", f"no ring {ring_id}", rule="R-6.2", field="id")
+            raise NotFound(
+                "ring.not_found",
+                f"no ring {ring_id}",
+                params={"id": ring_id},
+                rule="R-6.2",
+                field="id",
+            )
         row = rows[0]
         detail = json.loads(row.pop("detail") or "{}")
         members = row.pop("member_list")

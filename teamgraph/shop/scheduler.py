@@ -214,7 +214,9 @@ def job(name: str, jobs: dict[str, Job] | None = None) -> Job:
     found = (jobs or JOBS).get(name)
     if found is None:
         known = ", ".join(sorted(jobs or JOBS))
-        raise NotFound("job.not_found", f"no job {name!r} (jobs: {known})", field="job")
+        raise NotFound(
+            "job.not_found", f"no job {name!r} (jobs: {known})", params={"id": name}, field="job"
+        )
     return found
 
 

@@ -188,7 +188,12 @@ class Webhooks(ShopBase):
     def webhook(self, webhook_id: str) -> dict[str, Any]:
         rows = self.store.read("webhook.get", id=webhook_id)
         if not rows:
-            raise NotFound("webhook.not_found", f"no webhook {webhook_id!r}", field="webhook_id")
+            raise NotFound(
+                "webhook.not_found",
+                f"no webhook {webhook_id!r}",
+                params={"id": webhook_id},
+                field="webhook_id",
+            )
         return _endpoint(rows[0])
 
     def update_webhook(
@@ -306,7 +311,10 @@ class Webhooks(ShopBase):
         rows = self.store.read("delivery.get", id=did)
         if not rows:
             raise NotFound(
-                "delivery.not_found", f"no delivery of event {event_id!r}", field="event_id"
+                "delivery.not_found",
+                f"no delivery of event {event_id!r}",
+                params={"id": event_id},
+                field="event_id",
             )
         attempts = [
             {**a, "status_code": a["status_code"] or None, "error": a["error"] or None}
@@ -326,7 +334,12 @@ class Webhooks(ShopBase):
             now=self._now(now),
         )
         if not rows:
-            raise NotFound("event.not_found", f"no event {event_id!r}", field="event_id")
+            raise NotFound(
+                "event.not_found",
+                f"no event {event_id!r}",
+                params={"id": event_id},
+                field="event_id",
+            )
         return self.delivery(webhook_id, event_id)
 
     # -- the deliverer's statements ----------------------------------------------------------

@@ -194,7 +194,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "此表单已提交过，请刷新页面后重试。",
         "This form was sent already; reload the page and try again.",
     ),
-    "withdraw.err.other": ("暂时无法提现：{message}", "Cannot withdraw now: {message}"),
+    "withdraw.err.other": (  # issue 17: no English message inside the Chinese page
+        "暂时无法提现，请稍后再试或联系商家（{code}）。",
+        "Cannot withdraw now: {message}",
+    ),
     "board.period": ("周期", "Period"),
     "board.period.day": ("今日", "Today"),
     "board.period.week": ("本周", "This week"),

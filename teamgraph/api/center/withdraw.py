@@ -171,7 +171,7 @@ def _explained(exc: TeamgraphError, fen: int, rules: Withdrawal) -> dict[str, An
     }
     if code in known:
         return _refused(known[code], rule)
-    return _refused("withdraw.err.other", rule, message=exc.message)
+    return _refused("withdraw.err.other", rule, message=exc.message, code=exc.code)
 
 
 # -- the page -----------------------------------------------------------------------------------

@@ -231,7 +231,12 @@ def get_withdrawal(withdrawal_id: str, caller: CallerDep) -> Any:
     shop = caller.shop
     view = shop.withdrawal(withdrawal_id)
     if not caller.reads_distributor(view["distributor_id"]):
-        raise NotFound("withdrawal.not_found", f"no withdrawal {withdrawal_id}", field="id")
+        raise NotFound(
+            "withdrawal.not_found",
+            f"no withdrawal {withdrawal_id}",
+            params={"id": withdrawal_id},
+            field="id",
+        )
     return _shown(caller, public(shop, view))
 
 
