@@ -178,7 +178,7 @@ def test_r_4_3_r_3_12_a_distributor_is_frozen_levelled_and_adjusted_from_its_pan
     failed = page.locator("#mg-failed")
     expect(failed).to_contain_text("adjustment.insufficient")  # AJ-1
     expect(failed.locator(".error-message")).to_have_text(  # in the page's language
-        t("bo.err.adjustment.insufficient", lang)
+        t("msg.adjustment.insufficient", lang, debit_fen="¥20.00", id=did)
     )
     expect(page.locator("#mg-settled")).to_have_text("¥12.50")
     settle(page)

@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 
 from teamgraph.callers import MERCHANT
 from teamgraph.dashboards.components import access, error_alert, grid, page_title
-from teamgraph.dashboards.i18n import DEFAULT_LANG, labels, money, t, when
+from teamgraph.dashboards.i18n import DEFAULT_LANG, money, t, when
 from teamgraph.dashboards.shell import LANG, SESSION
 from teamgraph.errors import TeamgraphError, ValidationError
 from teamgraph.shop import Actor, Shop
@@ -276,13 +276,8 @@ def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> ht
 
 
 def failed(exc: TeamgraphError, lang: str, id: str = "mg-failed", color: str = "danger") -> Any:
-    """The error of a decision, its message in the page's language when the back office knows
-    the code (``bo.err.<code>``), else as the shop said it."""
-    children = error_alert(exc, lang)
-    known = f"bo.err.{exc.code}"
-    if known in labels(lang):
-        children[2] = html.Span(t(known, lang), className="error-message")
-    return dbc.Alert(children, color=color, id=id)
+    """The error of a decision, in the page's language with its rule (dashboards.messages)."""
+    return dbc.Alert(error_alert(exc, lang), color=color, id=id)
 
 
 def profile_line(p: Mapping[str, Any], lang: str) -> list[Any]:
