@@ -210,44 +210,38 @@ def shop_rekey_phones(
         raise typer.Exit(2)
 
 
-@shop_app.command("ladder")
-def shop_ladder(
-    shop: str,
-    month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
-) -> None:
-    """Award the monthly ladder bonus (R-3.13) for MONTH; safe to run again."""
+def _award_month(shop: str, month: str, what: str, award: str) -> None:
+    """Run a monthly award (``Shop.<award>(month)``) and print what it wrote: one JSON line per
+    entry, then how many ``what`` were awarded."""
     from teamgraph.shop import Shop
 
     engine = _connect()
     try:
-        rows = Shop.open(engine, shop).award_ladder(month)
+        rows = getattr(Shop.open(engine, shop), award)(month)
     except TeamgraphError as exc:
         _fail(exc)
     finally:
         engine.close()
     for row in rows:
         typer.echo(json.dumps(row, ensure_ascii=False))
-    typer.echo(f"{len(rows)} bonuses awarded for {month}", err=True)
+    typer.echo(f"{len(rows)} {what} awarded for {month}", err=True)
+
+
+MONTH = Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")]
+
+
+@shop_app.command("ladder")
+def shop_ladder(shop: str, month: MONTH) -> None:
+    """Award the monthly ladder bonus (R-3.13) for MONTH; safe to run again (`teamgraph serve`
+    runs it by itself on the 1st: the `ladder` job)."""
+    _award_month(shop, month, "bonuses", "award_ladder")
 
 
 @shop_app.command("team-reward")
-def shop_team_reward(
-    shop: str,
-    month: Annotated[str, typer.Option(help="calendar month, YYYY-MM (shop time zone)")],
-) -> None:
-    """Award the monthly team reward (docs/choices.md TR-1) for MONTH; safe to run again."""
-    from teamgraph.shop import Shop
-
-    engine = _connect()
-    try:
-        rows = Shop.open(engine, shop).award_team_reward(month)
-    except TeamgraphError as exc:
-        _fail(exc)
-    finally:
-        engine.close()
-    for row in rows:
-        typer.echo(json.dumps(row, ensure_ascii=False))
-    typer.echo(f"{len(rows)} team rewards awarded for {month}", err=True)
+def shop_team_reward(shop: str, month: MONTH) -> None:
+    """Award the monthly team reward (docs/choices.md TR-1) for MONTH; safe to run again
+    (`teamgraph serve` runs it by itself on the 1st: the `team-reward` job)."""
+    _award_month(shop, month, "team rewards", "award_team_reward")
 
 
 @key_app.command("create")

@@ -91,3 +91,39 @@ def access(key: str | None, lang: str, roles: tuple[Role, ...]) -> Any:
     if not caller.allows(*roles):
         return None, dbc.Alert(t("role.not_allowed", lang), color="warning", id="not-allowed")
     return caller, None
+
+
+def period_controls(
+    title: str, lang: str, *, prefix: str, choices: list[dict[str, Any]], value: int
+) -> dbc.Row:
+    """A report's header: its title, the period as buttons (``<prefix>-period``'s ``choices``)
+    and the day it ends (``<prefix>-until``), as the overview and the reports share them."""
+    return dbc.Row(
+        [
+            dbc.Col(page_title(title), md=True),
+            dbc.Col(
+                dbc.RadioItems(
+                    id=f"{prefix}-period",
+                    options=choices,
+                    value=value,
+                    inline=True,
+                    className="btn-group btn-radio",
+                    inputClassName="btn-check",
+                    labelClassName="btn btn-sm btn-outline-primary",
+                    labelCheckedClassName="active",
+                ),
+                md="auto",
+            ),
+            dbc.Col(
+                html.Div(
+                    [
+                        dbc.Label(t("period.until", lang), className="me-2 mb-0 small"),
+                        dcc.DatePickerSingle(id=f"{prefix}-until", display_format="YYYY-MM-DD"),
+                    ],
+                    className="d-flex align-items-center",
+                ),
+                md="auto",
+            ),
+        ],
+        className="g-3 align-items-center mb-2",
+    )

@@ -9,11 +9,18 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from teamgraph.callers import READERS
 from teamgraph.clock import now_ms
-from teamgraph.dashboards.components import access, card, error_alert, graph, grid, page_title
+from teamgraph.dashboards.components import (
+    access,
+    card,
+    error_alert,
+    graph,
+    grid,
+    period_controls,
+)
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, percent_bp, t
 from teamgraph.dashboards.pages.overview import PERIOD_DAYS, default_until, period
 from teamgraph.dashboards.report_figures import channel_label, channels_figure
@@ -36,36 +43,9 @@ FIELDS = ("visits", "bindings", "orders")
 
 
 def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
-    controls = dbc.Row(
-        [
-            dbc.Col(page_title(t("channels.title", lang)), md=True),
-            dbc.Col(
-                dbc.RadioItems(
-                    id="ch-period",
-                    options=[
-                        {"label": t("period.days", lang, n=n), "value": n} for n in PERIOD_DAYS
-                    ],
-                    value=30,
-                    inline=True,
-                    className="btn-group btn-radio",
-                    inputClassName="btn-check",
-                    labelClassName="btn btn-sm btn-outline-primary",
-                    labelCheckedClassName="active",
-                ),
-                md="auto",
-            ),
-            dbc.Col(
-                html.Div(
-                    [
-                        dbc.Label(t("period.until", lang), className="me-2 mb-0 small"),
-                        dcc.DatePickerSingle(id="ch-until", display_format="YYYY-MM-DD"),
-                    ],
-                    className="d-flex align-items-center",
-                ),
-                md="auto",
-            ),
-        ],
-        className="g-3 align-items-center mb-2",
+    choices = [{"label": t("period.days", lang, n=n), "value": n} for n in PERIOD_DAYS]
+    controls = period_controls(
+        t("channels.title", lang), lang, prefix="ch", choices=choices, value=30
     )
     return html.Div([controls, html.Div(id="ch-body")])
 

@@ -10,11 +10,18 @@ from zoneinfo import ZoneInfo
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from teamgraph.callers import READERS
 from teamgraph.clock import now_ms
-from teamgraph.dashboards.components import access, card, error_alert, graph, grid, page_title
+from teamgraph.dashboards.components import (
+    access,
+    card,
+    error_alert,
+    graph,
+    grid,
+    period_controls,
+)
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, percent_bp, t
 from teamgraph.dashboards.report_figures import cohorts_figure
 from teamgraph.dashboards.shell import LANG, SESSION
@@ -37,36 +44,9 @@ PERIOD_MONTHS = (3, 6, 12)
 
 
 def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
-    controls = dbc.Row(
-        [
-            dbc.Col(page_title(t("cohorts.title", lang)), md=True),
-            dbc.Col(
-                dbc.RadioItems(
-                    id="co-months",
-                    options=[
-                        {"label": t("cohorts.months", lang, n=n), "value": n} for n in PERIOD_MONTHS
-                    ],
-                    value=6,
-                    inline=True,
-                    className="btn-group btn-radio",
-                    inputClassName="btn-check",
-                    labelClassName="btn btn-sm btn-outline-primary",
-                    labelCheckedClassName="active",
-                ),
-                md="auto",
-            ),
-            dbc.Col(
-                html.Div(
-                    [
-                        dbc.Label(t("period.until", lang), className="me-2 mb-0 small"),
-                        dcc.DatePickerSingle(id="co-until", display_format="YYYY-MM-DD"),
-                    ],
-                    className="d-flex align-items-center",
-                ),
-                md="auto",
-            ),
-        ],
-        className="g-3 align-items-center mb-2",
+    choices = [{"label": t("cohorts.months", lang, n=n), "value": n} for n in PERIOD_MONTHS]
+    controls = period_controls(
+        t("cohorts.title", lang), lang, prefix="co", choices=choices, value=6
     )
     return html.Div([controls, html.Div(id="co-body")])
 
@@ -191,7 +171,7 @@ def body(shop: Shop, lang: str, months: int, until: str | None) -> tuple[Any, st
     Output("co-until", "date"),
     Input(SESSION, "data"),
     Input(LANG, "value"),
-    Input("co-months", "value"),
+    Input("co-period", "value"),
     Input("co-until", "date"),
 )
 def render(key: str | None, lang: str, months: int, until: str | None) -> Any:

@@ -9,10 +9,17 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from teamgraph.callers import READERS
-from teamgraph.dashboards.components import access, card, error_alert, graph, kpi_card, page_title
+from teamgraph.dashboards.components import (
+    access,
+    card,
+    error_alert,
+    graph,
+    kpi_card,
+    period_controls,
+)
 from teamgraph.dashboards.figures import funnel_figure, trends_figure
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, percent_bp, t
 from teamgraph.dashboards.shell import HOME_PATH, LANG, SESSION
@@ -36,36 +43,9 @@ PERIOD_DAYS = (7, 30, 90)
 
 
 def layout(lang: str = DEFAULT_LANG, **_query: Any) -> html.Div:
-    controls = dbc.Row(
-        [
-            dbc.Col(page_title(t("overview.title", lang)), md=True),
-            dbc.Col(
-                dbc.RadioItems(
-                    id="ov-period",
-                    options=[
-                        {"label": t("period.days", lang, n=n), "value": n} for n in PERIOD_DAYS
-                    ],
-                    value=30,
-                    inline=True,
-                    className="btn-group btn-radio",
-                    inputClassName="btn-check",
-                    labelClassName="btn btn-sm btn-outline-primary",
-                    labelCheckedClassName="active",
-                ),
-                md="auto",
-            ),
-            dbc.Col(
-                html.Div(
-                    [
-                        dbc.Label(t("period.until", lang), className="me-2 mb-0 small"),
-                        dcc.DatePickerSingle(id="ov-until", display_format="YYYY-MM-DD"),
-                    ],
-                    className="d-flex align-items-center",
-                ),
-                md="auto",
-            ),
-        ],
-        className="g-3 align-items-center mb-2",
+    choices = [{"label": t("period.days", lang, n=n), "value": n} for n in PERIOD_DAYS]
+    controls = period_controls(
+        t("overview.title", lang), lang, prefix="ov", choices=choices, value=30
     )
     return html.Div([controls, html.Div(id="overview-body")])
 
