@@ -10,11 +10,16 @@ from typing import Any
 import plotly.graph_objects as go
 
 from teamgraph.dashboards.figures import PRIMARY, SECONDARY, WARNING, _bargap, _base, _headroom
-from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, percent_bp, t
+from teamgraph.dashboards.i18n import DEFAULT_LANG, labels, money, number, percent_bp, t
 
 
 def channel_label(channel: str | None, lang: str) -> str:
-    return channel if channel else t("channels.none", lang)
+    """A channel's name in ``lang`` when the catalogue has one (``channels.name.<channel>``:
+    the demo's and the common WeChat ones), else the channel as sent."""
+    if not channel:
+        return t("channels.none", lang)
+    key = f"channels.name.{channel}"
+    return t(key, lang) if key in labels(DEFAULT_LANG) else channel
 
 
 def channels_figure(

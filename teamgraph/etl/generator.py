@@ -51,6 +51,11 @@ Choices the file formats leave open, fixed here (G-…):
   settled.
 - D-9 ``settings.json`` beside the files is the program the data assumes (three levels, the
   default settle days): create the shop with it, then load in :data:`LOAD_ORDER`.
+- D-10 A binding made by a visit names its share channel (the column ``channel``: 32%
+  ``wechat_moments``, 27% ``wechat_group``, 21% ``wechat_chat``, 12% ``poster_qr``, 8%
+  ``link``), so the demo's Channels report (U-11) compares channels; a merchant's binding names
+  none, as live ones do. Drawn from a stream of their own: every other figure of a seed is
+  what it was before channels.
 
 Vectorised with numpy and Arrow (no Python loop over rows; the few ring rows excepted):
 1,000,000 customers, 100,000 distributors and 1,000,000 orders (1.32 M order lines, 4.25 M
@@ -95,6 +100,12 @@ RING_KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle")
 SIGNAL_KINDS = ("device", "phone", "address", "account", "ip")
 END_REASONS = ("expired", "merchant_rebind", "merchant_unbind")
 SOURCES = ("visit", "merchant")
+CHANNELS = ("wechat_moments", "wechat_group", "wechat_chat", "poster_qr", "link")
+"""The share channels of visit-made bindings (D-10), with :data:`CHANNEL_MIX` their shares."""
+CHANNEL_MIX = (0.32, 0.27, 0.21, 0.12, 0.08)
+CHANNEL_STREAM = 10
+"""Channels are drawn from their own stream (``default_rng([seed, CHANNEL_STREAM])``), so
+adding them changed no other draw of a seed."""
 GROUPS = (None, "vip", "member", "member;vip", "staff")
 
 _S, _I, _B = pa.string(), pa.int64(), pa.bool_()
@@ -130,6 +141,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("ended_at", _S),
             ("end_reason", _S),
             ("source", _S),
+            ("channel", _S),
         ]
     ),
     "products": pa.schema(
@@ -531,6 +543,13 @@ class _Generator:
         tables = self.tables()
         self._time("tables", t)
         return SyntheticShop(tables, self.seed, self.timings, self.end)
+
+    def _channels(self, source: np.ndarray) -> np.ndarray:
+        """D-10: a channel for each binding made by a visit (-1 for the others), from the
+        seed's own channel stream (the other draws stay as they were)."""
+        rng = np.random.default_rng([self.seed, CHANNEL_STREAM])
+        drawn = rng.choice(len(CHANNELS), size=len(source), p=CHANNEL_MIX)
+        return np.where(source == SOURCES.index("visit"), drawn, -1).astype(np.int64)
 
     # -- customers and products --------------------------------------------------------------------
     def customers(self) -> None:
@@ -1258,6 +1277,7 @@ class _Generator:
                 _opt(b[4]),
                 _words(b[5], END_REASONS),
                 _words(b[6], SOURCES),
+                _words(self._channels(b[6]), CHANNELS),
             ],
         )
 
@@ -1628,6 +1648,10 @@ def validate(
         bi,
     )
     check(~_isin(bi["source"], SOURCES), "bindings: unknown source", bi)
+    if "channel" in bi:  # D-10 (files made before channels have none)
+        check(
+            ~_isin(bi["channel"], CHANNELS) & bi["channel"].notna(), "bindings: unknown channel", bi
+        )
     expired = (bi["end_reason"] == "expired").to_numpy(bool)
     check(
         expired & (bi["ended_at"] != bi["expires_at"]).fillna(True).to_numpy(bool),

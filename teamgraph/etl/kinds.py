@@ -136,6 +136,22 @@ def _ident(job: Job) -> Parser:
     return v.ident
 
 
+MAX_CHANNEL_LENGTH = 64
+"""A share channel's limit, the API's (``POST /v1/visits``)."""
+
+
+def _channel_cell(cell: Any) -> str:
+    """A share channel (``wechat_group``): an id's characters (I-1), 1–64 of them."""
+    value = v.ident(cell)
+    if len(value) > MAX_CHANNEL_LENGTH:
+        raise v.CellError(f"a channel is at most {MAX_CHANNEL_LENGTH} characters")
+    return value
+
+
+def _channel(job: Job) -> Parser:
+    return _channel_cell
+
+
 def _phone(job: Job) -> Parser:
     """A phone cell as its stored digest (E-7); a CellError naming the code when it is not a
     phone number."""
@@ -476,8 +492,9 @@ BINDING = (
     Spec("ended_at", _time),
     Spec("end_reason", _text),
     Spec("source", _text),
+    Spec("channel", _channel),
 )
-_BINDING_FIELDS = ("distributor_id", "expires_at", "ended_at", "end_reason", "source")
+_BINDING_FIELDS = ("distributor_id", "expires_at", "ended_at", "end_reason", "source", "channel")
 
 
 def bindings(job: Job, frame: pd.DataFrame) -> Outcome:

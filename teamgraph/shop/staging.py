@@ -125,7 +125,7 @@ class StagedBulk:
                 out.append(row)
             return out
         if what == "bindings":
-            edge_fields = ("expires_at", "ended_at", "end_reason", "source", "active")
+            edge_fields = ("expires_at", "ended_at", "end_reason", "source", "channel", "active")
             return [
                 {"customer_id": c, "distributor_id": d, "since": since}
                 | {f: b.get(f) for f in edge_fields}
@@ -207,7 +207,7 @@ class StagedBulk:
             ended = row.get("ended_at")
             self.bound.setdefault((c, d, row["since"]), {
                 "since": row["since"], "source": row.get("source"),
-                "expires_at": row.get("expires_at"),
+                "channel": row.get("channel"), "expires_at": row.get("expires_at"),
                 "due": row.get("expires_at") if ended is None else None,
                 "active": ended is None, "ended_at": ended, "end_reason": row.get("end_reason"),
             })  # fmt: skip
@@ -224,7 +224,7 @@ class StagedBulk:
             ended = row.get("ended_at")
             b.update(expires_at=row.get("expires_at"), ended_at=ended,
                      end_reason=row.get("end_reason"), source=row.get("source"),
-                     active=ended is None,
+                     channel=row.get("channel"), active=ended is None,
                      due=row.get("expires_at") if ended is None else None)  # fmt: skip
             n += 1
         return n

@@ -74,7 +74,7 @@ UNWIND $ids AS wanted
 MATCH (c:Customer {id: wanted})-[b:BOUND_TO]->(d:Distributor)
 RETURN c.id AS customer_id, d.id AS distributor_id, b.since AS since,
        b.expires_at AS expires_at, b.ended_at AS ended_at, b.end_reason AS end_reason,
-       b.source AS source, b.active AS active
+       b.source AS source, b.channel AS channel, b.active AS active
 
 // name: etl.bindings_update
 // An open binding of the history that the file ends or re-dates (same customer, distributor
@@ -83,7 +83,7 @@ UNWIND $rows AS row
 MATCH (c:Customer {id: row.customer_id})-[b:BOUND_TO]->(d:Distributor {id: row.distributor_id})
 WHERE b.since = row.since
 SET b.expires_at = row.expires_at, b.ended_at = row.ended_at, b.end_reason = row.end_reason,
-    b.source = row.source, b.active = row.ended_at IS NULL,
+    b.source = row.source, b.channel = row.channel, b.active = row.ended_at IS NULL,
     b.due = CASE WHEN row.ended_at IS NULL THEN row.expires_at ELSE null END
 RETURN toInteger(count(b)) AS n
 

@@ -68,7 +68,7 @@ FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
 WITH c, row
 MATCH (d:Distributor {id: row.distributor_id})
 MERGE (c)-[b:BOUND_TO {since: row.since}]->(d)
-  ON CREATE SET b.source = row.source, b.expires_at = row.expires_at,
+  ON CREATE SET b.source = row.source, b.channel = row.channel, b.expires_at = row.expires_at,
                 b.due = CASE WHEN row.ended_at IS NULL THEN row.expires_at ELSE null END,
                 b.active = row.ended_at IS NULL, b.ended_at = row.ended_at,
                 b.end_reason = row.end_reason
