@@ -33,7 +33,7 @@ def _visit_times(shop: Shop, customer_id: str) -> dict[str, int]:
 
 
 def _funnel_visits(shop: Shop) -> int:
-    return shop.overview(T0, T0 + 2 * DAY, now=T0 + 2 * DAY)["funnel"]["visits"]
+    return shop.overview(T0, T0 + 2 * DAY, now=T0 + 2 * DAY)["visits"]
 
 
 def test_visit_id_repeat_changes_nothing_and_answers_the_same(
