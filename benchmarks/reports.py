@@ -401,8 +401,63 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
     result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     result["ratios"] = ratios(result)
+    result["notes"] = notes(result)
     result["total_seconds"] = time.perf_counter() - started
     return result
+
+
+SCANS: dict[str, str] = {
+    "reports.funnel": "starts from every distributor and expands every `SHARED_BY` and "
+    "`BOUND_TO` edge of the shop: its period test is an OR over the two edge types (visit "
+    "times in a list, binding intervals) that no index serves, so it reads every binding and "
+    "share edge whatever the period, then each visitor's orders",
+    "analytics.activity": "orders and new customers by range scans (`Order.paid_at`, "
+    "`Customer.joined_at` are indexed), but the period's entries by a label scan of every "
+    "`Entry` (`Entry.at` is left unindexed on purpose: FalkorDB 4.16 answered ledger pages "
+    "wrongly with it, see schema_falkordb.cypher) and visits from every `SHARED_BY` edge",
+    "reports.imported_visits": "bindings made by a visit in the period (range scan on "
+    "`BOUND_TO.since`), each checked against its pair's share edge",
+    "reports.channels": "four parts: every `SHARED_BY` edge (`s.at` has no index), the "
+    "period's visit bindings twice (`BOUND_TO.since`), and the period's orders (`paid_at`) "
+    "each expanded to its customer, binding, share edge and reward entries",
+    "reports.cohorts": "over 12 months plus the 90 days of the windows it reads nearly every "
+    "order of the data's year (`paid_at` range), every `Entry` by label scan (no `Entry.at` "
+    "index), each joined to its distributor by id, and every share edge and visit binding of "
+    "the distributors who joined: most of the shop, whatever the cohorts",
+    "analytics.distributors": "a scan of every distributor, the sort key a `CASE` of counters "
+    "(no index can serve it) and a top-k sort; the cursor's page filters on the key, so a deep "
+    "page costs what the first costs (it grows with the distributors, not with the depth)",
+    "analytics.distributors_count": "counts every distributor matching the filters (a label "
+    "scan), once per page",
+}
+"""What each statement reads (from graph/queries/*.cypher), said next to the slowest ones."""
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """The slowest reports of the largest shop measured, each with its heaviest statement, the
+    time spent outside the engine, and what that statement reads."""
+    sizes_ = result["sizes"]
+    if not sizes_:
+        return []
+    size = "large" if "large" in sizes_ else next(iter(sizes_))
+    local = sizes_[size]["in_process"]
+    out = []
+    ranked = sorted(local.items(), key=lambda kv: -kv[1]["p50_ms"])
+    for name, st in ranked[:3]:
+        statements = st["statements"]
+        in_engine = sum(s["mean_ms"] * s["per_call"] for s in statements)
+        top = statements[0] if statements else None
+        text = (
+            f"{name} ({size} shop): p50 {common.fmt(st['p50_ms'])} ms; of its mean "
+            f"{common.fmt(st['mean_ms'])} ms, the statements take {common.fmt(in_engine)} ms "
+            "and Python the rest"
+        )
+        if top is not None:
+            text += f"; heaviest `{top['name']}` {common.fmt(top['mean_ms'])} ms" + (
+                f": {SCANS[top['name']]}" if top["name"] in SCANS else ""
+            )
+        out.append(text + ".")
+    return out
 
 
 def ratios(result: dict[str, Any]) -> dict[str, Any]:
@@ -509,4 +564,6 @@ def markdown(result: dict[str, Any]) -> str:
                 lines += ["", f"- HTTP {name} ({size}): {st['errors']} errors: {st['first_error']}"]
     if not p["http"]:
         lines += ["", "HTTP not measured (`--reports-no-http`)."]
+    if result.get("notes"):
+        lines += ["", "### The slowest", "", *(f"- {n}" for n in result["notes"])]
     return "\n".join(lines) + "\n"

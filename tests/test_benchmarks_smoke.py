@@ -359,3 +359,4 @@ def test_reports_measures_issue_17s_reports_at_two_sizes(tmp_path: Path) -> None
     text = out.read_text()
     assert text.count("<!-- benchmark:reports -->") == 1
     assert "### Scaling: large / demo" in text and "`reports.cohorts`" in text
+    assert "### The slowest" in text and len(result["notes"]) == 3
