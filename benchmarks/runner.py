@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, str] = {
     "fraud": "benchmarks.fraud",
     "ui": "benchmarks.ui",
     "center": "benchmarks.center",
+    "reports": "benchmarks.reports",  # issue 17's merchant reports at two shop sizes
 }
 
 

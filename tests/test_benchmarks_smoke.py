@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import common, etl, orders, runner, team_views
+from benchmarks import common, etl, orders, reports, runner, team_views
 from tests.conftest import required_neo4j_env
 
 SIZE = ["--customers", "300", "--distributors", "30", "--requests", "20", "--warmup", "2"]
@@ -321,3 +321,42 @@ def test_center_measures_the_home_page_on_slow_4g(tmp_path: Path) -> None:
     runs = result["center"]["runs"]
     assert len(runs) == 1 and runs[0]["bytes"] > 0 and runs[0]["load_seconds"] > 0
     assert "## Distributor center" in out.read_text()
+
+
+REPORTS = ["--reports-demo-customers", "200", "--reports-calls", "3", "--reports-warmup", "1"]
+
+
+def test_reports_measures_issue_17s_reports_at_two_sizes(tmp_path: Path) -> None:
+    """Issue 17's reports (overview, channels, cohorts, the distributor list and its cursor,
+    the applications queue, the jobs' runs) in-process and over HTTP, on a tiny demo-sized and
+    a tiny "large" shop: every call measured, no HTTP error, the ratios and the section."""
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n")
+    argv = [*SIZE, *REPORTS, "--quiet", "--only", "reports", "--out", str(out)]
+
+    result = runner.run_all(runner.parser().parse_args(argv))["reports"]
+
+    assert result["engine"]["kind"] == "falkordb-embedded"
+    assert set(result["sizes"]) == {"demo", "large"}
+    assert result["params"]["sizes"]["large"]["customers"] == 300
+    for size in result["sizes"].values():
+        assert size["loaded"]["customers"] > 0 and size["loaded"]["order_ids"] > 0
+        assert set(size["in_process"]) == set(reports.IN_PROCESS)
+        assert set(size["http"]) == set(reports.HTTP)
+        for stats in size["in_process"].values():
+            assert stats["n"] == 3 and 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["max_ms"]
+            assert stats["statements"] and all(s["per_call"] >= 1 for s in stats["statements"])
+        for name, stats in size["http"].items():
+            assert stats["n"] == 3 and stats["errors"] == 0, (name, stats["first_error"])
+        # the deep page is reached through the cursor, past half the distributors
+        context = size["context"]
+        assert 0 < context["deep_page_after"] <= context["distributors_total"]
+        assert context["answers"]["overview"]["orders"] > 0
+        assert context["answers"]["overview"]["funnel"]["visitors"] >= 0
+    assert set(result["ratios"]["in_process"]) == set(reports.IN_PROCESS)
+    assert result["ratios"]["customers"] == 1.5
+
+    text = out.read_text()
+    assert text.count("<!-- benchmark:reports -->") == 1
+    assert "### Scaling: large / demo" in text and "`reports.cohorts`" in text
+    assert "### The slowest" in text and len(result["notes"]) == 3
