@@ -5,6 +5,11 @@
 // A visit is a time kept on a customer->distributor SHARED_BY (R-1.3, the latest 20 per pair,
 // written by POST /v1/visits), or the start of a binding made by a visit that has no such time
 // (imported bindings, `source: 'visit'`, carry no visit times).
+// `b.since + 0` (the bindings started in the period): FalkorDB 4.16 plans `b.since >= $start`
+// as a seek of the BOUND_TO.since index under every distributor, distributors × bindings;
+// measured on the 100,000-customer shop, one such part took 2.7-3.9 s, 0.3 s with the index
+// kept out and every binding read once (benchmarks/RESULTS.md, "reports"). Neo4j reads them
+// once either way.
 
 // name: reports.funnel
 // U-10: the funnel of the period's visitors, each stage a subset of the one before: customers
@@ -34,7 +39,7 @@ RETURN toInteger(count(c)) AS visitors, toInteger(sum(bound)) AS bound,
 // visit in the period whose start is not among the pair's visit times, per day of $bounds
 // (as analytics.activity), with the distributors visited.
 MATCH (d:Distributor)<-[b:BOUND_TO]-(c:Customer)
-WHERE b.since >= $start AND b.since < $end AND b.source = 'visit'
+WHERE b.source = 'visit' AND b.since + 0 >= $start AND b.since + 0 < $end
 OPTIONAL MATCH (c)-[s:SHARED_BY]->(d)
 WITH d, b, s
 WHERE s IS NULL OR NOT b.since IN coalesce(s.times, [])
@@ -57,7 +62,7 @@ RETURN 'visit' AS src, coalesce(s.channel, '') AS channel, coalesce(d.level, 1) 
        toInteger(count(v)) AS n, 0 AS fen, 0 AS commission
 UNION ALL
 MATCH (d:Distributor)<-[b:BOUND_TO]-(c:Customer)
-WHERE b.since >= $start AND b.since < $end AND b.source = 'visit'
+WHERE b.source = 'visit' AND b.since + 0 >= $start AND b.since + 0 < $end
 OPTIONAL MATCH (c)-[s:SHARED_BY]->(d)
 WITH d, b, s
 WHERE s IS NULL OR NOT b.since IN coalesce(s.times, [])
@@ -65,7 +70,7 @@ RETURN 'visit' AS src, coalesce(b.channel, '') AS channel, coalesce(d.level, 1) 
        toInteger(count(b)) AS n, 0 AS fen, 0 AS commission
 UNION ALL
 MATCH (d:Distributor)<-[b:BOUND_TO]-(:Customer)
-WHERE b.since >= $start AND b.since < $end AND b.source = 'visit'
+WHERE b.source = 'visit' AND b.since + 0 >= $start AND b.since + 0 < $end
 RETURN 'binding' AS src, coalesce(b.channel, '') AS channel, coalesce(d.level, 1) AS level,
        toInteger(count(b)) AS n, 0 AS fen, 0 AS commission
 UNION ALL
