@@ -407,10 +407,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 BY_SINCE = (
-    "FalkorDB 4.16 plans `(d:Distributor)<-[b:BOUND_TO]-(:Customer) WHERE b.since >= $start "
-    "AND b.since < $end` as a label scan of every distributor with an index scan of "
-    "`BOUND_TO.since` under each one (PROFILE: Node By Label Scan, then Edge By Index Scan), so "
-    "it costs distributors × the period's bindings"
+    "the period's bindings by `b.since + 0` in range: every binding read once (FalkorDB 4.16 "
+    "planned the plain `b.since >= $start` as an index seek under every distributor, "
+    "distributors × the period's bindings, see reports.cypher)"
 )
 SCANS: dict[str, str] = {
     "reports.funnel": "starts from every distributor and expands every `SHARED_BY` and "
@@ -446,23 +445,20 @@ READING = """\
 
 The whole-shop reports grow with the shop, linearly or worse; the distributor list does not
 (a top-k over counters kept on the nodes: about 10 ms at 10,000 distributors, and the deep
-page through the cursor costs what the first page costs). The slowest are the channels and
-the overview, then the cohorts. Channels and the overview spend most of their time in the
-statements that pick the period's bindings by `BOUND_TO.since` from the distributors' side:
-FalkorDB 4.16 scans every distributor and runs the `since` index under each one. Measured by
-hand on the 100,000-customer shop (2026-12-07, same generator and seed): the bindings part of
-`reports.channels` took 2.7-3.6 s as written, 0.3 s with both bounds kept out of the index
-(`b.since + 0 >= $start AND b.since + 0 < $end`), and an unfiltered count of all 86,597
-bindings took 0.06 s. `reports.imported_visits` (3.1 s) and the channels' visits-that-are-
-bindings part (2.7 s) have the same pattern. So these reports need no new index: the existing
-`BOUND_TO.since` index makes them slow on FalkorDB. The fix belongs in the queries (keep the
-index out of these three parts, and check on both engines that Neo4j's plans do not suffer);
-the queries are unchanged here. The funnel (`reports.funnel`, 1.3-1.8 s) reads every binding
-and share edge because its period test is an OR across the two edge types. The cohorts read
-most of the shop: a window reaches 90 days past the period, and `Entry.at` is unindexed on
-purpose (schema_falkordb.cypher). The applications queue scans every customer for
-`application = 'pending'` (38 ms at 100,000 customers): an index on `Customer.application`
-would keep it flat if the queue is opened often.
+page through the cursor costs what the first page costs). The first run of this benchmark
+(2026-12-07 08:14, same sizes and seed) found the overview at 6.7 s and the channels at 6.9 s
+(p50, in-process, 100,000 customers), most of it in the three statement parts that pick the
+period's bindings by `BOUND_TO.since`: FalkorDB 4.16 planned them as a scan of every
+distributor with the `since` index under each one. Those parts now keep the index out
+(`b.since + 0`, reports.cypher) and read every binding once: the overview fell to about 2.1 s
+and the channels to about 1.5 s (3× and 4.7×), checked on both engines by
+tests/shop/test_reports.py. What is left is reading most of the shop: the funnel
+(`reports.funnel`) reads every binding and share edge because its period test is an OR across
+the two edge types; the cohorts read most of the shop because a window reaches 90 days past
+the period and `Entry.at` is unindexed on purpose (schema_falkordb.cypher). Pre-aggregated
+daily figures would be the next step if a merchant with 100,000 customers opens these often.
+The applications queue scans every customer for `application = 'pending'` (37 ms at 100,000
+customers): an index on `Customer.application` would keep it flat.
 """
 """The reading of the run recorded on 2026-12-07 (FalkorDB 4.16.3), from its figures, the queries
 and a few statements timed by hand on the same shop."""
