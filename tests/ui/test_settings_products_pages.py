@@ -218,6 +218,7 @@ def test_a_product_is_created_refused_edited_and_imported_in_english(
     page.fill("#pd-reward", "1.20")
     page.click("#pd-save")
     expect(page.locator("#pd-saved")).to_contain_text("mug")
+    expect(row).to_contain_text("30.00")  # the message is the first save's until the grid moves
     with merchant(served) as m:
         mug = m.get("/v1/products/mug").json()
     assert (mug["price_fen"], mug["cost_fen"], mug["reward_bp"], mug["reward_fen"]) == (
