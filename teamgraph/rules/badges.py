@@ -1,4 +1,4 @@
-"""Badges (issue 17, seed 004; docs/choices.md BG-1, BG-2): which of the shop's badges a
+"""Badges (issue 17; docs/choices.md BG-1, BG-2): which of the shop's badges a
 distributor holds, derived from its counters when read, so there is no badge state to get
 wrong or to repair.
 

@@ -1,4 +1,4 @@
-"""The monthly team reward (issue 17, seed 004; docs/choices.md TR-1): pure decisions
+"""The monthly team reward (issue 17; docs/choices.md TR-1): pure decisions
 over plain values.
 
 - TR-1 A distributor whose team's settled sales in a calendar month (shop time zone) reach the

@@ -1,4 +1,4 @@
-"""A distributor's badges (issue 17, seed 004; BG-1, BG-2 in :mod:`teamgraph.rules.badges`),
+"""A distributor's badges (issue 17; BG-1, BG-2 in :mod:`teamgraph.rules.badges`),
 derived on read from its counters and this month's sales board."""
 
 from __future__ import annotations

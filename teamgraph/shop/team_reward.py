@@ -1,4 +1,4 @@
-"""The monthly team reward of a :class:`~teamgraph.shop.Shop` (issue 17, seed 004; the rules
+"""The monthly team reward of a :class:`~teamgraph.shop.Shop` (issue 17; the rules
 TR-1, TR-2 are in :mod:`teamgraph.rules.team_reward`): one run per month, as often as you like,
 the same shape as the ladder bonus (``award_ladder``) so a scheduler can run either."""
 

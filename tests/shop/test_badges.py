@@ -1,4 +1,4 @@
-"""Badges (issue 17, seed 004; docs/choices.md BG-1, BG-2): derived from a distributor's data when
+"""Badges (issue 17; docs/choices.md BG-1, BG-2): derived from a distributor's data when
 read, each turned on or off and given its threshold by the shop."""
 
 from __future__ import annotations

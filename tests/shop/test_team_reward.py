@@ -1,4 +1,4 @@
-"""The monthly team reward (issue 17, seed 004; docs/choices.md TR-1, TR-2): a distributor whose
+"""The monthly team reward (issue 17; docs/choices.md TR-1, TR-2): a distributor whose
 team's (R-2.3) settled sales in a month reach the shop's threshold earns the reward once that
 month, in points or cash, from the ledger; idempotent; cash counts the team only within the
 tiers the shop pays and is capped (R-3.3, R-3.7, R-3.14)."""

@@ -131,7 +131,7 @@ def test_team_view_has_tree_progress_earnings_and_lists(shop: Shop, pages: Any) 
 
 
 def test_team_view_shows_the_badges_bg1_bg2(shop: Shop, pages: Any) -> None:
-    """Issue 17, seed 004: the team page shows the shop's badges as the API derives them, held
+    """Issue 17: the team page shows the shop's badges as the API derives them, held
     ones filled, in the page's language."""
     from teamgraph.dashboards.pages import team
 
