@@ -204,8 +204,26 @@ class FalkorStore:
                 if "already exists" not in str(exc):
                     raise EngineError("engine.schema_failed", f"{label}.id: {exc}") from None
         self._wait_operational(timeout)
+        self._register_keys()
         if created or labels:
             self._snapshot_schema()
+
+    def _register_keys(self) -> None:
+        """Commit every property name the statements use that the graph does not know yet
+        (``queries.property_keys``): FalkorDB 4.16 takes a name back when the statement that
+        first used it fails, even from a concurrent statement that committed a value under it
+        (docs/architecture.md, "Property names first")."""
+        missing = sorted(queries.property_keys() - self.property_keys())
+        if missing:
+            admin = queries.admin("falkordb")
+            keys = {"keys": dict.fromkeys(missing, 0)}
+            self._graph.query(_header(keys) + admin["falkordb.register_keys"])
+            self._graph.query(admin["falkordb.clear_keys"])
+
+    def property_keys(self) -> set[str]:
+        """The property names the shop's graph knows."""
+        rows = self._graph.ro_query(queries.admin("falkordb")["falkordb.property_keys"])
+        return {row[0] for row in rows.result_set}
 
     def _snapshot_schema(self) -> None:
         """Ask the server to rewrite its log now that the shop has indexes, in the background.

@@ -18,10 +18,10 @@ from falkordb import FalkorDB
 
 from teamgraph.config import Settings
 from teamgraph.errors import EngineError
-from teamgraph.graph import connect
+from teamgraph.graph import connect, queries
 from teamgraph.graph.embedded import EmbeddedServer
 from teamgraph.graph.falkor import FalkorEngine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, new_shop_id
 from tests.conftest import run_cli as _cli
 
 
@@ -262,3 +262,21 @@ def test_the_start_timeout_is_enforced(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10  # not the client's retries: one bounded wait
     assert EmbeddedServer(tmp_path).record() is None
     assert not EmbeddedServer(tmp_path).lock_is_held()
+
+
+def test_a_new_shop_knows_every_property_name_before_its_first_write(
+    embedded_engine: FalkorEngine,
+) -> None:
+    """FalkorDB 4.16 takes a property name back when the statement that first used it fails,
+    even from a concurrent statement that committed a value under it (16 identical withdrawal
+    requests: the winner lost its account). setup_schema commits every name the statements
+    use first, and leaves no node behind (docs/architecture.md, "Property names first")."""
+    store = embedded_engine.open(new_shop_id())
+    store.setup_schema()
+    try:
+        assert queries.property_keys() <= store.property_keys()  # type: ignore[attr-defined]
+        assert store.read("dump.nodes") == []
+        store.setup_schema()  # again: nothing missing, nothing written
+        assert store.read("dump.nodes") == []
+    finally:
+        store.drop()

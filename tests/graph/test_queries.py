@@ -77,6 +77,16 @@ def test_every_file_is_loaded_and_sections_parse() -> None:
         queries.get("no.such.statement")
 
 
+def test_property_keys_are_the_names_statements_read_and_write() -> None:
+    """What FalkorDB registers before any write (``FalkorStore.setup_schema``): the names
+    after a dot and the keys of maps, not labels, functions or what sits in a comment or a
+    string."""
+    keys = queries.property_keys()
+    assert {"account", "gross_fen", "holder", "_lock", "id", "digest"} <= keys
+    assert not keys & {"Entry", "Distributor", "TO", "toInteger", "coalesce", "propertyKeys"}
+    assert all(k[0].islower() or k[0] == "_" for k in keys)
+
+
 def test_engine_specific_files_stay_out_of_the_portable_catalogue() -> None:
     assert all(not n.startswith(("index_", "unique_", "neo4j.")) for n in queries.catalogue())
     neo4j_ids = {

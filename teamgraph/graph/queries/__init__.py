@@ -3,7 +3,7 @@
 A file ``foo.cypher`` without sections holds the statement ``foo``. A file with lines
 ``// name: bar`` holds one statement per section, named ``bar``. Files named ``schema_*.cypher``
 hold per-engine DDL (indexes, constraints) and ``admin_*.cypher`` per-engine administration
-(Neo4j databases); they are the only per-engine text (docs/architecture.md) and stay out of
+(Neo4j databases, FalkorDB's property names); they are the only per-engine text (docs/architecture.md) and stay out of
 :func:`catalogue`, whose statements must run unchanged on both engines.
 
 Concurrent writers. FalkorDB runs one write at a time; Neo4j 5 runs them side by side at read
@@ -105,3 +105,24 @@ def admin(engine: str) -> dict[str, str]:
     """The named administration statements of one engine."""
     path = QUERY_DIR / f"admin_{engine}.cypher"
     return parse(path.read_text(encoding="utf-8"), path.stem)
+
+
+_COMMENT = re.compile(r"//[^\n]*")
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'")
+_ACCESS = re.compile(r"\.\s*([a-z_][A-Za-z0-9_]*)\b(?!\s*\()")
+_MAP_KEY = re.compile(r"[{,]\s*([a-z_][A-Za-z0-9_]*)\s*:(?!:)")
+
+
+@cache
+def property_keys() -> frozenset[str]:
+    """Every property name the statements read or write: the names after a ``.`` that are not
+    function calls, and the keys of map literals. Labels and relationship types start with a
+    capital and are not matched; a parameter or alias caught as a key costs nothing. FalkorDB
+    registers these before any write (``FalkorStore.setup_schema``, docs/architecture.md
+    "Engine facts")."""
+    keys: set[str] = set()
+    for text in catalogue().values():
+        code = _STRING.sub("''", _COMMENT.sub("", text))
+        keys.update(_ACCESS.findall(code))
+        keys.update(_MAP_KEY.findall(code))
+    return frozenset(keys)
