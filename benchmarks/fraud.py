@@ -144,7 +144,7 @@ def graph_scan(
         out["phases"] = result.stats.seconds
         out["stats"] = {
             k: getattr(result.stats, k)
-            for k in ("shared_rows", "shared_values", "seeds", "cycles", "candidates", "split",
+            for k in ("shared_rows", "shared_values", "seeds", "flows", "candidates", "split",
                       "kept")
         }  # fmt: skip
         with reporter.phase("fraud scan again (rings already written)"):

@@ -16,7 +16,8 @@ from typing import Any
 from teamgraph.dashboards.i18n import money, number, t
 
 KINDS = ("device", "phone", "address", "account", "ip")
-METRICS = ("received", "transaction")
+METRICS = ("received", "transaction", "paid_orders", "completed_orders", "bound_customers",
+           "invited_distributors")  # fmt: skip
 
 
 def plural(key: str, n: int, lang: str, **values: Any) -> str:
@@ -37,28 +38,48 @@ def _kinds(names: Sequence[Any], lang: str) -> str:
     return t("evidence.list_sep", lang).join(kind(str(k), lang) for k in names)
 
 
+def span(minutes: int, lang: str) -> str:
+    """A window as a sentence says it: minutes, hours or days."""
+    for unit, size in (("days", 1440), ("hours", 60)):
+        if minutes >= size and minutes % size == 0:
+            return t(f"evidence.span.{unit}", lang, n=number(minutes // size))
+    return t("evidence.span.minutes", lang, n=number(minutes))
+
+
 def _burst(facts: Mapping[str, Any], lang: str) -> str:
-    """``what`` is ``"<kind> <masked value> (joins|bindings)"`` (the detector's burst key)."""
+    """``what`` is ``"<kind> <masked value>"`` or ``"distributor <id>"`` (issue 18), or, in a
+    ring of an older scan, ``"<kind> <masked value> (joins|bindings)"``."""
     what = str(facts["what"])
-    head, _, event = what.rpartition(" (")
-    name, _, value = head.partition(" ")
-    event = event.rstrip(")")
-    if event not in ("joins", "bindings") or not value:
+    n, minutes = int(facts["n"]), int(facts["minutes"])
+    if what.endswith(")") and " (" in what:  # before issue 18
+        head, _, event = what.rpartition(" (")
+        name, _, value = head.partition(" ")
+        event = event.rstrip(")")
+        if event not in ("joins", "bindings") or not value:
+            raise KeyError(what)
+        return plural(f"evidence.invite_burst.{event}", n, lang, minutes=number(minutes),
+                      kind=kind(name, lang), value=value)  # fmt: skip
+    name, _, value = what.partition(" ")
+    if not value:
         raise KeyError(what)
-    return plural(
-        f"evidence.invite_burst.{event}",
-        int(facts["n"]),
-        lang,
-        minutes=number(int(facts["minutes"])),
-        kind=kind(name, lang),
-        value=value,
-    )
+    if name == "distributor":
+        return plural("evidence.invite_burst.distributor", n, lang, span=span(minutes, lang),
+                      distributor=value)  # fmt: skip
+    return plural("evidence.invite_burst.value", n, lang, span=span(minutes, lang),
+                  kind=kind(name, lang), value=value)  # fmt: skip
 
 
 def _threshold(facts: Mapping[str, Any], lang: str) -> str:
-    """``who`` is ``"<distributor id> (<metric>_fen)"``."""
-    who, _, metric = str(facts["who"]).rpartition(" (")
-    metric = metric.rstrip(")").removesuffix("_fen")
+    """``metric`` names the level condition (issue 18, counts included); an older ring's
+    ``who`` is ``"<distributor id> (<metric>_fen)"``."""
+    if "metric" in facts:
+        who, metric = str(facts["who"]), str(facts["metric"]).removesuffix("_fen")
+        show = money if facts.get("money") else number
+        total, threshold = show(int(facts["total"])), show(int(facts["threshold"]))
+    else:
+        who, _, metric = str(facts["who"]).rpartition(" (")
+        metric = metric.rstrip(")").removesuffix("_fen")
+        total, threshold = money(int(facts["total_fen"])), money(int(facts["threshold_fen"]))
     if metric not in METRICS:
         raise KeyError(metric)
     return plural(
@@ -67,8 +88,8 @@ def _threshold(facts: Mapping[str, Any], lang: str) -> str:
         lang,
         who=who,
         metric=t(f"evidence.metric.{metric}", lang),
-        total=money(int(facts["total_fen"])),
-        threshold=money(int(facts["threshold_fen"])),
+        total=total,
+        threshold=threshold,
     )
 
 
@@ -107,6 +128,19 @@ def _say(signal: str, facts: Mapping[str, Any], lang: str) -> str:
         )
     if signal == "threshold":
         return _threshold(facts, lang)
+    if signal == "carousel":
+        payees = _list(facts["payees"], bool(facts.get("more")), lang)
+        return t("evidence.carousel", lang, n=number(int(facts["n"])), payees=payees)
+    if signal == "inside_share":
+        return t("evidence.inside_share", lang, share=number(int(facts["share_bp"]) // 100))
+    if signal == "outside_clients":
+        return plural(
+            "evidence.outside_clients",
+            int(facts["n"]),
+            lang,
+            distributor=facts["distributor"],
+            share=number(int(facts["share_bp"]) // 100),
+        )
     raise KeyError(signal)
 
 

@@ -1,9 +1,12 @@
 """Candidate groups and their scores: the detector over a :mod:`~teamgraph.fraud.projection`.
 
-1. **Seeds.** Customers linked by rare shared identity values (2..``max_shared`` customers per
-   value, F-8) form the components of the customer–signal graph, computed for the whole shop at
-   once with scipy's sparse connected components; each attribution cycle among distributors
-   (open bindings, up to ``cycle_bound`` long) is a seed too; overlapping seeds merge.
+1. **Seeds.** One directed graph of the whole shop: customers tied both ways through the
+   identity values they share (rare enough, F-8, or arriving in a burst, F-15), each buyer to
+   the distributor its orders paid (tier 1, ``Source.flows``), each distributor to the one it
+   is bound to. Its strongly connected components (scipy, the whole shop at once) are the
+   seeds: a family on one device, an attribution cycle of any length, and money that goes
+   round through several distributors and comes back to accounts tied to the first (a
+   carousel, issue 18) are each one component.
 2. **Groups.** A seed takes in the distributors at least half of its members (and at least two)
    are bound to (F-9: the inviter of a burst, the distributor of a refund ring); then only the
    members tied by money or attribution to another member stay (a binding, an invitation, a
@@ -11,9 +14,15 @@
    group is kept when commission flows inside it (R-6.2), or when it shows a burst or a cycle.
    Groups larger than ``large`` are split by Louvain community detection (networkx) on their
    weighted member graph (F-10).
-3. **Score.** Each R-6.3 signal of :mod:`teamgraph.fraud.signals` adds its points; the score is
-   their sum capped at 100, with the members, the edges that tie them, the shared values
-   (masked) and the commission inside as evidence (F-11).
+3. **Score.** Each signal of :mod:`teamgraph.fraud.signals` adds its points (the honest
+   context, members with a trade outside the group, takes some off); the score is their sum
+   between 0 and 100, with the members, the edges that tie them, the shared values (masked)
+   and the commission inside as evidence (F-11, F-17).
+
+Relative to the shop (F-15, F-16): a burst is measured against what the shop's ordinary
+values of the same kind reach in the same window (:class:`Baseline`) and against the
+distributor's own rate of new clients; "soon after settlement" is the shop's own settle
+window; the thresholds are the program's own, counts included (:class:`Program`).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,24 +45,61 @@ from teamgraph.fraud.mask import mask
 from teamgraph.fraud.projection import Neighbourhood, Source
 from teamgraph.rules.money import yuan
 
-R63_KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle", "threshold")
+R63_KINDS = ("self_dealing", "circular", "carousel", "invite_burst", "refund_after_settle",
+             "threshold")  # fmt: skip
 """Contributions that name a ring's kind (the R-6.3 signals); the others only add evidence."""
 
 
 @dataclass(frozen=True)
 class Params:
-    """The detector's knobs (F-8–F-11); the defaults are what the quality figures measure."""
+    """The detector's knobs (F-8–F-11, F-15–F-17); the defaults are what the quality figures
+    measure."""
 
     max_shared: int = 50
     min_link: float = 0.25
-    cycle_bound: int = 6
     large: int = 150
     min_score: int = 20
-    burst_window: int = sig.HOUR
     burst_minimum: int = 5
-    refund_window: int = 3 * sig.DAY
+    burst_ratio: float = 3.0
+    usual_quantile: float = 0.99
     threshold_margin_bp: int = 300
     seed: int = 7
+
+
+METRICS = {
+    "received_fen": "perf_received_fen",
+    "transaction_fen": "perf_transaction_fen",
+    "paid_orders": "perf_paid_orders",
+    "completed_orders": "perf_completed_orders",
+    "bound_customers": "direct_clients",
+    "invited_distributors": "invitees",
+}
+"""A level condition (R-4.2) and the distributor's counter it is met by."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """What the shop's program pays for and when (F-16): each level condition's thresholds by
+    metric (the ladder's steps count as sales), and the settle window."""
+
+    thresholds: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    settle_ms: int = 7 * sig.DAY
+
+
+def program_of(settings: Any) -> Program:
+    """The :class:`Program` of a shop's settings."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for lv in settings.levels:
+        for metric, value in lv.conditions.chosen().items():
+            if value:
+                out[metric].add(int(value))
+    for step in getattr(settings, "ladder", []) or []:
+        out["received_fen"].add(int(step.threshold_fen))
+        out["transaction_fen"].add(int(step.threshold_fen))
+    return Program(
+        thresholds={m: tuple(sorted(v)) for m, v in sorted(out.items())},
+        settle_ms=int(settings.settle_days) * sig.DAY,
+    )
 
 
 @dataclass
@@ -86,7 +132,8 @@ class Stats:
     shared_rows: int = 0
     shared_values: int = 0
     seeds: int = 0
-    cycles: int = 0
+    flows: int = 0
+    bursty_values: int = 0
     candidates: int = 0
     split: int = 0
     kept: int = 0
@@ -102,55 +149,137 @@ def ring_id(members: Iterable[str]) -> str:
 
 
 # -- 1. seeds ----------------------------------------------------------------------------------
-def links(shared: pd.DataFrame, min_link: float) -> pd.Series:
+def links(shared: pd.DataFrame, min_link: float, bursty: pd.Series | None = None) -> pd.Series:
     """F-8: which shared values tie their customers: rarity at least ``min_link`` (with the
-    defaults a device or an account up to 128 customers, an address up to 24, an IP up to 8)."""
+    defaults a device or an account up to 128 customers, an address up to 24, an IP up to 8),
+    or, whatever their rarity, values whose customers arrived in a burst (``bursty``, per row;
+    F-15: fifteen accounts on one fresh IP within ten minutes)."""
     if shared.empty:
         return pd.Series([], dtype=bool)
     weight = shared["kind"].map(sig.KIND_WEIGHT).fillna(0.5).astype(float)
     k = np.maximum(shared["k"].astype(float), 2.0)
-    return weight * 2.0 / (1.0 + np.log2(k)) >= min_link
+    rare = weight * 2.0 / (1.0 + np.log2(k)) >= min_link
+    return rare if bursty is None else rare | bursty
+
+
+@dataclass
+class Baseline:
+    """F-15: per kind of value and per window (:data:`signals.WINDOWS`), how many customers an
+    ordinary shared value of the shop gathers at most in that window (the ``usual_quantile``
+    of the densest window over the shop's shared values of that kind), and each shared value's
+    own densest count."""
+
+    usual: dict[str, dict[int, float]]
+    dense: pd.DataFrame  # kind, value, and one column per window
+
+    def of(self, kind: str) -> dict[int, float]:
+        return self.usual.get(kind, {})
+
+
+def baseline(shared: pd.DataFrame, quantile: float) -> Baseline:
+    """The densest window of every shared value (vectorised: one sort, one ``searchsorted``
+    per window), and their ``quantile`` per kind."""
+    windows = sig.WINDOWS
+    if shared.empty:
+        return Baseline({}, pd.DataFrame(columns=["kind", "value", *windows]))
+    key = shared["kind"].astype(str) + "\x00" + shared["value"].astype(str)
+    codes, uniques = pd.factorize(key)
+    t = pd.to_numeric(shared["first_seen"], errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(t)
+    codes, t = codes[ok].astype(np.int64), t[ok].astype(np.int64)
+    t = t - (t.min() if len(t) else 0)
+    order = np.lexsort((t, codes))
+    codes, t = codes[order], t[order]
+    span = np.int64(1) << 42
+    flat = codes * span + t
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else None
+    dense: dict[Any, Any] = {}
+    for w in windows:
+        counts = np.searchsorted(flat, flat + w, side="right") - np.arange(len(flat))
+        dense[w] = np.maximum.reduceat(counts, starts) if starts is not None else np.zeros(0)
+    kinds = np.asarray([u.split("\x00", 1)[0] for u in uniques], dtype=object)
+    values = np.asarray([u.split("\x00", 1)[1] for u in uniques], dtype=object)
+    present = codes[starts] if starts is not None else np.zeros(0, np.int64)
+    frame = pd.DataFrame({"kind": kinds[present], "value": values[present]})
+    for w in windows:
+        frame[w] = dense[w]
+    usual = {
+        str(kind): {w: float(np.quantile(part[w], quantile)) for w in windows}
+        for kind, part in frame.groupby("kind")
+    }
+    return Baseline(usual, frame)
+
+
+def bursty_values(base: Baseline, params: Params) -> set[tuple[str, str]]:
+    """The (kind, value) pairs whose customers arrived in a burst by F-15's test."""
+    out: set[tuple[str, str]] = set()
+    frame = base.dense
+    for kind, part in frame.groupby("kind"):
+        usual = base.of(str(kind))
+        hit = np.zeros(len(part), bool)
+        for w in sig.WINDOWS:
+            need = max(params.burst_minimum, params.burst_ratio * max(1.0, usual.get(w, 1.0)))
+            hit |= part[w].to_numpy() >= need
+        out.update((str(kind), str(v)) for v in part["value"].to_numpy()[hit])
+    return out
+
+
+def flow_components(
+    shared: pd.DataFrame, flows: pd.DataFrame, bindings: pd.DataFrame
+) -> list[list[str]]:
+    """The seeds: strongly connected components (>= 2 customers) of one directed graph of the
+    whole shop — customer <-> shared value (both ways), buyer -> the distributor its orders
+    paid, distributor -> the distributor it is bound to (open bindings). scipy, one sparse
+    matrix."""
+    parts_src: list[np.ndarray] = []
+    parts_dst: list[np.ndarray] = []
+    names: list[np.ndarray] = []
+    if not shared.empty:
+        cust = shared["customer_id"].to_numpy(dtype=object)
+        val = "\x01" + shared["kind"].astype(str) + "\x00" + shared["value"].astype(str)
+        val = val.to_numpy(dtype=object)
+        parts_src += [cust, val]
+        parts_dst += [val, cust]
+    if not flows.empty:
+        parts_src.append(flows["buyer"].to_numpy(dtype=object))
+        parts_dst.append(flows["earner"].to_numpy(dtype=object))
+    if not bindings.empty:
+        parts_src.append(bindings["customer_id"].to_numpy(dtype=object))
+        parts_dst.append(bindings["distributor_id"].to_numpy(dtype=object))
+    if not parts_src:
+        return []
+    src, dst = np.concatenate(parts_src), np.concatenate(parts_dst)
+    names = [src, dst]
+    codes, ids = pd.factorize(np.concatenate(names))
+    m = len(src)
+    n = len(ids)
+    graph = coo_matrix((np.ones(m, np.int8), (codes[:m], codes[m:])), shape=(n, n))
+    _, comp = connected_components(graph, directed=True, connection="strong")
+    ids = np.asarray(ids, dtype=object)
+    customer = np.asarray([not str(x).startswith("\x01") for x in ids])
+    comp_c, ids_c = comp[customer], ids[customer]
+    order = np.argsort(comp_c, kind="stable")
+    sorted_comp = comp_c[order]
+    cuts = np.flatnonzero(np.diff(sorted_comp)) + 1
+    return [sorted(map(str, part)) for part in np.split(ids_c[order], cuts) if len(part) >= 2]
 
 
 def signal_components(shared: pd.DataFrame) -> list[list[str]]:
-    """Components (>= 2 customers) of the bipartite customer–value graph, for the whole shop:
-    one sparse matrix, scipy's connected components."""
-    if shared.empty:
-        return []
-    cust_codes, cust_ids = pd.factorize(shared["customer_id"])
-    key = shared["kind"].astype(str) + "\x00" + shared["value"].astype(str)
-    val_codes, _ = pd.factorize(key)
-    nc = len(cust_ids)
-    n = nc + int(val_codes.max()) + 1
-    rows = cust_codes.astype(np.int64)
-    cols = val_codes.astype(np.int64) + nc
-    m = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(m, directed=False)
-    cust_labels = labels[:nc]
-    order = np.argsort(cust_labels, kind="stable")
-    sorted_labels = cust_labels[order]
-    cuts = np.flatnonzero(np.diff(sorted_labels)) + 1
-    ids = np.asarray(cust_ids, dtype=object)[order]
-    return [list(part) for part in np.split(ids, cuts) if len(part) >= 2]
+    """Components (>= 2 customers) of the bipartite customer–value graph alone (the seeds
+    before issue 18; kept for the tests that pin what identity alone ties)."""
+    return flow_components(shared, pd.DataFrame(), pd.DataFrame())
 
 
-def binding_cycles(bindings: pd.DataFrame, bound: int) -> list[list[str]]:
-    """Attribution cycles among distributors (open bindings), up to ``bound`` long. Every cycle
-    lies inside one strongly connected component, so only the bindings inside components of
-    two or more distributors (scipy, for the whole shop at once) go to networkx."""
+def binding_cycles(bindings: pd.DataFrame, bound: int | None = None) -> list[list[str]]:
+    """Attribution cycles among distributors (open bindings), of any length: the strongly
+    connected components of the binding graph (``bound`` drops longer ones)."""
     if bindings.empty:
         return []
-    src = bindings["customer_id"].to_numpy(dtype=object)
-    dst = bindings["distributor_id"].to_numpy(dtype=object)
-    codes, ids = pd.factorize(np.concatenate([src, dst]))
-    n, m = len(ids), len(src)
-    graph = coo_matrix((np.ones(m, np.int8), (codes[:m], codes[m:])), shape=(n, n))
-    _, comp = connected_components(graph, directed=True, connection="strong")
-    size = np.bincount(comp)
-    a, b = comp[codes[:m]], comp[codes[m:]]
-    inside = (a == b) & (size[a] >= 2)
     g = nx.DiGraph()
-    g.add_edges_from(zip(src[inside], dst[inside], strict=True))
+    g.add_edges_from(
+        zip(bindings["customer_id"].astype(str), bindings["distributor_id"].astype(str),
+            strict=True)
+    )  # fmt: skip
     return sig.cycles(g, bound)
 
 
@@ -316,11 +445,20 @@ def louvain_parts(members: set[str], idx: Index, seed: int) -> list[set[str]]:
 
 
 # -- 3. one group's evidence and score -------------------------------------------------------------
-def evaluate(
-    members: set[str], idx: Index, params: Params, thresholds: Sequence[int], now: int
-) -> Detected | None:
+@dataclass
+class Context:
+    """What a group is judged against: the shop's program and its baselines (F-15, F-16)."""
+
+    params: Params
+    program: Program
+    base: Baseline
+    now: int
+
+
+def evaluate(members: set[str], idx: Index, ctx: Context) -> Detected | None:
     """A group's score and evidence, or ``None`` when no commission flows inside it and it
     shows no burst or cycle either (F-9)."""
+    params, program = ctx.params, ctx.program
     inside = inside_fen(members, idx)
     # shared values among the members
     by_value: dict[tuple[str, str], list[tuple[str, Any]]] = defaultdict(list)
@@ -329,25 +467,28 @@ def evaluate(
         for kind, value, k, first in idx.shared.get(c, []):
             by_value[kind, value].append((c, first))
             k_of[kind, value] = k
+    pairs = sorted((kv, cs) for kv, cs in by_value.items() if len(cs) >= 2)
     shared = [
         sig.Shared(kind, mask(kind, value), tuple(sorted(c for c, _ in cs)), k_of[kind, value])
-        for (kind, value), cs in sorted(by_value.items())
-        if len(cs) >= 2
+        for (kind, value), cs in pairs
     ]
     # who is bound to / paid by whom inside the group
     clients: dict[str, set[str]] = defaultdict(set)
     attribution = nx.DiGraph()
+    flows = nx.DiGraph()
     edges: list[dict[str, str]] = []
     earned: dict[tuple[str, str], list[int]] = defaultdict(list)
     refunds: list[sig.Refund] = []
-    bind_times: dict[str, list[int]] = defaultdict(list)
+    bound_at: dict[str, list[int]] = defaultdict(list)  # distributor -> members' bindings
+    inside_sales = 0
+    buyers: set[str] = set()
     for c in sorted(members):
         for b in idx.bindings.get(c, []):
             d = b["distributor_id"]
-            if b["since"] is not None:
-                bind_times[c].append(int(b["since"]))
             if d in members and d != c:
                 clients[d].add(c)
+                if b["since"] is not None:
+                    bound_at[d].append(int(b["since"]))
                 state = "open" if b["ended_at"] is None else "ended"
                 edges.append(_edge(c, d, "bound_to", f"{state} binding"))
                 if b["ended_at"] is None and idx.is_distributor(c):
@@ -357,6 +498,11 @@ def evaluate(
             edges.append(_edge(c, inv["inviter_id"], "invited_by", "invited"))
         for o in idx.orders.get(c, []):
             paid_inside = False
+            to = o.get("attributed_to")
+            if to in members and to != c:
+                inside_sales += int(o["paid_fen"] or 0)
+                buyers.add(c)
+                flows.add_edge(c, to, paid=True)
             for r in idx.rewards.get(o["id"], []):
                 d = r["distributor_id"]
                 if d in members and d != c:
@@ -372,33 +518,48 @@ def evaluate(
     for s in shared:
         for other in s.members[1:]:
             edges.append(_edge(s.members[0], other, "shares_signal", f"{s.kind} {s.value}"))
-    # bursts: joins and bindings of the accounts on each shared value
-    events: dict[str, list[int]] = {}
-    for s in shared:
-        joins = [_int(idx.customers.get(c, {}).get("joined_at")) for c in s.members]
-        events[f"{s.kind} {s.value} (joins)"] = [t for t in joins if t is not None]
-        events[f"{s.kind} {s.value} (bindings)"] = [t for c in s.members for t in bind_times[c]]
-    # threshold: the group's distributors' performance counters against the program's
-    totals = {}
-    for d in members:
+        for a in s.members:
+            for b2 in s.members:
+                if a != b2:
+                    flows.add_edge(a, b2)
+    # bursts: the members' arrivals on each shared value, against the shop's ordinary values of
+    # its kind, and their bindings to each distributor, against the distributor's own rate
+    events = []
+    for s, ((kind, _), cs) in zip(shared, pairs, strict=True):
+        times = [t for _, first in cs if (t := _int(first)) is not None]
+        events.append(sig.Events(f"{s.kind} {s.value}", times, ctx.base.of(kind)))
+    for d, times in sorted(bound_at.items()):
+        events.append(sig.Events(f"distributor {d}", times, _own_rate(idx, d, ctx.now)))
+    # thresholds and the honest context: the group's distributors' counters
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    sales, outside = 0, {}
+    for d in sorted(members):
         row = idx.distributor.get(d)
-        if row:
-            for metric in ("perf_received_fen", "perf_transaction_fen"):
-                if row.get(metric):
-                    totals[f"{d} ({metric.removeprefix('perf_')})"] = int(row[metric])
+        if not row:
+            continue
+        for metric, counter in METRICS.items():
+            if row.get(counter) is not None and not _nan(row[counter]):
+                totals[metric][d] = int(row[counter])
+        sales += _int(row.get("perf_transaction_fen")) or 0
+        direct = _int(row.get("direct_clients")) or 0
+        outside[d] = max(0, direct - len(clients.get(d, ())))
     found = [
         sig.shared_signals(shared),
         sig.self_dealing(shared, clients),
-        sig.circular(attribution, bound=params.cycle_bound),
-        sig.burst(events, window=params.burst_window, minimum=params.burst_minimum),
-        sig.refund_after_settle(refunds, window=params.refund_window),
-        sig.just_over_threshold(totals, thresholds, margin_bp=params.threshold_margin_bp),
+        sig.circular(attribution),
+        sig.carousel(flows),
+        sig.burst(events, minimum=params.burst_minimum, ratio=params.burst_ratio),
+        sig.refund_after_settle(refunds, window=max(sig.DAY, program.settle_ms)),
+        sig.just_over_threshold(totals, program.thresholds, margin_bp=params.threshold_margin_bp),
         sig.commission_inside(inside),
+        sig.inside_share(inside_sales, max(sales, inside_sales), len(buyers)),
+        sig.outside_clients(outside, inside_sales, max(sales, inside_sales)),
     ]
     contributions = sorted((c for c in found if c is not None), key=lambda c: (-c.points, c.signal))
-    if inside <= 0 and not {c.signal for c in contributions} & {"invite_burst", "circular"}:
+    named = {c.signal for c in contributions}
+    if inside <= 0 and not named & {"invite_burst", "circular"}:
         return None
-    score = min(100, sum(c.points for c in contributions))
+    score = max(0, min(100, sum(c.points for c in contributions)))
     is_d = {c: idx.is_distributor(c) for c in members}
     member_rows = [
         {"id": c, "role": "distributor" if is_d[c] else "account"} for c in sorted(members)
@@ -417,6 +578,20 @@ def evaluate(
     )
 
 
+def _own_rate(idx: Index, d: str, now: int) -> dict[int, float]:
+    """F-15: how many clients distributor ``d`` gathers in each window at its own average
+    rate since it became one (at least 30 days counted)."""
+    row = idx.distributor.get(d) or {}
+    direct = _int(row.get("direct_clients")) or 0
+    became = _int(row.get("became_at"))
+    span = max(30 * sig.DAY, now - became) if became is not None and now else 365 * sig.DAY
+    return {w: direct * w / span for w in sig.WINDOWS}
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
 def _edge(source: str, target: str, kind: str, detail: str) -> dict[str, str]:
     return {"source": source, "target": target, "kind": kind, "detail": detail}
 
@@ -433,7 +608,7 @@ def detect(
     source: Source,
     *,
     params: Params | None = None,
-    thresholds: Sequence[int] = (),
+    program: Program | None = None,
     now: int = 0,
     step: Step | None = None,
     stats: Stats | None = None,
@@ -443,6 +618,7 @@ def detect(
     import time
 
     params = params or Params()
+    program = program or Program()
     stats = stats if stats is not None else Stats()
     report = step or (lambda name, frac: None)
     clock = time.perf_counter()
@@ -455,17 +631,23 @@ def detect(
         report(name, frac)
 
     shared = source.shared_signals(params.max_shared)
-    shared = shared[links(shared, params.min_link)].reset_index(drop=True)
     distributors = ById(source.distributors())
     dist_bindings = source.distributor_bindings()
+    flows = source.flows()
+    lap("read the whole-shop projection", 0.3)
+    base = baseline(shared, params.usual_quantile)
+    bursty = bursty_values(base, params)
+    stats.bursty_values = len(bursty)
+    pairs = pd.Series(list(zip(shared["kind"].astype(str), shared["value"].astype(str),
+                               strict=True)), dtype=object)  # fmt: skip
+    shared = shared[links(shared, params.min_link, pairs.isin(bursty)).to_numpy()]
+    shared = shared.reset_index(drop=True)
     stats.shared_rows = len(shared)
     stats.shared_values = int(shared[["kind", "value"]].drop_duplicates().shape[0])
-    lap("read the whole-shop projection", 0.3)
-    comps = signal_components(shared)
-    cyc = binding_cycles(dist_bindings, params.cycle_bound)
-    seeds = merge([*comps, *cyc])
-    stats.seeds, stats.cycles = len(seeds), len(cyc)
-    lap("components and cycles", 0.4)
+    stats.flows = len(flows)
+    seeds = flow_components(shared, flows, dist_bindings)
+    stats.seeds = len(seeds)
+    lap("components", 0.4)
     ids = sorted({c for s in seeds for c in s})
     hood = source.neighbourhood(ids)
     idx = Index(hood, shared, distributors)
@@ -492,27 +674,12 @@ def detect(
         else:
             groups.append(tied)
     stats.candidates = len(groups)
+    ctx = Context(params, program, base, now)
     found: dict[str, Detected] = {}
     for g in groups:
-        ring = evaluate(g, idx, params, thresholds, now)
+        ring = evaluate(g, idx, ctx)
         if ring is not None and ring.score >= params.min_score:
             found.setdefault(ring.id, ring)
     stats.kept = len(found)
     lap("score", 1.0)
     return sorted(found.values(), key=lambda r: (-r.score, r.id))
-
-
-def level_thresholds(settings: Any) -> list[int]:
-    """The money thresholds a program pays for: level conditions in fen and ladder steps."""
-    out: list[int] = []
-    for lv in settings.levels:
-        for name in ("received_fen", "transaction_fen"):
-            v = getattr(lv.conditions, name, None)
-            if v:
-                out.append(int(v))
-    for step in getattr(settings, "ladder", []) or []:
-        for name in ("sales_fen", "threshold_fen", "min_sales_fen"):
-            v = getattr(step, name, None)
-            if v:
-                out.append(int(v))
-    return sorted(set(out))

@@ -29,7 +29,9 @@ SIGNAL_LABELS = {"Device": "device", "Phone": "phone", "Address": "address", "Ac
 
 _SHARED = ["kind", "value", "customer_id", "first_seen", "k"]
 _DISTRIBUTORS = ["id", "level", "status", "became_at", "perf_received_fen",
-                 "perf_transaction_fen"]  # fmt: skip
+                 "perf_transaction_fen", "perf_paid_orders", "perf_completed_orders",
+                 "direct_clients", "invitees"]  # fmt: skip
+_FLOWS = ["buyer", "earner", "paid_fen", "orders"]
 _LINKS = ["customer_id", "distributor_id", "since", "ended_at"]
 _CUSTOMERS = ["id", "name", "joined_at", "is_distributor", "level"]
 _INVITATIONS = ["id", "inviter_id", "at"]
@@ -76,6 +78,11 @@ class Source(Protocol):
         """Open bindings whose customer is itself a distributor."""
         ...
 
+    def flows(self) -> pd.DataFrame:
+        """Who paid whom: ``buyer, earner, paid_fen, orders`` per buyer and the distributor
+        its orders were attributed to (tier 1)."""
+        ...
+
     def neighbourhood(self, ids: list[str]) -> Neighbourhood: ...
 
 
@@ -93,6 +100,10 @@ def shared_frame(cols: Columns) -> pd.DataFrame:
 
 def distributors_frame(cols: Columns) -> pd.DataFrame:
     return _frame(cols, _DISTRIBUTORS)
+
+
+def flows_frame(cols: Columns) -> pd.DataFrame:
+    return _frame(cols, _FLOWS)
 
 
 def links_frame(cols: Columns) -> pd.DataFrame:
@@ -203,11 +214,25 @@ class TableSource:
 
     def distributors(self) -> pd.DataFrame:
         d = self.f["distributors"][["id", "level", "status", "became_at"]].copy()
-        sales = self.orders.groupby("attributed_to")["paid_fen"].sum()
-        net = sales - self.orders.groupby("attributed_to")["refunded_fen"].sum()
+        by = self.orders.groupby("attributed_to")
+        sales = by["paid_fen"].sum()
+        net = sales - by["refunded_fen"].sum()
         d["perf_received_fen"] = d["id"].map(net)
         d["perf_transaction_fen"] = d["id"].map(sales)
+        d["perf_paid_orders"] = d["id"].map(by.size())
+        done = self.orders[self.orders["completed_at"].notna()].groupby("attributed_to").size()
+        d["perf_completed_orders"] = d["id"].map(done)
+        b = self.f["bindings"]
+        d["direct_clients"] = d["id"].map(b.groupby("distributor_id")["customer_id"].nunique())
+        d["invitees"] = d["id"].map(self.f["invitations"].groupby("inviter_id").size())
         return d.reset_index(drop=True)
+
+    def flows(self) -> pd.DataFrame:
+        o = self.orders.dropna(subset=["attributed_to"])
+        g = o.groupby(["customer_id", "attributed_to"], sort=False)["paid_fen"]
+        out = g.agg(["sum", "size"]).reset_index()
+        out.columns = _FLOWS
+        return out
 
     def distributor_bindings(self) -> pd.DataFrame:
         b = self.f["bindings"]

@@ -6,11 +6,20 @@ integers; a ring's score is their sum, capped at 100 (:mod:`teamgraph.fraud.scor
 
 - :func:`shared_signals` — identity values shared inside the group, weighted by rarity (F-8).
 - :func:`self_dealing` — a distributor sharing a value with its own clients (R-6.3).
-- :func:`circular` — cycles of attribution among distributors, up to a length bound (R-6.3).
-- :func:`burst` — many joins or bindings on one signal value in a short window (R-6.3).
-- :func:`refund_after_settle` — refunds soon after the rewards settled (R-6.3).
-- :func:`just_over_threshold` — totals landing just over a level or ladder threshold (R-6.3).
+- :func:`circular` — cycles of attribution among distributors, of any length (R-6.3).
+- :func:`carousel` — commission going round: buyers paying the next distributor of a loop
+  closed by identity values, through at least two payees (R-6.2, issue 18).
+- :func:`burst` — many joins or bindings on one signal value, or to one distributor, far
+  denser than the shop's own baseline for that kind of value, or the distributor's own
+  (R-6.3, F-15).
+- :func:`refund_after_settle` — refunds soon after the rewards settled, "soon" being the shop's
+  own settle window (R-6.3, F-16).
+- :func:`just_over_threshold` — totals landing just over a level or ladder threshold, money or
+  counts (R-6.3).
 - :func:`commission_inside` — how much commission flowed inside the group (R-6.2).
+- :func:`inside_share` and :func:`outside_clients` — how much of the members' business is the
+  group itself: a ring lives on its own orders, an honest family or office is a small part of
+  its distributor's trade (F-17).
 """
 
 from __future__ import annotations
@@ -94,8 +103,12 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
-STRONG_KINDS = ("device", "account", "phone")
-"""Values one person rarely shares with another; an address or an IP is a household's (F-8)."""
+STRONG_KINDS = ("account", "phone")
+"""Values that name one person: a payment account, a phone. A device is a family's as often
+(the family tablet), an address or an IP a household's or an office's (F-8, F-17)."""
+CROWDED_DEVICE = 3
+"""A device a distributor shares with this many of its own clients or more is not a family's
+tablet (F-17)."""
 
 
 def self_dealing(
@@ -108,10 +121,12 @@ def self_dealing(
 ) -> Contribution | None:
     """R-6.3: a distributor sharing an identity value with customers bound to it or paying it
     (``clients``: distributor -> those customers): the same person buying through other
-    accounts. Through a device, payment account or phone it counts in full, through only an
-    address or an IP (a household) half."""
+    accounts. Through a payment account or a phone, or a device shared with at least
+    :data:`CROWDED_DEVICE` of its clients, it counts in full; through a device alone (a
+    family's tablet), an address or an IP (a household, an office) half (F-8, F-17)."""
     found: dict[str, set[str]] = {}
     kinds: dict[str, set[str]] = {}
+    strong = False
     for s in shared:
         members = set(s.members)
         for d in members & clients.keys():
@@ -119,12 +134,15 @@ def self_dealing(
             if accounts:
                 found.setdefault(d, set()).update(accounts)
                 kinds.setdefault(d, set()).add(s.kind)
+                strong |= s.kind in STRONG_KINDS or (
+                    s.kind == "device" and len(accounts) >= CROWDED_DEVICE
+                )
     if not found:
         return None
     d, accounts = max(found.items(), key=lambda kv: (len(kv[1]), kv[0]))
     n = sum(len(a) for a in found.values())
     points = min(cap, base + per_account * (n - 1))
-    if not any(k in STRONG_KINDS for ks in kinds.values() for k in ks):
+    if not strong:
         points //= 2
     return Contribution(
         "self_dealing",
@@ -141,21 +159,30 @@ def self_dealing(
     )
 
 
-def cycles(graph: nx.DiGraph, bound: int) -> list[list[str]]:
-    """Attribution cycles of ``graph`` (an edge customer -> the distributor it is bound to) of
-    length 2..``bound``, each rotated to start at its smallest id, sorted."""
+def cycles(graph: nx.DiGraph, bound: int | None = None) -> list[list[str]]:
+    """Attribution cycles of ``graph`` (an edge customer -> the distributor it is bound to):
+    one per strongly connected component of two or more, whatever its length (issue 18: a
+    bounded search missed a cycle of 7), each rotated to start at its smallest id, sorted. An
+    open binding is one per customer, so a component of such edges is one simple cycle; where
+    it is not (bindings of other kinds), the cycle shown is the one through its smallest id.
+    ``bound``, when given, drops longer cycles (kept for the tests of the bounded search)."""
     found = []
-    for cycle in nx.simple_cycles(graph, length_bound=bound):
-        if len(cycle) < 2:
+    for comp in nx.strongly_connected_components(graph):
+        if len(comp) < 2:
             continue
-        i = cycle.index(min(cycle))
-        found.append([str(x) for x in cycle[i:] + cycle[:i]])
+        start = min(comp, key=str)
+        sub = graph.subgraph(comp)
+        path = [u for u, _ in nx.find_cycle(sub, source=start)]
+        if bound is not None and len(path) > bound:
+            continue
+        i = path.index(min(path, key=str))
+        found.append([str(x) for x in path[i:] + path[:i]])
     return sorted(found)
 
 
-def circular(graph: nx.DiGraph, *, bound: int = 6, points: int = 45) -> Contribution | None:
-    """R-6.3: circular attribution — A bound to B and B to A, or longer, up to ``bound``."""
-    found = cycles(graph, bound)
+def circular(graph: nx.DiGraph, *, points: int = 45) -> Contribution | None:
+    """R-6.3: circular attribution — A bound to B and B to A, or longer, of any length."""
+    found = cycles(graph)
     if not found:
         return None
     longest = max(found, key=len)
@@ -164,6 +191,41 @@ def circular(graph: nx.DiGraph, *, bound: int = 6, points: int = 45) -> Contribu
         points,
         f"{len(found)} attribution cycle(s): {' → '.join([*longest, longest[0]])}",
         {"n": len(found), "path": [*longest, longest[0]]},
+    )
+
+
+def carousel(
+    flows: nx.DiGraph,
+    *,
+    minimum: int = 2,
+    base: int = 30,
+    per_payee: int = 5,
+    cap: int = 45,
+) -> Contribution | None:
+    """Commission going round (issue 18): ``flows`` holds an edge buyer -> the distributor
+    its order paid, and both ways between members sharing an identity value. A strongly
+    connected part with at least ``minimum`` distinct payees is money that leaves a person
+    through one distributor and comes back to that person's own accounts through another:
+    A1's alt buys through A2, A2's alt through A3, … and the last one's through A1. One payee
+    alone (a mother's children buying through her on the family tablet) is not a carousel;
+    that is self-dealing's question."""
+    best: tuple[int, list[str]] | None = None
+    for comp in nx.strongly_connected_components(flows):
+        if len(comp) < 3:
+            continue
+        sub = flows.subgraph(comp)
+        payees = sorted({v for u, v, d in sub.edges(data=True) if d.get("paid")})
+        if len(payees) >= minimum and (best is None or len(payees) > best[0]):
+            best = (len(payees), payees)
+    if best is None:
+        return None
+    n, payees = best
+    return Contribution(
+        "carousel",
+        min(cap, base + per_payee * (n - minimum)),
+        f"commission goes round {n} distributors ({', '.join(payees[:5])}"
+        f"{'…' if n > 5 else ''}): each is paid by accounts tied to another of them",
+        {"n": n, "payees": payees[:5], "more": n > 5},
     )
 
 
@@ -179,31 +241,61 @@ def densest_window(times: Iterable[int], window: int) -> tuple[int, int]:
     return best, start
 
 
+WINDOWS = (10 * MINUTE, HOUR, 6 * HOUR, DAY, 3 * DAY)
+"""The windows a burst is looked for in: ten minutes to three days (issue 18: 15 accounts on one
+device over two days are a burst as much as within an hour)."""
+
+
+@dataclass(frozen=True)
+class Events:
+    """The times accounts joined or were bound through one source (a signal value, or one
+    distributor), and ``usual``: per window, how many an ordinary source of the same kind
+    reaches in it (the shop's own baseline, F-15)."""
+
+    what: str
+    times: Sequence[int]
+    usual: Mapping[int, float]
+
+
 def burst(
-    events: Mapping[str, Sequence[int]],
+    events: Iterable[Events],
     *,
-    window: int = HOUR,
+    windows: Sequence[int] = WINDOWS,
     minimum: int = 5,
+    ratio: float = 3.0,
     base: int = 30,
     cap: int = 45,
 ) -> Contribution | None:
-    """R-6.3: bursts of joins or bindings from one signal — ``events`` maps a description of
-    a signal value (``"device dev-12…ef"``) to the times accounts on it joined or were bound;
-    ``minimum`` of them inside ``window`` is a burst."""
-    best: tuple[int, int, str] | None = None
-    for what, times in events.items():
-        n, start = densest_window(times, window)
-        if n >= minimum and (best is None or n > best[0]):
-            best = (n, start, what)
+    """R-6.3: bursts of joins or bindings — a source whose accounts arrived at least
+    ``minimum`` inside one of ``windows`` and at least ``ratio`` times what an ordinary source
+    of its kind reaches in that window (F-15). The densest burst over its usual count wins."""
+    best: tuple[float, int, int, str] | None = None
+    for ev in events:
+        for window in windows:
+            n, _ = densest_window(ev.times, window)
+            usual = max(1.0, float(ev.usual.get(window, 1.0)))
+            if n >= minimum and n >= ratio * usual:
+                key = (n / usual, n, window, ev.what)
+                if best is None or key[:2] > best[:2]:
+                    best = key
     if best is None:
         return None
-    n, _, what = best
+    _, n, window, what = best
+    minutes = window // MINUTE
     return Contribution(
         "invite_burst",
         min(cap, base + n - minimum),
-        f"{n} accounts joined or were bound within {window // MINUTE} minutes on one {what}",
-        {"n": n, "minutes": window // MINUTE, "what": what},
+        f"{n} accounts joined or were bound within {_span(window)} on one {what}",
+        {"n": n, "minutes": minutes, "what": what},
     )
+
+
+def _span(window: int) -> str:
+    if window >= DAY:
+        return f"{window // DAY} day(s)"
+    if window >= HOUR:
+        return f"{window // HOUR} hour(s)"
+    return f"{window // MINUTE} minutes"
 
 
 @dataclass(frozen=True)
@@ -223,7 +315,9 @@ def refund_after_settle(
     cap: int = 40,
 ) -> Contribution | None:
     """R-6.3: refunds soon after the rewards settled — the commission was taken, then the goods
-    went back. ``refunds`` are of orders that paid the group's distributors."""
+    went back. ``refunds`` are of orders that paid the group's distributors; ``window`` is the
+    shop's own settle window (F-16): a refund within as long after settlement as the
+    after-sale period itself lasted is one the after-sale period should have caught."""
     soon = sorted(
         {
             r.order_id
@@ -236,7 +330,7 @@ def refund_after_settle(
     return Contribution(
         "refund_after_settle",
         min(cap, base + per_refund * (len(soon) - minimum)),
-        f"{len(soon)} order(s) refunded within {window // DAY} days after their rewards "
+        f"{len(soon)} order(s) refunded within {_span(window)} after their rewards "
         f"settled ({', '.join(soon[:4])}{'…' if len(soon) > 4 else ''})",
         {"n": len(soon), "days": window // DAY, "orders": soon[:4], "more": len(soon) > 4},
     )
@@ -246,37 +340,52 @@ def just_over(
     totals: Mapping[str, int], thresholds: Iterable[int], *, margin_bp: int = 300
 ) -> list[tuple[str, int, int]]:
     """``(who, total, threshold)`` for each total at or just over a threshold: within
-    ``margin_bp`` basis points above it."""
+    ``margin_bp`` basis points above it, and at least one unit (a count of 10 is just over a
+    threshold of 10, 11 is not)."""
     steps = sorted({t for t in thresholds if t and t > 0})
     out = []
     for who, total in sorted(totals.items()):
         for t in steps:
-            if t <= total < t + t * margin_bp // 10_000:
+            if t <= total < t + max(1, t * margin_bp // 10_000):
                 out.append((who, total, t))
                 break
     return out
 
 
+MONEY_METRICS = frozenset({"received_fen", "transaction_fen", "sales_fen"})
+
+
 def just_over_threshold(
-    totals: Mapping[str, int],
-    thresholds: Iterable[int],
+    totals: Mapping[str, Mapping[str, int]],
+    thresholds: Mapping[str, Iterable[int]],
     *,
     margin_bp: int = 300,
     points: int = 15,
 ) -> Contribution | None:
-    """R-6.3: amounts clustered just over a level or ladder threshold — a distributor's sales
-    from the group that end within ``margin_bp`` above a threshold the program pays for."""
-    hits = just_over(totals, thresholds, margin_bp=margin_bp)
+    """R-6.3: amounts or counts clustered just over a level or ladder threshold — a
+    distributor's counter (``totals``: metric -> distributor -> value) that ends within
+    ``margin_bp`` above one of the thresholds the program pays for in that metric
+    (``thresholds``: metric -> values; counts included, issue 18)."""
+    hits = [
+        (metric, who, total, t)
+        for metric in sorted(totals)
+        for who, total, t in just_over(
+            totals[metric], thresholds.get(metric, ()), margin_bp=margin_bp
+        )
+    ]
     if not hits:
         return None
-    who, total, t = hits[0]
+    metric, who, total, t = hits[0]
+    money = metric in MONEY_METRICS
+    shown = (f"¥{yuan(total)}", f"¥{yuan(t)}") if money else (str(total), str(t))
     return Contribution(
         "threshold",
         points,
-        f"{len(hits)} distributor(s) just over a threshold: {who} at ¥{yuan(total)}, "
-        f"threshold ¥{yuan(t)}",
-        {"n": len(hits), "who": who, "total_fen": total, "threshold_fen": t},
-    )
+        f"{len(hits)} distributor(s) just over a threshold: {who} at {shown[0]} "
+        f"({metric}), threshold {shown[1]}",
+        {"n": len(hits), "who": who, "metric": metric, "total": total, "threshold": t,
+         "money": money},
+    )  # fmt: skip
 
 
 def commission_inside(inside_fen: int, *, cap: int = 15) -> Contribution | None:
@@ -290,4 +399,61 @@ def commission_inside(inside_fen: int, *, cap: int = 15) -> Contribution | None:
         points,
         f"¥{yuan(inside_fen)} of commission paid inside the group",
         {"inside_fen": inside_fen},
+    )
+
+
+def inside_share(
+    inside_sales: int,
+    sales: int,
+    buyers: int,
+    *,
+    least_bp: int = 5_000,
+    least_buyers: int = 3,
+    cap: int = 20,
+) -> Contribution | None:
+    """F-17: the share of the member distributors' distribution sales that are the members'
+    own orders, when at least ``least_buyers`` members bought inside. A ring lives on itself
+    (the alts are the distributor's trade); at least ``least_bp`` of it adds points in
+    proportion. A new distributor whose one client is her husband is 100% inside too, which
+    is why one or two buyers are not enough."""
+    if sales <= 0 or inside_sales <= 0 or buyers < least_buyers:
+        return None
+    share_bp = min(10_000, inside_sales * 10_000 // sales)
+    if share_bp < least_bp:
+        return None
+    return Contribution(
+        "inside_share",
+        cap * share_bp // 10_000,
+        f"{share_bp // 100}% of the member distributors' sales are orders of the group's own "
+        "members",
+        {"share_bp": share_bp},
+    )
+
+
+def outside_clients(
+    outside: Mapping[str, int],
+    inside_sales: int,
+    sales: int,
+    *,
+    least: int = 5,
+    most_bp: int = 5_000,
+    points: int = -15,
+) -> Contribution | None:
+    """F-17: member distributors who also serve ordinary clients outside the group
+    (``outside``: distributor -> how many clients it has that are not members), while the
+    group is less than ``most_bp`` of their sales: a family or an office buying from one of
+    their own who has a trade of her own. Takes points off."""
+    if sales <= 0:
+        return None
+    share_bp = min(10_000, max(0, inside_sales) * 10_000 // sales)
+    who = {d: n for d, n in outside.items() if n >= least}
+    if not who or share_bp >= most_bp:
+        return None
+    d, n = max(who.items(), key=lambda kv: (kv[1], kv[0]))
+    return Contribution(
+        "outside_clients",
+        points,
+        f"distributor {d} also serves {n} clients outside the group, which is {share_bp // 100}% "
+        "of its members' sales",
+        {"distributor": d, "n": n, "share_bp": share_bp},
     )

@@ -36,6 +36,9 @@ class GraphSource:
     def distributor_bindings(self) -> pd.DataFrame:
         return projection.links_frame(self.store.read_columns("risk.distributor_bindings"))
 
+    def flows(self) -> pd.DataFrame:
+        return projection.flows_frame(self.store.read_columns("risk.flows"))
+
     def neighbourhood(self, ids: list[str]) -> projection.Neighbourhood:
         parts: dict[str, dict[str, list[Any]]] = {p: {} for p in projection.NEIGHBOURHOOD_PARTS}
         for start in range(0, len(ids), self.batch):

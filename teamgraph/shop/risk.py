@@ -75,7 +75,7 @@ class ScanResult:
         s = self.stats
         return (
             f"{len(self.rings)} rings (score >= min) from {s.seeds} seeds "
-            f"({s.cycles} attribution cycles, {s.shared_values} shared identity values), "
+            f"({s.shared_values} shared identity values, {s.flows} buyer-to-distributor flows), "
             f"{s.candidates} candidate groups, {s.split} split by Louvain; {self.seconds:.1f} s"
         )
 
@@ -197,7 +197,7 @@ class Risk(ShopBase):
         """Project the shop, detect its rings and write them (F-1). With ``auto_hold_score``
         (else the shop's ``ring_auto_hold_score`` setting), every open ring scoring at least
         that much is frozen at once by the circuit breaker (F-6), audited as any freeze."""
-        from teamgraph.fraud.detect import Stats, detect, level_thresholds
+        from teamgraph.fraud.detect import Stats, detect, program_of
         from teamgraph.shop.projection import GraphSource
 
         started = time.perf_counter()
@@ -207,7 +207,7 @@ class Risk(ShopBase):
         rings = detect(
             GraphSource(self.store),
             params=params,
-            thresholds=level_thresholds(settings),
+            program=program_of(settings),
             now=now,
             step=step,
             stats=stats,

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from teamgraph.etl import generator
-from teamgraph.fraud import signals as sig
 from teamgraph.fraud.detect import ById, _records, binding_cycles
 from teamgraph.fraud.projection import SIGNAL_LABELS, Neighbourhood
 from teamgraph.graph import Engine, GraphStore
@@ -27,7 +26,18 @@ from tests.fraud.conftest import load_generated
 
 MAX_SHARED = 50
 SHARED = ["kind", "value", "customer_id", "first_seen", "k"]
-DISTRIBUTORS = ["id", "level", "status", "became_at", "perf_received_fen", "perf_transaction_fen"]
+DISTRIBUTORS = [
+    "id",
+    "level",
+    "status",
+    "became_at",
+    "perf_received_fen",
+    "perf_transaction_fen",
+    "perf_paid_orders",
+    "perf_completed_orders",
+    "direct_clients",
+    "invitees",
+]
 LINKS = ["customer_id", "distributor_id", "since", "ended_at"]
 PARTS = {
     "customers": ["id", "name", "joined_at", "is_distributor", "level"],
@@ -138,26 +148,37 @@ def test_f7_the_neighbourhood_read_as_columns_equals_the_rows(generated: Shop) -
 
 
 # -- the detector's steps, against what they did before --------------------------------------------
-def cycles_before(bindings: pd.DataFrame, bound: int) -> list[list[str]]:
-    """binding_cycles before issue 13: networkx over every open binding."""
+def every_cycle(bindings: pd.DataFrame) -> list[list[str]]:
+    """Every simple cycle of two or more (networkx's unbounded search), each rotated to start
+    at its smallest id."""
     g = nx.DiGraph()
     g.add_edges_from(zip(bindings["customer_id"], bindings["distributor_id"], strict=True))
-    return sig.cycles(g, bound)
+    out = []
+    for cycle in nx.simple_cycles(g):
+        if len(cycle) >= 2:
+            i = cycle.index(min(cycle))
+            out.append(cycle[i:] + cycle[:i])
+    return sorted(out)
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_r6_3_cycles_pruned_to_strong_components_are_all_the_cycles(seed: int) -> None:
+def test_r6_3_attribution_cycles_of_any_length_are_all_found(seed: int) -> None:
+    """Open bindings are one per customer, so each strongly connected component is one cycle:
+    the components give every cycle, a 7- or 12-long one as well as a pair (issue 18: a search
+    bounded at 6 missed a cycle of 7)."""
     rnd = random.Random(seed)
-    nodes = [f"d{i:03d}" for i in range(120)]
-    edges = {(rnd.choice(nodes), rnd.choice(nodes)) for _ in range(150 + 20 * seed)}
-    for ring in range(4):  # planted cycles of 2..5 and a self binding
-        members = rnd.sample(nodes, 2 + ring)
-        edges |= set(zip(members, members[1:] + members[:1], strict=True))
-    edges.add(("d000", "d000"))
-    bindings = pd.DataFrame(sorted(edges), columns=["customer_id", "distributor_id"])
-    for bound in (2, 3, 6):
-        assert binding_cycles(bindings, bound) == cycles_before(bindings, bound)
-    assert binding_cycles(bindings, 6)
+    nodes = [f"d{i:03d}" for i in range(200)]
+    target = {n: rnd.choice(nodes) for n in nodes if rnd.random() < 0.6}
+    free = [n for n in nodes if n not in target]
+    for size in (2, 7, 12):  # planted cycles among customers with no binding yet
+        members = free[:size]
+        free = free[size:]
+        target.update(zip(members, members[1:] + members[:1], strict=True))
+    bindings = pd.DataFrame(sorted(target.items()), columns=["customer_id", "distributor_id"])
+    found = binding_cycles(bindings)
+    assert found == every_cycle(bindings)
+    assert {7, 12} <= {len(c) for c in found}
+    assert all(len(c) <= 6 for c in binding_cycles(bindings, 6))
 
 
 def test_rows_as_dicts_are_what_pandas_made_before() -> None:

@@ -3,8 +3,9 @@
 A file ``foo.cypher`` without sections holds the statement ``foo``. A file with lines
 ``// name: bar`` holds one statement per section, named ``bar``. Files named ``schema_*.cypher``
 hold per-engine DDL (indexes, constraints) and ``admin_*.cypher`` per-engine administration
-(Neo4j databases, FalkorDB's property names); they are the only per-engine text (docs/architecture.md) and stay out of
-:func:`catalogue`, whose statements must run unchanged on both engines.
+(Neo4j databases, FalkorDB's property names); they are the only per-engine text
+(docs/architecture.md) and stay out of :func:`catalogue`, whose statements must run unchanged
+on both engines.
 
 Concurrent writers. FalkorDB runs one write at a time; Neo4j 5 runs them side by side at read
 committed, where a ``WHERE`` guard is evaluated before any lock is taken and is not re-checked

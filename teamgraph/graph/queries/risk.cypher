@@ -50,9 +50,22 @@ MATCH (c:Customer)-[u:USES]->(s)
 RETURN s.id AS value, c.id AS customer_id, u.first_seen AS first_seen, toInteger(k) AS k
 
 // name: risk.distributors
+// With the counters a level condition can name (R-4.2): the threshold signal reads them, and
+// direct_clients tells a distributor with a trade of its own (F-17).
 MATCH (d:Distributor)
 RETURN d.id AS id, d.level AS level, d.status AS status, d.became_at AS became_at,
-       d.perf_received_fen AS perf_received_fen, d.perf_transaction_fen AS perf_transaction_fen
+       d.perf_received_fen AS perf_received_fen, d.perf_transaction_fen AS perf_transaction_fen,
+       d.perf_paid_orders AS perf_paid_orders, d.perf_completed_orders AS perf_completed_orders,
+       d.direct_clients AS direct_clients, d.invitees AS invitees
+
+// name: risk.flows
+// Who paid whom (issue 18): per buyer and the distributor its orders were attributed to, the
+// amount paid and the orders. With the shared values, the whole-shop graph whose strongly
+// connected parts are money going round (detect.flow_components).
+MATCH (c:Customer)-[:PLACED]->(o:Order)
+WHERE o.attributed_to IS NOT NULL
+RETURN c.id AS buyer, o.attributed_to AS earner, toInteger(sum(o.paid_fen)) AS paid_fen,
+       toInteger(count(o)) AS orders
 
 // name: risk.distributor_bindings
 // Open bindings of distributors to distributors: circular attribution is a cycle of these.
