@@ -48,6 +48,14 @@ from teamgraph.rules.money import yuan
 R63_KINDS = ("self_dealing", "circular", "carousel", "invite_burst", "refund_after_settle",
              "threshold")  # fmt: skip
 """Contributions that name a ring's kind (the R-6.3 signals); the others only add evidence."""
+PATTERNS = frozenset({"circular", "carousel", "invite_burst", "refund_after_settle"})
+"""Shapes no honest family or office makes: with one of them, the honest context counts for
+nothing (F-17)."""
+HONEST = frozenset({"outside_clients"})
+PLACES = frozenset({"address", "ip"})
+"""Values of a place, not a person: an office's lunchtime group-buy brings six co-workers onto
+its IP within the hour, so a burst there needs ``burst_minimum_place`` accounts (as does one
+distributor's own burst); on a device, a payment account or a phone ``burst_minimum`` (F-15)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Params:
     large: int = 150
     min_score: int = 20
     burst_minimum: int = 5
+    burst_minimum_place: int = 10
     burst_ratio: float = 3.0
     usual_quantile: float = 0.99
     threshold_margin_bp: int = 300
@@ -206,8 +215,15 @@ def baseline(shared: pd.DataFrame, quantile: float) -> Baseline:
     usual = {
         str(kind): {w: float(np.quantile(part[w], quantile)) for w in windows}
         for kind, part in frame.groupby("kind")
+        if len(part) >= POPULATION
     }
     return Baseline(usual, frame)
+
+
+POPULATION = 100
+"""F-15: a kind needs this many shared values for their quantile to be the shop's baseline; with
+fewer (a shop whose only shared IPs are a few rings' own) a kind has none, and a burst is
+counted against one account per window."""
 
 
 def bursty_values(base: Baseline, params: Params) -> set[tuple[str, str]]:
@@ -527,9 +543,11 @@ def evaluate(members: set[str], idx: Index, ctx: Context) -> Detected | None:
     events = []
     for s, ((kind, _), cs) in zip(shared, pairs, strict=True):
         times = [t for _, first in cs if (t := _int(first)) is not None]
-        events.append(sig.Events(f"{s.kind} {s.value}", times, ctx.base.of(kind)))
+        least = params.burst_minimum_place if kind in PLACES else params.burst_minimum
+        events.append(sig.Events(f"{s.kind} {s.value}", times, ctx.base.of(kind), least))
     for d, times in sorted(bound_at.items()):
-        events.append(sig.Events(f"distributor {d}", times, _own_rate(idx, d, ctx.now)))
+        rate = _own_rate(idx, d, ctx.now)
+        events.append(sig.Events(f"distributor {d}", times, rate, params.burst_minimum_place))
     # thresholds and the honest context: the group's distributors' counters
     totals: dict[str, dict[str, int]] = defaultdict(dict)
     sales, outside = 0, {}
@@ -555,7 +573,10 @@ def evaluate(members: set[str], idx: Index, ctx: Context) -> Detected | None:
         sig.inside_share(inside_sales, max(sales, inside_sales), len(buyers)),
         sig.outside_clients(outside, inside_sales, max(sales, inside_sales)),
     ]
-    contributions = sorted((c for c in found if c is not None), key=lambda c: (-c.points, c.signal))
+    present = [c for c in found if c is not None]
+    pattern = {c.signal for c in present} & PATTERNS
+    kept = [c for c in present if not (pattern and c.signal in HONEST)]
+    contributions = sorted(kept, key=lambda c: (-c.points, c.signal))
     named = {c.signal for c in contributions}
     if inside <= 0 and not named & {"invite_burst", "circular"}:
         return None

@@ -255,6 +255,7 @@ class Events:
     what: str
     times: Sequence[int]
     usual: Mapping[int, float]
+    minimum: int | None = None  # this source's own least burst, else the burst()'s
 
 
 def burst(
@@ -271,10 +272,11 @@ def burst(
     of its kind reaches in that window (F-15). The densest burst over its usual count wins."""
     best: tuple[float, int, int, str] | None = None
     for ev in events:
+        least = minimum if ev.minimum is None else ev.minimum
         for window in windows:
             n, _ = densest_window(ev.times, window)
             usual = max(1.0, float(ev.usual.get(window, 1.0)))
-            if n >= minimum and n >= ratio * usual:
+            if n >= least and n >= ratio * usual:
                 key = (n / usual, n, window, ev.what)
                 if best is None or key[:2] > best[:2]:
                     best = key
@@ -284,7 +286,7 @@ def burst(
     minutes = window // MINUTE
     return Contribution(
         "invite_burst",
-        min(cap, base + n - minimum),
+        min(cap, base + max(0, n - minimum)),
         f"{n} accounts joined or were bound within {_span(window)} on one {what}",
         {"n": n, "minutes": minutes, "what": what},
     )
@@ -337,16 +339,16 @@ def refund_after_settle(
 
 
 def just_over(
-    totals: Mapping[str, int], thresholds: Iterable[int], *, margin_bp: int = 300
+    totals: Mapping[str, int], thresholds: Iterable[int], *, margin_bp: int = 300, least: int = 1
 ) -> list[tuple[str, int, int]]:
     """``(who, total, threshold)`` for each total at or just over a threshold: within
-    ``margin_bp`` basis points above it, and at least one unit (a count of 10 is just over a
-    threshold of 10, 11 is not)."""
+    ``margin_bp`` basis points above it, and at least ``least`` units (a count of 30 or 31 is
+    just over a threshold of 30 with ``least`` 2)."""
     steps = sorted({t for t in thresholds if t and t > 0})
     out = []
     for who, total in sorted(totals.items()):
         for t in steps:
-            if t <= total < t + max(1, t * margin_bp // 10_000):
+            if t <= total < t + max(least, t * margin_bp // 10_000):
                 out.append((who, total, t))
                 break
     return out
@@ -360,17 +362,22 @@ def just_over_threshold(
     thresholds: Mapping[str, Iterable[int]],
     *,
     margin_bp: int = 300,
+    count_margin_bp: int = 1_000,
     points: int = 15,
 ) -> Contribution | None:
     """R-6.3: amounts or counts clustered just over a level or ladder threshold — a
     distributor's counter (``totals``: metric -> distributor -> value) that ends within
-    ``margin_bp`` above one of the thresholds the program pays for in that metric
-    (``thresholds``: metric -> values; counts included, issue 18)."""
+    ``margin_bp`` above one of the money thresholds the program pays for in that metric, or
+    within ``count_margin_bp`` and at least 2 above a count (``thresholds``: metric -> values;
+    counts included, issue 18: 31 bound customers against a condition of 30)."""
     hits = [
         (metric, who, total, t)
         for metric in sorted(totals)
         for who, total, t in just_over(
-            totals[metric], thresholds.get(metric, ()), margin_bp=margin_bp
+            totals[metric],
+            thresholds.get(metric, ()),
+            margin_bp=margin_bp if metric in MONEY_METRICS else count_margin_bp,
+            least=1 if metric in MONEY_METRICS else 2,
         )
     ]
     if not hits:

@@ -199,10 +199,11 @@ def test_r6_3_amounts_just_over_a_level_or_ladder_threshold() -> None:
 
 def test_r6_3_counts_just_over_a_level_condition() -> None:
     """Issue 18: a level reached by counts (bound customers, paid orders) is a threshold too:
-    a count equal to the condition is just over it, one more is not."""
-    counts = {"bound_customers": {"d1": 10, "d2": 11, "d3": 9}}
+    a count equal to the condition or one over is just over it (10% and at least 2), two over
+    is not."""
+    counts = {"bound_customers": {"d1": 10, "d2": 11, "d3": 9, "d4": 12}}
     found = sig.just_over_threshold(counts, {"bound_customers": (10,)})
-    assert found is not None and found.facts["who"] == "d1" and found.facts["n"] == 1
+    assert found is not None and found.facts["who"] == "d1" and found.facts["n"] == 2
     assert found.facts["money"] is False and "¥" not in found.detail
     assert sig.just_over_threshold(counts, {"paid_orders": (10,)}) is None
 
