@@ -45,6 +45,9 @@ Honest look-alikes (``honest_*``; none of them fraud, at most one member may be 
 - ``honest_livestream`` — one ``distributor`` with 150 ``client``s joining in five waves (about
   30 within an hour after each broadcast), own devices and IPs, ordinary buyers.
 
+Ordinary clients of a ring's distributor (ip_burst, slow_burst, late_refund_farm,
+count_threshold) are not labelled: a flagged ring that takes them in loses precision.
+
 The evaluation: :func:`handmade_report` (per shape: found, member recall and precision; per
 honest group: members flagged), :func:`format_report` prints it.
 
@@ -55,11 +58,16 @@ FalkorDB on the data directory given)::
     python -m tests.fraud.handmade scan /tmp/hm        # re-run shop.scan(), print the report
     python -m tests.fraud.handmade scan /tmp/hm -v     # ... and the rings touching each group
 
+(``python -m tests.fraud.handmade_run`` is the same command.) One process at a time on a data
+directory: the command starts its embedded engine and stops it when done.
+
 ``build`` takes ``--customers`` (2,500), ``--distributors``, ``--orders``, ``--seed`` (the
-honest shop's), writes the files and ``labels.csv`` under ``DIR/files`` and the shop as
+honest shop's), ``--plant-seed`` (the planted rows': the same shapes, other details — a
+held-out family), writes the files and ``labels.csv`` under ``DIR/files`` and the shop as
 ``handmade`` (``--shop``); ``build --force`` drops and rebuilds it. ``scan`` runs the detector
 in this process (so edited teamgraph/fraud code is picked up) with the data's "now",
-``generator.END_MS``, and ``--json`` prints the report as JSON.
+``generator.END_MS`` (``--now`` another), ``--flag-score`` another flag line, and ``--json``
+prints the report as JSON.
 """
 
 from __future__ import annotations
@@ -458,7 +466,7 @@ class _Planter:
         d = self.new_distributor(e - 230 * DAY, e - 205 * DAY)
         self.label(ring, kind, d, "distributor")
         self.clients(d, 4, e - 200 * DAY, e - 60 * DAY)
-        ip = "100.99.23.178"  # fresh: nobody in the shop was ever on it
+        ip = "39.144.87.201"  # fresh: nobody in the shop was ever on it
         t0 = e - 45 * DAY + 21 * HOUR + 13 * MINUTE
         for j, off in enumerate(np.sort(self.rng.choice(600, 15, replace=False))):
             joined = t0 + int(off) * SECOND
@@ -736,12 +744,13 @@ def build_files(
     distributors: int = 250,
     orders: int = 2500,
     seed: int = 18,
+    plant_seed: int = SEED,
     fmt: gen.Format = "parquet",
 ) -> tuple[dict[str, Path], pd.DataFrame]:
-    """Generate the honest shop, plant the rows, write every kind as one file under ``out``;
-    returns the paths by kind and the labels."""
+    """Generate the honest shop (``seed``), plant the rows (``plant_seed``), write every kind
+    as one file under ``out``; returns the paths by kind and the labels."""
     honest = gen.generate(customers, distributors, orders, seed, 0, END_MS)
-    rows = plant(gen.frames(honest))
+    rows = plant(gen.frames(honest), plant_seed)
     paths = gen.write(combined(honest, rows), out, fmt)
     rows["labels"].to_csv(out / "labels.csv", index=False)
     return paths, rows["labels"]
@@ -882,11 +891,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--customers", type=int, default=2500)
     b.add_argument("--distributors", type=int, default=250)
     b.add_argument("--orders", type=int, default=2500)
-    b.add_argument("--seed", type=int, default=18)
+    b.add_argument("--seed", type=int, default=18, help="the honest shop's seed")
+    b.add_argument("--plant-seed", type=int, default=SEED, help="the planted rows' seed")
     b.add_argument("--force", action="store_true", help="drop the shop first if it exists")
     s.add_argument("-v", "--verbose", action="store_true", help="the rings touching each group")
     s.add_argument("--json", action="store_true")
     s.add_argument("--flag-score", type=int, default=None)
+    s.add_argument("--now", type=int, default=END_MS, help="the scan's now (epoch ms)")
     args = parser.parse_args(argv)
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
@@ -906,6 +917,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 distributors=args.distributors,
                 orders=args.orders,
                 seed=args.seed,
+                plant_seed=args.plant_seed,
             )
             shop = Shop.create(engine, args.shop, gen.SETTINGS)
             loaded = load(shop, paths)
@@ -914,7 +926,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         labels = pd.read_csv(data / "files" / "labels.csv", dtype=str)
         shop = Shop.open(engine, args.shop)
-        result = shop.scan(now=END_MS)
+        result = shop.scan(now=args.now)
         report = handmade_report(result.rings, labels, flag_score=args.flag_score)
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=1))
