@@ -244,12 +244,14 @@ class _Planter:
             phone_verified=bool(number) and self.rng.random() < 0.7,
             joined_at=joined,
             via_distributor_id=via,
-            groups=None,
+            groups=gen.GROUPS[int(self.rng.choice(5, p=[0.8, 0.08, 0.07, 0.04, 0.01]))],
         )
         within = lambda: joined + _sec(self.rng.random() * 2 * HOUR)  # noqa: E731
         for kind in signals:
             if kind == "device":
                 self.signal(c, "device", self.device(), within())
+                if self.rng.random() < 0.15:  # a second device of its own, as 15% have
+                    self.signal(c, "device", self.device(), within())
             elif kind == "ip":
                 self.signal(c, "ip", self.own_ip(), within())
             elif kind == "public_ip" and self.rng.random() < 0.35:
@@ -837,6 +839,13 @@ def format_report(report: Mapping[str, Mapping[str, Any]]) -> str:
             f"{cell('precision', 5)} {cell('flagged', 7)} {best:>24} {r['rings']:>5}  "
             f"{'OK' if r['ok'] else 'FAIL'}"
         )
+    shapes = [r for r in report.values() if not r["kind"].startswith("honest_")]
+    honest = [r for r in report.values() if r["kind"].startswith("honest_")]
+    lines.append(
+        f"ring shapes met: {sum(r['ok'] for r in shapes)}/{len(shapes)} "
+        f"(found {sum(bool(r['found']) for r in shapes)}); "
+        f"honest groups left alone: {sum(r['ok'] for r in honest)}/{len(honest)}"
+    )
     return "\n".join(lines)
 
 
