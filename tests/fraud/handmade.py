@@ -49,7 +49,8 @@ Ordinary clients of a ring's distributor (ip_burst, slow_burst, late_refund_farm
 count_threshold) are not labelled: a flagged ring that takes them in loses precision.
 
 The evaluation: :func:`handmade_report` (per shape: found, member recall and precision; per
-honest group: members flagged), :func:`format_report` prints it.
+honest group: members flagged), :func:`outside` (flagged rings touching no labelled account),
+:func:`format_report` prints them.
 
 Command line, for iterating on the detector without reloading the data each time (embedded
 FalkorDB on the data directory given)::
@@ -821,8 +822,27 @@ def handmade_report(
     return report
 
 
-def format_report(report: Mapping[str, Mapping[str, Any]]) -> str:
-    """The report as a text table, ring shapes first."""
+def outside(
+    rings: Iterable[Any], labels: pd.DataFrame, *, flag_score: int | None = None
+) -> dict[str, Any]:
+    """The flagged rings that touch no labelled account (false positives in the honest
+    generator shop around the planted rows): how many, their members, their top scores."""
+    from teamgraph.fraud.quality import FLAG_SCORE
+
+    line = FLAG_SCORE if flag_score is None else flag_score
+    labelled = set(labels["customer_id"])
+    stray = [(s, m) for s, m in map(_score_members, rings) if s >= line and not m & labelled]
+    return {
+        "rings": len(stray),
+        "members": sum(len(m) for _, m in stray),
+        "scores": sorted((s for s, _ in stray), reverse=True)[:10],
+    }
+
+
+def format_report(
+    report: Mapping[str, Mapping[str, Any]], stray: Mapping[str, Any] | None = None
+) -> str:
+    """The report as a text table, ring shapes first (``stray``: :func:`outside`)."""
     head = f"{'group':16} {'kind':18} {'n':>4} {'found':>5} {'recall':>6} {'prec':>5} "
     head += f"{'flagged':>7} {'best score/overlap/size':>24} {'rings':>5}  ok"
     lines = [head]
@@ -846,6 +866,11 @@ def format_report(report: Mapping[str, Mapping[str, Any]]) -> str:
         f"(found {sum(bool(r['found']) for r in shapes)}); "
         f"honest groups left alone: {sum(r['ok'] for r in honest)}/{len(honest)}"
     )
+    if stray is not None:
+        lines.append(
+            f"flagged rings touching no labelled account: {stray['rings']} "
+            f"({stray['members']} members; scores {stray['scores']})"
+        )
     return "\n".join(lines)
 
 
@@ -937,11 +962,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shop = Shop.open(engine, args.shop)
         result = shop.scan(now=args.now)
         report = handmade_report(result.rings, labels, flag_score=args.flag_score)
+        stray = outside(result.rings, labels, flag_score=args.flag_score)
         if args.json:
-            print(json.dumps(report, ensure_ascii=False, indent=1))
+            print(json.dumps({**report, "_outside": stray}, ensure_ascii=False, indent=1))
         else:
             print(result.summary())
-            print(format_report(report))
+            print(format_report(report, stray))
             if args.verbose:
                 print(touching(result.rings, labels))
         return 0
