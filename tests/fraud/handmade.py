@@ -50,14 +50,16 @@ count_threshold) are not labelled: a flagged ring that takes them in loses preci
 
 The evaluation: :func:`handmade_report` (per shape: found, member recall and precision; per
 honest group: members flagged), :func:`outside` (flagged rings touching no labelled account),
-:func:`format_report` prints them.
+:func:`format_report` prints them; :func:`money` the commission at stake in each group (the
+truth from the ledger beside what the ring shows).
 
 Command line, for iterating on the detector without reloading the data each time (embedded
 FalkorDB on the data directory given)::
 
     python -m tests.fraud.handmade build /tmp/hm       # generate + plant + load (once)
     python -m tests.fraud.handmade scan /tmp/hm        # re-run shop.scan(), print the report
-    python -m tests.fraud.handmade scan /tmp/hm -v     # ... and the rings touching each group
+    python -m tests.fraud.handmade scan /tmp/hm -v     # ... the rings touching each group and
+                                                       # each group's money at stake (truth)
 
 (``python -m tests.fraud.handmade_run`` is the same command.) One process at a time on a data
 directory: the command starts its embedded engine and stops it when done.
@@ -839,6 +841,67 @@ def outside(
     }
 
 
+def money(
+    shop: Any, labels: pd.DataFrame, orders: pd.DataFrame, rings: Iterable[Any] = ()
+) -> dict[str, dict[str, Any]]:
+    """What is at stake in each labelled group, from the shop's ledger (issue 18: "at stake" is
+    the commission that flowed inside the group). The group here is its core: the members
+    whose role is not ``client`` (a distributor's ordinary clients are not what a ring
+    review would hold). ``inside_fen``: the rewards its distributors earned from its members'
+    orders, ``clawback_fen`` what was taken back of them (refunds); ``other_fen``: what they
+    earned, net, from everyone else; ``ring_inside_fen``: the figure the ring overlapping the
+    core most shows (None when no ring touches it or rings carry none). ``orders``: ``id,
+    customer_id`` of the shop's orders (the orders file)."""
+    buyer = orders.drop_duplicates("id").set_index("id")["customer_id"].astype(str).to_dict()
+    scored = [(ring, _score_members(ring)[1]) for ring in rings]
+    out = {}
+    for rid, group in labels.groupby("ring_id", sort=False):
+        core = set(group[group["role"] != "client"]["customer_id"])
+        inside = clawback = other = 0
+        earners = shop.store.read("distributor.profiles", ids=sorted(core))
+        for d in sorted(str(r["id"]) for r in earners):
+            entries = shop.store.read(
+                "ledger.entries", id=d, before=2**62, before_id="", limit=1_000_000
+            )
+            for e in entries:
+                if e["kind"] not in ("reward", "clawback") or e["unit"] != "fen":
+                    continue
+                if buyer.get(e["order_id"]) not in core:
+                    other += int(e["amount"])
+                elif e["kind"] == "reward":
+                    inside += int(e["amount"])
+                else:
+                    clawback += -int(e["amount"])
+        best = max(scored, key=lambda rm: len(rm[1] & core), default=None)
+        ring_inside = None
+        if best is not None and best[1] & core:
+            ring_inside = getattr(best[0], "inside_fen", None)
+        out[str(rid)] = {
+            "core": len(core),
+            "inside_fen": inside,
+            "clawback_fen": clawback,
+            "other_fen": other,
+            "ring_inside_fen": ring_inside,
+        }
+    return out
+
+
+def format_money(figures: Mapping[str, Mapping[str, Any]]) -> str:
+    def yuan(fen: int | None) -> str:
+        return "-" if fen is None else f"{fen / 100:,.2f}"
+
+    lines = [
+        f"{'group':16} {'core':>4} {'inside ¥':>10} {'clawed ¥':>10} {'other ¥':>10} "
+        f"{'ring shows inside ¥':>20}"
+    ]
+    for rid, f in figures.items():
+        lines.append(
+            f"{rid:16} {f['core']:>4} {yuan(f['inside_fen']):>10} {yuan(f['clawback_fen']):>10} "
+            f"{yuan(f['other_fen']):>10} {yuan(f['ring_inside_fen']):>20}"
+        )
+    return "\n".join(lines)
+
+
 def format_report(
     report: Mapping[str, Mapping[str, Any]], stray: Mapping[str, Any] | None = None
 ) -> str:
@@ -970,6 +1033,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_report(report, stray))
             if args.verbose:
                 print(touching(result.rings, labels))
+                orders = pd.read_parquet(data / "files" / "orders.parquet")
+                print(format_money(money(shop, labels, orders, result.rings)))
         return 0
     finally:
         engine.close()
