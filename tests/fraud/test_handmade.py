@@ -128,15 +128,20 @@ def test_issue_18_the_planted_rows_are_stored_with_their_links(
 
 def test_issue_18_the_shapes_move_commission_as_described(handmade_shop: Planted) -> None:
     """The ledger the rows made is what the shapes say: the carousel and the cycle earn only
-    from each other; the farm's rewards settled (completion + the shop's settle days) and were
-    all clawed back 3.5–5 days after; the pumps bought nothing; the family mother and the
-    office colleague earn from their ordinary clients too."""
+        from each other; the farm's rewards settled (completion + the shop's settle days) and were
+        all clawed back 3.5–5 days after; the pumps bought nothing and took their distributor to one
+    client over level 2's count; the family mother and the
+        office colleague earn from their ordinary clients too."""
     shop, labels, money = handmade_shop.shop, handmade_shop.labels, handmade_shop.money
     for rid in ("hm-carousel", "hm-cycle-7"):
         assert money[rid]["inside_fen"] > 0 and money[rid]["other_fen"] == 0, money[rid]
     farm = money["hm-late-refund"]
     assert farm["inside_fen"] == farm["clawback_fen"] > 0 and farm["other_fen"] > 0
     assert money["hm-threshold"]["inside_fen"] == 0
+    need = handmade.count_conditions(generator.SETTINGS)["bound_customers"]
+    pumped = labels[(labels["ring_id"] == "hm-threshold") & (labels["role"] == "distributor")]
+    [profile] = shop.store.read("distributor.profiles", ids=list(pumped["customer_id"]))
+    assert profile["direct_clients"] == need + 1 and profile["level"] == 2  # just over
     for rid in ("hm-family", "hm-office"):
         assert money[rid]["inside_fen"] > 0 and money[rid]["other_fen"] > 0, money[rid]
     farmer = labels[(labels["ring_id"] == "hm-late-refund") & (labels["role"] == "distributor")]
