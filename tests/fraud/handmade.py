@@ -69,8 +69,10 @@ honest shop's), ``--plant-seed`` (the planted rows': the same shapes, other deta
 held-out family), writes the files and ``labels.csv`` under ``DIR/files`` and the shop as
 ``handmade`` (``--shop``); ``build --force`` drops and rebuilds it. ``scan`` runs the detector
 in this process (so edited teamgraph/fraud code is picked up) with the data's "now",
-``generator.END_MS`` (``--now`` another), ``--flag-score`` another flag line, and ``--json``
-prints the report as JSON.
+``generator.END_MS`` (``--now`` another), ``--flag-score`` another flag line, ``--param
+NAME=INT`` a detector knob for this scan (a ``teamgraph.fraud.detect.Params`` field, e.g.
+``--param cycle_bound=8``), ``--curve`` the figures at every flag line from 20 to 100, and
+``--json`` prints the report as JSON.
 """
 
 from __future__ import annotations
@@ -902,6 +904,43 @@ def format_money(figures: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def curve(
+    rings: Sequence[Any], labels: pd.DataFrame, lines: Iterable[int] = range(20, 101, 5)
+) -> list[dict[str, Any]]:
+    """The figures at each flag line (issue 18's curve, for the hand-made set): ring shapes met
+    and found, their mean member recall and precision (a shape no flagged ring matched counts
+    0), honest groups left alone and their flagged members."""
+    out = []
+    for line in lines:
+        r = handmade_report(rings, labels, flag_score=line)
+        shapes = [x for x in r.values() if not x["kind"].startswith("honest_")]
+        honest = [x for x in r.values() if x["kind"].startswith("honest_")]
+        out.append(
+            {
+                "flag_score": line,
+                "met": sum(x["ok"] for x in shapes),
+                "found": sum(bool(x["found"]) for x in shapes),
+                "recall": round(sum(x["recall"] for x in shapes) / len(shapes), 3),
+                "precision": round(sum(x["precision"] or 0 for x in shapes) / len(shapes), 3),
+                "honest_ok": sum(x["ok"] for x in honest),
+                "honest_flagged": sum(x["flagged"] for x in honest),
+                "outside": outside(rings, labels, flag_score=line)["members"],
+            }
+        )
+    return out
+
+
+def format_curve(points: Sequence[Mapping[str, Any]]) -> str:
+    lines = ["flag  met found recall  prec  honest-ok honest-flagged outside"]
+    for p in points:
+        lines.append(
+            f"{p['flag_score']:>4} {p['met']:>4} {p['found']:>5} {p['recall']:>6} "
+            f"{p['precision']:>5} {p['honest_ok']:>10} {p['honest_flagged']:>14} "
+            f"{p['outside']:>7}"
+        )
+    return "\n".join(lines)
+
+
 def format_report(
     report: Mapping[str, Mapping[str, Any]], stray: Mapping[str, Any] | None = None
 ) -> str:
@@ -995,6 +1034,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--json", action="store_true")
     s.add_argument("--flag-score", type=int, default=None)
     s.add_argument("--now", type=int, default=END_MS, help="the scan's now (epoch ms)")
+    s.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=INT",
+        help="a detector knob (teamgraph.fraud.detect.Params field) for this scan; repeatable",
+    )
+    s.add_argument("--curve", action="store_true", help="the figures at every flag line")
     args = parser.parse_args(argv)
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
@@ -1023,7 +1070,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         labels = pd.read_csv(data / "files" / "labels.csv", dtype=str)
         shop = Shop.open(engine, args.shop)
-        result = shop.scan(now=args.now)
+        params = None
+        if args.param:
+            from dataclasses import replace
+
+            from teamgraph.fraud.detect import Params
+
+            knobs = dict(p.split("=", 1) for p in args.param)
+            params = replace(Params(), **{k: int(v) for k, v in knobs.items()})
+        result = shop.scan(now=args.now, params=params)
+        if args.curve:
+            print(format_curve(curve(result.rings, labels)))
         report = handmade_report(result.rings, labels, flag_score=args.flag_score)
         stray = outside(result.rings, labels, flag_score=args.flag_score)
         if args.json:
