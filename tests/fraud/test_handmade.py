@@ -199,6 +199,10 @@ def test_issue_18_the_report_reads_overlaps_and_scores() -> None:
     assert r["r2"]["found"] and r["r2"]["recall"] == 0.5 and r["r2"]["precision"] == 1.0
     assert r["h1"]["flagged"] == 2 and not r["h1"]["ok"] and r["h1"]["best_score"] == 39
     assert "FAIL" in handmade.format_report(r)
+    points = {p["flag_score"]: p for p in handmade.curve(rings, labels, [40, 50, 90])}
+    assert points[40]["found"] == 2 and points[40]["honest_flagged"] == 2
+    assert points[50]["honest_ok"] == 1 and points[50]["recall"] == 0.75  # (1 + 0.5) / 2
+    assert points[90]["found"] == 0 and "flag" in handmade.format_curve(list(points.values()))
     assert handmade.outside([*rings, (50, {"q1", "q2"}), (10, {"q3"})], labels) == {
         "rings": 1,
         "members": 2,
