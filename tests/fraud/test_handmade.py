@@ -7,8 +7,7 @@ livestream distributor) have at most one member flagged each.
 
 An honest generator shop (no rings) plus the planted rows, written as one file per kind and
 loaded through the importer in ``LOAD_ORDER`` as ``teamgraph load`` does, scanned once at the
-data's "now" on the embedded FalkorDB. The shapes the detector does not meet yet are expected
-failures (not strict) until issue 18's detector lands; ``pytest -s`` prints the figures.
+data's "now"; ``pytest -s`` prints the figures.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from tests.conftest import new_shop_id
 from tests.fraud import handmade
 
 CUSTOMERS = 2500
-NOT_YET = pytest.mark.xfail(strict=False, reason="issue 18: detector not yet generalised")
 RING_GROUPS = {
     "carousel": "hm-carousel",
     "ip_burst": "hm-ip-burst",
@@ -39,10 +37,10 @@ RING_GROUPS = {
     "count_threshold": "hm-threshold",
 }
 HONEST_GROUPS = {
-    "honest_family": ("hm-family", NOT_YET),
-    "honest_office": ("hm-office", NOT_YET),
-    "honest_campus": ("hm-campus", None),  # left alone today: a regression fails
-    "honest_livestream": ("hm-livestream", None),
+    "honest_family": "hm-family",
+    "honest_office": "hm-office",
+    "honest_campus": "hm-campus",
+    "honest_livestream": "hm-livestream",
 }
 
 
@@ -59,18 +57,25 @@ SEEDS = {"tuned": (18, handmade.SEED), "held-out": (29, 1029)}
 same shapes, other shop and other details) the detector's thresholds are not tuned on."""
 
 
-@pytest.fixture(scope="module", params=list(SEEDS))
+RUNS = ("falkordb-tuned", "falkordb-held-out", "neo4j-tuned")
+"""Both seed pairs on FalkorDB, the tuned one on Neo4j too (the same statements, the same
+rings)."""
+
+
+@pytest.fixture(scope="module", params=RUNS)
 def handmade_shop(
-    request: pytest.FixtureRequest,
-    embedded_engine: Engine,
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Planted]:
     """2,500 honest customers plus the hand-made rows, loaded with no row refused, scanned at
     ``generator.END_MS``; the report printed."""
-    seed, plant_seed = SEEDS[request.param]
+    kind, _, pair = str(request.param).partition("-")
+    engine: Engine = request.getfixturevalue(
+        "embedded_engine" if kind == "falkordb" else "neo4j_engine"
+    )
+    seed, plant_seed = SEEDS[pair]
     out = tmp_path_factory.mktemp("handmade")
     paths, labels = handmade.build_files(out, customers=CUSTOMERS, seed=seed, plant_seed=plant_seed)
-    shop = Shop.create(embedded_engine, new_shop_id("hm"), generator.SETTINGS)
+    shop = Shop.create(engine, new_shop_id("hm"), generator.SETTINGS)
     handmade.load(shop, paths)  # raises on any refused row
     result = shop.scan(now=generator.END_MS)
     report = handmade.handmade_report(result.rings, labels)
@@ -93,7 +98,7 @@ def test_issue_18_the_planted_rows_are_stored_with_their_links(
     graph as the detector reads it (a phone written three ways is one digest; the one-IP burst,
     the one-device burst and the campus NAT are shared values)."""
     shop, labels = handmade_shop.shop, handmade_shop.labels
-    seed, plant_seed = SEEDS[request.node.callspec.params["handmade_shop"]]
+    seed, plant_seed = SEEDS[str(request.node.callspec.params["handmade_shop"]).partition("-")[2]]
     honest = generator.frames(generator.generate(CUSTOMERS, 250, 2500, seed, 0, generator.END_MS))
     rows = handmade.plant(honest, plant_seed)
     again = handmade.plant(honest, plant_seed)  # deterministic: same shop, same seed, same rows
@@ -154,9 +159,7 @@ def test_issue_18_the_shapes_move_commission_as_described(handmade_shop: Planted
     assert late and all(3.5 * DAY <= t <= 5 * DAY for t in late), late
 
 
-@pytest.mark.parametrize(
-    "shape", [pytest.param(s, marks=NOT_YET, id=s) for s in RING_GROUPS]
-)  # fmt: skip
+@pytest.mark.parametrize("shape", list(RING_GROUPS))
 def test_issue_18_a_hand_made_ring_is_found_whole(handmade_shop: Planted, shape: str) -> None:
     """Found (>= 50% of its members in one flagged ring), member recall >= 0.9, precision
     >= 0.9 (issue 18, "Done when")."""
@@ -165,14 +168,11 @@ def test_issue_18_a_hand_made_ring_is_found_whole(handmade_shop: Planted, shape:
     assert row["precision"] is not None and row["precision"] >= 0.9, row
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [pytest.param(k, marks=m or (), id=k) for k, (_, m) in HONEST_GROUPS.items()],
-)
+@pytest.mark.parametrize("kind", list(HONEST_GROUPS))
 def test_issue_18_an_honest_look_alike_has_at_most_one_member_flagged(
     handmade_shop: Planted, kind: str
 ) -> None:
-    row = handmade_shop.report[HONEST_GROUPS[kind][0]]
+    row = handmade_shop.report[HONEST_GROUPS[kind]]
     assert row["flagged"] <= 1, row
 
 
