@@ -14,7 +14,12 @@ import pandas as pd
 import pytest
 
 from teamgraph.etl import generator as g
-from tests.conftest import ROOT
+from teamgraph.etl.importer import Options, load_shop
+from teamgraph.graph import Engine
+from teamgraph.shop import Shop
+from tests.conftest import ROOT, new_shop_id
+
+NOW = 1_790_000_000_000  # 2026-09-21, after every generated time (as tests/etl/test_load_shop.py)
 
 ARGS = {"customers": 3000, "distributors": 200, "orders": 4000, "seed": 11, "rings": 4}
 PINNED = "e629e81fee82b63ef6840749e4f853c6587643d964878015dd04823e552a0b20"
@@ -212,3 +217,23 @@ def test_d11_demo_generate_takes_extra_rings_and_lookalikes(tmp_path: Path) -> N
     assert "consistent" in proc.stderr
     labels = pd.read_csv(out / "labels.csv", encoding="utf-8-sig")
     assert set(labels["kind"]) == {"carousel", "long_cycle", *g.HONEST_KINDS}
+
+
+def test_d11_a_shop_with_extra_rings_and_lookalikes_loads_and_scans(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 18's evaluation also runs through `teamgraph load shop` and the graph scan: every
+    row of the extra kinds and look-alikes is accepted on both engines."""
+    data = g.generate(800, 100, 100, 2, 0, g.END_MS, extra_rings=5, lookalikes=1)
+    g.write(data, tmp_path, "csv")
+    shop_id = new_shop_id("extra")
+    try:
+        result = load_shop(engine, shop_id, tmp_path, Options(now=NOW))
+        assert result.rejected == 0, result.summary()
+        scan = Shop.open(engine, shop_id).scan(now=NOW)
+        members = {m for r in scan.rings for m in r.member_ids}
+        labelled = set(data.tables["labels"].column("customer_id").to_pylist())
+        assert members <= set(data.tables["customers"].column("id").to_pylist())
+        assert labelled  # the evaluation's truth is in the files
+    finally:
+        engine.open(shop_id).drop()
