@@ -69,7 +69,7 @@ Choices the file formats leave open, fixed here (G-…):
   ``honest-NNNN`` with kinds ``honest_family`` (a distributor ``parent`` and 1–3 ``child``
   accounts bound to her, on the family tablet and address; she has other clients),
   ``honest_office`` (a ``distributor`` and 5–8 ``coworker``s on the office IP and address, own
-  devices, buying through her; she has other clients), ``honest_campus`` (30–60 ``student``s
+  devices, buying through her, group buys included; she has other clients), ``honest_campus`` (30–60 ``student``s
   on one IP over weeks, bound to 3–6 distributors), ``honest_livestream`` (a ``distributor``
   and 100–200 ``client``s joining in waves during live broadcasts, own devices and IPs). Not
   fraud: an evaluation counts how many of their members a detector flags. Same stream as D-11.
@@ -1109,7 +1109,8 @@ class _Generator:
 
     def _honest_office(self, g: _Ring, fresh: Callable[[], int]) -> None:
         """A distributor and 5–8 co-workers on the office IP and address, each on their own
-        device, buying through her (group buys)."""
+        device, buying through her: 2–4 group buys (most co-workers order the same product
+        within two hours) and a few orders of their own."""
         pos = g.distributors[0]
         d, became = int(self.dc[pos]), int(self.became[pos])
         t0 = self._after(became, DAY, 120 * DAY, end=END_MS - 40 * DAY)
@@ -1117,13 +1118,21 @@ class _Generator:
         self._label(g, d, "distributor")
         self._signal(d, "ip", ip, t0)
         self._signal(d, "address", address, t0)
+        buys = [  # after every co-worker joined (within three weeks of t0)
+            (self._after(t0 + 22 * DAY, 0, END_MS - t0 - 24 * DAY), self._products(1)[0])
+            for _ in range(int(self.rng.integers(2, 5)))
+        ]
         for c in g.accounts:
             joined = self._after(t0, MINUTE, 21 * DAY)
             self._join_via(c, d, joined)
             self._label(g, c, "coworker")
             self._signal(c, "ip", ip, joined)
             self._signal(c, "address", address, joined)
-            self._buys(c, joined, int(self.rng.integers(1, 5)))
+            for at, product in buys:
+                if self.rng.random() < 0.75:
+                    paid = self._after(at, SECOND, 2 * HOUR)
+                    self._order(c, paid, [(product, int(self.rng.integers(1, 3)))])
+            self._buys(c, joined, int(self.rng.integers(0, 3)))
         self._ordinary_clients(g, d, became)
 
     def _group_rows(

@@ -169,6 +169,11 @@ def test_d12_honest_families_and_offices_buy_through_a_distributor_with_other_cl
                 assert _values(f, everyone, signal).nunique().max() == len(everyone)
             clients = bi[(bi["distributor_id"] == d) & ~bi["customer_id"].isin(everyone)]
             assert clients["customer_id"].nunique() >= 2  # her ordinary clients
+            if kind == "honest_office":  # group buys: co-workers order one product together
+                od = f["orders"][f["orders"]["customer_id"].isin(members)]
+                slot = od["paid_at"] // (3 * g.HOUR)
+                together = od.groupby([od["product_id"], slot])["customer_id"].nunique()
+                assert together.max() >= 3
 
 
 def test_d12_campus_and_livestream_groups(f: dict[str, pd.DataFrame]) -> None:
