@@ -69,9 +69,10 @@ Choices the file formats leave open, fixed here (G-…):
   ``honest-NNNN`` with kinds ``honest_family`` (a distributor ``parent`` and 1–3 ``child``
   accounts bound to her, on the family tablet and address; she has other clients),
   ``honest_office`` (a ``distributor`` and 5–8 ``coworker``s on the office IP and address, own
-  devices, buying through her, group buys included; she has other clients), ``honest_campus`` (30–60 ``student``s
-  on one IP over weeks, bound to 3–6 distributors), ``honest_livestream`` (a ``distributor``
-  and 100–200 ``client``s joining in waves during live broadcasts, own devices and IPs). Not
+  devices, buying through her, group buys included; she has other clients),
+  ``honest_campus`` (30–60 ``student``s on one IP over weeks, bound to 3–6 distributors),
+  ``honest_livestream`` (a ``distributor`` and 100–200 ``client``s joining in waves during
+  live broadcasts, own devices and IPs). Not
   fraud: an evaluation counts how many of their members a detector flags. Same stream as D-11.
 
 Vectorised with numpy and Arrow (no Python loop over rows; the few ring rows excepted):
