@@ -2170,7 +2170,8 @@ def team_sizes(invitations: pd.DataFrame) -> pd.Series:
 
 
 def summary(data: Mapping[str, pa.Table | pd.DataFrame]) -> dict[str, Any]:
-    """Shape figures: counts, forest depth, biggest teams, refund rate, rings by kind."""
+    """Shape figures: counts, forest depth, biggest teams, refund rate, rings and honest
+    look-alike groups by kind."""
     f = {
         k: frame(v) if k in ("invitations", "orders", "refunds", "labels") else v
         for k, v in data.items()
@@ -2187,5 +2188,10 @@ def summary(data: Mapping[str, pa.Table | pd.DataFrame]) -> dict[str, Any]:
         "biggest_team_share": float(teams.iloc[0] / n_dist) if len(teams) else 0.0,
         "orders": int(orders),
         "refund_rate": float(f["refunds"]["order_id"].nunique() / orders) if orders else 0.0,
-        "rings": labels.groupby("kind")["ring_id"].nunique().to_dict() if len(labels) else {},
+        "rings": _groups(labels[~labels["kind"].isin(HONEST_KINDS)]),
+        "lookalikes": _groups(labels[labels["kind"].isin(HONEST_KINDS)]),  # D-12
     }
+
+
+def _groups(labels: pd.DataFrame) -> dict[str, int]:
+    return labels.groupby("kind")["ring_id"].nunique().to_dict() if len(labels) else {}

@@ -85,6 +85,9 @@ def test_d11_on_the_validator_passes_and_the_d8_rings_stay_as_they_were(
         **dict.fromkeys(g.EXTRA_RING_KINDS, 2),
         **dict.fromkeys(g.HONEST_KINDS, 3),
     }
+    summary = g.summary(shop.tables)
+    assert summary["lookalikes"] == dict.fromkeys(g.HONEST_KINDS, 3)
+    assert set(summary["rings"]) == set(g.RING_KINDS) | set(g.EXTRA_RING_KINDS)
     old = lb[lb["kind"].isin(g.RING_KINDS)].reset_index(drop=True)
     pd.testing.assert_frame_equal(old, base["labels"])  # the D-8 rings' members did not move
     assert lb["ring_id"].str.startswith("honest-").eq(lb["kind"].isin(g.HONEST_KINDS)).all()
