@@ -974,10 +974,8 @@ class _Generator:
         self.lookalike_bound = np.asarray(bound, np.int64)
 
     @staticmethod
-    def _device(x: int) -> str:
-        return (
-            f"dev-x{x:06d}"  # generic devices are hex ("dev-" + 12 hex digits), rings' "dev-ring"
-        )
+    def _device(x: int) -> str:  # generic devices are "dev-" and 12 hex digits, D-8's "dev-ring"
+        return f"dev-x{x:06d}"
 
     @staticmethod
     def _ip(x: int) -> str:  # in 100.64.0.0/10, which no generic IP uses; never ".7" (D-8's)
@@ -1161,7 +1159,7 @@ class _Generator:
                 )
 
     def _signals(self, cs: np.ndarray, kind: str, value: str, first: np.ndarray) -> None:
-        first = np.maximum(first, self.joined[cs])
+        first = np.maximum(first // SECOND * SECOND, self.joined[cs])
         last = first + (self.rng.random(len(cs)) * (END_MS - first)).astype(np.int64)
         n = len(cs)
         self.ring_signals.extend(
