@@ -648,9 +648,30 @@ def demo_generate(
     check: Annotated[
         bool, typer.Option("--check", help="validate the tables; exit 1 on a problem")
     ] = False,
+    extra_rings: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="more rings, of kinds the detector was not written against (carousel, "
+            "ip_burst, slow_burst, long_cycle, late_refund; taken in turn; D-11)",
+        ),
+    ] = 0,
+    extra_kinds: Annotated[
+        str | None,
+        typer.Option(help="comma-separated kinds of the extra rings [default: all five]"),
+    ] = None,
+    lookalikes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="honest look-alike groups of each kind (family, office, campus, livestream; "
+            "labelled honest_*; D-12)",
+        ),
+    ] = 0,
 ) -> None:
     """Write a synthetic shop as import files (docs/import-formats.md) and labels.csv, the
-    ground truth of its planted fraud rings. Deterministic for a seed and --end."""
+    ground truth of its planted fraud rings (and of honest look-alike groups, with
+    --lookalikes). Deterministic for a seed and --end."""
     from teamgraph.etl import generator
 
     if format_ not in generator.FORMATS:
@@ -659,7 +680,22 @@ def demo_generate(
     started = time.perf_counter()
     try:
         end_ms = None if end is None else _iso_ms(end)
-        data = generator.generate(customers, distributors, orders, seed, rings, end_ms)
+        kinds = (
+            generator.EXTRA_RING_KINDS
+            if extra_kinds is None
+            else tuple(k.strip() for k in extra_kinds.split(",") if k.strip())
+        )
+        data = generator.generate(
+            customers,
+            distributors,
+            orders,
+            seed,
+            rings,
+            end_ms,
+            extra_rings=extra_rings,
+            extra_kinds=kinds,
+            lookalikes=lookalikes,
+        )
     except ValueError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None

@@ -56,6 +56,24 @@ Choices the file formats leave open, fixed here (G-…):
   ``link``), so the demo's Channels report (U-11) compares channels; a merchant's binding names
   none, as live ones do. Drawn from a stream of their own: every other figure of a seed is
   what it was before channels.
+- D-11 Extra rings (``extra_rings`` of ``extra_kinds``, taken in turn; none by default), kinds
+  the detector was not written against: ``carousel`` — 4 distributors (``distributor``), each
+  with an ``alt`` account buying through the *next* one (the fourth's through the first), tied
+  only by weak signals (two distributor/alt pairs share a phone, one address among four
+  accounts), no binding cycle among the distributors; ``ip_burst`` — 12–20 ``account``s joining
+  and bound to one distributor (``inviter``) within ten minutes on one fresh IP, each on its own
+  device; ``slow_burst`` — the same on one device over about two days; ``long_cycle`` — a
+  ``circular`` ring of 7–9 distributors; ``late_refund`` — a refund farm refunding 3.5–5 days
+  after the rewards settled. Drawn from the stream ``[seed, EXTRA_STREAM]``.
+- D-12 Honest look-alikes (``lookalikes`` groups of each kind; none by default), labelled
+  ``honest-NNNN`` with kinds ``honest_family`` (a distributor ``parent`` and 1–3 ``child``
+  accounts bound to her, on the family tablet and address; she has other clients),
+  ``honest_office`` (a ``distributor`` and 5–8 ``coworker``s on the office IP and address, own
+  devices, buying through her, group buys included; she has other clients),
+  ``honest_campus`` (30–60 ``student``s on one IP over weeks, bound to 3–6 distributors),
+  ``honest_livestream`` (a ``distributor`` and 100–200 ``client``s joining in waves during
+  live broadcasts, own devices and IPs). Not
+  fraud: an evaluation counts how many of their members a detector flags. Same stream as D-11.
 
 Vectorised with numpy and Arrow (no Python loop over rows; the few ring rows excepted):
 1,000,000 customers, 100,000 distributors and 1,000,000 orders (1.32 M order lines, 4.25 M
@@ -97,6 +115,16 @@ MAX_DEPTH = 15
 Format = Literal["csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "parquet")
 RING_KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle")
+EXTRA_RING_KINDS = ("carousel", "ip_burst", "slow_burst", "long_cycle", "late_refund")
+"""D-11: ring kinds the detector was not written against, planted only when asked
+(``extra_rings``), from a random stream of their own (:data:`EXTRA_STREAM`)."""
+HONEST_KINDS = ("honest_family", "honest_office", "honest_campus", "honest_livestream")
+"""D-12: honest groups that look like rings (``lookalikes`` of each kind), labelled so an
+evaluation counts how many of their members a detector flags; they are not fraud."""
+LABEL_KINDS = RING_KINDS + EXTRA_RING_KINDS + HONEST_KINDS
+EXTRA_STREAM = 11
+"""The extra rings and the look-alikes draw from ``default_rng([seed, EXTRA_STREAM])``: with
+neither asked for, a seed's files are byte for byte what they were without them."""
 SIGNAL_KINDS = ("device", "phone", "address", "account", "ip")
 END_REASONS = ("expired", "merchant_rebind", "merchant_unbind")
 SOURCES = ("visit", "merchant")
@@ -473,6 +501,8 @@ class _Ring:
     size: int
     distributors: list[int] = field(default_factory=list)  # customer indices
     accounts: list[int] = field(default_factory=list)  # reserved customer indices
+    clients: list[int] = field(default_factory=list)  # a look-alike's ordinary clients (D-12)
+    spread: int = 1  # distributors a look-alike group needs (a campus binds to several)
 
 
 class _Lists:
@@ -484,6 +514,10 @@ class _Lists:
     def add(self, **row: Any) -> None:
         for k, v in row.items():
             self.cols[k].append(v)
+
+    def extend(self, **cols: Any) -> None:
+        for k, v in cols.items():
+            self.cols[k].extend(v.tolist() if isinstance(v, np.ndarray) else v)
 
     def array(self, name: str, dtype: Any = np.int64) -> np.ndarray:
         return np.asarray(self.cols[name], dtype=dtype)
@@ -501,6 +535,10 @@ class _Generator:
         seed: int,
         rings: int | None,
         end: int = END_MS,
+        *,
+        extra_rings: int = 0,
+        extra_kinds: tuple[str, ...] = EXTRA_RING_KINDS,
+        lookalikes: int = 0,
     ) -> None:
         if not 1 <= distributors <= customers:
             raise ValueError("need 1 <= distributors <= customers")
@@ -510,6 +548,14 @@ class _Generator:
             rings = 0 if customers < 1000 or distributors < 40 else max(4, customers // 25_000)
         if rings < 0:
             raise ValueError("rings must be >= 0")
+        if extra_rings < 0 or lookalikes < 0:
+            raise ValueError("extra rings and look-alikes must be >= 0")
+        unknown = sorted(set(extra_kinds) - set(EXTRA_RING_KINDS))
+        if unknown or (extra_rings and not extra_kinds):
+            raise ValueError(
+                f"extra ring kinds are some of {', '.join(EXTRA_RING_KINDS)}; got {unknown}"
+            )
+        self.extra_rings, self.extra_kinds, self.lookalikes = extra_rings, extra_kinds, lookalikes
         self.n, self.m, self.k, self.seed, self.rings = customers, distributors, orders, seed, rings
         self.rng = np.random.default_rng(seed)
         self.end = int(end) // SECOND * SECOND
@@ -532,6 +578,7 @@ class _Generator:
         self.distributors()
         t = self._time("forest", t)
         self.place_rings()
+        self.place_extra()
         self.distributor_bindings()
         self.customer_bindings()
         self.levels()
@@ -843,6 +890,314 @@ class _Generator:
                 ]
                 self._order(c, paid, lines, completed=completed, refund=(0, at))
 
+    # -- extra rings (D-11) and honest look-alikes (D-12), from a stream of their own -------------
+    def place_extra(self) -> None:
+        """Off (the default), no draw is made and nothing changes: a seed's files stay as they
+        were. On, every draw comes from ``default_rng([seed, EXTRA_STREAM])``."""
+        self.lookalike_bound = np.zeros(0, np.int64)
+        if not self.extra_rings and not self.lookalikes:
+            return
+        saved, self.rng = self.rng, np.random.default_rng([self.seed, EXTRA_STREAM])
+        try:
+            self._place_extra()
+        finally:
+            self.rng = saved
+
+    def _place_extra(self) -> None:
+        rng = self.rng
+        sizes = {
+            "carousel": (4, 5),
+            "ip_burst": (12, 21),
+            "slow_burst": (12, 21),
+            "long_cycle": (7, 10),
+            "late_refund": (3, 7),
+            "honest_family": (1, 4),
+            "honest_office": (5, 9),
+            "honest_campus": (30, 61),
+            "honest_livestream": (100, 201),
+        }
+        rings = [
+            _Ring(f"ring-{self.rings + r + 1:04d}", kind, int(rng.integers(*sizes[kind])))
+            for r, kind in enumerate(
+                self.extra_kinds[r % len(self.extra_kinds)] for r in range(self.extra_rings)
+            )
+        ]
+        groups = [
+            _Ring(
+                f"honest-{i * len(HONEST_KINDS) + j + 1:04d}", kind, int(rng.integers(*sizes[kind]))
+            )
+            for i in range(self.lookalikes)
+            for j, kind in enumerate(HONEST_KINDS)
+        ]
+        for r in rings:
+            r.spread = r.size if r.kind in ("carousel", "long_cycle") else 1
+        for g in groups:
+            g.spread = int(rng.integers(3, 7)) if g.kind == "honest_campus" else 1
+        ring_accounts = sum(r.size for r in rings if r.kind != "long_cycle")
+        clients = [
+            int(rng.integers(2, 5)) if g.kind in ("honest_family", "honest_office") else 0
+            for g in groups
+        ]
+        group_accounts = sum(g.size for g in groups) + sum(clients)
+        used = {p for r in self.ring_list for p in r.distributors}
+        eligible = np.setdiff1d(
+            np.flatnonzero(self.became <= END_MS - 60 * DAY), np.fromiter(used, np.int64)
+        )
+        free_mask = ~self.is_dist
+        free_mask[self.reserved] = False
+        free = np.flatnonzero(free_mask)
+        need = sum(x.spread for x in [*rings, *groups])
+        if len(eligible) < need or len(free) < ring_accounts + group_accounts:
+            raise ValueError(
+                f"{self.extra_rings} extra rings and {self.lookalikes} look-alikes of each kind "
+                f"need {need} distributors of two months and {ring_accounts + group_accounts} "
+                "other customers: lower --extra-rings or --lookalikes"
+            )
+        picks = iter(rng.choice(eligible, need, replace=False).tolist())
+        accounts = iter(rng.choice(free, ring_accounts + group_accounts, replace=False).tolist())
+        fresh = iter(range(1, 10**9))  # values no one else has (_device, _ip, _address)
+        taken: list[int] = []
+        for r in rings:
+            r.distributors = [next(picks) for _ in range(r.spread)]
+            if r.kind != "long_cycle":
+                r.accounts = [next(accounts) for _ in range(r.size)]
+                taken += r.accounts
+            getattr(self, f"_ring_{r.kind}")(r, lambda: next(fresh))
+        self.reserved = np.concatenate([self.reserved, np.asarray(taken, np.int64)])
+        bound: list[int] = []
+        for g, k in zip(groups, clients, strict=True):
+            g.distributors = [next(picks) for _ in range(g.spread)]
+            g.accounts = [next(accounts) for _ in range(g.size)]
+            g.clients = [next(accounts) for _ in range(k)]
+            bound += g.accounts + g.clients
+            getattr(self, f"_{g.kind}")(g, lambda: next(fresh))
+        self.lookalike_bound = np.asarray(bound, np.int64)
+
+    @staticmethod
+    def _device(x: int) -> str:  # generic devices are "dev-" and 12 hex digits, D-8's "dev-ring"
+        return f"dev-x{x:06d}"
+
+    @staticmethod
+    def _ip(x: int) -> str:  # in 100.64.0.0/10, which no generic IP uses; never ".7" (D-8's)
+        return f"100.{64 + x % 64}.{x // 64 % 256}.{20 + x // 16384 % 200}"
+
+    @staticmethod
+    def _address(x: int) -> str:  # "座": neither the generic (栋…室) nor D-8's addresses
+        city, road = _CITIES[x % len(_CITIES)], _ROADS[x // 7 % len(_ROADS)]
+        return f"{city}{road}{100 + x}号{x % 30 + 1}座"  # the number: one address per x
+
+    def _join_via(self, c: int, d: int, joined: int, since: int | None = None) -> None:
+        """``c`` joins at ``joined`` through distributor ``d`` and is bound to it."""
+        self.joined[c] = joined
+        self.via[c] = d
+        self._bind(c, d, joined if since is None else since)
+
+    def _buys(self, c: int, after: int, k: int, *, expensive: bool = False) -> None:
+        for _ in range(k):
+            paid = self._after(after, HOUR, END_MS - after - HOUR)
+            lines = self._products(int(self.rng.integers(1, 3)), expensive=expensive)
+            self._order(c, paid, [(p, 1) for p in lines])
+
+    def _share_phone(self, a: int, b: int) -> None:
+        p = self.phone[a] if self.phone[a] >= 0 else self.phone[b]
+        if p >= 0:
+            self.phone[a] = self.phone[b] = p
+
+    def _ring_carousel(self, ring: _Ring, fresh: Callable[[], int]) -> None:
+        """Alt ``A_j`` of distributor ``D_j`` buys through ``D_{j+1}`` (A4 through D1): the
+        commission goes round; ties are weak (D1/A1 and D3/A3 share a phone; A2, A4, D2, D4 one
+        address) and there is no binding cycle among the distributors."""
+        ds = [int(self.dc[p]) for p in ring.distributors]
+        t0 = self._after(
+            max(int(self.became[p]) for p in ring.distributors),
+            DAY,
+            30 * DAY,
+            end=END_MS - 40 * DAY,
+        )
+        for d in ds:
+            self._label(ring, d, "distributor")
+        for j, c in enumerate(ring.accounts):
+            payee = ds[(j + 1) % len(ds)]
+            joined = self._after(t0, HOUR, 10 * DAY)
+            self._join_via(c, payee, joined)
+            self._label(ring, c, "alt")
+            self._buys(c, joined, int(self.rng.integers(3, 7)), expensive=True)
+        for j in (0, 2):
+            self._share_phone(ds[j], ring.accounts[j])
+        address = self._address(fresh())
+        for c in (ring.accounts[1], ring.accounts[3], ds[1], ds[3]):
+            self._signal(c, "address", address, t0)
+
+    def _burst(self, ring: _Ring, span: int, kind: str, value: str) -> None:
+        """``ring.accounts`` join through one distributor within ``span`` ms, all seen with one
+        ``kind`` signal ``value``; a third buy something cheap."""
+        pos = ring.distributors[0]
+        d = int(self.dc[pos])
+        t0 = self._after(int(self.became[pos]), DAY, 60 * DAY, end=END_MS - 5 * DAY)
+        self._label(ring, d, "inviter")
+        offsets = np.sort(self.rng.integers(0, span // SECOND, len(ring.accounts))) * SECOND
+        for j, c in enumerate(ring.accounts):
+            joined = t0 + int(offsets[j])
+            self._join_via(c, d, joined, joined + int(self.rng.integers(5, 30)) * SECOND)
+            self._label(ring, c, "account")
+            self._signal(c, kind, value, joined)
+            if self.rng.random() < 0.3:
+                cheap = int(np.argmin(self.price))
+                self._order(c, self._after(joined, HOUR, 3 * DAY), [(cheap, 1)])
+
+    def _ring_ip_burst(self, ring: _Ring, fresh: Callable[[], int]) -> None:
+        """12–20 accounts within ten minutes on one fresh IP, each on its own device."""
+        self._burst(ring, 10 * MINUTE - 30 * SECOND, "ip", self._ip(fresh()))
+
+    def _ring_slow_burst(self, ring: _Ring, fresh: Callable[[], int]) -> None:
+        """12–20 accounts on one device, joining over about two days."""
+        span = int(self.rng.integers(40, 57)) * HOUR
+        self._burst(ring, span, "device", self._device(fresh()))
+
+    def _ring_long_cycle(self, ring: _Ring, fresh: Callable[[], int]) -> None:
+        """D-8's circular ring with 7–9 distributors."""
+        self._ring_circular(ring, fresh)
+
+    def _ring_late_refund(self, ring: _Ring, fresh: Callable[[], int]) -> None:
+        """D-8's refund farm, refunding 3.5–5 days after the rewards settled."""
+        pos = ring.distributors[0]
+        d = int(self.dc[pos])
+        became = int(self.became[pos])
+        address = self._address(fresh())
+        self._label(ring, d, "distributor")
+        for c in ring.accounts:
+            joined = self._after(became, DAY, 30 * DAY, end=END_MS - 40 * DAY)
+            self._join_via(c, d, joined)
+            self._label(ring, c, "buyer")
+            self._signal(c, "address", address, joined)
+            for _ in range(int(self.rng.integers(2, 5))):
+                paid = self._after(joined, HOUR, END_MS - joined - 25 * DAY)
+                completed = paid + int(self.rng.integers(2 * DAY, 4 * DAY)) // SECOND * SECOND
+                settled = completed + SETTLE_DAYS * DAY
+                at = settled + int(self.rng.integers(84 * HOUR, 120 * HOUR)) // SECOND * SECOND
+                lines = [
+                    (p, int(self.rng.integers(2, 6))) for p in self._products(1, expensive=True)
+                ]
+                self._order(c, paid, lines, completed=completed, refund=(0, at))
+
+    def _ordinary_clients(self, g: _Ring, d: int, became: int) -> None:
+        """A look-alike's distributor also has clients outside the group (unlabelled)."""
+        for c in g.clients:
+            joined = self._after(became, DAY, END_MS - became - 10 * DAY)
+            self._join_via(c, d, joined)
+            self._buys(c, joined, int(self.rng.integers(1, 4)))
+
+    def _honest_family(self, g: _Ring, fresh: Callable[[], int]) -> None:
+        """A distributor mother and 1–3 children bound to her, buying on the family tablet, to
+        the family's address."""
+        pos = g.distributors[0]
+        p, became = int(self.dc[pos]), int(self.became[pos])
+        t0 = self._after(became, DAY, 120 * DAY, end=END_MS - 30 * DAY)
+        tablet, address = self._device(fresh()), self._address(fresh())
+        self._label(g, p, "parent")
+        self._signal(p, "device", tablet, t0)
+        self._signal(p, "address", address, t0)
+        for c in g.accounts:
+            joined = self._after(t0, MINUTE, 5 * DAY)
+            self._join_via(c, p, joined)
+            self._label(g, c, "child")
+            self._signal(c, "device", tablet, joined)
+            self._signal(c, "address", address, joined)
+            self._buys(c, joined, int(self.rng.integers(2, 6)))
+        self._ordinary_clients(g, p, became)
+
+    def _honest_office(self, g: _Ring, fresh: Callable[[], int]) -> None:
+        """A distributor and 5–8 co-workers on the office IP and address, each on their own
+        device, buying through her: 2–4 group buys (most co-workers order the same product
+        within two hours) and a few orders of their own."""
+        pos = g.distributors[0]
+        d, became = int(self.dc[pos]), int(self.became[pos])
+        t0 = self._after(became, DAY, 120 * DAY, end=END_MS - 40 * DAY)
+        ip, address = self._ip(fresh()), self._address(fresh())
+        self._label(g, d, "distributor")
+        self._signal(d, "ip", ip, t0)
+        self._signal(d, "address", address, t0)
+        buys = [  # after every co-worker joined (within three weeks of t0)
+            (self._after(t0 + 22 * DAY, 0, END_MS - t0 - 24 * DAY), self._products(1)[0])
+            for _ in range(int(self.rng.integers(2, 5)))
+        ]
+        for c in g.accounts:
+            joined = self._after(t0, MINUTE, 21 * DAY)
+            self._join_via(c, d, joined)
+            self._label(g, c, "coworker")
+            self._signal(c, "ip", ip, joined)
+            self._signal(c, "address", address, joined)
+            for at, product in buys:
+                if self.rng.random() < 0.75:
+                    paid = self._after(at, SECOND, 2 * HOUR)
+                    self._order(c, paid, [(product, int(self.rng.integers(1, 3)))])
+            self._buys(c, joined, int(self.rng.integers(0, 3)))
+        self._ordinary_clients(g, d, became)
+
+    def _group_rows(
+        self, g: _Ring, ds: np.ndarray, joined: np.ndarray, role: str, buy: np.ndarray
+    ) -> None:
+        """Vectorised rows of a large look-alike: ``g.accounts`` join at ``joined`` through the
+        distributors ``ds`` (customer indices) and are bound to them; ``buy`` orders each."""
+        cs = np.asarray(g.accounts, np.int64)
+        joined = joined // SECOND * SECOND
+        self.joined[cs] = joined
+        self.via[cs] = ds
+        since = joined + self.rng.integers(5, 60, len(cs)) * SECOND
+        n = len(cs)
+        self.ring_bindings.extend(
+            c=cs, d=ds, since=since, expires=[-1] * n, ended=[-1] * n, reason=[-1] * n,
+            source=[0] * n,
+        )  # fmt: skip
+        self.labels.extend(ring=[g.ring_id] * n, kind=[g.kind] * n, c=cs, role=[role] * n)
+        for c, t, k in zip(cs.tolist(), since.tolist(), buy.tolist(), strict=True):
+            for _ in range(k):  # soon after joining (a live broadcast's offer), or later
+                soon = self.rng.random() < 0.6
+                paid = self._after(t, MINUTE, 3 * HOUR if soon else END_MS - t - HOUR)
+                self._order(
+                    c, paid, [(int(self.rng.choice(len(self.price), p=self.popularity)), 1)]
+                )
+
+    def _signals(self, cs: np.ndarray, kind: str, value: str, first: np.ndarray) -> None:
+        first = np.maximum(first // SECOND * SECOND, self.joined[cs])
+        last = first + (self.rng.random(len(cs)) * (END_MS - first)).astype(np.int64)
+        n = len(cs)
+        self.ring_signals.extend(
+            c=cs, kind=[SIGNAL_KINDS.index(kind)] * n, value=[value] * n, first=first,
+            last=last // SECOND * SECOND,
+        )  # fmt: skip
+
+    def _honest_campus(self, g: _Ring, fresh: Callable[[], int]) -> None:
+        """30–60 students behind the campus NAT (one IP), joining over weeks, bound to 3–6
+        distributors; most buy a little."""
+        ds = np.asarray([int(self.dc[p]) for p in g.distributors], np.int64)
+        start = max(int(self.became[p]) for p in g.distributors)
+        t0 = self._after(start, DAY, 60 * DAY, end=END_MS - 70 * DAY)
+        n = len(g.accounts)
+        joined = t0 + (self.rng.random(n) * int(self.rng.integers(21, 57)) * DAY).astype(np.int64)
+        payee = ds[self.rng.integers(0, len(ds), n)]
+        self._group_rows(g, payee, joined, "student", self.rng.integers(0, 4, n))
+        self._signals(np.asarray(g.accounts, np.int64), "ip", self._ip(fresh()), joined)
+
+    def _honest_livestream(self, g: _Ring, fresh: Callable[[], int]) -> None:
+        """A big distributor's 100–200 clients joining in waves during 3–6 live broadcasts,
+        each on their own device and IP; many buy the broadcast's offer."""
+        pos = g.distributors[0]
+        d, became = int(self.dc[pos]), int(self.became[pos])
+        self._label(g, d, "distributor")
+        waves = np.sort(
+            became
+            + DAY
+            + (self.rng.random(int(self.rng.integers(3, 7))) * (END_MS - 15 * DAY - became)).astype(
+                np.int64
+            )
+        )
+        n = len(g.accounts)
+        wave = waves[self.rng.integers(0, len(waves), n)]
+        joined = wave + np.minimum(self.rng.exponential(25 * MINUTE, n), 3 * HOUR).astype(np.int64)
+        buy = np.where(self.rng.random(n) < 0.5, self.rng.integers(1, 3, n), 0)
+        self._group_rows(g, np.full(n, d, np.int64), joined, "client", buy)
+
     # -- bindings ----------------------------------------------------------------------------------
     def distributor_bindings(self) -> None:
         """Each invitee bound to its inviter from before it became a distributor (R-2.2)."""
@@ -885,6 +1240,7 @@ class _Generator:
         rng = self.rng
         mask = ~self.is_dist
         mask[self.reserved] = False
+        mask[self.lookalike_bound] = False  # bound by their group (D-12)
         c = np.flatnonzero(mask)
         c = c[rng.random(len(c)) < 0.82]
         at_join = rng.random(len(c)) < 0.6
@@ -1383,12 +1739,30 @@ def generate(
     seed: int = 7,
     rings: int | None = None,
     end: int | None = None,
+    *,
+    extra_rings: int = 0,
+    extra_kinds: tuple[str, ...] = EXTRA_RING_KINDS,
+    lookalikes: int = 0,
 ) -> SyntheticShop:
     """A synthetic shop (module docstring); ``rings=None`` plants ``max(4, customers //
     25,000)`` rings (none below 1,000 customers). The data covers the year before ``end``
-    (epoch ms; by default :func:`default_end`, the current minute; D-2)."""
+    (epoch ms; by default :func:`default_end`, the current minute; D-2).
+
+    ``extra_rings`` more rings of ``extra_kinds`` (taken in turn, D-11) and ``lookalikes``
+    honest look-alike groups of each of :data:`HONEST_KINDS` (D-12), for an evaluation the
+    detector was not written against; both off by default, and off they change nothing."""
     when = default_end() if end is None else end
-    return _Generator(customers, distributors, orders, seed, rings, when).run()
+    return _Generator(
+        customers,
+        distributors,
+        orders,
+        seed,
+        rings,
+        when,
+        extra_rings=extra_rings,
+        extra_kinds=tuple(extra_kinds),
+        lookalikes=lookalikes,
+    ).run()
 
 
 SETTINGS: dict[str, Any] = {
@@ -1756,7 +2130,7 @@ def validate(
     if "labels" in f:
         lb = f["labels"]
         check(~_isin(lb["customer_id"], cu["id"]), "labels: unknown customer", lb)
-        check(~_isin(lb["kind"], RING_KINDS), "labels: unknown kind", lb)
+        check(~_isin(lb["kind"], LABEL_KINDS), "labels: unknown kind", lb)
         small = lb.groupby("ring_id")["customer_id"].transform("nunique") < 2
         check(small, "labels: ring with fewer than two accounts", lb)
     return problems
@@ -1794,7 +2168,8 @@ def team_sizes(invitations: pd.DataFrame) -> pd.Series:
 
 
 def summary(data: Mapping[str, pa.Table | pd.DataFrame]) -> dict[str, Any]:
-    """Shape figures: counts, forest depth, biggest teams, refund rate, rings by kind."""
+    """Shape figures: counts, forest depth, biggest teams, refund rate, rings and honest
+    look-alike groups by kind."""
     f = {
         k: frame(v) if k in ("invitations", "orders", "refunds", "labels") else v
         for k, v in data.items()
@@ -1811,5 +2186,10 @@ def summary(data: Mapping[str, pa.Table | pd.DataFrame]) -> dict[str, Any]:
         "biggest_team_share": float(teams.iloc[0] / n_dist) if len(teams) else 0.0,
         "orders": int(orders),
         "refund_rate": float(f["refunds"]["order_id"].nunique() / orders) if orders else 0.0,
-        "rings": labels.groupby("kind")["ring_id"].nunique().to_dict() if len(labels) else {},
+        "rings": _groups(labels[~labels["kind"].isin(HONEST_KINDS)]),
+        "lookalikes": _groups(labels[labels["kind"].isin(HONEST_KINDS)]),  # D-12
     }
+
+
+def _groups(labels: pd.DataFrame) -> dict[str, int]:
+    return labels.groupby("kind")["ring_id"].nunique().to_dict() if len(labels) else {}
