@@ -41,8 +41,9 @@ from benchmarks import common
 from benchmarks.fraud_curve import render_curve
 from teamgraph.etl import generator, importer
 from teamgraph.fraud import quality
-from teamgraph.fraud.detect import Params, Stats, detect
+from teamgraph.fraud.detect import Params, Stats, detect, program_of
 from teamgraph.fraud.projection import TableSource
+from teamgraph.rules.settings import parse as parse_settings
 from teamgraph.shop import Shop
 
 NAME = "fraud"
@@ -228,7 +229,8 @@ def in_memory(
         source = TableSource(frames, now=generator.END_MS)
         t1 = time.perf_counter()
         stats = Stats()
-        found = detect(source, params=Params(), now=generator.END_MS, stats=stats)
+        program = program_of(parse_settings(generator.SETTINGS))
+        found = detect(source, params=Params(), program=program, now=generator.END_MS, stats=stats)
         t2 = time.perf_counter()
     if keep is not None:
         labels = frames["labels"].to_dict("records")
