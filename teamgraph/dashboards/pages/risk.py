@@ -34,7 +34,8 @@ dash.register_page(
 )
 
 STATUSES = ("open", "frozen", "released")
-KINDS = ("self_dealing", "circular", "invite_burst", "refund_after_settle", "shared_signals")
+KINDS = ("self_dealing", "circular", "carousel", "invite_burst", "refund_after_settle",
+         "threshold", "shared_signals")  # fmt: skip
 MAX_RINGS = 200
 
 
