@@ -109,8 +109,8 @@ def lines(report: Mapping[str, Any]) -> list[str]:
     o = report["overall"]
     out = [
         f"flag line {report['flag_score']}: {report['flagged']} of {report['rings']} rings "
-        f"flagged, {report['reviewed']} reviewed, {report['unreviewed_flagged']} flagged "
-        "rings not yet reviewed",
+        f"flagged, {report['reviewed']} reviewed; flagged, not yet reviewed: "
+        f"{report['unreviewed_flagged']}",
         f"precision {pct(o)}  ({counts(o)} flagged rings)",
         f"below the line: {counts(report['below_line'])}",
         "by kind (flagged rings):",

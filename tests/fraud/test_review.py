@@ -5,6 +5,8 @@ the reviewed rings is computed from them (F-22, teamgraph.fraud.review)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,10 @@ from hypothesis import strategies as st
 from teamgraph.errors import NotFound, ValidationError
 from teamgraph.etl import importer
 from teamgraph.fraud import review
+from teamgraph.graph import Engine
 from teamgraph.shop import Actor, Shop
 from teamgraph.shop.events import EVENT_TYPES, list_events
+from tests.conftest import engine_env, run_cli
 from tests.shop.conftest import HOUR, T0, ShopFactory, distributors
 
 ANALYST = Actor("key_0123456789abcdef", "risk desk")
@@ -69,7 +73,7 @@ def test_issue18_nothing_reviewed_is_no_precision_not_zero() -> None:
     assert out["overall"]["precision_bp"] is None and out["unreviewed_flagged"] == 2
     assert out["kinds"] == [] and review.evaluate([])["rings"] == 0
     text = "\n".join(review.lines(out))
-    assert "2 flagged rings not yet reviewed" in text and "precision    -" in text
+    assert "flagged, not yet reviewed: 2" in text and "precision    -" in text
     with pytest.raises(ValueError):
         review.evaluate([], flag_score=101)
 
@@ -300,3 +304,44 @@ def test_f20_f21_a_scan_maps_the_group_found_again_to_the_reviewed_ring(
     held = shop.scan(now=T0 + 6 * HOUR, auto_hold_score=1)
     assert held.auto_held == [found.id]
     assert (shop.ring(found.id)["status"], shop.ring(found.id)["verdict"]) == ("frozen", "fraud")
+
+
+def test_issue18_cli_fraud_review_and_evaluate(shop: Shop, engine: Engine, data_dir: Path) -> None:
+    """`teamgraph fraud review` and `teamgraph fraud evaluate`, each in its own process on the
+    test's engine, as a user runs them."""
+    env = engine_env(engine, data_dir)
+
+    def teamgraph(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(data_dir, "fraud", *args, "--shop", shop.id, env=env)
+
+    done = teamgraph("review", "ring-a", "--verdict", "not-fraud", "--note", "一家人")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert (printed["id"], printed["verdict"], printed["verdict_by"]) == (
+        "ring-a",
+        "not_fraud",
+        "cli",
+    )
+    assert printed["verdict_note"] == "一家人" and isinstance(printed["verdict_at"], int)
+    again = teamgraph("review", "ring-a", "--verdict", "not_fraud")
+    assert again.returncode == 0 and "nothing changed" in again.stderr
+    assert len(shop.ring("ring-a")["changes"]) == 1
+    assert teamgraph("review", "ring-b", "--verdict", "fraud").returncode == 0
+
+    figures = teamgraph("evaluate", "--flag-score", "30", "--json")
+    assert figures.returncode == 0, figures.stderr
+    out = json.loads(figures.stdout)
+    assert out == shop.ring_evaluation(flag_score=30)
+    assert out["overall"] == {"reviewed": 2, "fraud": 1, "not_fraud": 1, "precision_bp": 5000}
+    text = teamgraph("evaluate")
+    assert text.returncode == 0, text.stderr
+    assert "flag line 40: 1 of 2 rings flagged, 2 reviewed" in text.stdout
+    assert "precision   0.0%  (0 fraud / 1 reviewed flagged rings)" in text.stdout
+    assert "self_dealing" in text.stdout and "80-100 *" in text.stdout
+
+    bad = teamgraph("review", "ring-a", "--verdict", "maybe")
+    assert bad.returncode == 1 and "ring.verdict" in bad.stderr
+    missing = teamgraph("review", "ring-zz", "--verdict", "fraud")
+    assert missing.returncode == 1 and "ring.not_found" in missing.stderr
+    line = teamgraph("evaluate", "--flag-score", "101")
+    assert line.returncode != 0
