@@ -822,6 +822,13 @@ def fraud_evaluate(
     flag_score: Annotated[
         int, typer.Option(min=0, max=100, help="the flag line: rings scoring this or more")
     ] = 40,
+    latest: Annotated[
+        bool,
+        typer.Option(
+            "--latest",
+            help="count the latest scan's scores (a ring it did not find: 0), not those reviewed",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="the figures as JSON")] = False,
 ) -> None:
     """The detector's precision over the rings analysts reviewed (`fraud review`): fraud
@@ -832,7 +839,9 @@ def fraud_evaluate(
 
     engine = _connect()
     try:
-        report = Shop.open(engine, shop).ring_evaluation(flag_score=flag_score)
+        report = Shop.open(engine, shop).ring_evaluation(
+            flag_score=flag_score, scores="latest" if latest else "reviewed"
+        )
     except TeamgraphError as exc:
         _fail(exc)
     finally:

@@ -11,6 +11,12 @@ rings not yet reviewed are counted, since a precision over few reviews says litt
 
 Ratios are integer basis points (``_bp``, 10,000 = 100%), rounded down, ``None`` when nothing
 was reviewed (docs/api.md: rates are basis points).
+
+Which score counts (F-22): by default a ring's stored score, for a reviewed ring the one it had
+when reviewed (later scans keep it, F-20). :func:`by_latest_scan` counts instead what the
+latest scan made of each ring, so a changed detector is measured against the verdicts already
+given: the score that scan gave the group found again under the ring's id, or 0 (not flagged)
+for a ring that scan did not find.
 """
 
 from __future__ import annotations
@@ -23,6 +29,16 @@ from teamgraph.fraud.quality import FLAG_SCORE
 VERDICTS = ("fraud", "not_fraud")
 BANDS: tuple[tuple[int, int], ...] = ((0, 19), (20, 39), (40, 59), (60, 79), (80, 100))
 """Score bands, inclusive."""
+
+
+SCORES = ("reviewed", "latest")
+
+
+def by_latest_scan(rings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``rings`` (``{score, kinds, verdict, last_score}``) with ``score`` replaced by the latest
+    scan's: ``last_score``, the score that scan gave the group found again under the ring's id,
+    or 0 when it did not find the ring (no ``last_score``): that scan would not flag it."""
+    return [dict(r) | {"score": int(r.get("last_score") or 0)} for r in rings]
 
 
 def precision_bp(fraud: int, reviewed: int) -> int | None:
@@ -40,11 +56,14 @@ def _figure(fraud: int, not_fraud: int) -> dict[str, Any]:
     }
 
 
-def evaluate(rings: Iterable[Mapping[str, Any]], *, flag_score: int = FLAG_SCORE) -> dict[str, Any]:
+def evaluate(
+    rings: Iterable[Mapping[str, Any]], *, flag_score: int = FLAG_SCORE, scores: str = "reviewed"
+) -> dict[str, Any]:
     """``rings``: every stored ring as ``{score, kinds, verdict}`` (verdict ``fraud``,
-    ``not_fraud`` or ``None``). Returns::
+    ``not_fraud`` or ``None``); with ``scores="latest"`` also ``last_score``, scored by
+    :func:`by_latest_scan`. Returns::
 
-        {flag_score, rings, reviewed, flagged, unreviewed_flagged,
+        {flag_score, scores, rings, reviewed, flagged, unreviewed_flagged,
          overall: {reviewed, fraud, not_fraud, precision_bp},   # the flagged reviewed rings
          below_line: {reviewed, fraud, not_fraud, precision_bp},  # the reviewed rings not flagged
          kinds: [{kind, ...figure}],                            # flagged, by kind
@@ -52,6 +71,10 @@ def evaluate(rings: Iterable[Mapping[str, Any]], *, flag_score: int = FLAG_SCORE
     """
     if isinstance(flag_score, bool) or not 0 <= flag_score <= 100:
         raise ValueError("flag_score is 0..100")
+    if scores not in SCORES:
+        raise ValueError("scores is reviewed or latest")
+    if scores == "latest":
+        rings = by_latest_scan(rings)
     total = reviewed = flagged = unreviewed = 0
     flag = {"fraud": 0, "not_fraud": 0}
     below = {"fraud": 0, "not_fraud": 0}
@@ -78,6 +101,7 @@ def evaluate(rings: Iterable[Mapping[str, Any]], *, flag_score: int = FLAG_SCORE
             kinds.setdefault(kind, {"fraud": 0, "not_fraud": 0})[verdict] += 1
     return {
         "flag_score": flag_score,
+        "scores": scores,
         "rings": total,
         "reviewed": reviewed,
         "flagged": flagged,
@@ -111,6 +135,9 @@ def lines(report: Mapping[str, Any]) -> list[str]:
         f"flag line {report['flag_score']}: {report['flagged']} of {report['rings']} rings "
         f"flagged, {report['reviewed']} reviewed; flagged, not yet reviewed: "
         f"{report['unreviewed_flagged']}",
+        "scores: the latest scan's (a ring it did not find: 0)"
+        if report["scores"] == "latest"
+        else "scores: as reviewed",
         f"precision {pct(o)}  ({counts(o)} flagged rings)",
         f"below the line: {counts(report['below_line'])}",
         "by kind (flagged rings):",

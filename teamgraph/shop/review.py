@@ -15,8 +15,10 @@ Choices (docs/choices.md):
   ring as it is. The circuit breaker (F-6) never freezes a ring an analyst marked
   ``not_fraud``.
 - F-22 The evaluation (:func:`teamgraph.fraud.review.evaluate`) scores the stored rings as they
-  are: a reviewed ring by its score when it was last written before the review, which is the
-  score the analyst saw.
+  are by default: a reviewed ring by the score it had when reviewed, the one the analyst saw.
+  With ``scores="latest"`` it counts what the latest scan made of each ring instead (the score
+  it gave the group found again under the ring's id, kept as ``last_score``; 0 for a ring it
+  did not find), so a changed detector is measured against the verdicts already given.
 """
 
 from __future__ import annotations
@@ -79,9 +81,16 @@ class Review(Risk):
         )
         return self.ring(ring_id)
 
-    def ring_evaluation(self, *, flag_score: int = FLAG_SCORE) -> dict[str, Any]:
+    def ring_evaluation(
+        self, *, flag_score: int = FLAG_SCORE, scores: str = "reviewed"
+    ) -> dict[str, Any]:
         """The detector's precision over the reviewed rings (F-22), overall, per kind and per
-        score band, with the counts behind each figure (:func:`teamgraph.fraud.review.evaluate`)."""
+        score band, with the counts behind each figure (:func:`teamgraph.fraud.review.evaluate`):
+        by the scores as reviewed, or (``scores="latest"``) by the latest scan's."""
         if isinstance(flag_score, bool) or not 0 <= flag_score <= 100:
             raise ValidationError("ring.flag_score", "flag_score is 0..100", field="flag_score")
-        return fraud_review.evaluate(self.store.read("risk.verdicts"), flag_score=flag_score)
+        if scores not in fraud_review.SCORES:
+            raise ValidationError("ring.scores", "scores is reviewed or latest", field="scores")
+        return fraud_review.evaluate(
+            self.store.read("risk.verdicts"), flag_score=flag_score, scores=scores
+        )

@@ -298,6 +298,7 @@ class Risk(ShopBase):
             )
             written += int(out[0]["n"]) if out else 0
         self.store.write("risk.drop_stale", scan_id=scan_id)
+        self.store.write("risk.unseen", scan_id=scan_id)  # F-22: kept rings not found again
         return written
 
 

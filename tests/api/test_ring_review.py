@@ -100,6 +100,9 @@ def test_issue18_the_evaluation_reports_precision_over_the_reviewed_rings(
     assert [b["reviewed"] for b in out["bands"]] == [0, 0, 1, 0, 1]
     low = _ok(s.merchant.get("/v1/rings/evaluation", params={"flag_score": 20}))
     assert low["unreviewed_flagged"] == 1 and low["overall"]["reviewed"] == 2
+    latest = _ok(s.merchant.get("/v1/rings/evaluation", params={"scores": "latest"}))
+    assert latest["scores"] == "latest" and latest["overall"] == out["overall"]  # one scan
+    assert s.analyst.get("/v1/rings/evaluation", params={"scores": "best"}).status_code == 422
     bad = s.analyst.get("/v1/rings/evaluation", params={"flag_score": 101})
     assert bad.status_code == 422
 

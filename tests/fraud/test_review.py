@@ -78,6 +78,22 @@ def test_issue18_nothing_reviewed_is_no_precision_not_zero() -> None:
         review.evaluate([], flag_score=101)
 
 
+def test_f22_by_the_latest_scan_a_ring_it_did_not_find_scores_zero() -> None:
+    rings = [
+        _r(30, "fraud") | {"last_score": 65},  # the changed detector now flags it
+        _r(70, "not_fraud") | {"last_score": None},  # and no longer finds this one
+        _r(50, None) | {"last_score": 50},
+    ]
+    assert [r["score"] for r in review.by_latest_scan(rings)] == [65, 0, 50]
+    then, now = review.evaluate(rings), review.evaluate(rings, scores="latest")
+    assert (then["scores"], now["scores"]) == ("reviewed", "latest")
+    assert then["overall"] == {"reviewed": 1, "fraud": 0, "not_fraud": 1, "precision_bp": 0}
+    assert now["overall"] == {"reviewed": 1, "fraud": 1, "not_fraud": 0, "precision_bp": 10_000}
+    assert "scores: the latest scan's" in "\n".join(review.lines(now))
+    with pytest.raises(ValueError):
+        review.evaluate(rings, scores="best")
+
+
 @given(
     st.lists(
         st.tuples(st.integers(0, 100), st.sampled_from(["fraud", "not_fraud", None])), max_size=40
@@ -252,9 +268,17 @@ def test_f20_a_reviewed_open_ring_is_kept_by_later_scans_as_reviewed(shop: Shop)
     assert (after["score"], after["members"], after["verdict"]) == (30, 2, "not_fraud")
     assert after["member_list"] == before["member_list"] and after["seen_at"] == T0 + 3 * HOUR
     assert {r["id"] for r in shop.rings()} == {"ring-b"}  # ring-a, open, not found: dropped
-    # not found at all: kept
+    # F-22: the evaluation counts the score ring-b had when reviewed, or the latest scan's
+    as_reviewed = shop.ring_evaluation(flag_score=40)
+    latest = shop.ring_evaluation(flag_score=40, scores="latest")
+    assert (as_reviewed["flagged"], latest["flagged"]) == (0, 1)
+    assert latest["overall"]["not_fraud"] == 1 and as_reviewed["below_line"]["not_fraud"] == 1
+    # not found at all: kept, and by the latest scan not flagged
     shop.save_rings([], scan_id="s3", now=T0 + 4 * HOUR)
     assert [r["id"] for r in shop.rings()] == ["ring-b"]
+    assert shop.ring_evaluation(flag_score=0, scores="latest")["bands"][0]["not_fraud"] == 1
+    with pytest.raises(ValidationError):
+        shop.ring_evaluation(scores="best")
     assert {r["id"] for r in shop.reviewed_rings()} == {"ring-b"}
     assert shop.open_rings() == []
 
@@ -332,6 +356,8 @@ def test_issue18_cli_fraud_review_and_evaluate(shop: Shop, engine: Engine, data_
     assert figures.returncode == 0, figures.stderr
     out = json.loads(figures.stdout)
     assert out == shop.ring_evaluation(flag_score=30)
+    latest = teamgraph("evaluate", "--latest", "--json")
+    assert json.loads(latest.stdout) == shop.ring_evaluation(scores="latest")
     assert out["overall"] == {"reviewed": 2, "fraud": 1, "not_fraud": 1, "precision_bp": 5000}
     text = teamgraph("evaluate")
     assert text.returncode == 0, text.stderr

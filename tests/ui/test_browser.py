@@ -4,8 +4,8 @@ interaction: log in, the overview and the language switch, the distributor grid,
 shows it), leaderboards, withdrawals (approve: the status changes), settings (a pending mode
 change says when), risk (freeze a ring: its status changes; mark it fraud: the verdict shows),
 and a distributor key that sees only its team. Every page must stay free of console errors and
-must not reach beyond 127.0.0.1 (the ``page`` fixture checks both). Screenshots (1440×900) go to docs/screenshots/
-with TEAMGRAPH_SCREENSHOTS=1.
+must not reach beyond 127.0.0.1 (the ``page`` fixture checks both). Screenshots (1440×900) go
+to docs/screenshots/ with TEAMGRAPH_SCREENSHOTS=1.
 """
 
 from __future__ import annotations

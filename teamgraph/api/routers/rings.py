@@ -147,6 +147,7 @@ class RingEvaluation(BaseModel):
     has reviewed yet."""
 
     flag_score: int
+    scores: Literal["reviewed", "latest"]
     rings: int
     reviewed: int
     flagged: int
@@ -182,10 +183,12 @@ def ring_evaluation(
     flag_score: Annotated[
         int, Query(ge=0, le=100, description="the flag line: rings scoring this or more")
     ] = FLAG_SCORE,
+    scores: Literal["reviewed", "latest"] = "reviewed",
 ) -> Any:
     """F-22: the detector's precision over the rings the analysts reviewed, overall, per ring
-    kind and per score band, with the counts behind each figure (``teamgraph fraud evaluate``)."""
-    return caller.shop.ring_evaluation(flag_score=flag_score)
+    kind and per score band, with the counts behind each figure (``teamgraph fraud evaluate``);
+    ``scores=latest`` counts the latest scan's scores instead of those the analysts saw."""
+    return caller.shop.ring_evaluation(flag_score=flag_score, scores=scores)
 
 
 @router.get("/{ring_id}", response_model=RingPublic)

@@ -28,8 +28,18 @@ RETURN r.id AS id, was AS before
 
 // name: risk.verdicts
 // Every ring's score, kinds and verdict (none for a ring not reviewed): what the evaluation of
-// the reviews counts (teamgraph.fraud.review).
+// the reviews counts (teamgraph.fraud.review); with the score the latest scan gave its group
+// (`last_score`, none when that scan did not find it), for the evaluation by the latest scan.
 MATCH (r:Ring)
 RETURN r.id AS id, r.score AS score, r.kinds AS kinds, r.status AS status,
-       r.verdict AS verdict
+       r.verdict AS verdict, r.last_score AS last_score
 ORDER BY id
+
+// name: risk.unseen
+// After a scan: a kept ring (frozen, released or with a verdict) the scan did not find again
+// has no `last_score` (risk.write_rings sets it on the rings the scan found), so the evaluation
+// by the latest scan counts it as not flagged (F-22).
+MATCH (r:Ring)
+WHERE r.scan_id <> $scan_id AND r.last_score IS NOT NULL
+REMOVE r.last_score
+RETURN toInteger(count(*)) AS n

@@ -103,7 +103,8 @@ RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 // name: risk.write_rings
 // One scan's rings: new ones are created `open`; an existing open ring (same id) takes the new
 // score, evidence and members; a frozen or released ring is the record of a decision and is
-// only marked seen, and so is an open ring with an analyst's verdict (F-20). Rows are
+// only marked seen (with `last_score`, this scan's score for the group, which the evaluation
+// can count, F-22), and so is an open ring with an analyst's verdict (F-20). Rows are
 // deduplicated on id by the caller. `SET r.seen_at` takes the ring's lock before its status and
 // verdict are read, so a scan racing a freeze or a review never overwrites a decided ring, and
 // its MEMBER_OF relationships are replaced by one scan at a time. A ring found by this scan
@@ -111,7 +112,7 @@ RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 UNWIND $rows AS row
 MERGE (r:Ring {id: row.id})
   ON CREATE SET r.status = 'open', r.found_at = $now
-SET r.seen_at = $now, r.scan_id = $scan_id
+SET r.seen_at = $now, r.scan_id = $scan_id, r.last_score = row.score
 WITH r, row
 WHERE r.status = 'open' AND r.verdict IS NULL
 SET r.score = row.score, r.kinds = row.kinds, r.members = row.members,
