@@ -824,6 +824,71 @@ def fraud_scan(
     typer.echo(f"report: {paths['html']} and {paths['csv']}")
 
 
+@fraud_app.command("review")
+def fraud_review(
+    ring: Annotated[str, typer.Argument(help="the ring's id (ring-…), from `fraud scan`")],
+    verdict: Annotated[
+        str, typer.Option(help="the analyst's verdict: fraud or not-fraud", metavar="VERDICT")
+    ],
+    shop: Annotated[str, typer.Option(help="the ring's shop")] = DEMO_SHOP,
+    note: Annotated[str | None, typer.Option(help="why, for the audit log")] = None,
+) -> None:
+    """Mark RING fraud or not-fraud (issue 18): stored on the ring, audited as `ring.review` by
+    `cli`; the same verdict again changes nothing. Prints the ring's verdict as JSON."""
+    from teamgraph.shop import Actor, Shop
+
+    engine = _connect()
+    try:
+        target = Shop.open(engine, shop)
+        before = target.ring(ring)["verdict"]
+        done = target.review_ring(ring, verdict, actor=Actor.system("cli"), note=note)
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    keys = ("id", "score", "status", "kinds", "verdict", "verdict_at", "verdict_by", "verdict_note")
+    typer.echo(json.dumps({k: done[k] for k in keys}, ensure_ascii=False))
+    if before == done["verdict"]:
+        typer.echo(f"{ring} was already marked {before}: nothing changed", err=True)
+
+
+@fraud_app.command("evaluate")
+def fraud_evaluate(
+    shop: Annotated[str, typer.Option(help="the shop whose reviewed rings to count")] = DEMO_SHOP,
+    flag_score: Annotated[
+        int, typer.Option(min=0, max=100, help="the flag line: rings scoring this or more")
+    ] = 40,
+    latest: Annotated[
+        bool,
+        typer.Option(
+            "--latest",
+            help="count the latest scan's scores (a ring it did not find: 0), not those reviewed",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="the figures as JSON")] = False,
+) -> None:
+    """The detector's precision over the rings analysts reviewed (`fraud review`): fraud
+    verdicts / reviewed flagged rings, per ring kind and per score band, with the counts behind
+    each figure and the flagged rings not yet reviewed (GET /v1/rings/evaluation)."""
+    from teamgraph.fraud import review
+    from teamgraph.shop import Shop
+
+    engine = _connect()
+    try:
+        report = Shop.open(engine, shop).ring_evaluation(
+            flag_score=flag_score, scores="latest" if latest else "reviewed"
+        )
+    except TeamgraphError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    for line in review.lines(report):
+        typer.echo(line)
+
+
 @webhooks_app.command("deliver")
 def webhooks_deliver(
     once: Annotated[bool, typer.Option(help="one pass over every shop, then exit")] = False,

@@ -11,7 +11,8 @@ check): ``keys``, ``relationships`` (customers, visits, bindings, applications),
 views, progress, share links, counters), ``orders`` (products, orders, refunds), ``ledger``
 (balances, the ladder bonus, withdrawals), ``team_reward`` (the monthly team reward), ``badges``
 (derived on read), ``analytics`` (whole-shop figures), ``reports`` (the merchant's reports:
-the funnel, channels and cohorts), ``risk`` (fraud rings), ``webhooks``
+the funnel, channels and cohorts), ``risk`` (fraud rings), ``review``
+(the analysts' verdicts on them and the detector's precision by them, issue 18), ``webhooks``
 (webhook endpoints and their deliveries; the sending is ``shop.deliverer``), ``rekey`` (old
 phone digests to keyed ones), ``personal_data`` (a customer's data exported or erased,
 PIPL/GDPR), ``center`` (the distributor center's links and sessions, on top of ``keys``),
@@ -52,6 +53,7 @@ from teamgraph.shop.products import Products
 from teamgraph.shop.rekey import Rekey, RekeyReport
 from teamgraph.shop.relationships import Relationships
 from teamgraph.shop.reports import Reports
+from teamgraph.shop.review import Review
 from teamgraph.shop.risk import Risk, ScanResult
 from teamgraph.shop.team import MAX_TREE_DEPTH, Team
 from teamgraph.shop.team_reward import TeamRewards
@@ -84,6 +86,7 @@ class Shop(
     Badges,
     Analytics,
     Reports,
+    Review,
     Risk,
     Rekey,
     Audit,

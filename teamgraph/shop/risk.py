@@ -57,6 +57,8 @@ if TYPE_CHECKING:  # the detector (networkx, scipy, pandas) loads when a scan ru
     from teamgraph.fraud.detect import Detected, Params, Stats
 
 RING_STATUSES = ("open", "frozen", "released")
+RING_VERDICT_FILTERS = ("fraud", "not_fraud", "none")
+"""The ring list's verdict filter (issue 18; the verdicts are teamgraph.shop.review's)."""
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
 MAX_RINGS_LIMIT = 1000
 CIRCUIT_BREAKER = "risk-engine"
@@ -85,18 +87,32 @@ class Risk(ShopBase):
 
     # -- reads ------------------------------------------------------------------------------
     def rings(
-        self, *, status: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        *,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        verdict: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Rings by score, highest first (R-6.2), optionally of one status."""
+        """Rings by score, highest first (R-6.2), optionally of one status and one analyst's
+        verdict (``fraud``, ``not_fraud``, or ``none``: not reviewed; issue 18)."""
         if status is not None and status not in RING_STATUSES:
             raise ValidationError(
                 "ring.status", f"status is one of {', '.join(RING_STATUSES)}", field="status"
+            )
+        if verdict is not None and verdict not in RING_VERDICT_FILTERS:
+            raise ValidationError(
+                "ring.verdict",
+                f"verdict is one of {', '.join(RING_VERDICT_FILTERS)}",
+                field="verdict",
             )
         if isinstance(limit, bool) or not 1 <= limit <= MAX_RINGS_LIMIT:
             raise ValidationError("ring.limit", f"limit is 1..{MAX_RINGS_LIMIT}", field="limit")
         if isinstance(offset, bool) or offset < 0:
             raise ValidationError("ring.offset", "offset is >= 0", field="offset")
-        rows = self.store.read("risk.rings", status=status, limit=offset + limit)[offset:]
+        rows = self.store.read("risk.rings", status=status, verdict=verdict, limit=offset + limit)[
+            offset:
+        ]
         stakes = self._at_stake([r["id"] for r in rows])
         return [_summary(row, stakes.get(row["id"], {})) for row in rows]
 
@@ -223,7 +239,8 @@ class Risk(ShopBase):
             status = {r["id"]: r for r in self.rings(status="open", limit=1000)}
             for rid in over:
                 ring = status.get(rid) or self.ring(rid)
-                if ring["status"] == "open":  # F-6: never a ring a person decided on
+                # F-6: never a ring a person decided on; F-21: nor one an analyst cleared
+                if ring["status"] == "open" and ring.get("verdict") != "not_fraud":
                     self.freeze_ring(
                         rid,
                         actor=Actor.system(CIRCUIT_BREAKER),
@@ -235,7 +252,8 @@ class Risk(ShopBase):
         return ScanResult(scan_id, rings, stats, time.perf_counter() - started, held)
 
     def reviewed_rings(self) -> list[dict[str, Any]]:
-        """Frozen and released rings with their member ids (F-1)."""
+        """Frozen and released rings, and rings with a verdict, with their member ids (F-1,
+        F-20)."""
         return self.store.read("risk.reviewed")
 
     def open_rings(self) -> list[dict[str, Any]]:
@@ -280,6 +298,7 @@ class Risk(ShopBase):
             )
             written += int(out[0]["n"]) if out else 0
         self.store.write("risk.drop_stale", scan_id=scan_id)
+        self.store.write("risk.unseen", scan_id=scan_id)  # F-22: kept rings not found again
         return written
 
 
@@ -304,6 +323,10 @@ def _summary(row: Mapping[str, Any], stake: Mapping[str, int]) -> dict[str, Any]
         "frozen_by": row["frozen_by"],
         "released_at": row["released_at"],
         "released_by": row["released_by"],
+        "verdict": row.get("verdict"),
+        "verdict_at": row.get("verdict_at"),
+        "verdict_by": row.get("verdict_by"),
+        "verdict_note": row.get("verdict_note"),
     }
 
 

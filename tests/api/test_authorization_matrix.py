@@ -104,6 +104,8 @@ RULES: dict[str, Rule] = {
     "GET /v1/rings/{ring_id}": READ,
     "POST /v1/rings/{ring_id}/freeze": READ,  # the analyst's risk actions
     "POST /v1/rings/{ring_id}/release": READ,
+    "POST /v1/rings/{ring_id}/review": READ,  # issue 18: the analyst's verdict
+    "GET /v1/rings/evaluation": READ,
     # issue 16: keys (the merchant's) and the audit log (merchant and analyst)
     "POST /v1/keys": MERCHANT_ONLY,
     "GET /v1/keys": MERCHANT_ONLY,
@@ -195,6 +197,7 @@ BODIES: dict[str, Any] = {
         "reason": "goodwill",
     },
     "PUT /v1/customers/{customer_id}/groups": {"groups": ["vip"]},
+    "POST /v1/rings/{ring_id}/review": {"verdict": "fraud", "note": "{who}"},
 }
 
 

@@ -2,10 +2,10 @@
 interaction: log in, the overview and the language switch, the distributor grid, the team view
 (pick a distributor: tree and progress appear), relationship editing (rebind: the history
 shows it), leaderboards, withdrawals (approve: the status changes), settings (a pending mode
-change says when), risk (freeze a ring: its status changes), and a distributor key that sees
-only its team. Every page must stay free of console errors and must not reach beyond
-127.0.0.1 (the ``page`` fixture checks both). Screenshots (1440×900) go to docs/screenshots/
-with TEAMGRAPH_SCREENSHOTS=1.
+change says when), risk (freeze a ring: its status changes; mark it fraud: the verdict shows),
+and a distributor key that sees only its team. Every page must stay free of console errors and
+must not reach beyond 127.0.0.1 (the ``page`` fixture checks both). Screenshots (1440×900) go
+to docs/screenshots/ with TEAMGRAPH_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -312,6 +312,15 @@ def test_freezing_a_ring_changes_its_status(page: Page, ui_shop: UiShop, screens
     expect(page.locator("#ring-status")).to_have_text(t("ring.status.frozen", ZH))
     expect(page.locator("#ring-changes")).to_contain_text("循环绑定，已核实")
     expect(page.locator("#ring-decide")).to_have_text(t("risk.release", ZH))
+    settle(page)
+    # issue 18: the analyst's verdict, one click: shown in the case, its decisions and the list
+    page.fill("#ring-note", "核实为刷单")
+    page.click("#ring-mark-fraud")
+    expect(page.locator("#ring-reviewed")).to_be_visible()
+    expect(page.locator("#ring-verdict")).to_have_text(t("ring.verdict.fraud", ZH))
+    expect(page.locator("#ring-changes")).to_contain_text(t("risk.marked.fraud", ZH))
+    row = page.locator('#risk-grid .ag-row:has(.ag-cell[col-id="id"]:has-text("ring-002"))')
+    expect(row.locator('.ag-cell[col-id="verdict"]')).to_have_text(t("ring.verdict.fraud", ZH))
     settle(page)
 
 

@@ -1,5 +1,6 @@
 """Fraud rings (docs/api.md "Fraud rings"; docs/rules.md R-6.2, R-6.4): the scan's rings by score,
-one ring's evidence, and the freeze / release decisions.
+one ring's evidence, the freeze / release decisions, and the analysts' verdicts with the
+detector's precision over them (issue 18, F-20..F-22).
 
 Read and decided by the merchant and the analyst; distributor keys are refused (403). Rings
 are written by ``teamgraph fraud scan``, not over HTTP.
@@ -7,19 +8,30 @@ are written by ``teamgraph fraud scan``, not over HTTP.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from teamgraph.api.deps import ReaderDep
 from teamgraph.api.render import public
-from teamgraph.api.schemas import CursorQuery, LimitQuery, Page, ReasonBody, Time
+from teamgraph.api.schemas import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    Reason,
+    ReasonBody,
+    RequestBody,
+    Time,
+)
+from teamgraph.fraud.quality import FLAG_SCORE
 from teamgraph.shop import cursors
 
 router = APIRouter(prefix="/v1/rings", tags=["rings"])
 
 RingStatus = Literal["open", "frozen", "released"]
+Verdict = Literal["fraud", "not_fraud"]
+VerdictFilter = Literal["fraud", "not_fraud", "none"]
 EdgeKind = Literal["shares_signal", "bound_to", "invited_by", "earned_from"]
 
 
@@ -49,6 +61,10 @@ class RingSummary(BaseModel):
     frozen_by: str | None
     released_at: Time | None
     released_by: str | None
+    verdict: Verdict | None
+    verdict_at: Time | None
+    verdict_by: str | None
+    verdict_note: str | None
 
 
 class ContributionPublic(BaseModel):
@@ -84,6 +100,8 @@ class ChangePublic(BaseModel):
     actor: str | None
     action: str
     reason: str | None
+    before: str | None = None
+    after: str | None = None
 
 
 class RingPublic(RingSummary):
@@ -97,20 +115,80 @@ class RingPublic(RingSummary):
     changes: list[ChangePublic]
 
 
+class ReviewBody(RequestBody):
+    verdict: Verdict
+    note: Reason | None = None
+
+
+class EvaluationFigure(BaseModel):
+    """Reviewed rings, how many the analysts marked fraud and not fraud, and the precision
+    (fraud / reviewed) in basis points, null when none was reviewed."""
+
+    reviewed: int
+    fraud: int
+    not_fraud: int
+    precision_bp: int | None
+
+
+class KindFigure(EvaluationFigure):
+    kind: str
+
+
+class BandFigure(EvaluationFigure):
+    low: int
+    high: int
+    flagged: bool
+
+
+class RingEvaluation(BaseModel):
+    """F-22: the detector's precision over the reviewed rings. ``overall`` and ``kinds``: the
+    flagged reviewed rings (score >= ``flag_score``); ``below_line``: the reviewed rings under
+    it; ``bands``: every reviewed ring by score; ``unreviewed_flagged``: flagged rings no one
+    has reviewed yet."""
+
+    flag_score: int
+    scores: Literal["reviewed", "latest"]
+    rings: int
+    reviewed: int
+    flagged: int
+    unreviewed_flagged: int
+    overall: EvaluationFigure
+    below_line: EvaluationFigure
+    kinds: list[KindFigure]
+    bands: list[BandFigure]
+
+
 @router.get("", response_model=Page[RingSummary])
 def list_rings(
     caller: ReaderDep,
     status: RingStatus | None = None,
+    verdict: VerdictFilter | None = None,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> Any:
-    """The rings of the latest scan and every reviewed ring, highest score first."""
+    """The rings of the latest scan and every reviewed ring, highest score first; ``verdict``
+    keeps the rings an analyst marked ``fraud`` or ``not_fraud``, or (``none``) those not
+    reviewed."""
     (offset,) = cursors.decode("rings", cursor, int) or (0,)
     shop = caller.shop
-    rows = shop.rings(status=status, limit=limit + 1, offset=offset)
+    rows = shop.rings(status=status, verdict=verdict, limit=limit + 1, offset=offset)
     more = len(rows) > limit
     next_cursor = cursors.encode("rings", offset + limit) if more else None
     return public(shop, {"items": rows[:limit], "next_cursor": next_cursor})
+
+
+@router.get("/evaluation", response_model=RingEvaluation)
+def ring_evaluation(
+    caller: ReaderDep,
+    flag_score: Annotated[
+        int, Query(ge=0, le=100, description="the flag line: rings scoring this or more")
+    ] = FLAG_SCORE,
+    scores: Literal["reviewed", "latest"] = "reviewed",
+) -> Any:
+    """F-22: the detector's precision over the rings the analysts reviewed, overall, per ring
+    kind and per score band, with the counts behind each figure (``teamgraph fraud evaluate``);
+    ``scores=latest`` counts the latest scan's scores instead of those the analysts saw."""
+    return caller.shop.ring_evaluation(flag_score=flag_score, scores=scores)
 
 
 @router.get("/{ring_id}", response_model=RingPublic)
@@ -135,3 +213,12 @@ def release_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None
     shop = caller.shop
     reason = body.reason if body else None
     return public(shop, shop.release_ring(ring_id, actor=caller.actor, reason=reason))
+
+
+@router.post("/{ring_id}/review", response_model=RingPublic)
+def review_ring(ring_id: str, body: ReviewBody, caller: ReaderDep) -> Any:
+    """Issue 18: mark the ring ``fraud`` or ``not_fraud``, with an optional note; audited
+    (``ring.review``) with its ``ring.reviewed`` event. The same verdict again changes nothing;
+    another replaces it (F-21). Freezes and releases nothing."""
+    shop = caller.shop
+    return public(shop, shop.review_ring(ring_id, body.verdict, actor=caller.actor, note=body.note))

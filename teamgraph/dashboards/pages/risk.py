@@ -1,7 +1,8 @@
 """/risk: fraud rings by score (``Shop.rings``, R-6.2) and one ring's case: its network
 (members, shared signals, bindings, invitations, commission between them), the evidence
 (score contributions, shared signals), the commission at stake and freeze / release
-(R-6.4, ``Shop.freeze_ring`` / ``release_ring``; merchant and analyst keys)."""
+(R-6.4, ``Shop.freeze_ring`` / ``release_ring``; merchant and analyst keys), and the analyst's
+verdict, fraud or not (issue 18, :mod:`teamgraph.dashboards.ring_review`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from teamgraph.callers import READERS
+from teamgraph.dashboards import ring_review
 from teamgraph.dashboards.components import access, card, error_alert, grid, kpi_card, page_title
 from teamgraph.dashboards.evidence import plural, sentence, signal_name
 from teamgraph.dashboards.i18n import DEFAULT_LANG, money, number, t, when
@@ -72,9 +74,9 @@ def layout(lang: str = DEFAULT_LANG, id: str | None = None, **_query: Any) -> ht
                                 getRowId="params.data.id",
                             ),
                         ],
-                        lg=5,
+                        lg=6,
                     ),
-                    dbc.Col([html.Div(id="risk-message"), html.Div(id="risk-case")], lg=7),
+                    dbc.Col([html.Div(id="risk-message"), html.Div(id="risk-case")], lg=6),
                 ],
                 className="g-3",
             ),
@@ -99,6 +101,7 @@ def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str,
             "pending_fen": int(r["at_stake"]["pending_fen"]),
             "pending_fen_text": money(int(r["at_stake"]["pending_fen"])),
             "found": when(r.get("found_at"), tz),
+            "verdict": ring_review.verdict_cell(r, lang),
         }
         for r in rings
     ]
@@ -140,6 +143,7 @@ def ring_columns(lang: str) -> list[dict[str, Any]]:
         }
         | wrap,
         {"field": "status", "headerName": t("ring.col.status", lang), "minWidth": 70} | wrap,
+        ring_review.verdict_column(lang),
     ]
 
 
@@ -271,10 +275,7 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                         for x in (
                             when(c["at"], tz),
                             c.get("actor") or "",
-                            t(
-                                "risk.froze" if c["action"] == "ring.freeze" else "risk.released",
-                                lang,
-                            ),
+                            ring_review.change_word(c, lang),
                             c.get("reason") or "",
                         )
                         if x
@@ -292,6 +293,7 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
         head,
         stakes,
         decide,
+        ring_review.review_panel(ring, tz, lang),
         network,
         evidence,
         card(t("risk.decisions", lang), changes, fill=False),

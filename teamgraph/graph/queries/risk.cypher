@@ -116,16 +116,18 @@ RETURN o.id AS order_id, r.at AS at, r.amount_fen AS amount_fen
 // name: risk.write_rings
 // One scan's rings: new ones are created `open`; an existing open ring (same id) takes the new
 // score, evidence and members; a frozen or released ring is the record of a decision and is
-// only marked seen. Rows are deduplicated on id by the caller. `SET r.seen_at` takes the ring's
-// lock before its status is read, so a scan racing a freeze never overwrites a frozen ring, and
+// only marked seen (with `last_score`, this scan's score for the group, which the evaluation
+// can count, F-22), and so is an open ring with an analyst's verdict (F-20). Rows are
+// deduplicated on id by the caller. `SET r.seen_at` takes the ring's lock before its status and
+// verdict are read, so a scan racing a freeze or a review never overwrites a decided ring, and
 // its MEMBER_OF relationships are replaced by one scan at a time. A ring found by this scan
 // writes its ring.detected event (events.cypher), MERGEd: two scans racing write one.
 UNWIND $rows AS row
 MERGE (r:Ring {id: row.id})
   ON CREATE SET r.status = 'open', r.found_at = $now
-SET r.seen_at = $now, r.scan_id = $scan_id
+SET r.seen_at = $now, r.scan_id = $scan_id, r.last_score = row.score
 WITH r, row
-WHERE r.status = 'open'
+WHERE r.status = 'open' AND r.verdict IS NULL
 SET r.score = row.score, r.kinds = row.kinds, r.members = row.members,
     r.distributors = row.distributors, r.top_signals = row.top_signals,
     r.inside_fen = row.inside_fen, r.detail = row.detail
@@ -148,31 +150,37 @@ RETURN toInteger(count(e)) AS n
 
 // name: risk.drop_stale
 // Open rings the latest scan did not find again are dropped (never reviewed, they are only the
-// output of an older scan); frozen and released rings stay.
+// output of an older scan); frozen and released rings stay, and so do rings with a verdict
+// (F-20).
 MATCH (r:Ring {status: 'open'})
-WHERE r.scan_id <> $scan_id
+WHERE r.scan_id <> $scan_id AND r.verdict IS NULL
 DETACH DELETE r
 RETURN toInteger(count(*)) AS n
 
 // name: risk.reviewed
-// Rings with a decision (frozen or released) and their members, so a scan can recognise them.
+// Rings with a decision (frozen or released, or an analyst's verdict, F-20) and their members,
+// so a scan can recognise them.
 MATCH (r:Ring)<-[:MEMBER_OF]-(c:Customer)
-WHERE r.status IN ['frozen', 'released']
+WHERE r.status IN ['frozen', 'released'] OR r.verdict IS NOT NULL
 RETURN r.id AS id, r.status AS status, collect(c.id) AS member_ids
 
 // name: risk.open_ids
 MATCH (r:Ring {status: 'open'})<-[:MEMBER_OF]-(c:Customer)
+WHERE r.verdict IS NULL
 RETURN r.id AS id, collect(c.id) AS member_ids
 
 // name: risk.rings
 // The ring list, by score (then id, so pages are stable); the caller skips to its offset.
+// $verdict: 'fraud', 'not_fraud', 'none' (not reviewed) or null (any).
 MATCH (r:Ring)
-WHERE $status IS NULL OR r.status = $status
+WHERE ($status IS NULL OR r.status = $status)
+  AND ($verdict IS NULL OR r.verdict = $verdict OR ($verdict = 'none' AND r.verdict IS NULL))
 RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
        r.members AS members, r.distributors AS distributors, r.found_at AS found_at,
        r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
        r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
-       r.released_by AS released_by
+       r.released_by AS released_by, r.verdict AS verdict, r.verdict_at AS verdict_at,
+       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note
 ORDER BY score DESC, id
 LIMIT $limit
 
@@ -183,7 +191,8 @@ RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
        r.members AS members, r.distributors AS distributors, r.found_at AS found_at,
        r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
        r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
-       r.released_by AS released_by, r.detail AS detail,
+       r.released_by AS released_by, r.verdict AS verdict, r.verdict_at AS verdict_at,
+       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note, r.detail AS detail,
        collect(CASE WHEN c IS NULL THEN null ELSE {
          id: c.id, name: c.name, role: m.role, level: c.level, status: c.status,
          is_distributor: 'Distributor' IN labels(c),
@@ -270,5 +279,6 @@ RETURN r.id AS id, toInteger(count(e)) AS released
 // The audit trail of one ring.
 MATCH (c:Change)
 WHERE c.ring_id = $id
-RETURN c.at AS at, c.actor AS actor, c.action AS action, c.reason AS reason
+RETURN c.at AS at, c.actor AS actor, c.action AS action, c.reason AS reason,
+       c.before AS before, c.after AS after
 ORDER BY at
