@@ -554,7 +554,10 @@ def _graph_section(g: dict[str, Any], seed: int) -> list[str]:
                     "shared values read (rows)",
                     f"{g['stats']['shared_values']:,} ({g['stats']['shared_rows']:,})",
                 ],
-                ["seeds / attribution cycles", f"{g['stats']['seeds']:,} / {g['stats']['cycles']}"],
+                [
+                    "seeds / buyer-to-distributor flows",
+                    f"{g['stats']['seeds']:,} / {g['stats'].get('flows', 0):,}",
+                ],
                 [
                     "candidate groups / rings kept",
                     f"{g['stats']['candidates']} / {g['stats']['kept']}",
