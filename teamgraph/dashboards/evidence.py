@@ -131,6 +131,8 @@ def _say(signal: str, facts: Mapping[str, Any], lang: str) -> str:
     if signal == "carousel":
         payees = _list(facts["payees"], bool(facts.get("more")), lang)
         return t("evidence.carousel", lang, n=number(int(facts["n"])), payees=payees)
+    if signal == "household":
+        return t("evidence.household", lang, cap=number(int(facts["cap"])))
     if signal == "inside_share":
         return t("evidence.inside_share", lang, share=number(int(facts["share_bp"]) // 100))
     if signal == "outside_clients":

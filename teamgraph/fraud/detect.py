@@ -51,7 +51,7 @@ R63_KINDS = ("self_dealing", "circular", "carousel", "invite_burst", "refund_aft
 PATTERNS = frozenset({"circular", "carousel", "invite_burst", "refund_after_settle"})
 """Shapes no honest family or office makes: with one of them, the honest context counts for
 nothing (F-17)."""
-HONEST = frozenset({"outside_clients"})
+HONEST = frozenset({"outside_clients", "household"})
 PLACES = frozenset({"address", "ip"})
 """Values of a place, not a person: an office's lunchtime group-buy brings six co-workers onto
 its IP within the hour, so a burst there needs ``burst_minimum_place`` accounts (as does one
@@ -69,6 +69,8 @@ class Params:
     min_score: int = 20
     burst_minimum: int = 5
     burst_minimum_place: int = 10
+    household_cap: int = 35
+    family_device: int = 4
     burst_ratio: float = 3.0
     usual_quantile: float = 0.99
     threshold_margin_bp: int = 300
@@ -576,6 +578,8 @@ def evaluate(members: set[str], idx: Index, ctx: Context) -> Detected | None:
     present = [c for c in found if c is not None]
     pattern = {c.signal for c in present} & PATTERNS
     kept = [c for c in present if not (pattern and c.signal in HONEST)]
+    if not pattern and all(_household(s, params) for s in shared):
+        kept.extend(sig.household(sum(c.points for c in kept), cap=params.household_cap))
     contributions = sorted(kept, key=lambda c: (-c.points, c.signal))
     named = {c.signal for c in contributions}
     if inside <= 0 and not named & {"invite_burst", "circular"}:
@@ -597,6 +601,15 @@ def evaluate(members: set[str], idx: Index, ctx: Context) -> Detected | None:
         edges=edges,
         signals=[{"kind": s.kind, "value": s.value, "members": list(s.members)} for s in shared],
     )
+
+
+def _household(s: sig.Shared, params: Params) -> bool:
+    """F-17: a value a household or an office shares: a place (an address, an IP) or a device
+    used by at most ``family_device`` members (the family tablet); never a payment account or
+    a phone, which name one person."""
+    if s.kind in PLACES:
+        return True
+    return s.kind == "device" and len(s.members) <= params.family_device
 
 
 def _own_rate(idx: Index, d: str, now: int) -> dict[int, float]:

@@ -20,6 +20,9 @@ integers; a ring's score is their sum, capped at 100 (:mod:`teamgraph.fraud.scor
 - :func:`inside_share` and :func:`outside_clients` — how much of the members' business is the
   group itself: a ring lives on its own orders, an honest family or office is a small part of
   its distributor's trade (F-17).
+- :func:`household` — a group tied by nothing that names one person (only an address, an IP,
+  a family device) and showing no fraud shape is a family or an office: held under the flag
+  line (F-17).
 """
 
 from __future__ import annotations
@@ -464,3 +467,23 @@ def outside_clients(
         "of its members' sales",
         {"distributor": d, "n": n, "share_bp": share_bp},
     )
+
+
+def household(subtotal: int, *, cap: int = 35) -> list[Contribution]:
+    """F-17: a group whose members share only what a household or an office shares (an
+    address, an IP, a family device), no payment account or phone, and shows none of the
+    shapes no family makes (a cycle, a carousel, a burst, refunds after settlement), is a
+    family or an office buying from one of its own: its score is held at ``cap``, under the
+    flag line, whatever its money says. Returns the contribution that takes the excess off, or
+    none when there is none."""
+    if subtotal <= cap:
+        return []
+    return [
+        Contribution(
+            "household",
+            cap - subtotal,
+            "the members share only what a household or an office shares (an address, an IP, "
+            f"a family device): held at {cap} points",
+            {"cap": cap},
+        )
+    ]

@@ -123,6 +123,14 @@ def test_f17_a_group_living_on_itself_against_one_with_a_trade_outside() -> None
     assert sig.outside_clients({"colleague": 2}, 20_000, 100_000) is None
 
 
+def test_f17_a_household_is_held_under_the_flag_line() -> None:
+    """A family or an office (no payment account or phone shared, no fraud shape) keeps at most
+    35 points: the contribution takes the excess off, and nothing when there is none."""
+    (held,) = sig.household(52)
+    assert held.signal == "household" and held.points == 35 - 52
+    assert sig.household(30) == []
+
+
 def test_f16_refunds_after_settlement_within_the_shops_settle_window() -> None:
     """Issue 18: a farm refunding 3.5 to 5 days after settlement, in a shop settling after 7
     days, is inside the window; a fixed 3-day window missed it."""

@@ -47,6 +47,7 @@ def _contributions() -> list[dict[str, object]]:
         ),
         sig.inside_share(9_000, 10_000, 4),
         sig.outside_clients({"m1": 12}, 2_000, 10_000),
+        *sig.household(52),
     ]
     assert all(c is not None for c in found)
     return [c.to_dict() for c in found if c is not None]
@@ -62,7 +63,7 @@ def test_evidence_is_said_in_the_ui_language_with_yuan(lang: str) -> None:
     assert "p → q → r → p" in said[5]
     assert "¥" not in said[9] and "10" in said[9]  # a count condition (issue 18)
     assert "d7" in said[10] and ("1 day" in said[10] or "1 天" in said[10])
-    assert "a1" in said[11] and "90%" in said[12] and "m1" in said[13]
+    assert "a1" in said[11] and "90%" in said[12] and "m1" in said[13] and "35" in said[14]
     if lang == ZH:
         assert "commission" not in text and "组内" in said[0] and "支付账号" in said[1]
     else:
