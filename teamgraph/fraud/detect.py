@@ -72,7 +72,7 @@ class Params:
     household_cap: int = 35
     family_device: int = 4
     burst_ratio: float = 3.0
-    usual_quantile: float = 0.99
+    usual_quantile: float = 0.9
     threshold_margin_bp: int = 300
     seed: int = 7
 
@@ -392,16 +392,18 @@ class ById:
         return {n: col[i] for n, col in zip(self._names, self._cols, strict=True)}
 
 
-def anchors(seed: Iterable[str], idx: Index) -> set[str]:
+def anchors(seed: Iterable[str], idx: Index, most: int = 5) -> set[str]:
     """F-9: distributors outside the seed that at least half of its members, and at least two,
-    are (or were) bound to."""
+    are (or were) bound to — or ``most`` of them whatever the seed's size: one IP that three
+    bursts came through, months apart, ties the three into one seed, and each burst's inviter
+    is the distributor of a third of it."""
     members = set(seed)
     bound: dict[str, set[str]] = defaultdict(set)
     for c in members:
         for b in idx.bindings.get(c, []):
             if b["distributor_id"] not in members:
                 bound[b["distributor_id"]].add(c)
-    need = max(2, math.ceil(len(members) / 2))
+    need = min(max(2, math.ceil(len(members) / 2)), max(2, most))
     return {d for d, cs in bound.items() if len(cs) >= need}
 
 
@@ -685,7 +687,7 @@ def detect(
     ids = sorted({c for s in seeds for c in s})
     hood = source.neighbourhood(ids)
     idx = Index(hood, shared, distributors)
-    extra = sorted({d for s in seeds for d in anchors(s, idx)} - set(ids))
+    extra = sorted({d for s in seeds for d in anchors(s, idx, params.burst_minimum)} - set(ids))
     if extra:
         more = source.neighbourhood(extra)
         hood = Neighbourhood(
@@ -698,11 +700,12 @@ def detect(
     lap("read the candidates' neighbourhood", 0.7)
     groups: list[set[str]] = []
     for s in seeds:
-        g = set(s) | anchors(s, idx)
+        found_anchors = anchors(s, idx, params.burst_minimum)
+        g = set(s) | found_anchors
         tied = set(ties(g, idx).nodes)
         if len(tied) < 2:
             continue
-        if len(tied) > params.large:
+        if len(tied) > params.large or len(found_anchors) > 1:  # F-10
             stats.split += 1
             groups.extend(p for p in louvain_parts(tied, idx, params.seed) if len(p) >= 2)
         else:
