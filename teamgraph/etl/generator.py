@@ -872,19 +872,24 @@ class _Generator:
         became = int(self.became[pos])
         city, road = _CITIES[shared() % len(_CITIES)], _ROADS[shared() % len(_ROADS)]
         address = f"{city}{road}{shared() % 900 + 100}号"
+        self._refund_farm(ring, d, became, address, (HOUR, 48 * HOUR))
+
+    def _refund_farm(
+        self, ring: _Ring, d: int, became: int, address: str, delay: tuple[int, int]
+    ) -> None:
+        """Buyers of ``d`` on one address placing large orders, each refunded in full ``delay``
+        (a range) after its rewards settled (D-8's kind, and D-11's late one)."""
         self._label(ring, d, "distributor")
         for c in ring.accounts:
             joined = self._after(became, DAY, 30 * DAY, end=END_MS - 40 * DAY)
-            self.joined[c] = joined
-            self.via[c] = d
-            self._bind(c, d, joined)
+            self._join_via(c, d, joined)
             self._label(ring, c, "buyer")
             self._signal(c, "address", address, joined)
             for _ in range(int(self.rng.integers(2, 5))):
                 paid = self._after(joined, HOUR, END_MS - joined - 25 * DAY)
                 completed = paid + int(self.rng.integers(2 * DAY, 4 * DAY)) // SECOND * SECOND
                 settled = completed + SETTLE_DAYS * DAY
-                at = settled + int(self.rng.integers(HOUR, 48 * HOUR)) // SECOND * SECOND
+                at = settled + int(self.rng.integers(*delay)) // SECOND * SECOND
                 lines = [
                     (p, int(self.rng.integers(2, 6))) for p in self._products(1, expensive=True)
                 ]
@@ -1063,22 +1068,7 @@ class _Generator:
         pos = ring.distributors[0]
         d = int(self.dc[pos])
         became = int(self.became[pos])
-        address = self._address(fresh())
-        self._label(ring, d, "distributor")
-        for c in ring.accounts:
-            joined = self._after(became, DAY, 30 * DAY, end=END_MS - 40 * DAY)
-            self._join_via(c, d, joined)
-            self._label(ring, c, "buyer")
-            self._signal(c, "address", address, joined)
-            for _ in range(int(self.rng.integers(2, 5))):
-                paid = self._after(joined, HOUR, END_MS - joined - 25 * DAY)
-                completed = paid + int(self.rng.integers(2 * DAY, 4 * DAY)) // SECOND * SECOND
-                settled = completed + SETTLE_DAYS * DAY
-                at = settled + int(self.rng.integers(84 * HOUR, 120 * HOUR)) // SECOND * SECOND
-                lines = [
-                    (p, int(self.rng.integers(2, 6))) for p in self._products(1, expensive=True)
-                ]
-                self._order(c, paid, lines, completed=completed, refund=(0, at))
+        self._refund_farm(ring, d, became, self._address(fresh()), (84 * HOUR, 120 * HOUR))
 
     def _ordinary_clients(self, g: _Ring, d: int, became: int) -> None:
         """A look-alike's distributor also has clients outside the group (unlabelled)."""
