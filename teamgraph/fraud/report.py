@@ -19,14 +19,27 @@ EDGE_COLOURS = {
     "invited_by": "#2ca02c",
     "earned_from": "#ff7f0e",
 }
-_COUNTS = {"score", "members", "distributors", "inside_fen", "pending_fen", "settled_fen"}
+_MONEY = ("pending_fen", "held_fen", "settled_fen", "total_fen")
+_COUNTS = {
+    "score", "members", "distributors", "inside_fen",
+    *(f"at_stake_{m}" for m in _MONEY), *(f"outside_{m}" for m in _MONEY),
+}  # fmt: skip
 CSV_COLUMNS = [
     sheets.Column(name, "int" if name in _COUNTS else "str")
     for name in ("id", "score", "status", "kinds", "members", "distributors", "inside_fen",
-                 "pending_fen", "settled_fen", "top_signals", "member_ids")
+                 *(f"at_stake_{m}" for m in _MONEY), *(f"outside_{m}" for m in _MONEY),
+                 "hold", "top_signals", "member_ids")
 ]  # fmt: skip
 """``rings.csv``, written by :mod:`teamgraph.sheets` (member ids and signals are the shop's
-data: formula-like text is defused, X-1)."""
+data: formula-like text is defused, X-1). The money is F-3's, in fen, net of clawbacks:
+``at_stake_*`` what flowed inside the group (rewards its distributor members earned from its
+members' orders), ``outside_*`` the same members' other earnings; ``inside_fen`` the scan's
+gross measure of the first; ``hold`` what a frozen ring holds (F-2)."""
+
+
+def _money(r: Mapping[str, Any], part: str) -> list[int]:
+    got = r.get(part) or {}
+    return [int(got.get(m, 0)) for m in _MONEY]
 
 
 def write(
@@ -39,8 +52,8 @@ def write(
     rows = (
         [
             r["id"], r["score"], r["status"], ";".join(r["kinds"]), r["members"],
-            r["distributors"], r["at_stake"]["inside_fen"], r["at_stake"]["pending_fen"],
-            r["at_stake"]["settled_fen"], " | ".join(r["top_signals"]),
+            r["distributors"], r["at_stake"]["inside_fen"], *_money(r, "at_stake"),
+            *_money(r, "outside"), r.get("hold") or "", " | ".join(r["top_signals"]),
             ";".join(m["id"] for m in r["member_list"]),
         ]
         for r in rings
@@ -99,6 +112,13 @@ def svg(ring: Mapping[str, Any], size: int = 360) -> str:
     return "".join(parts)
 
 
+def _parts(money: list[int]) -> str:
+    pending, held, settled, total = money
+    return (
+        f"¥{yuan(total)} — pending ¥{yuan(pending)}, held ¥{yuan(held)}, settled ¥{yuan(settled)}"
+    )
+
+
 def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
     e = html.escape
     legend = " ".join(
@@ -108,7 +128,8 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
         f"<tr><td><a href='#{e(r['id'])}'>{e(r['id'])}</a></td><td>{r['score']}</td>"
         f"<td>{e(r['status'])}</td><td>{e(', '.join(r['kinds']))}</td><td>{r['members']}</td>"
         f"<td>{r['distributors']}</td><td>¥{yuan(r['at_stake']['inside_fen'])}</td>"
-        f"<td>¥{yuan(r['at_stake']['pending_fen'])}</td></tr>"
+        f"<td>¥{yuan(_money(r, 'at_stake')[3])}</td><td>¥{yuan(_money(r, 'outside')[3])}</td>"
+        "</tr>"
         for r in rings
     )
     sections = []
@@ -138,9 +159,13 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
             f"({e(r['status'])})</h2><div class='ring'>{svg(r)}<div>"
             f"<table><tr><th>signal</th><th>points</th><th>evidence</th></tr>{contribs}</table>"
             f"<p><b>members</b> ({r['members']}, distributors in bold): {members}</p>"
-            f"<p><b>commission inside</b> ¥{yuan(r['at_stake']['inside_fen'])}; "
-            f"<b>at stake</b> pending ¥{yuan(r['at_stake']['pending_fen'])}, settled (earned "
-            f"in total) ¥{yuan(r['at_stake']['settled_fen'])}</p>"
+            f"<p><b>at stake</b> (commission paid to the member distributors from members' "
+            f"orders, net of refunds): {_parts(_money(r, 'at_stake'))}; as issued, before "
+            f"refunds, ¥{yuan(r['at_stake']['inside_fen'])}</p>"
+            f"<p><b>members' other earnings</b> (outside the group, net of refunds): "
+            f"{_parts(_money(r, 'outside'))}"
+            + (f"; <b>frozen, holding</b> {e(str(r['hold']))}" if r["status"] == "frozen" else "")
+            + "</p>"
             f"<p><b>shared signals</b></p>{shared_block}</div></div></section>"
         )
     return (
@@ -152,6 +177,6 @@ def page(rings: Sequence[Mapping[str, Any]], *, shop: str, summary: str) -> str:
         "section{border-top:1px solid #ddd;margin-top:1.5em}</style></head><body>"
         f"<h1>Fraud rings of shop {e(shop)}</h1><p>{e(summary)}</p><p>{legend}</p>"
         "<table><tr><th>ring</th><th>score</th><th>status</th><th>kinds</th><th>members</th>"
-        "<th>distributors</th><th>inside</th><th>pending</th></tr>"
+        "<th>distributors</th><th>at stake (inside, net)</th><th>other earnings (net)</th></tr>"
         f"{rows}</table>{''.join(sections)}</body></html>"
     )

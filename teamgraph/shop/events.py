@@ -36,7 +36,7 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "withdrawal.rejected": "A withdrawal was rejected; its amount returned to the balance.",
     "withdrawal.paid": "A withdrawal was paid out.",
     "ring.detected": "The risk engine detected a suspected fraud ring.",
-    "ring.frozen": "A ring was frozen: its distributor members' rewards are held.",
+    "ring.frozen": "A ring was frozen: its distributor members' rewards are held (hold).",
     "ring.released": "A frozen ring was released; the rewards it held may settle.",
     "ring.reviewed": "An analyst marked a ring fraud or not fraud (or changed the verdict).",
     "adjustment.recorded": "The merchant credited or debited a distributor's ledger (R-3.12).",

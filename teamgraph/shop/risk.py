@@ -16,28 +16,38 @@ Choices where docs/rules.md is silent (F-…, the fraud detector's are in :mod:`
   never changes a frozen or released one, the record of a decision; a group found again that
   overlaps a reviewed ring by at least half of its members (Jaccard) is reported under that
   ring's id instead of as a new ring.
-- F-2 What a freeze holds: the rewards (and their clawbacks) of the ring's distributor members
-  that are still pending, and any they earn while the ring stays frozen, as they come due —
-  G-2 of the ledger, applied to a ring. Money settled before the freeze stays settled and
-  withdrawable: the freeze holds exactly the pending rewards (R-6.4); a merchant who wants to
-  stop withdrawals freezes the distributor itself (R-2.1).
-- F-3 ``at_stake`` is what the ring's distributor members have earned (rewards net of
-  clawbacks and bonuses, in fen): ``pending_fen`` is what a freeze holds (pending and already
-  held), ``settled_fen`` what settled. ``inside_fen`` is the commission that flowed inside the
-  group (members earning from members' orders), the scan's measure.
-- F-4 A ring's hold is kept apart from a distributor's own status: the distributor carries the
-  ids of the frozen rings holding it (``ring_holds``). Releasing a ring settles a held reward
-  only when no other frozen ring holds the distributor and it is not frozen by hand;
-  unfreezing a distributor by hand leaves what a frozen ring holds held.
+- F-2 What a freeze holds: with ``hold="inside"`` (the default, and the circuit breaker's),
+  the rewards (and their clawbacks) of the ring's distributor members from orders a member of
+  the ring placed — the commission that flowed inside the group; with ``hold="all"`` every
+  reward of its distributor members, their honest clients' included. Either way what is still
+  pending, and what they earn while the ring stays frozen, is held as it comes due (G-2 of the
+  ledger, applied to a ring); money settled before the freeze stays settled and withdrawable
+  (R-6.4); a merchant who wants to stop withdrawals freezes the distributor itself (R-2.1).
+  Inside is the default because a member distributor's outside clients are most of what an
+  honest family or office group earns it: holding all of it punishes the clients' distributor
+  for a suspicion about a few accounts.
+- F-3 The ring's money, net of clawbacks (a refund's clawback counts where its reward counts),
+  in fen and by status (``pending_fen`` not yet due, ``held_fen`` due and held, ``settled_fen``
+  settled; disjoint, ``total_fen`` their sum): ``at_stake`` is the commission that flowed
+  inside the group — what its distributor members earned from orders its members placed, what
+  ``hold="inside"`` holds; ``outside`` is the same members' other earnings (orders of
+  non-members, team bonuses), shown apart so an honest distributor's trade does not read as
+  the ring's. ``at_stake.inside_fen`` is the scan's own measure (rewards as issued, before
+  clawbacks, F-9).
+- F-4 A ring's hold is kept apart from a distributor's own status: the members carry the ids
+  of the frozen rings holding them (``ring_holds`` for hold=all, ``ring_holds_inside`` with
+  every member's ``frozen_rings`` for hold=inside; queries/risk.cypher). Releasing a ring
+  settles a held reward only when no other frozen ring holds it and its distributor is not
+  frozen by hand; unfreezing a distributor by hand leaves what a frozen ring holds held.
 - F-5 Freeze and release are idempotent: freezing a frozen ring or releasing a ring that is
   not frozen changes nothing and answers the ring as it is. A released ring may be frozen
   again.
 - F-6 The circuit breaker: the shop's setting ``ring_auto_hold_score`` N (``PUT
   /v1/settings``; ``teamgraph fraud scan --auto-hold N`` for one scan): after a scan, every
   open ring scoring at least N is frozen by the actor ``risk-engine``, audited like any
-  freeze. Only open rings: a ring a person released is not frozen again by a later scan
-  (F-1 keeps its id), and the breaker never releases anything. Unset (the default): no
-  automatic hold.
+  freeze, holding inside (F-2). Only open rings: a ring a person released is not frozen again
+  by a later scan (F-1 keeps its id), and the breaker never releases anything. Unset (the
+  default): no automatic hold.
 """
 
 from __future__ import annotations
@@ -59,6 +69,8 @@ if TYPE_CHECKING:  # the detector (networkx, scipy, pandas) loads when a scan ru
 RING_STATUSES = ("open", "frozen", "released")
 RING_VERDICT_FILTERS = ("fraud", "not_fraud", "none")
 """The ring list's verdict filter (issue 18; the verdicts are teamgraph.shop.review's)."""
+HOLDS = ("inside", "all")
+"""What a frozen ring holds (F-2): the commission that flowed inside it, or everything."""
 EDGE_KINDS = ("shares_signal", "bound_to", "invited_by", "earned_from")
 MAX_RINGS_LIMIT = 1000
 CIRCUIT_BREAKER = "risk-engine"
@@ -152,29 +164,41 @@ class Risk(ShopBase):
         out["changes"] = self.store.read("risk.changes", id=ring_id)
         return out
 
-    def _at_stake(self, ids: Sequence[str]) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
+    def _at_stake(self, ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+        """F-3: per ring, ``{"at_stake": {...}, "outside": {...}}`` by status, net."""
+        out: dict[str, dict[str, dict[str, int]]] = {}
         if not ids:
             return out
         for r in self.store.read("risk.at_stake", ids=list(ids)):
-            stake = out.setdefault(r["id"], {"pending_fen": 0, "held_fen": 0, "settled_fen": 0})
+            money = out.setdefault(r["id"], {"at_stake": _money(), "outside": _money()})
             key = {"pending": "pending_fen", "held": "held_fen", "settled": "settled_fen"}.get(
                 r["status"]
             )
             if key is not None:
-                stake[key] += int(r["amount"] or 0)
-        for stake in out.values():  # F-3: what a freeze holds is pending and already held
-            stake["pending_fen"] += stake["held_fen"]
+                part = money["at_stake" if r["inside"] else "outside"]
+                part[key] += int(r["amount"] or 0)
+                part["total_fen"] += int(r["amount"] or 0)
         return out
 
     # -- decisions (R-6.4) ----------------------------------------------------------------------
     def freeze_ring(
-        self, ring_id: str, *, actor: Actor, reason: str | None = None, now: int | None = None
+        self,
+        ring_id: str,
+        *,
+        actor: Actor,
+        reason: str | None = None,
+        hold: str = "inside",
+        now: int | None = None,
     ) -> dict[str, Any]:
-        """Hold the ring's distributor members' pending rewards until release (R-6.4, F-2).
-        Idempotent (F-5); an audit Change records who and why."""
+        """Hold the ring's distributor members' pending rewards until release (R-6.4, F-2):
+        those from members' orders (``hold="inside"``) or all of them (``"all"``).
+        Idempotent (F-5); an audit Change records who, why and the hold."""
+        if hold not in HOLDS:
+            raise ValidationError(
+                "ring.hold", f"hold is one of {', '.join(HOLDS)}", field="hold", rule="R-6.4"
+            )
         # what was due before the freeze settles first (the catch-up in _decide)
-        return self._decide("risk.freeze", ring_id, actor=actor, reason=reason, now=now)
+        return self._decide("risk.freeze", ring_id, actor=actor, reason=reason, now=now, hold=hold)
 
     def release_ring(
         self, ring_id: str, *, actor: Actor, reason: str | None = None, now: int | None = None
@@ -184,7 +208,14 @@ class Risk(ShopBase):
         return self._decide("risk.release", ring_id, actor=actor, reason=reason, now=now)
 
     def _decide(
-        self, statement: str, ring_id: str, *, actor: Actor, reason: str | None, now: int | None
+        self,
+        statement: str,
+        ring_id: str,
+        *,
+        actor: Actor,
+        reason: str | None,
+        now: int | None,
+        **extra: Any,
     ) -> dict[str, Any]:
         """Catch up to ``now``, check the ring exists (404), write the decision and its audit
         Change in one statement, answer the ring as it now is."""
@@ -198,6 +229,7 @@ class Risk(ShopBase):
             reason=reason,
             change_id=uuid.uuid4().hex,
             **actor.params(),
+            **extra,
         )
         return self.ring(ring_id)
 
@@ -245,6 +277,7 @@ class Risk(ShopBase):
                         rid,
                         actor=Actor.system(CIRCUIT_BREAKER),
                         reason=f"circuit breaker: score {ring['score']} >= {auto_hold_score}",
+                        hold="inside",  # F-6: the commission that flowed inside, no more
                         now=now,
                     )
                     held.append(rid)
@@ -302,20 +335,24 @@ class Risk(ShopBase):
         return written
 
 
-def _summary(row: Mapping[str, Any], stake: Mapping[str, int]) -> dict[str, Any]:
+def _money() -> dict[str, int]:
+    return {"pending_fen": 0, "held_fen": 0, "settled_fen": 0, "total_fen": 0}
+
+
+def _summary(row: Mapping[str, Any], money: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
+    inside = money.get("at_stake") or _money()
+    status = row["status"]
     return {
         "id": row["id"],
         "score": int(row["score"] or 0),
-        "status": row["status"],
+        "status": status,
         "kinds": list(row["kinds"] or []),
         "members": int(row["members"] or 0),
         "distributors": int(row["distributors"] or 0),
-        "at_stake": {
-            "pending_fen": stake.get("pending_fen", 0),
-            "settled_fen": stake.get("settled_fen", 0),
-            "held_fen": stake.get("held_fen", 0),
-            "inside_fen": int(row["inside_fen"] or 0),
-        },
+        "at_stake": {**inside, "inside_fen": int(row["inside_fen"] or 0)},
+        "outside": dict(money.get("outside") or _money()),
+        # F-2: a ring frozen before there was a choice held all its distributors' rewards
+        "hold": (row.get("hold") or "all") if status == "frozen" else row.get("hold"),
         "found_at": row["found_at"],
         "top_signals": list(row["top_signals"] or []),
         "seen_at": row["seen_at"],

@@ -75,8 +75,11 @@ def test_risk_list_and_ring_evidence(make_shop: MakeShop) -> None:
         "pending_fen": 1000,
         "settled_fen": 0,
         "held_fen": 0,
+        "total_fen": 1000,
         "inside_fen": 1000,
-    }
+    }  # c1, a member, placed the order d1 earned from (F-3)
+    assert first["outside"] == {"pending_fen": 0, "settled_fen": 0, "held_fen": 0, "total_fen": 0}
+    assert first["hold"] is None  # open: holds nothing
     assert first["found_at"].endswith("+08:00")  # times as ISO-8601 in the shop's zone
     one = _ok(s.analyst.get("/v1/rings", params={"limit": 1}))
     assert [r["id"] for r in one["items"]] == ["ring-a"] and one["next_cursor"] is not None
@@ -101,6 +104,7 @@ def test_r6_4_freeze_over_http_holds_the_members_rewards_until_release(make_shop
     assert frozen["status"] == "frozen" and frozen["frozen_by"] == "analyst"
     assert frozen["changes"][0]["action"] == "ring.freeze"
     assert frozen["changes"][0]["reason"] == "shared device"
+    assert frozen["hold"] == "inside" and frozen["changes"][0]["hold"] == "inside"  # F-2
     assert _ok(s.analyst.post("/v1/rings/ring-a/freeze"))["changes"] == frozen["changes"]
     for c in ("c1", "c2"):  # completed with settle_days 0: due at once
         assert s.merchant.post(f"/v1/orders/o-{c}/complete", json={}).status_code == 200
@@ -140,4 +144,29 @@ def test_risk_roles_and_errors(make_shop: MakeShop) -> None:
     bad = s.analyst.get("/v1/rings", params={"cursor": "x"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "request.cursor"
     assert s.analyst.post("/v1/rings/ring-a/freeze", json={"why": 1}).status_code == 422
+    bad_hold = s.analyst.post("/v1/rings/ring-a/freeze", json={"hold": "some"})
+    assert bad_hold.status_code == 422, bad_hold.text
+    assert bad_hold.json()["error"]["field"] == "hold"
     assert _ok(s.analyst.get("/v1/rings/ring-a"))["status"] == "open"  # nothing changed
+
+
+def test_issue_18_freeze_hold_all_over_http_holds_every_reward_of_the_members(
+    make_shop: MakeShop,
+) -> None:
+    """F-2: ``{"hold": "all"}`` holds the member distributor's rewards from outside clients too
+    (c3 is not in ring-a); the default (``inside``) would let c3's settle."""
+    s = _shop(make_shop)
+    m = s.merchant
+    _ok(m.post("/v1/visits", json={"customer_id": "c3", "distributor_id": "d1"}))
+    body = {"id": "o-c3", "customer_id": "c3", "lines": [{"product_id": "p", "paid_fen": 5000}]}
+    assert _ok(m.post("/v1/orders", json=body))["attributed_to"] == "d1"
+    ring = _ok(s.analyst.get("/v1/rings/ring-a"))
+    assert ring["at_stake"]["total_fen"] == 1000 and ring["outside"]["total_fen"] == 500
+    frozen = _ok(s.analyst.post("/v1/rings/ring-a/freeze", json={"hold": "all"}))
+    assert frozen["hold"] == "all" and frozen["changes"][0]["hold"] == "all"
+    for c in ("c1", "c3"):
+        assert m.post(f"/v1/orders/o-{c}/complete", json={}).status_code == 200
+    assert _balances(m, "d1")["held"] == 1500 and _balances(m, "d1")["settled"] == 0
+    released = _ok(m.post("/v1/rings/ring-a/release", json={}))
+    assert released["hold"] == "all"  # the record of what the freeze held
+    assert _balances(m, "d1")["settled"] == 1500

@@ -65,11 +65,13 @@ def test_r6_4_freezing_holds_exactly_the_ring_members_pending_rewards(shop: Shop
     assert _money(shop, "d1", after_window) == (0, 1000, 0)  # held, not settled
     assert _money(shop, "d2", after_window) == (0, 0, 1000)  # not a member: settles
     assert shop.ring("ring-a")["at_stake"] == {
-        "pending_fen": 1000,
+        "pending_fen": 0,
         "held_fen": 1000,
         "settled_fen": 0,
+        "total_fen": 1000,
         "inside_fen": 1000,
-    }
+    }  # c1's order: it flowed inside (F-3)
+    assert shop.ring("ring-a")["outside"]["total_fen"] == 0
     released = shop.release_ring("ring-a", actor=Actor.system("merchant"), now=after_window + HOUR)
     assert released["status"] == "released"
     assert _money(shop, "d1", after_window + HOUR) == (0, 0, 1000)

@@ -15,7 +15,12 @@ RING = {
     "kinds": ["self_dealing"],
     "members": len(FORMULAS),
     "distributors": 1,
-    "at_stake": {"inside_fen": 1200, "pending_fen": 300, "settled_fen": -50},
+    "at_stake": {
+        "inside_fen": 1200, "pending_fen": 300, "held_fen": 0, "settled_fen": -50,
+        "total_fen": 250,
+    },
+    "outside": {"pending_fen": 7, "held_fen": 0, "settled_fen": 90_000, "total_fen": 90_007},
+    "hold": None,
     "top_signals": [FORMULAS[0], "shared device"],
     "member_list": [
         {"id": text, "name": None, "is_distributor": i == 0} for i, text in enumerate(FORMULAS)
@@ -23,7 +28,7 @@ RING = {
     "edges": [],
     "contributions": [],
     "signals": [],
-}
+}  # fmt: skip
 
 
 def test_rings_csv_writes_formulas_inert(tmp_path: Path) -> None:
@@ -31,8 +36,11 @@ def test_rings_csv_writes_formulas_inert(tmp_path: Path) -> None:
     data = paths["csv"].read_bytes()
     header, row = csv_table(data)
     assert header == [c.name for c in report.CSV_COLUMNS]
-    assert row[:9] == ["ring-1", "80", "open", "self_dealing", "4", "1", "1200", "300", "-50"]
-    assert row[9] == "'" + FORMULAS[0] + " | shared device"
-    assert row[10] == "'" + ";".join(FORMULAS)
+    assert row[:7] == ["ring-1", "80", "open", "self_dealing", "4", "1", "1200"]
+    # issue 18 (F-3): what flowed inside, net, then the members' other earnings, apart
+    assert row[7:15] == ["300", "0", "-50", "250", "7", "0", "90000", "90007"]
+    assert row[15] == ""  # not frozen: no hold
+    assert row[16] == "'" + FORMULAS[0] + " | shared device"
+    assert row[17] == "'" + ";".join(FORMULAS)
     assert_inert_csv(data, [FORMULAS[0] + " | shared device", ";".join(FORMULAS)])
     assert paths["html"].read_text(encoding="utf-8").count("<svg") == 1

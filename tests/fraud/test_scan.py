@@ -108,7 +108,10 @@ def test_f6_the_circuit_breaker_freezes_rings_over_the_shops_threshold(
         if ring["id"] in result.auto_held:
             assert ring["score"] >= high and ring["status"] == "frozen"
             assert ring["frozen_by"] == CIRCUIT_BREAKER
-            assert shop.ring(ring["id"])["changes"][-1]["actor"] == CIRCUIT_BREAKER
+            # issue 18 (F-2, F-6): the breaker holds only what flowed inside the ring
+            assert ring["hold"] == "inside"
+            change = shop.ring(ring["id"])["changes"][-1]
+            assert change["actor"] == CIRCUIT_BREAKER and change["hold"] == "inside"
         elif ring["status"] == "open":
             assert ring["score"] < high
     for rid in result.auto_held:

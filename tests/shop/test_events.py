@@ -410,6 +410,7 @@ def test_issue16_rings_write_detected_frozen_released_and_release_their_rewards(
     )
     shop.freeze_ring("ring-a", actor=Actor.system("analyst"), now=T0 + 2 * HOUR + 1)
     assert one(shop, "ring.frozen")["reason"] == "shared device"
+    assert one(shop, "ring.frozen")["hold"] == "inside"  # issue 18 (F-2): the default
     shop.complete_order("o1", at=T0 + 3 * HOUR, now=T0 + 3 * HOUR)
     shop.balances("d1", now=T0 + 4 * HOUR)
     assert one(shop, "reward.held")["key"] == "d1"

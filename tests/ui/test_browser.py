@@ -291,7 +291,9 @@ def test_freezing_a_ring_changes_its_status(page: Page, ui_shop: UiShop, screens
     expect(evidence).to_contain_text("分销员 c000005 与自己的 3 名客户共用设备")
     expect(evidence).not_to_contain_text("accounts")
     assert _lines(page, "#ring-settled") == 1 and _lines(page, "#ring-inside") == 1
-    cell = page.locator('#risk-grid .ag-cell[col-id="pending_fen"]').first
+    # issue 18 (F-3): the members' other earnings apart from what is at stake
+    expect(page.locator("#ring-outside")).to_contain_text("成员的其他收入")
+    cell = page.locator('#risk-grid .ag-cell[col-id="at_stake_fen"]').first
     assert _right(cell) <= _right(page.locator("#risk-grid"))
     settle(page)
     page.wait_for_timeout(500)
@@ -307,10 +309,12 @@ def test_freezing_a_ring_changes_its_status(page: Page, ui_shop: UiShop, screens
     page.wait_for_timeout(500)
     screenshot(page, "risk-cycle")
     page.fill("#ring-reason", "循环绑定，已核实")
+    page.get_by_text(t("risk.hold.all", ZH)).click()  # issue 18 (F-2): the reviewer's choice
     page.click("#ring-decide")
     expect(page.locator("#ring-done")).to_be_visible()
     expect(page.locator("#ring-status")).to_have_text(t("ring.status.frozen", ZH))
     expect(page.locator("#ring-changes")).to_contain_text("循环绑定，已核实")
+    expect(page.locator("#ring-holding")).to_contain_text(t("risk.hold.all", ZH))
     expect(page.locator("#ring-decide")).to_have_text(t("risk.release", ZH))
     settle(page)
     # issue 18: the analyst's verdict, one click: shown in the case, its decisions and the list

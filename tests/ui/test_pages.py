@@ -226,9 +226,13 @@ def test_ring_list_and_case(shop: Shop, pages: Any) -> None:
         "c000005", "c000160", "c000161", "c000162",
     }  # fmt: skip
     analyst = Principal(shop.id, "analyst", key_id="key_00000000000000aa", name="risk desk")
+    assert text(find(case, "ring-outside")).startswith("The members' other earnings")
     risk.act(shop, "ring-001", "freeze", analyst, "shared device")
     case = risk.ring_case(shop, "ring-001", Principal(shop.id, "analyst"), EN)
     assert text(find(case, "ring-status")) == "Frozen"
     assert "risk desk" in text(find(case, "ring-changes"))
+    # issue 18 (F-2): the default freeze holds only what flowed inside, and says so
+    assert "(Hold only what flowed inside the group)" in text(find(case, "ring-changes"))
+    assert text(find(case, "ring-holding")) == "This freeze: Hold only what flowed inside the group"
     risk.act(shop, "ring-001", "release", analyst, None)
     assert shop.ring("ring-001")["status"] == "released"

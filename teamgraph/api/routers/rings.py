@@ -32,17 +32,26 @@ router = APIRouter(prefix="/v1/rings", tags=["rings"])
 RingStatus = Literal["open", "frozen", "released"]
 Verdict = Literal["fraud", "not_fraud"]
 VerdictFilter = Literal["fraud", "not_fraud", "none"]
+Hold = Literal["inside", "all"]
 EdgeKind = Literal["shares_signal", "bound_to", "invited_by", "earned_from"]
 
 
-class AtStakePublic(BaseModel):
-    """F-3: what the ring's distributor members earned: ``pending_fen`` is what a freeze holds
-    (still pending or already held, ``held_fen`` of it held), ``settled_fen`` what settled;
-    ``inside_fen`` the commission that flowed between members."""
+class MoneyPublic(BaseModel):
+    """F-3: earnings of the ring's distributor members by status, net of clawbacks, in fen:
+    ``pending_fen`` not yet due, ``held_fen`` due and held, ``settled_fen`` settled;
+    ``total_fen`` their sum."""
 
     pending_fen: int
-    settled_fen: int
     held_fen: int
+    settled_fen: int
+    total_fen: int
+
+
+class AtStakePublic(MoneyPublic):
+    """F-3: the commission that flowed inside the group: what the ring's distributor members
+    earned from orders its members placed (what a freeze with ``hold: inside`` holds);
+    ``inside_fen`` the scan's measure of it (rewards as issued, before clawbacks)."""
+
     inside_fen: int
 
 
@@ -54,6 +63,8 @@ class RingSummary(BaseModel):
     members: int
     distributors: int
     at_stake: AtStakePublic
+    outside: MoneyPublic
+    hold: Hold | None
     found_at: Time | None
     top_signals: list[str]
     seen_at: Time | None
@@ -102,6 +113,14 @@ class ChangePublic(BaseModel):
     reason: str | None
     before: str | None = None
     after: str | None = None
+    hold: Hold | None = None
+
+
+class FreezeBody(ReasonBody):
+    """F-2: ``hold`` is what the frozen ring holds: ``inside`` (the default) the rewards of
+    its distributor members from orders its members placed, ``all`` every reward of them."""
+
+    hold: Hold = "inside"
 
 
 class RingPublic(RingSummary):
@@ -198,12 +217,15 @@ def get_ring(ring_id: str, caller: ReaderDep) -> Any:
 
 
 @router.post("/{ring_id}/freeze", response_model=RingPublic)
-def freeze_ring(ring_id: str, caller: ReaderDep, body: ReasonBody | None = None) -> Any:
-    """R-6.4: hold the ring's distributor members' pending rewards until released.
-    Idempotent."""
+def freeze_ring(ring_id: str, caller: ReaderDep, body: FreezeBody | None = None) -> Any:
+    """R-6.4: hold the ring's distributor members' pending rewards until released: those from
+    orders the ring's members placed (``hold: inside``, the default) or all (``hold: all``,
+    F-2). Idempotent."""
     shop = caller.shop
-    reason = body.reason if body else None
-    return public(shop, shop.freeze_ring(ring_id, actor=caller.actor, reason=reason))
+    body = body or FreezeBody()
+    return public(
+        shop, shop.freeze_ring(ring_id, actor=caller.actor, reason=body.reason, hold=body.hold)
+    )
 
 
 @router.post("/{ring_id}/release", response_model=RingPublic)

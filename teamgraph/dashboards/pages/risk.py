@@ -1,8 +1,9 @@
 """/risk: fraud rings by score (``Shop.rings``, R-6.2) and one ring's case: its network
 (members, shared signals, bindings, invitations, commission between them), the evidence
-(score contributions, shared signals), the commission at stake and freeze / release
-(R-6.4, ``Shop.freeze_ring`` / ``release_ring``; merchant and analyst keys), and the analyst's
-verdict, fraud or not (issue 18, :mod:`teamgraph.dashboards.ring_review`)."""
+(score contributions, shared signals), the commission at stake — what flowed inside the group,
+the members' other earnings apart (F-3) — and freeze (holding what flowed inside, or all,
+F-2) / release (R-6.4, ``Shop.freeze_ring`` / ``release_ring``; merchant and analyst keys),
+and the analyst's verdict, fraud or not (issue 18, :mod:`teamgraph.dashboards.ring_review`)."""
 
 from __future__ import annotations
 
@@ -98,8 +99,8 @@ def ring_rows(rings: list[dict[str, Any]], tz: str, lang: str) -> list[dict[str,
             "kinds": ", ".join(_kind(k, lang) for k in r["kinds"]),
             "members": int(r["members"]),
             "distributors": int(r["distributors"]),
-            "pending_fen": int(r["at_stake"]["pending_fen"]),
-            "pending_fen_text": money(int(r["at_stake"]["pending_fen"])),
+            "at_stake_fen": int(r["at_stake"]["total_fen"]),
+            "at_stake_fen_text": money(int(r["at_stake"]["total_fen"])),
             "found": when(r.get("found_at"), tz),
             "verdict": ring_review.verdict_cell(r, lang),
         }
@@ -135,9 +136,9 @@ def ring_columns(lang: str) -> list[dict[str, Any]]:
         }
         | wrap,
         {
-            "field": "pending_fen",
+            "field": "at_stake_fen",
             "headerName": t("ring.col.at_stake", lang),
-            "valueFormatter": {"function": "params.data['pending_fen_text']"},
+            "valueFormatter": {"function": "params.data['at_stake_fen_text']"},
             "type": "rightAligned",
             "minWidth": 104,
         }
@@ -158,7 +159,6 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
     """Everything the page shows for one ring."""
     tz = shop.timezone()
     ring = shop.ring(ring_id)
-    stake = ring["at_stake"]
     frozen = ring["status"] == "frozen"
     badge = dbc.Badge(
         t(f"ring.status.{ring['status']}", lang),
@@ -184,44 +184,36 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
         ],
         className="mb-3",
     )
-    stakes = dbc.Row(
+    stakes = money_view(ring, lang)
+    hold = ring.get("hold") or "inside"
+    decide = html.Div(
         [
-            dbc.Col(
-                kpi_card(
-                    t("risk.pending", lang), money(stake["pending_fen"]), value_id="ring-pending"
-                ),
-                xs=6,
-                xxl=3,
+            dbc.RadioItems(
+                id="ring-hold",
+                options=[
+                    {"label": t(f"risk.hold.{h}", lang), "value": h} for h in ("inside", "all")
+                ],
+                value=hold,
+                inline=True,
+                className="small mb-2",
+                style={"display": "none"} if frozen else None,
             ),
-            dbc.Col(
-                kpi_card(t("risk.held", lang), money(stake["held_fen"]), value_id="ring-held"),
-                xs=6,
-                xxl=3,
-            ),
-            dbc.Col(
-                kpi_card(
-                    t("risk.settled", lang), money(stake["settled_fen"]), value_id="ring-settled"
-                ),
-                xs=6,
-                xxl=3,
-            ),
-            dbc.Col(
-                kpi_card(
-                    t("risk.inside", lang), money(stake["inside_fen"]), value_id="ring-inside"
-                ),
-                xs=6,
-                xxl=3,
-            ),
-        ],
-        className="g-2 mb-3",
-    )
-    decide = dbc.InputGroup(
-        [
-            dbc.Input(id="ring-reason", placeholder=t("risk.reason", lang)),
-            dbc.Button(
-                t("risk.release" if frozen else "risk.freeze", lang),
-                id="ring-decide",
-                color="secondary" if frozen else "danger",
+            html.Div(
+                t("risk.holding", lang, hold=t(f"risk.hold.{hold}", lang)),
+                id="ring-holding",
+                className="small mb-2",
+            )
+            if frozen
+            else None,
+            dbc.InputGroup(
+                [
+                    dbc.Input(id="ring-reason", placeholder=t("risk.reason", lang)),
+                    dbc.Button(
+                        t("risk.release" if frozen else "risk.freeze", lang),
+                        id="ring-decide",
+                        color="secondary" if frozen else "danger",
+                    ),
+                ],
             ),
         ],
         className="mb-3",
@@ -275,7 +267,7 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
                         for x in (
                             when(c["at"], tz),
                             c.get("actor") or "",
-                            ring_review.change_word(c, lang),
+                            ring_review.change_word(c, lang) + _hold_note(c, lang),
                             c.get("reason") or "",
                         )
                         if x
@@ -298,6 +290,59 @@ def ring_case(shop: Shop, ring_id: str, who: Principal, lang: str) -> list[Any]:
         evidence,
         card(t("risk.decisions", lang), changes, fill=False),
     ]
+
+
+HOLDS = ("inside", "all")
+
+
+def _hold_note(change: dict[str, Any], lang: str) -> str:
+    """A freeze's scope beside it in the decisions (F-2); older freezes had no choice."""
+    hold = change.get("hold")
+    if change["action"] != "ring.freeze" or hold not in HOLDS:
+        return ""
+    return " (" + t(f"risk.hold.{hold}", lang) + ")"
+
+
+def money_view(ring: dict[str, Any], lang: str) -> Any:
+    """F-3: what flowed inside the group (at stake) by status, net of refunds, and the scan's
+    gross measure; below, the members' other earnings, which a freeze holding only what
+    flowed inside leaves alone."""
+    stake, other = ring["at_stake"], ring["outside"]
+    figures = (
+        ("risk.pending", stake["pending_fen"], "ring-pending"),
+        ("risk.held", stake["held_fen"], "ring-held"),
+        ("risk.settled", stake["settled_fen"], "ring-settled"),
+        ("risk.inside", stake["inside_fen"], "ring-inside"),
+    )
+    return html.Div(
+        [
+            html.Div(
+                t("risk.at_stake", lang, total=money(stake["total_fen"])),
+                className="small fw-semibold mb-1",
+                id="ring-at-stake",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(kpi_card(t(k, lang), money(v), value_id=i), xs=6, xxl=3)
+                    for k, v, i in figures
+                ],
+                className="g-2 mb-2",
+            ),
+            html.Div(
+                t(
+                    "risk.outside",
+                    lang,
+                    total=money(other["total_fen"]),
+                    pending=money(other["pending_fen"]),
+                    held=money(other["held_fen"]),
+                    settled=money(other["settled_fen"]),
+                ),
+                className="small text-body-secondary",
+                id="ring-outside",
+            ),
+        ],
+        className="mb-3",
+    )
 
 
 def shared_table(ring: dict[str, Any], lang: str) -> Any:
@@ -428,15 +473,23 @@ def render_case(ring_id: str | None, _v: int, lang: str, key: str | None) -> Any
     Input("ring-decide", "n_clicks"),
     State("risk-selected", "data"),
     State("ring-reason", "value"),
+    State("ring-hold", "value"),
     State("risk-version", "data"),
     State(SESSION, "data"),
     State(LANG, "value"),
     prevent_initial_call=True,
 )
 def decide(
-    clicks: Any, ring_id: str | None, reason: str | None, version: int, key: str | None, lang: str
+    clicks: Any,
+    ring_id: str | None,
+    reason: str | None,
+    hold: str | None,
+    version: int,
+    key: str | None,
+    lang: str,
 ) -> Any:
-    """The one button freezes an open or released ring and releases a frozen one."""
+    """The one button freezes an open or released ring (holding what the choice beside it
+    says, F-2) and releases a frozen one."""
     if not ring_id or not clicks:
         raise PreventUpdate
     caller, instead = access(key, lang, ROLES)
@@ -445,17 +498,33 @@ def decide(
     shop = caller.shop
     try:
         action = "release" if shop.ring(ring_id)["status"] == "frozen" else "freeze"
-        act(shop, ring_id, action, caller.principal, (reason or "").strip() or None)
+        act(
+            shop,
+            ring_id,
+            action,
+            caller.principal,
+            (reason or "").strip() or None,
+            hold=hold or "inside",
+        )
     except TeamgraphError as exc:
         return dash.no_update, dbc.Alert(error_alert(exc, lang), color="danger")
     done = t("risk.done_freeze" if action == "freeze" else "risk.done_release", lang, id=ring_id)
     return (version or 0) + 1, dbc.Alert(done, color="success", id="ring-done", duration=8000)
 
 
-def act(shop: Shop, ring_id: str, action: str, who: Principal, reason: str | None) -> None:
-    """Freeze or release, as the logged-in key (the audit names its id and name)."""
+def act(
+    shop: Shop,
+    ring_id: str,
+    action: str,
+    who: Principal,
+    reason: str | None,
+    *,
+    hold: str = "inside",
+) -> None:
+    """Freeze (holding ``hold``, F-2) or release, as the logged-in key (the audit names its
+    id and name)."""
     actor = who.actor
     if action == "freeze":
-        shop.freeze_ring(ring_id, actor=actor, reason=reason)
+        shop.freeze_ring(ring_id, actor=actor, reason=reason, hold=hold)
     else:
         shop.release_ring(ring_id, actor=actor, reason=reason)

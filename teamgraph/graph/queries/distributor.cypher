@@ -93,7 +93,8 @@ RETURN c.id AS id, c.code AS code, i.id AS inviter_id, toInteger(count(a)) AS an
 
 // name: distributor.set_status
 // Freezing holds what would settle (R-3.10, R-6.4); unfreezing releases what was held, unless a
-// frozen ring still holds the distributor (`ring_holds`, risk.cypher; F-4). Events
+// frozen ring still holds it (`ring_holds`, or `ring_holds_inside` and the buyer's
+// `frozen_rings`: risk.cypher, F-2, F-4). Events
 // (events.cypher): distributor.frozen or .unfrozen, and reward.released per reward released.
 MATCH (d:Distributor {id: $id})
 FOREACH (locking IN [d] | SET locking._lock = true REMOVE locking._lock)
@@ -111,21 +112,28 @@ FOREACH (x IN [d] |
                   type: 'distributor.' + CASE WHEN $status = 'frozen' THEN 'frozen'
                                              ELSE 'unfrozen' END,
                   at: $now, key: x.id, object: 'distributor', object_id: x.id, status: $status,
-                  level: x.level, ring_holds: coalesce(x.ring_holds, []), reason: $reason}))
+                  level: x.level,
+                  ring_holds: coalesce(x.ring_holds, []) + coalesce(x.ring_holds_inside, []),
+                  reason: $reason}))
 WITH d
 OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
-FOREACH (x IN CASE WHEN e IS NULL OR $status <> 'active'
-                        OR size(coalesce(d.ring_holds, [])) > 0 THEN [] ELSE [e] END |
+WITH d, e
+OPTIONAL MATCH (e)-[:FOR]->(:Order)<-[:PLACED]-(b:Customer)
+WITH d, e, coalesce(d.ring_holds_inside, []) AS inside_holds,
+     coalesce(b.frozen_rings, []) AS buyer_rings
+WITH d, e,
+     e IS NOT NULL AND $status = 'active' AND size(coalesce(d.ring_holds, [])) = 0
+       AND NOT any(h IN inside_holds WHERE h IN buyer_rings) AS free
+FOREACH (x IN CASE WHEN free THEN [e] ELSE [] END |
   SET x.status = 'settled', x.released_at = $now)
-FOREACH (x IN CASE WHEN e IS NULL OR e.kind <> 'reward' OR $status <> 'active'
-                        OR size(coalesce(d.ring_holds, [])) > 0 THEN [] ELSE [e] END |
+FOREACH (x IN CASE WHEN free AND e.kind = 'reward' THEN [e] ELSE [] END |
   MERGE (ev:Event {id: 'reward.released:' + x.id})
     ON CREATE SET ev.type = 'reward.released', ev.at = $now, ev.key = d.id,
                   ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
                   ev.order_id = x.order_id, ev.tier = x.tier, ev.amount = x.amount,
                   ev.unit = x.unit, ev.returned = x.returned, ev.status = 'settled',
                   ev.settle_at = x.settle_at, ev.paid_at = x.at, ev.released_at = $now)
-RETURN d.status AS status, toInteger(count(e)) AS released
+RETURN d.status AS status, toInteger(sum(CASE WHEN free THEN 1 ELSE 0 END)) AS released
 
 // name: distributor.set_level
 // R-4.3 by hand. The level it replaces is read under the distributor's lock, so the Change's

@@ -173,8 +173,11 @@ WITH o, r
 OPTIONAL MATCH (o)-[:HAS]->(l:Line)
 WITH o, r, collect({idx: l.idx, product_id: l.product_id, paid_fen: l.paid_fen,
                     refunded_fen: l.refunded_fen}) AS lines
+OPTIONAL MATCH (buyer:Customer)-[:PLACED]->(o)
+WITH o, r, lines, coalesce(buyer.frozen_rings, []) AS buyer_rings
 OPTIONAL MATCH (e:Entry {kind: 'reward'})-[:FOR]->(o)
 OPTIONAL MATCH (e)-[:TO]->(d:Distributor)
+WITH o, r, lines, e, d, coalesce(d.ring_holds_inside, []) AS inside_holds, buyer_rings
 RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen AS refunded_fen,
        o.attributed_to AS attributed_to, r.digest AS existing_digest, lines,
        collect(CASE WHEN e IS NULL THEN null ELSE {
@@ -182,6 +185,7 @@ RETURN o.id AS id, o.paid_at AS paid_at, o.paid_fen AS paid_fen, o.refunded_fen 
          basis: e.basis, rate_bp: e.rate_bp, returned: e.returned, status: e.status,
          settle_at: e.settle_at, unit: e.unit,
          frozen: d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
+                 OR any(h IN inside_holds WHERE h IN buyer_rings)
        } END) AS entries
 
 // name: refund.create
@@ -241,7 +245,11 @@ RETURN rf.id AS id
 
 // name: ledger.settle_due
 // R-3.10 / R-6.4: pending entries past their after-sale window settle, or are held while their
-// distributor is frozen by hand or held by a frozen ring (`ring_holds`, risk.cypher).
+// distributor is frozen by hand or held by a frozen ring: one holding all its rewards
+// (`ring_holds`), or one holding those from members' orders (`ring_holds_inside`) when the
+// entry's buyer is a member of it (`frozen_rings`; risk.cypher, F-2). The buyer is looked up
+// only for an entry whose distributor carries an inside hold and no other (the probe: an
+// OPTIONAL MATCH from null finds nothing), so the sweep of an ordinary shop costs what it did.
 // Idempotent; run before every ledger read. Takes no lock: two sweeps racing write the same
 // status to the same entries and no counter moves.
 // `due` mirrors settle_at while an entry is pending and is cleared when it settles.
@@ -253,7 +261,12 @@ MATCH (e:Entry)
 WHERE e.due <= $now
 WITH e
 MATCH (e)-[:TO]->(d:Distributor)
-SET e.status = CASE WHEN d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0
+WITH e, d, d.status = 'frozen' OR size(coalesce(d.ring_holds, [])) > 0 AS held_all,
+     coalesce(d.ring_holds_inside, []) AS inside_holds
+UNWIND CASE WHEN NOT held_all AND size(inside_holds) > 0 THEN [e] ELSE [null] END AS probe
+OPTIONAL MATCH (probe)-[:FOR]->(:Order)<-[:PLACED]-(b:Customer)
+WITH e, d, held_all, inside_holds, coalesce(b.frozen_rings, []) AS buyer_rings
+SET e.status = CASE WHEN held_all OR any(h IN inside_holds WHERE h IN buyer_rings)
                     THEN 'held' ELSE 'settled' END,
     e.due = null
 WITH e, d

@@ -1,9 +1,15 @@
 // Fraud rings (docs/rules.md §6). A scan (teamgraph.fraud) writes one (:Ring) per group it
 // finds, its members linked by (:Customer)-[:MEMBER_OF {role}]->(:Ring); the evidence (score
 // contributions, edges, masked signals) is a JSON document on the ring. A ring is `open`, then
-// `frozen` / `released` by an analyst or the merchant. A frozen ring holds its distributor
-// members' rewards (R-6.4): each such distributor carries the ids of the frozen rings holding it
-// in `ring_holds`, which the settle sweep (ledger.settle_due) reads. `ring_holds` is kept apart
+// `frozen` / `released` by an analyst or the merchant. A frozen ring holds rewards of its
+// distributor members (R-6.4, F-2): with `hold` 'inside' (the default) only those whose order a
+// member of the ring placed, with 'all' every one. The hold is written on the members, for the
+// settle sweep (ledger.settle_due) to read without visiting rings: each distributor member
+// carries the ids of the frozen rings holding all its rewards in `ring_holds` and of those
+// holding its rewards from members' orders in `ring_holds_inside`; every member carries the ids
+// of the frozen rings it belongs to in `frozen_rings`. A reward (or clawback) is held when its
+// distributor is frozen by hand, or `ring_holds` is not empty, or a ring id is both in its
+// distributor's `ring_holds_inside` and in its buyer's `frozen_rings`. The holds are kept apart
 // from a distributor's own `status`, so a ring's release never undoes a freeze by hand and an
 // unfreeze by hand never releases what a ring holds (F-4).
 
@@ -180,7 +186,7 @@ RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
        r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
        r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
        r.released_by AS released_by, r.verdict AS verdict, r.verdict_at AS verdict_at,
-       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note
+       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note, r.hold AS hold
 ORDER BY score DESC, id
 LIMIT $limit
 
@@ -192,56 +198,76 @@ RETURN r.id AS id, r.score AS score, r.status AS status, r.kinds AS kinds,
        r.top_signals AS top_signals, r.inside_fen AS inside_fen, r.seen_at AS seen_at,
        r.frozen_at AS frozen_at, r.frozen_by AS frozen_by, r.released_at AS released_at,
        r.released_by AS released_by, r.verdict AS verdict, r.verdict_at AS verdict_at,
-       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note, r.detail AS detail,
+       r.verdict_by AS verdict_by, r.verdict_note AS verdict_note, r.hold AS hold,
+       r.detail AS detail,
        collect(CASE WHEN c IS NULL THEN null ELSE {
          id: c.id, name: c.name, role: m.role, level: c.level, status: c.status,
          is_distributor: 'Distributor' IN labels(c),
-         ring_holds: c.ring_holds
+         ring_holds: coalesce(c.ring_holds, []) + coalesce(c.ring_holds_inside, [])
        } END) AS member_list
 
 // name: risk.at_stake
-// What the rings' distributor members have earned, per ring and status: a freeze holds the
-// pending part (R-6.4).
+// The rings' money (F-3), per ring, side and status, net of clawbacks: what the distributor
+// members earned (rewards, clawbacks, bonuses) split by whether the order was placed by a member
+// of the ring (`inside`: the commission that flowed inside the group) or not (`inside` false:
+// the members' other earnings, bonuses included, which have no order).
 // The WITHs keep FalkorDB from starting at the Entry kind index (a scan of every entry).
 UNWIND $ids AS rid
 MATCH (r:Ring {id: rid})
 WITH rid, r
 MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
-WITH rid, d
+WITH rid, r, d
 MATCH (d)<-[:TO]-(e:Entry)
-WITH rid, e
+WITH rid, r, e
 WHERE e.kind IN ['reward', 'clawback', 'bonus'] AND e.unit = 'fen'
-RETURN rid AS id, e.status AS status, toInteger(sum(e.amount)) AS amount
+OPTIONAL MATCH (e)-[:FOR]->(:Order)<-[:PLACED]-(b:Customer)-[:MEMBER_OF]->(r)
+WITH rid, e, b IS NOT NULL AS inside
+RETURN rid AS id, inside, e.status AS status, toInteger(sum(e.amount)) AS amount
 
 // name: risk.freeze
 // R-6.4: freeze a ring (idempotent: an already frozen ring is left as it is; checked under the
-// ring's lock, so two freezes racing write one Change). Its distributor members' rewards are
-// held from now on: the settle sweep reads `ring_holds`. Writes its ring.frozen event.
+// ring's lock, so two freezes racing write one Change). `$hold` ('inside' or 'all', F-2) is
+// stored on the ring and in its Change; the members carry the hold from now on (the header of
+// this file): the settle sweep holds what comes due. Each member's lists are rewritten under
+// its lock, members taken by id (two rings sharing members, frozen or released at once, lose
+// no id). Writes its ring.frozen event.
 MATCH (r:Ring {id: $id})
 FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
 WHERE r.status <> 'frozen'
-SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason
+WITH r, r.status AS before
+SET r.status = 'frozen', r.frozen_at = $now, r.frozen_by = $actor, r.freeze_reason = $reason,
+    r.hold = $hold
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.freeze',
-                 ring_id: r.id, reason: $reason, before: 'open', after: 'frozen',
-                 actor_key: $actor_key, object: 'ring', object_id: r.id})
+                 ring_id: r.id, reason: $reason, before: before, after: 'frozen',
+                 hold: $hold, actor_key: $actor_key, object: 'ring', object_id: r.id})
 FOREACH (x IN [r] |
   CREATE (:Event {id: 'ring.frozen:' + x.id + ':' + $change_id, type: 'ring.frozen', at: $now,
                   key: x.id, object: 'ring', object_id: x.id, status: 'frozen',
                   score: x.score, kinds: x.kinds, members: x.members,
                   distributors: x.distributors, inside_fen: x.inside_fen, found_at: x.found_at,
-                  frozen_at: $now, reason: $reason}))
+                  frozen_at: $now, hold: $hold, reason: $reason}))
 WITH r
-OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
-FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
-  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id] + [r.id])
-RETURN r.id AS id, toInteger(count(d)) AS held
+MATCH (r)<-[:MEMBER_OF]-(c:Customer)
+WITH r, c
+ORDER BY c.id
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
+WITH r, c
+SET c.frozen_rings = [h IN coalesce(c.frozen_rings, []) WHERE h <> r.id] + [r.id]
+FOREACH (x IN CASE WHEN 'Distributor' IN labels(c) THEN [c] ELSE [] END |
+  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id]
+                     + CASE WHEN $hold = 'all' THEN [r.id] ELSE [] END,
+      x.ring_holds_inside = [h IN coalesce(x.ring_holds_inside, []) WHERE h <> r.id]
+                            + CASE WHEN $hold = 'all' THEN [] ELSE [r.id] END)
+RETURN r.id AS id, toInteger(sum(CASE WHEN 'Distributor' IN labels(c) THEN 1 ELSE 0 END)) AS held
 
 // name: risk.release
-// R-6.4: release a frozen ring (idempotent). Its distributors no longer carry its hold; the
-// rewards it held settle, unless the distributor is frozen by hand or another frozen ring still
-// holds it (F-4). Checked under the ring's lock, as risk.freeze. Events (events.cypher):
-// ring.released, and reward.released per reward released.
+// R-6.4: release a frozen ring (idempotent). Its members no longer carry its hold; each reward
+// it held settles unless it is still held (the header of this file): its distributor is frozen
+// by hand, or another frozen ring holds it (F-4). Checked under the ring's lock, as risk.freeze;
+// the members' lists are rewritten before any held reward is read again (the collect), so the
+// decision reads them as this statement left them, under the locks their writes took. Events
+// (events.cypher): ring.released, and reward.released per reward released.
 MATCH (r:Ring {id: $id})
 FOREACH (locking IN [r] | SET locking._lock = true REMOVE locking._lock)
 WITH r
@@ -250,35 +276,50 @@ SET r.status = 'released', r.released_at = $now, r.released_by = $actor,
     r.release_reason = $reason
 CREATE (:Change {id: $change_id, at: $now, actor: $actor, action: 'ring.release',
                  ring_id: r.id, reason: $reason, before: 'frozen', after: 'released',
-                 actor_key: $actor_key, object: 'ring', object_id: r.id})
+                 hold: r.hold, actor_key: $actor_key, object: 'ring', object_id: r.id})
 FOREACH (x IN [r] |
   CREATE (:Event {id: 'ring.released:' + x.id + ':' + $change_id, type: 'ring.released',
                   at: $now, key: x.id, object: 'ring', object_id: x.id, status: 'released',
                   score: x.score, kinds: x.kinds, members: x.members,
                   distributors: x.distributors, inside_fen: x.inside_fen, found_at: x.found_at,
-                  frozen_at: x.frozen_at, released_at: $now, reason: $reason}))
+                  frozen_at: x.frozen_at, released_at: $now, hold: x.hold, reason: $reason}))
 WITH r
-OPTIONAL MATCH (r)<-[:MEMBER_OF]-(d:Distributor)
-FOREACH (x IN CASE WHEN d IS NULL THEN [] ELSE [d] END |
-  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id])
+MATCH (r)<-[:MEMBER_OF]-(c:Customer)
+WITH r, c
+ORDER BY c.id
+FOREACH (locking IN [c] | SET locking._lock = true REMOVE locking._lock)
+WITH r, c
+SET c.frozen_rings = [h IN coalesce(c.frozen_rings, []) WHERE h <> r.id]
+FOREACH (x IN CASE WHEN 'Distributor' IN labels(c) THEN [c] ELSE [] END |
+  SET x.ring_holds = [h IN coalesce(x.ring_holds, []) WHERE h <> r.id],
+      x.ring_holds_inside = [h IN coalesce(x.ring_holds_inside, []) WHERE h <> r.id])
+WITH r, collect(c) AS members
+UNWIND members AS d
 WITH r, d
+WHERE 'Distributor' IN labels(d)
 OPTIONAL MATCH (e:Entry {status: 'held'})-[:TO]->(d)
-WHERE d.status <> 'frozen' AND size(coalesce(d.ring_holds, [])) = 0
-FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END |
+WITH r, d, e
+OPTIONAL MATCH (e)-[:FOR]->(:Order)<-[:PLACED]-(b:Customer)
+WITH r, d, e, coalesce(d.ring_holds_inside, []) AS inside_holds,
+     coalesce(b.frozen_rings, []) AS buyer_rings
+WITH r, d, e,
+     e IS NOT NULL AND d.status <> 'frozen' AND size(coalesce(d.ring_holds, [])) = 0
+       AND NOT any(h IN inside_holds WHERE h IN buyer_rings) AS free
+FOREACH (x IN CASE WHEN free THEN [e] ELSE [] END |
   SET x.status = 'settled', x.released_at = $now)
-FOREACH (x IN CASE WHEN e IS NULL OR e.kind <> 'reward' THEN [] ELSE [e] END |
+FOREACH (x IN CASE WHEN free AND e.kind = 'reward' THEN [e] ELSE [] END |
   MERGE (ev:Event {id: 'reward.released:' + x.id})
     ON CREATE SET ev.type = 'reward.released', ev.at = $now, ev.key = d.id,
                   ev.object = 'reward', ev.object_id = x.id, ev.distributor_id = d.id,
                   ev.order_id = x.order_id, ev.tier = x.tier, ev.amount = x.amount,
                   ev.unit = x.unit, ev.returned = x.returned, ev.status = 'settled',
                   ev.settle_at = x.settle_at, ev.paid_at = x.at, ev.released_at = $now)
-RETURN r.id AS id, toInteger(count(e)) AS released
+RETURN r.id AS id, toInteger(sum(CASE WHEN free THEN 1 ELSE 0 END)) AS released
 
 // name: risk.changes
-// The audit trail of one ring.
+// The audit trail of one ring (`hold`: the freeze's scope, F-2; null before there was a choice).
 MATCH (c:Change)
 WHERE c.ring_id = $id
 RETURN c.at AS at, c.actor AS actor, c.action AS action, c.reason AS reason,
-       c.before AS before, c.after AS after
+       c.before AS before, c.after AS after, c.hold AS hold
 ORDER BY at
