@@ -81,13 +81,19 @@ class ShopBase:
 
     # -- settings ----------------------------------------------------------------------------
     def _stored_settings(self) -> tuple[ProgramSettings, int]:
+        settings, version, _ = self._stored_settings_text()
+        return settings, version
+
+    def _stored_settings_text(self) -> tuple[ProgramSettings, int, str]:
+        """The stored settings, their version and their text as stored (what a compare-and-set
+        compares, ``shop.put_settings``)."""
         rows = self.store.read("shop.get", id=self.id)
         if not rows:
             raise NotFound(
                 "shop.not_found", f"no shop {self.id!r}", params={"id": self.id}, field="shop"
             )
         self._seen = ProgramSettings.model_validate_json(rows[0]["settings"])
-        return self._seen, int(rows[0]["settings_version"])
+        return self._seen, int(rows[0]["settings_version"]), str(rows[0]["settings"])
 
     def settings(self, *, now: int | None = None) -> ProgramSettings:
         """The settings in force at ``now`` (a pending mode change applies once due, R-1.9)."""
@@ -134,6 +140,7 @@ class ShopBase:
                 statement,
                 id=self.id,
                 version=int(row["settings_version"]),
+                seen=row["settings"],
                 settings=new.model_dump_json(),
                 at=pending.effective_at,
                 now=pending.effective_at,
@@ -165,11 +172,12 @@ class ShopBase:
         that same statement too (the levels' defaults are reset by ``rules.settings.change``)."""
         now = self._now(now)
         self.catch_up(now)
-        current, version = self._stored_settings()
+        current, version, seen = self._stored_settings_text()
         new = rules_settings.change(current, dict(patch), now)
         params: dict[str, Any] = {
             "id": self.id,
             "version": version,
+            "seen": seen,
             "settings": new.model_dump_json(),
             "now": now,
             "before": current.model_dump_json(),

@@ -548,10 +548,33 @@ def test_r2_2_concurrent_approvals_link_one_inviter_and_count_the_team_once(
 # -- settings (R-1.9) ----------------------------------------------------------------------------
 
 
+def test_r1_9_a_torn_read_of_the_settings_cannot_put_old_text_back(
+    make_shop: Callable[..., Shop],
+) -> None:
+    """Neo4j: a read without the lock can see part of another commit, the new version beside the
+    old text. A compare-and-set on the version alone then wrote the old text back with the
+    reader's own change (a landed change lost under load, seen in CI). The statement compares the
+    text read too: such a writer gets no row (settings.concurrent) and the stored change stays."""
+    shop = make_shop()
+    _, _, old_text = shop._stored_settings_text()
+    shop.update_settings({"sharer_window_hours": 48}, now=T0)
+    _, version, _ = shop._stored_settings_text()
+    torn = shop.settings(now=T0).model_copy(update={"dormant_days": 41, "sharer_window_hours": 24})
+    rows = shop.store.write(
+        "shop.put_settings", id=shop.id, version=version, seen=old_text,
+        settings=torn.model_dump_json(), now=T0, before=old_text, action="settings.update",
+        change_id="torn", actor="torn reader", actor_key=None, reset_products=False,
+        product_bp=None, product_fen=None,
+    )  # fmt: skip
+    assert rows == []
+    stored, after = shop._stored_settings()
+    assert after == version and stored.sharer_window_hours == 48
+
+
 def test_settings_writers_of_one_version_exactly_one_wins(make_shop: Callable[..., Shop]) -> None:
     """16 writers compare-and-set the same settings version at once: exactly one wins."""
     shop = make_shop()
-    _, version = shop._stored_settings()
+    _, version, seen = shop._stored_settings_text()
     docs = [
         shop.settings(now=T0).model_copy(update={"dormant_days": 40 + i}) for i in range(THREADS)
     ]
@@ -561,6 +584,7 @@ def test_settings_writers_of_one_version_exactly_one_wins(make_shop: Callable[..
             "shop.put_settings",
             id=shop.id,
             version=version,
+            seen=seen,
             settings=docs[i].model_dump_json(),
             now=T0,
             before=None,

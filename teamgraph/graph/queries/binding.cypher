@@ -236,7 +236,7 @@ RETURN od.id AS before
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
-WHERE s.settings_version = $version
+WHERE s.settings_version = $version AND s.settings = $seen
 SET s.settings = $settings, s.settings_version = $version + 1
 CREATE (:Change {id: $change_id, at: $at, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
@@ -263,7 +263,7 @@ RETURN s.settings_version AS settings_version, ended
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
-WHERE s.settings_version = $version
+WHERE s.settings_version = $version AND s.settings = $seen
 SET s.settings = $settings, s.settings_version = $version + 1
 CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,

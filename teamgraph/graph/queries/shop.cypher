@@ -13,12 +13,15 @@ RETURN s.id AS id, s.created_at AS created_at, s.settings AS settings,
        s.settings_version AS settings_version
 
 // name: shop.put_settings
-// Compare-and-set on the version, read under the shop node's lock: of several writers that read
-// the same version exactly one wins; the others get no row (409 settings.concurrent).
+// Compare-and-set on the version and the settings text the writer read ($seen), both read under
+// the shop node's lock: of several writers that read the same version exactly one wins; the
+// others get no row (409 settings.concurrent). The text too: on Neo4j a read without the lock
+// can see part of another commit (the new version beside the old text), and a write on the
+// version alone then put back the old text with one change of its own, losing the other's.
 MATCH (s:Shop {id: $id})
 FOREACH (locking IN [s] | SET locking._lock = true REMOVE locking._lock)
 WITH s
-WHERE s.settings_version = $version
+WHERE s.settings_version = $version AND s.settings = $seen
 SET s.settings = $settings, s.settings_version = $version + 1
 CREATE (:Change {id: $change_id, at: $now, action: $action, actor: $actor,
                  actor_key: $actor_key, object: 'settings', object_id: s.id, reason: null,
