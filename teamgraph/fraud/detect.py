@@ -251,7 +251,6 @@ def flow_components(
     matrix."""
     parts_src: list[np.ndarray] = []
     parts_dst: list[np.ndarray] = []
-    names: list[np.ndarray] = []
     if not shared.empty:
         cust = shared["customer_id"].to_numpy(dtype=object)
         val = "\x01" + shared["kind"].astype(str) + "\x00" + shared["value"].astype(str)
@@ -267,14 +266,13 @@ def flow_components(
     if not parts_src:
         return []
     src, dst = np.concatenate(parts_src), np.concatenate(parts_dst)
-    names = [src, dst]
-    codes, ids = pd.factorize(np.concatenate(names))
+    codes, ids = pd.factorize(np.concatenate([src, dst]))
     m = len(src)
     n = len(ids)
     graph = coo_matrix((np.ones(m, np.int8), (codes[:m], codes[m:])), shape=(n, n))
     _, comp = connected_components(graph, directed=True, connection="strong")
+    customer = ~pd.Index(ids).astype(str).str.startswith("\x01")
     ids = np.asarray(ids, dtype=object)
-    customer = np.asarray([not str(x).startswith("\x01") for x in ids])
     comp_c, ids_c = comp[customer], ids[customer]
     order = np.argsort(comp_c, kind="stable")
     sorted_comp = comp_c[order]
